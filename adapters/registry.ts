@@ -1,0 +1,14 @@
+import type { AdapterDefinition } from './types.js';
+import { modbusTcpDeviceSchema } from './modbus/config.js';
+
+/**
+ * Every southbound protocol the gateway speaks. A new protocol is a new folder under adapters/ and
+ * one entry here.
+ */
+export const ADAPTERS = [
+  { type: 'modbus-tcp', deviceSchema: modbusTcpDeviceSchema, load: () => import('./modbus/tcp-adapter.js') },
+] as const satisfies readonly AdapterDefinition[];
+
+export function findAdapter(type: string): AdapterDefinition | undefined {
+  return (ADAPTERS as readonly AdapterDefinition[]).find((a) => a.type === type);
+}

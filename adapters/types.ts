@@ -1,0 +1,41 @@
+import type { z } from 'zod';
+import type { Reading } from '../gateway/core/reading.js';
+import type { Logger } from '../gateway/core/logger.js';
+import type { Metrics } from '../gateway/core/metrics.js';
+import type { BasePoint } from '../gateway/config/point-schema.js';
+
+/** What the gateway gives an adapter. Adapters know nothing of rules or sinks. */
+export interface AdapterContext {
+  /** Hands a reading to the bus. */
+  publish(reading: Reading): void;
+  log: Logger;
+  metrics: Metrics;
+  /** Gateway receive time, ms since epoch. */
+  now(): number;
+}
+
+export interface Adapter {
+  readonly deviceId: string;
+  /** Starts polling / subscribing. Must not throw for an unreachable device: that is Bad quality. */
+  start(): Promise<void>;
+  /** Stops and releases connections; pending reads are abandoned. */
+  stop(): Promise<void>;
+}
+
+/** Fields every device has, whatever its protocol. */
+export interface BaseDevice {
+  id: string;
+  type: string;
+  name?: string | undefined;
+  enabled: boolean;
+  points: BasePoint[];
+}
+
+export interface AdapterDefinition<S extends z.ZodType<BaseDevice> = z.ZodType<BaseDevice>> {
+  /** The `type:` of a device in the config. */
+  readonly type: string;
+  /** zod schema of one device entry, including its points. */
+  readonly deviceSchema: S;
+  /** Loaded lazily so validating a config does not load every protocol stack. */
+  readonly load: () => Promise<{ createAdapter(device: z.infer<S>, ctx: AdapterContext): Adapter }>;
+}

@@ -1,0 +1,11 @@
+import type { Command } from './command.js';
+
+/**
+ * Every CLI command, loaded on demand so `validate` does not load the OPC UA stack. A new command is a
+ * file under commands/ and one entry here.
+ */
+export const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./commands/run.js')).default,
+  demo: async () => (await import('./commands/demo.js')).default,
+  validate: async () => (await import('./commands/validate.js')).default,
+};

@@ -1,0 +1,35 @@
+import { COMMANDS } from './commands.js';
+
+async function help(): Promise<void> {
+  const lines = ['usage: npm run gateway -- <command> [options]', '', 'commands:'];
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    const cmd = await load();
+    lines.push(`  ${name.padEnd(10)} ${cmd.summary}`, `  ${''.padEnd(10)} ${cmd.usage}`);
+  }
+  console.log(lines.join('\n'));
+}
+
+async function main(): Promise<number> {
+  const [name, ...rest] = process.argv.slice(2);
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    await help();
+    return name ? 0 : 1;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    console.error(`unknown command "${name}"`);
+    await help();
+    return 1;
+  }
+  return (await load()).run(rest);
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  },
+);

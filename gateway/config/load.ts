@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isMap, type Document } from 'yaml';
+import type { z } from 'zod';
+import { gatewayConfigSchema, suggest, type GatewayConfig } from './schema.js';
+
+export interface ConfigError {
+  /** `devices[1].points[3].address`, or "" for the whole file. */
+  path: string;
+  message: string;
+  /** 1-based position in the YAML file, when known. */
+  line?: number;
+  col?: number;
+}
+
+export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; errors: ConfigError[] };
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? String(seg) : `.${String(seg)}`;
+  }
+  return out;
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union's error says only "Invalid input". Report instead the branch that got furthest (its
+ * issues have the longest paths), which is the branch the author meant.
+ */
+function flattenIssue(issue: Issue, base: PropertyKey[] = []): { path: PropertyKey[]; issue: Issue }[] {
+  const here = [...base, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const depth = (branch: Issue[]) => Math.max(...branch.map((i) => i.path.length + (i.code === 'invalid_type' ? 0 : 0.5)));
+    const best = issue.errors.reduce((a, b) => (depth(b) > depth(a) ? b : a));
+    if (depth(best) > 0) return best.flatMap((i) => flattenIssue(i, here));
+  }
+  return [{ path: here, issue }];
+}
+
+function describe(issue: Issue, path: PropertyKey[], doc: Document | undefined): string {
+  if (issue.code === 'unrecognized_keys') {
+    const known = doc ? knownKeysNear(doc, path, issue.keys) : [];
+    return issue.keys.map((k) => `unknown key "${k}"${suggest(k, known)}`).join('; ');
+  }
+  return issue.message;
+}
+
+/** Sibling keys of an object in the YAML; the unknown ones are excluded, so we suggest real keys. */
+function knownKeysNear(doc: Document, path: PropertyKey[], unknown: string[]): string[] {
+  const candidates = new Set<string>(COMMON_KEYS);
+  const node = doc.getIn(path as (string | number)[], true);
+  if (isMap(node)) for (const item of node.items) candidates.add(String((item.key as { value?: unknown })?.value ?? item.key));
+  for (const k of unknown) candidates.delete(k);
+  return [...candidates];
+}
+
+// Keys of the config schema; suggestions draw on these ("limts" → "limits").
+const COMMON_KEYS = [
+  'id', 'name', 'unit', 'equipment', 'area', 'range', 'limits', 'description', 'table', 'address', 'dataType', 'wordOrder',
+  'scale', 'preset', 'deadband', 'onDelay', 'offDelay', 'HH', 'H', 'L', 'LL', 'value', 'severity', 'message', 'host', 'port',
+  'unitId', 'pollInterval', 'timeout', 'points', 'devices', 'rules', 'gateway', 'mqtt', 'enterprise', 'creditCode', 'kind',
+  'point', 'alarmWhen', 'condition', 'latch', 'type', 'enabled', 'broker', 'url', 'username', 'password', 'allowAnonymous',
+];
+
+function position(doc: Document | undefined, lc: LineCounter, path: PropertyKey[]): { line?: number; col?: number } {
+  if (!doc) return {};
+  // Walk up until a node with a range exists (a missing key has no node; its parent does).
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
+    if (node && node.range) {
+      const pos = lc.linePos(node.range[0]);
+      return { line: pos.line, col: pos.col };
+    }
+  }
+  return {};
+}
+
+/** Validates parsed YAML/JSON data. `doc` and `lc`, when given, add line numbers to errors. */
+export function validateConfig(data: unknown, doc?: Document, lc: LineCounter = new LineCounter()): ConfigResult {
+  const parsed = gatewayConfigSchema.safeParse(data);
+  if (parsed.success) return { ok: true, config: parsed.data };
+  const errors: ConfigError[] = [];
+  for (const top of parsed.error.issues) {
+    for (const { path, issue } of flattenIssue(top)) {
+      errors.push({ path: formatPath(path), message: describe(issue, path, doc), ...position(doc, lc, path) });
+    }
+  }
+  return { ok: false, errors };
+}
+
+export function parseConfigText(text: string): ConfigResult {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        return { path: '', message: `YAML: ${e.message.split('\n')[0]}`, ...(pos ? { line: pos.line, col: pos.col } : {}) };
+      }),
+    };
+  }
+  return validateConfig(doc.toJS({ maxAliasCount: 100 }), doc, lc);
+}
+
+export function loadConfigFile(file: string): ConfigResult {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return { ok: false, errors: [{ path: '', message: `cannot read ${file}: ${(e as Error).message}` }] };
+  }
+  return parseConfigText(text);
+}
+
+export function formatConfigErrors(file: string, errors: ConfigError[]): string {
+  return errors
+    .map((e) => {
+      const where = e.line !== undefined ? `${file}:${e.line}:${e.col}` : file;
+      return `${where}: ${e.path ? e.path + ': ' : ''}${e.message}`;
+    })
+    .join('\n');
+}
+
+/** Loads a config or throws one Error listing every problem. */
+export function loadConfigOrThrow(file: string): GatewayConfig {
+  const r = loadConfigFile(file);
+  if (!r.ok) throw new Error(`invalid config ${file}:\n${formatConfigErrors(file, r.errors)}`);
+  return r.config;
+}

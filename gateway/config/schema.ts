@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { ADAPTERS } from '../../adapters/registry.js';
+import { durationSchema } from '../core/duration.js';
+import { ruleSchema, ruleKind } from '../../rules/registry.js';
+import { resolveLimits } from '../../rules/limits.js';
+import type { BasePoint } from './point-schema.js';
+import { usccProblem } from './uscc.js';
+
+const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'ids may contain letters, digits, "_", "." and "-" only (they are used in MQTT topics)');
+
+export const gatewaySectionSchema = z.strictObject({
+  /** Used in MQTT topics gw/<id>/… and as the gateway code towards the platform. */
+  id: idSchema,
+  name: z.string().optional(),
+  enterprise: z.strictObject({
+    /** 企业名称. */
+    name: z.string().min(1),
+    /** 统一社会信用代码, 18 characters with check character. */
+    creditCode: z.string().superRefine((code, ctx) => {
+      const problem = usccProblem(code);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  }),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** How often the one-line summary prints on the terminal; 0 turns it off. */
+  summaryInterval: durationSchema.default(5000),
+});
+
+export const mqttSectionSchema = z
+  .strictObject({
+    /** Run the embedded aedes broker, or publish to an external broker at `url`. */
+    broker: z.enum(['embedded', 'external']).default('embedded'),
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(1).max(65535).default(1883),
+    /** External broker, e.g. mqtt://10.0.0.5:1883. */
+    url: z.string().optional(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    /**
+     * Accept clients without credentials on the embedded broker. Only for demos and bench tests:
+     * authentication and ACLs are the norm.
+     */
+    allowAnonymous: z.boolean().default(false),
+    /** Readings go out on change, and at least this often when unchanged (0: only on change). */
+    readingsMaxInterval: durationSchema.default(10_000),
+  })
+  .superRefine((m, ctx) => {
+    if (m.broker === 'external' && !m.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'an external broker needs url: mqtt://host:port' });
+  });
+
+const deviceSchema = z.discriminatedUnion(
+  'type',
+  ADAPTERS.map((a) => a.deviceSchema) as unknown as [(typeof ADAPTERS)[number]['deviceSchema'], ...(typeof ADAPTERS)[number]['deviceSchema'][]],
+);
+
+export const gatewayConfigSchema = z
+  .strictObject({
+    /** Editors use this to find the JSON Schema; ignored by the gateway. */
+    $schema: z.string().optional(),
+    gateway: gatewaySectionSchema,
+    mqtt: mqttSectionSchema.default(() => mqttSectionSchema.parse({})),
+    devices: z.array(deviceSchema).min(1),
+    rules: z.array(ruleSchema).default([]),
+  })
+  .superRefine((cfg, ctx) => {
+    // Cross-references and uniqueness: these are what zod alone cannot see.
+    const deviceIds = new Map<string, number>();
+    const pointIds = new Map<string, string>();
+    const points = new Map<string, PointDefinition>();
+    cfg.devices.forEach((d, di) => {
+      if (deviceIds.has(d.id)) ctx.addIssue({ code: 'custom', path: ['devices', di, 'id'], message: `duplicate device id "${d.id}" (also devices[${deviceIds.get(d.id)}])` });
+      else deviceIds.set(d.id, di);
+      d.points.forEach((p, pi) => {
+        const here = `devices[${di}].points[${pi}]`;
+        const prev = pointIds.get(p.id);
+        if (prev) ctx.addIssue({ code: 'custom', path: ['devices', di, 'points', pi, 'id'], message: `duplicate point id "${p.id}" (also ${prev})` });
+        else pointIds.set(p.id, here);
+        points.set(p.id, { ...p, device: d.id });
+        for (const problem of resolveLimits(p).problems) {
+          ctx.addIssue({ code: 'custom', path: ['devices', di, 'points', pi, 'limits', ...problem.path], message: problem.message });
+        }
+      });
+    });
+    const ruleIds = new Map<string, number>();
+    const alarmIds = new Map<string, string>();
+    for (const p of points.values()) for (const l of resolveLimits(p).limits) alarmIds.set(`${p.id}:${l.level}`, `the limits of point ${p.id}`);
+    cfg.rules.forEach((rule, ri) => {
+      if (ruleIds.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', ri, 'id'], message: `duplicate rule id "${rule.id}" (also rules[${ruleIds.get(rule.id)}])` });
+      else ruleIds.set(rule.id, ri);
+      const kind = ruleKind(rule.kind);
+      let missing = false;
+      for (const input of kind.inputs(rule)) {
+        if (!points.has(input)) {
+          missing = true;
+          const key = Object.entries(rule).find(([, v]) => v === input)?.[0];
+          ctx.addIssue({ code: 'custom', path: ['rules', ri, ...(key ? [key] : [])], message: `unknown point "${input}"${suggest(input, [...points.keys()])}` });
+        }
+      }
+      if (missing) return;
+      for (const alarm of kind.alarms(rule, points)) {
+        const prev = alarmIds.get(alarm.alarmId);
+        if (prev) ctx.addIssue({ code: 'custom', path: ['rules', ri], message: `alarm id "${alarm.alarmId}" is already defined by ${prev}` });
+        else alarmIds.set(alarm.alarmId, `rules[${ri}]`);
+      }
+    });
+  });
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export type DeviceConfig = GatewayConfig['devices'][number];
+
+/** A point as the runtime sees it: its config plus the device that reads it. */
+export type PointDefinition = BasePoint & { device: string };
+
+export function pointDefinitions(cfg: GatewayConfig): Map<string, PointDefinition> {
+  const map = new Map<string, PointDefinition>();
+  for (const d of cfg.devices) for (const p of d.points) map.set(p.id, { ...p, device: d.id });
+  return map;
+}
+
+/** " (did you mean x?)" for a near miss, else "". */
+export function suggest(word: string, candidates: readonly string[]): string {
+  let best: string | undefined;
+  let bestDist = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestDist) {
+      bestDist = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestDist <= Math.max(2, Math.floor(word.length / 4)) ? ` (did you mean "${best}"?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]!;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j]!;
+      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length]!;
+}

@@ -1,0 +1,79 @@
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { z } from 'zod';
+import type { Reading, ReadingValue } from '../gateway/core/reading.js';
+import type { Severity } from '../gateway/core/alarm-event.js';
+import type { PointDefinition } from '../gateway/config/schema.js';
+
+/**
+ * What a rule says about one alarm at one moment: the process condition is present or not. Rules
+ * emit these; only the alarm manager turns them into alarm states and AlarmEvents.
+ */
+export interface ConditionUpdate {
+  alarmId: string;
+  active: boolean;
+  value: ReadingValue;
+  /** When the condition was confirmed: the reading's time, or the scheduler's time after a delay. */
+  ts: number;
+  /** The limit crossed, for the message and the journal. */
+  limit?: number;
+  /** Extra Chinese text, e.g. which interlock failed to act. */
+  detail?: string;
+}
+
+/** A configured alarm: what the alarm manager knows before any condition arrives. */
+export interface AlarmDefinition {
+  alarmId: string;
+  point: string;
+  condition: string;
+  severity: Severity;
+  /** Chinese label of the condition, e.g. 高高报. */
+  label: string;
+  /** Text replacing the generated message. */
+  message?: string | undefined;
+  limit?: number | undefined;
+  /** Latched alarms stay annunciated after the condition clears until acknowledged and reset. */
+  latch?: boolean | undefined;
+  /** The rule that produced it, for hot reload (unchanged rules keep their alarm state). */
+  ruleId: string;
+}
+
+export interface RuleContext {
+  point$(pointId: string): Observable<Reading>;
+  point(pointId: string): PointDefinition;
+  scheduler: SchedulerLike;
+}
+
+/** A kind of rule: its config schema and how it becomes alarms and an operator. */
+export interface RuleKind<S extends z.ZodType<{ id: string; kind: string }>> {
+  readonly kind: string;
+  readonly schema: S;
+  /** Point ids the rule reads; checked against the config's points. */
+  inputs(rule: z.infer<S>): string[];
+  alarms(rule: z.infer<S>, points: ReadonlyMap<string, PointDefinition>): AlarmDefinition[];
+  build(rule: z.infer<S>, ctx: RuleContext): Observable<ConditionUpdate>;
+}
+
+export const CONDITION_LABELS: Record<string, string> = {
+  HH: '高高报',
+  H: '高报',
+  L: '低报',
+  LL: '低低报',
+  ROC: '变化率报警',
+  DEV: '偏差报警',
+  FAULT: '故障报警',
+  STATE: '状态报警',
+  STALE: '数据停滞',
+  FROZEN: '数据冻结',
+  BAD_QUALITY: '数据质量坏',
+  COMM: '通讯中断',
+  INTERLOCK: '联锁报警',
+  STEL: '短时间接触超限',
+  TWA: '时间加权平均超限',
+  TIME_AT_LEVEL: '超时接触',
+  EXPR: '组合条件报警',
+  VOTE: '表决报警',
+};
+
+export function conditionLabel(condition: string): string {
+  return CONDITION_LABELS[condition] ?? condition;
+}
