@@ -1,5 +1,6 @@
 import type { AdapterDefinition } from './types.js';
 import { modbusTcpDeviceSchema } from './modbus/config.js';
+import { opcuaDeviceSchema } from './opcua/config.js';
 
 /**
  * Every southbound protocol the gateway speaks. A new protocol is a new folder under adapters/ and
@@ -7,6 +8,7 @@ import { modbusTcpDeviceSchema } from './modbus/config.js';
  */
 export const ADAPTERS = [
   { type: 'modbus-tcp', deviceSchema: modbusTcpDeviceSchema, load: () => import('./modbus/tcp-adapter.js') },
+  { type: 'opcua', deviceSchema: opcuaDeviceSchema, load: () => import('./opcua/adapter.js') },
 ] as const satisfies readonly AdapterDefinition[];
 
 export function findAdapter(type: string): AdapterDefinition | undefined {

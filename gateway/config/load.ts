@@ -41,7 +41,7 @@ function flattenIssue(issue: Issue, base: PropertyKey[] = []): { path: PropertyK
 
 function describe(issue: Issue, path: PropertyKey[], doc: Document | undefined): string {
   if (issue.code === 'unrecognized_keys') {
-    const known = doc ? knownKeysNear(doc, path, issue.keys) : [];
+    const known = doc ? knownKeysNear(doc, path, issue.keys) : COMMON_KEYS;
     return issue.keys.map((k) => `unknown key "${k}"${suggest(k, known)}`).join('; ');
   }
   return issue.message;
@@ -62,13 +62,29 @@ const COMMON_KEYS = [
   'scale', 'preset', 'deadband', 'onDelay', 'offDelay', 'HH', 'H', 'L', 'LL', 'value', 'severity', 'message', 'host', 'port',
   'unitId', 'pollInterval', 'timeout', 'points', 'devices', 'rules', 'gateway', 'mqtt', 'enterprise', 'creditCode', 'kind',
   'point', 'alarmWhen', 'condition', 'latch', 'type', 'enabled', 'broker', 'url', 'username', 'password', 'allowAnonymous',
+  // rule kinds (rules/kinds/)
+  'reference', 'direction', 'limit', 'per', 'window', 'expression', 'whileRunning', 'equals', 'armed', 'armedDelay',
+  'bypassSeverity', 'demand', 'action', 'within', 'expectedPeriod', 'factor', 'tolerance', 'signal', 'low', 'high',
+  'channels', 'voting', 'above', 'below', 'when', 'degradation', 'minCoverage', 'levels', 'max',
 ];
+
+/** The YAML node at a path; for a map entry, its key node (so the line is where the key is written). */
+function nodeAt(doc: Document, path: PropertyKey[]): { range?: [number, number, number] | null } | undefined {
+  if (path.length === 0) return doc.contents ?? undefined;
+  const parent = doc.getIn(path.slice(0, -1) as (string | number)[], true);
+  const last = path[path.length - 1];
+  if (isMap(parent)) {
+    const pair = parent.items.find((it) => String((it.key as { value?: unknown })?.value ?? it.key) === String(last));
+    if (pair) return pair.key as { range?: [number, number, number] };
+  }
+  return doc.getIn(path as (string | number)[], true) as { range?: [number, number, number] } | undefined;
+}
 
 function position(doc: Document | undefined, lc: LineCounter, path: PropertyKey[]): { line?: number; col?: number } {
   if (!doc) return {};
   // Walk up until a node with a range exists (a missing key has no node; its parent does).
   for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
+    const node = nodeAt(doc, path.slice(0, n));
     if (node && node.range) {
       const pos = lc.linePos(node.range[0]);
       return { line: pos.line, col: pos.col };
@@ -84,7 +100,9 @@ export function validateConfig(data: unknown, doc?: Document, lc: LineCounter = 
   const errors: ConfigError[] = [];
   for (const top of parsed.error.issues) {
     for (const { path, issue } of flattenIssue(top)) {
-      errors.push({ path: formatPath(path), message: describe(issue, path, doc), ...position(doc, lc, path) });
+      // An unknown key has no path of its own; point the line number at the key itself.
+      const at = issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...path, issue.keys[0]] : path;
+      errors.push({ path: formatPath(path), message: describe(issue, path, doc), ...position(doc, lc, at) });
     }
   }
   return { ok: false, errors };
@@ -92,7 +110,7 @@ export function validateConfig(data: unknown, doc?: Document, lc: LineCounter = 
 
 export function parseConfigText(text: string): ConfigResult {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,

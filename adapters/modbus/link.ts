@@ -1,0 +1,340 @@
+import { performance } from 'node:perf_hooks';
+import { ModbusClient } from './modbus-serial.js';
+import type { ModbusTable } from './config.js';
+import type { Logger } from '../../gateway/core/logger.js';
+
+/** Where a link goes. Serial ports and serial device servers are shared by every device on that bus. */
+export type LinkSpec =
+  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'rtu-over-tcp'; host: string; port: number }
+  | { kind: 'rtu'; path: string; baudRate: number; dataBits: 7 | 8; parity: 'none' | 'even' | 'odd'; stopBits: 1 | 2 };
+
+export function describeLink(spec: LinkSpec): string {
+  return spec.kind === 'rtu' ? `${spec.path} ${spec.baudRate} ${spec.dataBits}${spec.parity[0]!.toUpperCase()}${spec.stopBits}` : `${spec.kind}://${spec.host}:${spec.port}`;
+}
+
+/** notConnected: refused at once while the link waits out its reconnect backoff (no bytes were sent). */
+export type RequestErrorKind = 'exception' | 'timeout' | 'comm' | 'connect' | 'notConnected';
+
+/** A failed request, classified so the poller can pick the quality and the remedy. */
+export class ModbusRequestError extends Error {
+  constructor(
+    readonly kind: RequestErrorKind,
+    message: string,
+    /** Modbus exception code, for kind 'exception'. */
+    readonly exceptionCode?: number,
+  ) {
+    super(message);
+    this.name = 'ModbusRequestError';
+  }
+}
+
+const EXCEPTION_TEXT: Record<number, string> = {
+  1: '非法功能码 illegal function',
+  2: '非法数据地址 illegal data address',
+  3: '非法数据值 illegal data value',
+  4: '从站设备故障 slave device failure',
+  5: 'acknowledge',
+  6: '从站忙 slave device busy',
+  8: 'memory parity error',
+  10: '网关路径不可用 gateway path unavailable',
+  11: '网关目标设备无响应 gateway target device failed to respond',
+};
+
+/** Turns whatever modbus-serial threw into a ModbusRequestError. */
+export function classifyModbusError(err: unknown): ModbusRequestError {
+  if (err instanceof ModbusRequestError) return err;
+  const e = (err ?? {}) as { modbusCode?: number; name?: string; errno?: string; code?: string; message?: string };
+  if (typeof e.modbusCode === 'number') {
+    // 0x0B: a Modbus TCP gateway found no answer on its serial side, which is a timeout of that slave.
+    if (e.modbusCode === 11) return new ModbusRequestError('timeout', `Modbus exception 11: ${EXCEPTION_TEXT[11]}`, 11);
+    return new ModbusRequestError('exception', `Modbus exception ${e.modbusCode}: ${EXCEPTION_TEXT[e.modbusCode] ?? 'unknown'}`, e.modbusCode);
+  }
+  if (e.name === 'TransactionTimedOutError' || e.errno === 'ETIMEDOUT' || e.code === 'ETIMEDOUT') {
+    return new ModbusRequestError('timeout', '应答超时 no reply within timeout');
+  }
+  return new ModbusRequestError('comm', `通讯错误 ${e.message ?? String(err)}`);
+}
+
+export interface RequestTiming {
+  timeoutMs: number;
+  /** Silence before the request (RTU inter-frame gap). */
+  interFrameDelayMs: number;
+  /** Extra silence when the previous request went unanswered. */
+  turnaroundDelayMs: number;
+}
+
+export interface ReadResult {
+  data: number[] | boolean[];
+  rttMs: number;
+}
+
+interface Job {
+  unitId: number;
+  table: ModbusTable;
+  start: number;
+  count: number;
+  timing: RequestTiming;
+  resolve(r: ReadResult): void;
+  reject(e: ModbusRequestError): void;
+}
+
+export interface LinkOptions {
+  connectDelayMs: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  connectTimeoutMs: number;
+  log: Logger;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * One connection to a Modbus endpoint with exactly one request in flight: RS-485 is half duplex,
+ * serial device servers forward one frame at a time, and many TCP devices mishandle pipelined
+ * requests. Requests wait in a FIFO; callers never enqueue more than one request per poll group,
+ * so the queue is bounded by the number of groups using the link.
+ *
+ * Connection failures back off exponentially with ±20 % jitter (a plant full of gateways must not
+ * reconnect in lock-step after a switch reboot); while backing off, requests fail at once instead of
+ * waiting, so a dead link costs its devices nothing but Bad quality.
+ */
+export class ModbusLink {
+  private client: ModbusClient | undefined;
+  private readonly queue: Job[] = [];
+  private busy = false;
+  private closed = false;
+  private backoffMs: number;
+  private nextConnectAt = 0;
+  private lastEnd = 0;
+  private lastTimedOut = false;
+  private consecutiveTimeouts = 0;
+  private abortInflight: ((e: ModbusRequestError) => void) | undefined;
+  /** Incremented on every successful connect; the poller counts reconnects from it. */
+  connects = 0;
+
+  constructor(
+    readonly spec: LinkSpec,
+    readonly options: LinkOptions,
+  ) {
+    this.backoffMs = options.reconnectMinMs;
+  }
+
+  get connected(): boolean {
+    return this.client !== undefined;
+  }
+
+  /** ms until the next connection attempt (0 when connected or due). */
+  get retryInMs(): number {
+    return this.client ? 0 : Math.max(0, this.nextConnectAt - Date.now());
+  }
+
+  read(unitId: number, table: ModbusTable, start: number, count: number, timing: RequestTiming): Promise<ReadResult> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new ModbusRequestError('comm', 'link closed'));
+      this.queue.push({ unitId, table, start, count, timing, resolve, reject });
+      void this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(new ModbusRequestError('comm', 'link closed'));
+    await this.drop('closed');
+  }
+
+  private async pump(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      for (let job = this.queue.shift(); job; job = this.queue.shift()) {
+        try {
+          job.resolve(await this.execute(job));
+        } catch (err) {
+          job.reject(classifyModbusError(err));
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async ensureConnected(): Promise<ModbusClient> {
+    if (this.client) return this.client;
+    if (this.closed) throw new ModbusRequestError('comm', 'link closed');
+    const wait = this.nextConnectAt - Date.now();
+    if (wait > 0) throw new ModbusRequestError('notConnected', `未连接 not connected (${describeLink(this.spec)}); next attempt in ${Math.ceil(wait)} ms`);
+    const client = new ModbusClient();
+    // modbus-serial re-emits port errors; without a listener an 'error' event would crash the gateway.
+    client.on('error', (e: unknown) => this.options.log.debug(`port error: ${(e as Error)?.message ?? e}`));
+    try {
+      await withTimeout(this.open(client), this.options.connectTimeoutMs, () => new ModbusRequestError('connect', `连接超时 connect timed out after ${this.options.connectTimeoutMs} ms`));
+    } catch (err) {
+      try {
+        client.close(() => undefined);
+      } catch {
+        /* the port never opened */
+      }
+      const jittered = this.backoffMs * (0.8 + Math.random() * 0.4);
+      this.nextConnectAt = Date.now() + jittered;
+      this.backoffMs = Math.min(this.backoffMs * 2, this.options.reconnectMaxMs);
+      const reason = err instanceof ModbusRequestError ? err.message : `连接失败 cannot connect: ${(err as Error)?.message ?? err}`;
+      this.options.log.warn(`${describeLink(this.spec)}: ${reason}; retrying in ${Math.round(jittered)} ms`);
+      throw new ModbusRequestError('connect', reason);
+    }
+    if (this.closed) {
+      client.close(() => undefined);
+      throw new ModbusRequestError('comm', 'link closed');
+    }
+    client.on('close', () => {
+      if (this.client === client) void this.drop('peer closed the connection');
+    });
+    this.client = client;
+    this.connects++;
+    this.backoffMs = this.options.reconnectMinMs;
+    this.consecutiveTimeouts = 0;
+    this.options.log.info(`connected to ${describeLink(this.spec)}`);
+    if (this.options.connectDelayMs > 0) await sleep(this.options.connectDelayMs);
+    return client;
+  }
+
+  private async open(client: ModbusClient): Promise<void> {
+    const s = this.spec;
+    if (s.kind === 'tcp') await client.connectTCP(s.host, { port: s.port });
+    else if (s.kind === 'rtu-over-tcp') await client.connectTcpRTUBuffered(s.host, { port: s.port });
+    else await client.connectRTUBuffered(s.path, { baudRate: s.baudRate, dataBits: s.dataBits, parity: s.parity, stopBits: s.stopBits });
+  }
+
+  private async drop(reason: string): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.abortInflight?.(new ModbusRequestError('comm', `连接断开 connection lost: ${reason}`));
+    if (!client) return;
+    if (!this.closed) {
+      // Reconnect soon, not at once: a device that just dropped us often refuses for a moment.
+      this.nextConnectAt = Date.now() + this.backoffMs * (0.8 + Math.random() * 0.4);
+      this.options.log.warn(`${describeLink(this.spec)}: ${reason}`);
+    }
+    await new Promise<void>((resolve) => {
+      try {
+        client.close(() => resolve());
+      } catch {
+        resolve();
+      }
+      setTimeout(resolve, 500).unref();
+    });
+  }
+
+  private async execute(job: Job): Promise<ReadResult> {
+    const client = await this.ensureConnected();
+    const silence = job.timing.interFrameDelayMs + (this.lastTimedOut ? job.timing.turnaroundDelayMs : 0);
+    const waitMs = this.lastEnd + silence - performance.now();
+    if (waitMs >= 1) await sleep(waitMs);
+    if (this.client !== client) throw new ModbusRequestError('comm', '连接断开 connection lost');
+    client.setID(job.unitId);
+    client.setTimeout(job.timing.timeoutMs);
+    const t0 = performance.now();
+    try {
+      // modbus-serial can leave a promise unsettled when the port closes under it; the abort hook
+      // and our own deadline guarantee the queue always moves on.
+      const data = await new Promise<number[] | boolean[]>((resolve, reject) => {
+        const deadline = setTimeout(() => reject(new ModbusRequestError('timeout', '应答超时 no reply within timeout')), job.timing.timeoutMs + 250);
+        this.abortInflight = (e) => {
+          clearTimeout(deadline);
+          reject(e);
+        };
+        readTable(client, job).then(
+          (d) => {
+            clearTimeout(deadline);
+            resolve(d);
+          },
+          (e: unknown) => {
+            clearTimeout(deadline);
+            reject(e);
+          },
+        );
+      });
+      this.lastTimedOut = false;
+      this.consecutiveTimeouts = 0;
+      return { data, rttMs: performance.now() - t0 };
+    } catch (err) {
+      const e = classifyModbusError(err);
+      if (e.kind === 'exception') {
+        this.lastTimedOut = false;
+        this.consecutiveTimeouts = 0;
+      } else if (e.kind === 'timeout') {
+        this.lastTimedOut = true;
+        this.consecutiveTimeouts++;
+        // On a direct TCP link, repeated silence means a half-open connection (cable cut, device
+        // rebooted without FIN): only a new connection recovers. On a bus, one silent slave is normal.
+        if (this.spec.kind === 'tcp' && this.consecutiveTimeouts >= 2) await this.drop('no reply to 2 requests in a row');
+      } else {
+        await this.drop(e.message);
+      }
+      throw e;
+    } finally {
+      this.abortInflight = undefined;
+      this.lastEnd = performance.now();
+    }
+  }
+}
+
+function readTable(client: ModbusClient, job: Job): Promise<number[] | boolean[]> {
+  switch (job.table) {
+    case 'coil':
+      return client.readCoils(job.start, job.count).then((r) => r.data);
+    case 'discrete':
+      return client.readDiscreteInputs(job.start, job.count).then((r) => r.data);
+    case 'input':
+      return client.readInputRegisters(job.start, job.count).then((r) => r.data);
+    case 'holding':
+      return client.readHoldingRegisters(job.start, job.count).then((r) => r.data);
+  }
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(onTimeout()), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Links shared by every device on one bus: a serial port, or one serial device server port. */
+const shared = new Map<string, { link: ModbusLink; users: number; specJson: string }>();
+
+export function linkKey(spec: LinkSpec): string {
+  return spec.kind === 'rtu' ? `rtu:${spec.path}` : `${spec.kind}:${spec.host}:${spec.port}`;
+}
+
+/**
+ * The link for a bus, created on first use. Devices on one bus must agree on the line settings;
+ * a mismatch is a configuration error the caller reports.
+ */
+export function acquireSharedLink(spec: LinkSpec, options: LinkOptions): ModbusLink {
+  const key = linkKey(spec);
+  const specJson = JSON.stringify(spec);
+  const entry = shared.get(key);
+  if (entry) {
+    if (entry.specJson !== specJson) {
+      throw new Error(`设备与同一总线上的其他设备串口参数不一致 line settings differ from another device on ${key}: ${specJson} vs ${entry.specJson}`);
+    }
+    entry.users++;
+    return entry.link;
+  }
+  const link = new ModbusLink(spec, options);
+  shared.set(key, { link, users: 1, specJson });
+  return link;
+}
+
+export async function releaseSharedLink(link: ModbusLink): Promise<void> {
+  const key = linkKey(link.spec);
+  const entry = shared.get(key);
+  if (!entry || entry.link !== link) return;
+  entry.users--;
+  if (entry.users <= 0) {
+    shared.delete(key);
+    await link.close();
+  }
+}

@@ -1,0 +1,372 @@
+import type { Adapter, AdapterContext } from '../types.js';
+import type { QualityCode } from '../../gateway/core/quality.js';
+import type { Logger } from '../../gateway/core/logger.js';
+import { defaultInterFrameDelayMs, pointWidth, type ModbusDevice, type ModbusPoint } from './config.js';
+import { decodeRegisters, registerBit, type NumericDataType } from './decode.js';
+import { planDevice, planReads, planOptionsFor, type ReadBlock } from './plan.js';
+import { scaleValue, type ScaledValue } from '../shared/scaling.js';
+import { formatReference } from './address.js';
+import { acquireSharedLink, describeLink, ModbusLink, ModbusRequestError, releaseSharedLink, type LinkSpec, type RequestTiming } from './link.js';
+import { commOkPointId } from './diagnostics.js';
+
+/** Exceptions that concern the addresses asked for: splitting the request finds the offending one. */
+const ADDRESS_EXCEPTIONS = new Set([2, 3]);
+/** Consecutive unanswered requests after which a slave is polled only at its backoff interval. */
+const SILENT_SLAVE_AFTER = 2;
+/** comm_ok is re-published at least this often, so a late subscriber and stale-data rules see it. */
+const DIAGNOSTIC_REFRESH_MS = 10_000;
+const JITTER_SAMPLES = 4096;
+
+export interface ModbusDeviceStats {
+  requests: number;
+  errors: Record<'exception' | 'timeout' | 'comm' | 'connect', number>;
+  overruns: number;
+  rttMsAvg: number;
+  rttMsMax: number;
+  lastGoodPollAt: number | undefined;
+  commOk: boolean | undefined;
+  reconnects: number;
+  /** Recent poll start delays behind schedule, ms. */
+  jitterMs: number[];
+  /** Point ids read alone because the device rejected them inside a merged request. */
+  isolated: string[];
+}
+
+interface Group {
+  intervalMs: number;
+  points: ModbusPoint[];
+  blocks: ReadBlock[];
+  running: Promise<void> | undefined;
+  nextAt: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+interface UnitHealth {
+  ok: boolean | undefined;
+  silentCount: number;
+  backoffMs: number;
+  skipUntil: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function qualityOf(e: ModbusRequestError): QualityCode {
+  switch (e.kind) {
+    case 'exception':
+      return e.exceptionCode === 2 ? 'BadConfigurationError' : 'BadDeviceFailure';
+    case 'timeout':
+      return 'BadTimeout';
+    default:
+      return 'BadCommunicationError';
+  }
+}
+
+/** Decodes one point out of a block's reply. */
+export function decodePoint(p: ModbusPoint, block: Pick<ReadBlock, 'start'>, data: readonly (number | boolean)[]): Omit<ScaledValue, 'value'> & { value: number | boolean | null } {
+  const offset = p.address - block.start;
+  if (p.table === 'coil' || p.table === 'discrete') return { value: Boolean(data[offset]), quality: 'Good' };
+  if (p.bit !== undefined) return { value: registerBit(Number(data[offset]), p.bit), quality: 'Good' };
+  const words = data.slice(offset, offset + pointWidth(p)) as number[];
+  if (words.length < pointWidth(p)) return { value: null, quality: 'BadCommunicationError', reason: 'short reply' };
+  return scaleValue(decodeRegisters(words, p.dataType as NumericDataType, p.wordOrder), p.scale);
+}
+
+export function linkSpecOf(device: ModbusDevice): LinkSpec {
+  switch (device.type) {
+    case 'modbus-tcp':
+      return { kind: 'tcp', host: device.host, port: device.port };
+    case 'modbus-rtu-over-tcp':
+      return { kind: 'rtu-over-tcp', host: device.host, port: device.port };
+    case 'modbus-rtu':
+      return { kind: 'rtu', path: device.serialPort, baudRate: device.baudRate, dataBits: device.dataBits, parity: device.parity, stopBits: device.stopBits };
+  }
+}
+
+/**
+ * Polls one Modbus device (one config entry; it may span several unit ids) over a link.
+ *
+ * - Poll groups run on a fixed-rate schedule. A group whose previous cycle is still running when its
+ *   time comes is counted as an overrun and skipped, never queued.
+ * - A Modbus exception marks only the points of that request Bad. An address exception (2, 3) on a
+ *   merged request splits it in halves until the offending point is found; the split is remembered,
+ *   so later polls do not pay for it again.
+ * - A slave that stops answering is polled only at its backoff interval, so on a shared bus it stops
+ *   eating the other slaves' time.
+ * - `<device>.comm_ok` is a synthetic boolean point that rules can alarm on.
+ */
+export class ModbusDeviceAdapter implements Adapter {
+  readonly deviceId: string;
+  private link: ModbusLink | undefined;
+  private readonly groups: Group[];
+  private readonly isolated = new Set<string>();
+  private readonly breaks = new Set<string>();
+  private replanNeeded = false;
+  private readonly units = new Map<number, UnitHealth>();
+  private stopped = true;
+  private readonly log: Logger;
+  private readonly timing: RequestTiming;
+  private commOk: boolean | undefined;
+  private commOkPublishedAt = 0;
+  private readonly stat = { requests: 0, errors: { exception: 0, timeout: 0, comm: 0, connect: 0 }, overruns: 0, rttSum: 0, rttCount: 0, rttMax: 0, lastGood: undefined as number | undefined };
+  private readonly jitter: number[] = [];
+  private jitterPos = 0;
+  private readonly labels: { device: string };
+
+  constructor(
+    readonly device: ModbusDevice,
+    private readonly ctx: AdapterContext,
+  ) {
+    this.deviceId = device.id;
+    this.labels = { device: device.id };
+    this.log = ctx.log.child(`modbus:${device.id}`);
+    this.groups = planDevice(device).map((g) => ({ ...g, running: undefined, nextAt: 0, timer: undefined }));
+    const rtu = device.type !== 'modbus-tcp';
+    this.timing = {
+      timeoutMs: device.timeout,
+      interFrameDelayMs: device.type === 'modbus-rtu' ? (device.interFrameDelay ?? defaultInterFrameDelayMs(device.baudRate)) : rtu ? (device.interFrameDelay ?? 0) : 0,
+      turnaroundDelayMs: device.type === 'modbus-tcp' ? 0 : device.turnaroundDelay,
+    };
+  }
+
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const spec = linkSpecOf(this.device);
+    const options = {
+      connectDelayMs: this.device.connectDelay,
+      reconnectMinMs: this.device.reconnectMin,
+      reconnectMaxMs: this.device.reconnectMax,
+      connectTimeoutMs: Math.max(1000, this.device.timeout * 2),
+      log: this.log,
+    };
+    try {
+      this.link = spec.kind === 'tcp' ? new ModbusLink(spec, options) : acquireSharedLink(spec, options);
+    } catch (err) {
+      this.log.error((err as Error).message);
+      this.publishBad(this.device.points, 'BadConfigurationError', (err as Error).message);
+      return;
+    }
+    this.log.info(`polling ${this.device.points.length} points over ${describeLink(spec)} in ${this.groups.reduce((n, g) => n + g.blocks.length, 0)} requests`);
+    const now = Date.now();
+    for (const g of this.groups) {
+      // Spread first polls over the interval so many devices do not all fire in the same millisecond.
+      g.nextAt = now + Math.random() * Math.min(g.intervalMs, 1000);
+      this.arm(g);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const g of this.groups) if (g.timer) clearTimeout(g.timer);
+    const link = this.link;
+    this.link = undefined;
+    if (link) {
+      if (link.spec.kind === 'tcp') await link.close();
+      else await releaseSharedLink(link);
+    }
+    await Promise.all(this.groups.map((g) => g.running));
+  }
+
+  stats(): ModbusDeviceStats {
+    return {
+      requests: this.stat.requests,
+      errors: { ...this.stat.errors },
+      overruns: this.stat.overruns,
+      rttMsAvg: this.stat.rttCount ? this.stat.rttSum / this.stat.rttCount : 0,
+      rttMsMax: this.stat.rttMax,
+      lastGoodPollAt: this.stat.lastGood,
+      commOk: this.commOk,
+      reconnects: Math.max(0, (this.link?.connects ?? 1) - 1),
+      jitterMs: [...this.jitter],
+      isolated: [...this.isolated],
+    };
+  }
+
+  private arm(g: Group): void {
+    if (this.stopped) return;
+    g.timer = setTimeout(() => this.tick(g), Math.max(0, g.nextAt - Date.now()));
+  }
+
+  private tick(g: Group): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    this.recordJitter(now - g.nextAt);
+    if (g.running) {
+      this.overrun();
+    } else {
+      g.running = this.cycle(g).finally(() => (g.running = undefined));
+    }
+    g.nextAt += g.intervalMs;
+    // Behind by whole intervals (event loop blocked, laptop suspended): skip them, counted.
+    while (g.nextAt <= now) {
+      g.nextAt += g.intervalMs;
+      this.overrun();
+    }
+    this.arm(g);
+  }
+
+  private overrun(): void {
+    this.stat.overruns++;
+    this.ctx.metrics.inc('modbus_poll_overruns', this.labels);
+  }
+
+  private recordJitter(ms: number): void {
+    if (this.jitter.length < JITTER_SAMPLES) this.jitter.push(ms);
+    else this.jitter[this.jitterPos++ % JITTER_SAMPLES] = ms;
+  }
+
+  private unit(id: number): UnitHealth {
+    let u = this.units.get(id);
+    if (!u) {
+      u = { ok: undefined, silentCount: 0, backoffMs: this.device.reconnectMin, skipUntil: 0 };
+      this.units.set(id, u);
+    }
+    return u;
+  }
+
+  private async cycle(g: Group): Promise<void> {
+    let linkDown: ModbusRequestError | undefined;
+    let first = true;
+    for (const block of g.blocks) {
+      if (this.stopped) return;
+      if (linkDown) {
+        this.publishBad(block.points, qualityOf(linkDown), linkDown.message);
+        continue;
+      }
+      const unit = this.unit(block.unitId);
+      if (unit.skipUntil > Date.now()) {
+        this.publishBad(block.points, 'BadTimeout', `从站 ${block.unitId} 无应答，${Math.ceil(unit.skipUntil - Date.now())} ms 后重试 (slave silent, next probe later)`);
+        continue;
+      }
+      if (!first && this.device.requestDelay > 0) await sleep(this.device.requestDelay);
+      first = false;
+      const failure = await this.readBlock(block);
+      if (failure && (failure.kind === 'comm' || failure.kind === 'connect' || failure.kind === 'notConnected')) linkDown = failure;
+    }
+    if (this.replanNeeded) this.replan();
+    this.updateCommOk(linkDown !== undefined);
+  }
+
+  /** Reads one block, splitting it on address exceptions. Returns the final error, if any. */
+  private async readBlock(block: ReadBlock): Promise<ModbusRequestError | undefined> {
+    const link = this.link;
+    if (!link) return new ModbusRequestError('comm', 'stopped');
+    const unit = this.unit(block.unitId);
+    for (let attempt = 0; ; attempt++) {
+      if (this.stopped) return undefined;
+      try {
+        const { data, rttMs } = await link.read(block.unitId, block.table, block.start, block.count, this.timing);
+        this.countRequest(rttMs);
+        this.unitAnswered(unit);
+        const now = this.ctx.now();
+        this.stat.lastGood = now;
+        this.ctx.metrics.set('modbus_last_good_poll', now, this.labels);
+        for (const p of block.points) {
+          const v = decodePoint(p, block, data);
+          this.ctx.publish({ point: p.id, value: v.value, quality: v.quality, ts: now, receivedAt: now, ...(v.reason ? { reason: v.reason } : {}) });
+        }
+        return undefined;
+      } catch (err) {
+        const e = err instanceof ModbusRequestError ? err : new ModbusRequestError('comm', String(err));
+        if (e.kind !== 'notConnected') {
+          this.countRequest(undefined);
+          this.stat.errors[e.kind]++;
+          this.ctx.metrics.inc('modbus_errors', { ...this.labels, kind: e.kind });
+        }
+        if (e.kind === 'timeout' && attempt < this.device.retries && !this.stopped) continue;
+        if (e.kind === 'exception') {
+          this.unitAnswered(unit);
+          if (ADDRESS_EXCEPTIONS.has(e.exceptionCode ?? 0)) {
+            if (block.points.length > 1) return this.split(block);
+            const p = block.points[0]!;
+            if (!this.isolated.has(p.id)) {
+              this.isolated.add(p.id);
+              this.replanNeeded = true;
+              this.log.warn(`point ${p.id} at ${formatReference(p.table, p.address)} (unit ${block.unitId}) is rejected by the device: ${e.message}; it is now read on its own`);
+            }
+          }
+          this.publishBad(block.points, qualityOf(e), `${e.message} (${formatReference(block.table, block.start)}, ${block.count})`);
+          return e;
+        }
+        if (e.kind === 'timeout') this.unitSilent(unit, block.unitId);
+        this.publishBad(block.points, qualityOf(e), e.message);
+        return e;
+      }
+    }
+  }
+
+  private async split(block: ReadBlock): Promise<ModbusRequestError | undefined> {
+    const mid = Math.ceil(block.points.length / 2);
+    const halves = [block.points.slice(0, mid), block.points.slice(mid)];
+    this.breaks.add(halves[1]![0]!.id);
+    this.replanNeeded = true;
+    let last: ModbusRequestError | undefined;
+    for (const points of halves) {
+      // Re-plan each half with the device's limits (it can only shrink).
+      for (const sub of planReads(points, { ...planOptionsFor(this.device), onePointPerRequest: false, unitId: block.unitId, maxGap: 65535, maxBitGap: 65535 })) {
+        const e = await this.readBlock(sub);
+        if (e && e.kind !== 'exception') return e;
+        last = e ?? last;
+      }
+    }
+    return last;
+  }
+
+  private replan(): void {
+    this.replanNeeded = false;
+    const memory = { isolated: this.isolated, breaks: this.breaks };
+    const opts = planOptionsFor(this.device, memory);
+    for (const g of this.groups) g.blocks = planReads(g.points, opts);
+  }
+
+  private countRequest(rttMs: number | undefined): void {
+    this.stat.requests++;
+    this.ctx.metrics.inc('modbus_requests', this.labels);
+    if (rttMs === undefined) return;
+    this.stat.rttSum += rttMs;
+    this.stat.rttCount++;
+    if (rttMs > this.stat.rttMax) {
+      this.stat.rttMax = rttMs;
+      this.ctx.metrics.set('modbus_rtt_ms_max', rttMs, this.labels);
+    }
+    this.ctx.metrics.set('modbus_rtt_ms', rttMs, this.labels);
+  }
+
+  private unitAnswered(u: UnitHealth): void {
+    u.ok = true;
+    u.silentCount = 0;
+    u.skipUntil = 0;
+    u.backoffMs = this.device.reconnectMin;
+  }
+
+  private unitSilent(u: UnitHealth, id: number): void {
+    u.ok = false;
+    u.silentCount++;
+    if (u.silentCount >= SILENT_SLAVE_AFTER) {
+      const wait = u.backoffMs * (0.8 + Math.random() * 0.4);
+      u.skipUntil = Date.now() + wait;
+      u.backoffMs = Math.min(u.backoffMs * 2, this.device.reconnectMax);
+      this.log.warn(`unit ${id} does not answer; next probe in ${Math.round(wait)} ms`);
+    }
+  }
+
+  private updateCommOk(linkDown: boolean): void {
+    if (linkDown) for (const u of this.units.values()) u.ok = false;
+    const states = [...this.units.values()].map((u) => u.ok).filter((v) => v !== undefined);
+    if (states.length === 0) return;
+    const ok = states.every(Boolean);
+    const now = this.ctx.now();
+    if (ok === this.commOk && now - this.commOkPublishedAt < DIAGNOSTIC_REFRESH_MS) return;
+    if (ok !== this.commOk && this.commOk !== undefined) this.log.warn(ok ? '通讯恢复 communication restored' : '通讯中断 communication lost');
+    this.commOk = ok;
+    this.commOkPublishedAt = now;
+    this.ctx.metrics.set('modbus_comm_ok', ok ? 1 : 0, this.labels);
+    this.ctx.publish({ point: commOkPointId(this.device.id), value: ok, quality: 'Good', ts: now, receivedAt: now });
+  }
+
+  private publishBad(points: readonly ModbusPoint[], quality: QualityCode, reason: string): void {
+    const now = this.ctx.now();
+    for (const p of points) this.ctx.publish({ point: p.id, value: null, quality, ts: now, receivedAt: now, reason });
+  }
+}

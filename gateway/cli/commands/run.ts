@@ -1,0 +1,18 @@
+import type { Command } from '../command.js';
+import { loadConfigOrThrow } from '../../config/load.js';
+import { parseOptions, portOption } from '../options.js';
+import { runUntilSignal } from '../run-gateway.js';
+
+const usage = 'run --config <file> [--mqtt-port <n>]';
+
+const command: Command = {
+  summary: 'run the gateway on a config file until Ctrl-C / SIGTERM',
+  usage,
+  async run(argv) {
+    const opts = parseOptions(argv, { config: { type: 'string', short: 'c' }, 'mqtt-port': { type: 'string' } }, usage);
+    if (!opts.config) throw new Error(`--config is required\nusage: npm run gateway -- ${usage}`);
+    const config = loadConfigOrThrow(opts.config);
+    return runUntilSignal(config, { mqttPort: portOption(opts['mqtt-port'], '--mqtt-port') });
+  },
+};
+export default command;

@@ -1,0 +1,9 @@
+/** The local MQTT topics of DESIGN.md. */
+export const topics = {
+  reading: (gw: string, point: string) => `gw/${gw}/readings/${point}`,
+  alarm: (gw: string, alarmId: string) => `gw/${gw}/alarms/${alarmId}`,
+  events: (gw: string) => `gw/${gw}/events`,
+  status: (gw: string) => `gw/${gw}/status`,
+  ingest: (gw: string, device: string) => `gw/${gw}/ingest/${device}`,
+  root: (gw: string) => `gw/${gw}/`,
+};

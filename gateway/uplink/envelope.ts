@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { qualityCodeSchema } from '../core/quality.js';
+
+/**
+ * The uplink envelope: what the gateway sends to the provincial platform, whatever the transport.
+ * Documented in gateway/uplink/README.md; the platform simulator validates against this schema.
+ */
+export const ENVELOPE_TYPES = ['realtime', 'alarm', 'heartbeat'] as const;
+export const envelopeTypeSchema = z.enum(ENVELOPE_TYPES);
+export type EnvelopeType = z.infer<typeof envelopeTypeSchema>;
+
+export const envelopeItemSchema = z.strictObject({
+  /** The platform's point code (测点编码), from the uplink point mapping. */
+  pointCode: z.string().min(1),
+  value: z.union([z.number(), z.boolean(), z.null()]),
+  unit: z.string(),
+  quality: qualityCodeSchema,
+  /** Source time of the value, ms since epoch. */
+  time: z.number().int(),
+  /** 0 none, 1 blue 低, 2 yellow 一般, 3 orange 较大, 4 red 重大: highest active alarm of the point. */
+  alarmLevel: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3), z.literal(4)]),
+  /** Alarm messages only: the condition (HH, H, L, LL, …), whether it is active, and the text. */
+  alarmType: z.string().optional(),
+  alarmActive: z.boolean().optional(),
+  alarmMessage: z.string().optional(),
+  limit: z.number().optional(),
+});
+export type EnvelopeItem = z.infer<typeof envelopeItemSchema>;
+
+export const envelopeSchema = z.strictObject({
+  /** UUID, fixed when the message is queued: the same on every resend, so receivers dedup on it. */
+  dataId: z.uuid(),
+  /** Gateway-wide, strictly increasing in queue order, survives restarts. Gaps mean thinned snapshots. */
+  seq: z.number().int().positive(),
+  type: envelopeTypeSchema,
+  /** 统一社会信用代码. */
+  enterpriseCode: z.string().length(18),
+  gatewayCode: z.string().min(1),
+  /** When the message was created (queued), ms since epoch. */
+  timestamp: z.number().int(),
+  /** True when the message is sent from the backlog after an outage or a restart (补传). */
+  historical: z.boolean(),
+  items: z.array(envelopeItemSchema),
+});
+export type Envelope = z.infer<typeof envelopeSchema>;

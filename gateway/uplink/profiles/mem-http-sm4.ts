@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { durationSchema } from '../../core/duration.js';
+import type { Envelope } from '../envelope.js';
+import { sm4CbcEncrypt, sm4KeyBytes } from '../sm4.js';
+import { UplinkSendError, type ProfileContext, type UplinkProfile, type UplinkTransport } from './profile.js';
+
+const sm4KeySchema = z.string().refine((s) => /^[0-9a-fA-F]{32}$/.test(s) || Buffer.byteLength(s, 'utf8') === 16, 'expected 32 hex digits or 16 ASCII characters');
+
+/**
+ * The MEM (应急管理部) platforms' HTTP access: POST application/json with header `appsecret` and body
+ * {"appid": "...", "data": "<hex of SM4-CBC/PKCS#7 of the JSON envelope>"}.
+ */
+export const memHttpSm4ProfileSchema = z.strictObject({
+  profile: z.literal('mem-http-sm4'),
+  url: z.string().regex(/^https?:\/\/.+/, 'expected http://… or https://…'),
+  appid: z.string().min(1),
+  appsecret: z.string().min(1),
+  /** SM4 key and IV issued by the platform. */
+  key: sm4KeySchema,
+  iv: sm4KeySchema,
+  timeout: durationSchema.default(10_000),
+  /** How the platform says "accepted" inside a 2xx response body. */
+  response: z
+    .strictObject({
+      codeField: z.string().default('code'),
+      successCodes: z.array(z.union([z.string(), z.number()])).min(1).default([0, 200, '0', '200']),
+      messageField: z.string().default('msg'),
+    })
+    .default({ codeField: 'code', successCodes: [0, 200, '0', '200'], messageField: 'msg' }),
+});
+export type MemHttpSm4ProfileConfig = z.infer<typeof memHttpSm4ProfileSchema>;
+
+/** The platform's reply: an object; the code and message fields are checked by config. */
+const responseBodySchema = z.record(z.string(), z.unknown());
+
+class MemHttpSm4Transport implements UplinkTransport {
+  private readonly key: Buffer;
+  private readonly iv: Buffer;
+
+  constructor(
+    private readonly cfg: MemHttpSm4ProfileConfig,
+    private readonly ctx: ProfileContext,
+  ) {
+    this.key = sm4KeyBytes(cfg.key, 'key');
+    this.iv = sm4KeyBytes(cfg.iv, 'iv');
+  }
+
+  describe(): string {
+    return `mem-http-sm4 ${this.cfg.url}`;
+  }
+
+  async send(envelope: Envelope): Promise<void> {
+    const data = sm4CbcEncrypt(JSON.stringify(envelope), this.key, this.iv).toString('hex');
+    let res: Response;
+    try {
+      res = await fetch(this.cfg.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', appsecret: this.cfg.appsecret },
+        body: JSON.stringify({ appid: this.cfg.appid, data }),
+        signal: AbortSignal.timeout(this.cfg.timeout),
+      });
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string; message?: string } };
+      throw new UplinkSendError(`HTTP POST ${this.cfg.url} failed: ${e.cause?.code ?? e.cause?.message ?? e.message}`);
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw new UplinkSendError(`HTTP ${res.status}: reading the response failed: ${(err as Error).message}`);
+    }
+    if (res.status < 200 || res.status > 299) throw new UplinkSendError(`HTTP ${res.status} from the platform: ${text.slice(0, 200)}`);
+    let parsed: z.infer<typeof responseBodySchema>;
+    try {
+      parsed = responseBodySchema.parse(JSON.parse(text));
+    } catch {
+      this.ctx.metrics.inc('uplink_bad_responses_total', { profile: 'mem-http-sm4' });
+      throw new UplinkSendError(`HTTP ${res.status} but the body is not a JSON object: ${text.slice(0, 200)}`);
+    }
+    const code = parsed[this.cfg.response.codeField];
+    const ok = this.cfg.response.successCodes.some((c) => c === code);
+    if (!ok) {
+      this.ctx.metrics.inc('uplink_bad_responses_total', { profile: 'mem-http-sm4' });
+      const msg = parsed[this.cfg.response.messageField];
+      throw new UplinkSendError(`platform answered ${this.cfg.response.codeField}=${JSON.stringify(code)}${typeof msg === 'string' ? ` (${msg})` : ''}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    // fetch keeps no connection state we need to release.
+  }
+}
+
+export const memHttpSm4Profile: UplinkProfile<typeof memHttpSm4ProfileSchema> = {
+  name: 'mem-http-sm4',
+  schema: memHttpSm4ProfileSchema,
+  create: (cfg, ctx) => new MemHttpSm4Transport(cfg, ctx),
+};

@@ -1,0 +1,147 @@
+import { readFileSync } from 'node:fs';
+import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
+import { z } from 'zod';
+import { durationSchema } from '../../core/duration.js';
+import type { Envelope } from '../envelope.js';
+import { UplinkSendError, type ProfileContext, type UplinkProfile, type UplinkTransport } from './profile.js';
+
+export const mqttProfileSchema = z.strictObject({
+  profile: z.literal('mqtt'),
+  /** mqtts://platform.example.cn:8883 (TLS) or mqtt://… */
+  url: z.string().regex(/^(mqtts?|wss?):\/\/.+/, 'expected mqtt://host:port or mqtts://host:port'),
+  /** Default: the gateway code. */
+  clientId: z.string().min(1).optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  /** PEM files for TLS: the platform's CA, and the client certificate and key if it issues one. */
+  caFile: z.string().optional(),
+  certFile: z.string().optional(),
+  keyFile: z.string().optional(),
+  /** Only for test platforms with self-signed certificates. */
+  rejectUnauthorized: z.boolean().default(true),
+  /** Placeholders {enterpriseCode}, {gatewayCode}, {type}. */
+  topic: z.string().default('safety/{enterpriseCode}/{gatewayCode}/{type}'),
+  connectTimeout: durationSchema.default(10_000),
+  /** How long to wait for the PUBACK before the send counts as failed. */
+  ackTimeout: durationSchema.default(10_000),
+  keepalive: durationSchema.default(30_000),
+});
+export type MqttProfileConfig = z.infer<typeof mqttProfileSchema>;
+
+function readPem(file: string | undefined, field: string): Buffer | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new Error(`uplink.transport.${field}: cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * MQTT 3.1.1 to the platform's broker, QoS 1. The client is created without automatic reconnect
+ * and thrown away after any failure: mqtt.js would otherwise resend its own copy of an unacked
+ * message on reconnect, behind our back and out of queue order.
+ */
+class MqttTransport implements UplinkTransport {
+  private client: MqttClient | undefined;
+  private connecting: Promise<MqttClient> | undefined;
+  private readonly tls: Pick<IClientOptions, 'ca' | 'cert' | 'key'>;
+
+  constructor(
+    private readonly cfg: MqttProfileConfig,
+    private readonly ctx: ProfileContext,
+  ) {
+    const ca = readPem(cfg.caFile, 'caFile');
+    const cert = readPem(cfg.certFile, 'certFile');
+    const key = readPem(cfg.keyFile, 'keyFile');
+    this.tls = { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
+  }
+
+  describe(): string {
+    return `mqtt ${this.cfg.url}`;
+  }
+
+  private topic(envelope: Envelope): string {
+    return this.cfg.topic.replaceAll('{enterpriseCode}', envelope.enterpriseCode).replaceAll('{gatewayCode}', envelope.gatewayCode).replaceAll('{type}', envelope.type);
+  }
+
+  private connect(): Promise<MqttClient> {
+    if (this.client?.connected) return Promise.resolve(this.client);
+    if (this.connecting) return this.connecting;
+    this.drop();
+    const client = mqtt.connect(this.cfg.url, {
+      clientId: this.cfg.clientId ?? `${this.ctx.gatewayCode}`,
+      username: this.cfg.username,
+      password: this.cfg.password,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: this.cfg.connectTimeout,
+      keepalive: Math.max(1, Math.round(this.cfg.keepalive / 1000)),
+      rejectUnauthorized: this.cfg.rejectUnauthorized,
+      ...this.tls,
+    });
+    this.connecting = new Promise<MqttClient>((resolve, reject) => {
+      const timer = setTimeout(() => fail(new Error(`connect timeout after ${this.cfg.connectTimeout} ms`)), this.cfg.connectTimeout + 500);
+      const fail = (err: Error): void => {
+        clearTimeout(timer);
+        client.removeAllListeners('connect');
+        client.end(true);
+        reject(new UplinkSendError(`MQTT connect to ${this.cfg.url} failed: ${err.message}`));
+      };
+      client.once('connect', () => {
+        clearTimeout(timer);
+        this.client = client;
+        resolve(client);
+      });
+      client.once('error', fail);
+      client.once('close', () => fail(new Error('connection closed')));
+    }).finally(() => {
+      this.connecting = undefined;
+    });
+    // After connect, a later error or close only marks the client dead; the next send reconnects.
+    client.on('error', (err) => this.ctx.logger.debug('MQTT uplink error', { error: err.message }));
+    return this.connecting;
+  }
+
+  private drop(): void {
+    if (this.client) {
+      this.client.end(true);
+      this.client = undefined;
+    }
+  }
+
+  async send(envelope: Envelope): Promise<void> {
+    const client = await this.connect();
+    const payload = JSON.stringify(envelope);
+    await new Promise<void>((resolve, reject) => {
+      let done = false;
+      const finish = (err?: Error): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        client.removeListener('close', onClose);
+        if (err) {
+          this.drop();
+          reject(err instanceof UplinkSendError ? err : new UplinkSendError(err.message));
+        } else resolve();
+      };
+      const onClose = (): void => finish(new UplinkSendError('MQTT connection closed before PUBACK'));
+      const timer = setTimeout(() => finish(new UplinkSendError(`no PUBACK within ${this.cfg.ackTimeout} ms`)), this.cfg.ackTimeout);
+      client.once('close', onClose);
+      if (!client.connected) return finish(new UplinkSendError('MQTT not connected'));
+      client.publish(this.topic(envelope), payload, { qos: 1 }, (err) => finish(err ?? undefined));
+    });
+  }
+
+  async close(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    if (c) await new Promise<void>((r) => c.end(false, {}, () => r()));
+  }
+}
+
+export const mqttProfile: UplinkProfile<typeof mqttProfileSchema> = {
+  name: 'mqtt',
+  schema: mqttProfileSchema,
+  create: (cfg, ctx) => new MqttTransport(cfg, ctx),
+};

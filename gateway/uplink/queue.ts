@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import type { Db, Migration } from '../store/database.js';
+import { migrate } from '../store/database.js';
+import type { EnvelopeItem, EnvelopeType } from './envelope.js';
+
+export const UPLINK_QUEUE_MIGRATIONS: readonly Migration[] = [
+  {
+    id: 'uplink-queue-001',
+    sql: `
+      CREATE TABLE uplink_queue (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,   -- AUTOINCREMENT: a seq is never reused, even after the queue drains
+        data_id TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        historical INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        bytes INTEGER NOT NULL,
+        items TEXT NOT NULL
+      );
+      CREATE INDEX uplink_queue_type ON uplink_queue (type, historical);
+      CREATE INDEX uplink_queue_created ON uplink_queue (type, created_at);
+    `,
+  },
+];
+
+export interface QueuedMessage {
+  seq: number;
+  dataId: string;
+  type: EnvelopeType;
+  createdAt: number;
+  historical: boolean;
+  attempts: number;
+  bytes: number;
+  items: EnvelopeItem[];
+}
+
+interface Row {
+  seq: number;
+  data_id: string;
+  type: string;
+  created_at: number;
+  historical: number;
+  attempts: number;
+  bytes: number;
+  items: string;
+}
+
+export interface QueueBounds {
+  maxBytes: number;
+  maxAge: number;
+}
+
+export interface EnforceResult {
+  /** Realtime messages removed to get under maxBytes. */
+  thinned: number;
+  /** Realtime and heartbeat messages removed because older than maxAge. */
+  expired: number;
+  /** Still over maxBytes with only alarms left (they are never dropped). */
+  overLimitWithAlarmsOnly: boolean;
+}
+
+/**
+ * The uplink's store-and-forward queue in SQLite. A message leaves it only when the platform
+ * acknowledged it. Enqueues are grouped into one transaction per event-loop turn (group commit),
+ * so a burst of alarms costs one fsync, not one each; a message becomes visible to the sender
+ * only once committed.
+ */
+export class UplinkQueue {
+  private pending: { dataId: string; type: EnvelopeType; createdAt: number; historical: boolean; items: string }[] = [];
+  private flushScheduled = false;
+  private readonly committedListeners = new Set<() => void>();
+  private bytes = 0;
+  private count = 0;
+  private readonly stmt;
+
+  constructor(private readonly db: Db) {
+    migrate(db, UPLINK_QUEUE_MIGRATIONS);
+    this.stmt = {
+      insert: db.prepare('INSERT INTO uplink_queue (data_id, type, created_at, historical, bytes, items) VALUES (?, ?, ?, ?, ?, ?)'),
+      head: db.prepare('SELECT * FROM uplink_queue ORDER BY seq LIMIT 1'),
+      peek: db.prepare('SELECT * FROM uplink_queue ORDER BY seq LIMIT ?'),
+      ack: db.prepare('DELETE FROM uplink_queue WHERE seq = ? RETURNING bytes'),
+      attempt: db.prepare('UPDATE uplink_queue SET attempts = attempts + 1, historical = 1 WHERE seq = ?'),
+      allHistorical: db.prepare('UPDATE uplink_queue SET historical = 1 WHERE historical = 0'),
+      totals: db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM uplink_queue'),
+      liveAlarm: db.prepare("SELECT 1 FROM uplink_queue WHERE type = 'alarm' AND historical = 0 LIMIT 1"),
+      pendingHeartbeat: db.prepare("SELECT 1 FROM uplink_queue WHERE type = 'heartbeat' LIMIT 1"),
+      oldest: db.prepare('SELECT MIN(created_at) AS t FROM uplink_queue'),
+      expire: db.prepare("DELETE FROM uplink_queue WHERE type IN ('realtime', 'heartbeat') AND created_at < ? RETURNING bytes"),
+      snapshotTimes: db.prepare("SELECT DISTINCT created_at AS t FROM uplink_queue WHERE type = 'realtime' ORDER BY created_at"),
+      deleteSnapshot: db.prepare("DELETE FROM uplink_queue WHERE type = 'realtime' AND created_at = ? RETURNING bytes"),
+    };
+    const t = this.stmt.totals.get() as { n: number; b: number };
+    this.count = t.n;
+    this.bytes = t.b;
+  }
+
+  /**
+   * Queues a message; it is committed at the end of this event-loop turn. Returns its dataId.
+   * `historical` marks messages created while the link is down.
+   */
+  enqueue(type: EnvelopeType, items: EnvelopeItem[], createdAt: number, historical: boolean): string {
+    const dataId = randomUUID();
+    this.pending.push({ dataId, type, createdAt, historical, items: JSON.stringify(items) });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return dataId;
+  }
+
+  /** Commits queued enqueues now (also called by stop()). */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    let added = 0;
+    this.db.transaction(() => {
+      for (const m of batch) {
+        const bytes = Buffer.byteLength(m.items) + 200;
+        this.stmt.insert.run(m.dataId, m.type, m.createdAt, m.historical ? 1 : 0, bytes, m.items);
+        added += bytes;
+      }
+    })();
+    this.count += batch.length;
+    this.bytes += added;
+    for (const l of this.committedListeners) l();
+  }
+
+  /** Called after every commit; the sender uses it to wake up. */
+  onCommitted(listener: () => void): () => void {
+    this.committedListeners.add(listener);
+    return () => this.committedListeners.delete(listener);
+  }
+
+  head(): QueuedMessage | undefined {
+    const r = this.stmt.head.get() as Row | undefined;
+    return r ? toMessage(r) : undefined;
+  }
+
+  peek(limit: number): QueuedMessage[] {
+    return (this.stmt.peek.all(limit) as Row[]).map(toMessage);
+  }
+
+  /** The platform acknowledged it: remove. */
+  ack(seq: number): void {
+    const rows = this.stmt.ack.all(seq) as { bytes: number }[];
+    for (const r of rows) {
+      this.count--;
+      this.bytes -= r.bytes;
+    }
+  }
+
+  /** A send failed: the message will go again, as historical. */
+  failed(seq: number): void {
+    this.stmt.attempt.run(seq);
+  }
+
+  /** The link went down or the gateway restarted: everything queued now is backlog (补传). */
+  markAllHistorical(): void {
+    this.stmt.allHistorical.run();
+  }
+
+  hasLiveAlarm(): boolean {
+    return this.stmt.liveAlarm.get() !== undefined;
+  }
+
+  hasPendingHeartbeat(): boolean {
+    return this.pending.some((p) => p.type === 'heartbeat') || this.stmt.pendingHeartbeat.get() !== undefined;
+  }
+
+  /**
+   * Applies the age and size bounds. Size: drops every second realtime snapshot among the oldest
+   * half of the queued snapshots, again until under maxBytes, so a long outage keeps coarser
+   * coverage of the whole period instead of losing its start; alarms are never dropped.
+   */
+  enforce(bounds: QueueBounds, now: number): EnforceResult {
+    const result: EnforceResult = { thinned: 0, expired: 0, overLimitWithAlarmsOnly: false };
+    this.db.transaction(() => {
+      for (const r of this.stmt.expire.all(now - bounds.maxAge) as { bytes: number }[]) {
+        result.expired++;
+        this.count--;
+        this.bytes -= r.bytes;
+      }
+      while (this.bytes > bounds.maxBytes) {
+        const times = (this.stmt.snapshotTimes.all() as { t: number }[]).map((r) => r.t);
+        if (times.length === 0) {
+          result.overLimitWithAlarmsOnly = true;
+          break;
+        }
+        const oldestHalf = times.slice(0, Math.max(1, Math.ceil(times.length / 2)));
+        const victims = oldestHalf.length === 1 ? oldestHalf : oldestHalf.filter((_, i) => i % 2 === 1);
+        for (const t of victims) {
+          for (const r of this.stmt.deleteSnapshot.all(t) as { bytes: number }[]) {
+            result.thinned++;
+            this.count--;
+            this.bytes -= r.bytes;
+          }
+          if (this.bytes <= bounds.maxBytes) break;
+        }
+      }
+    })();
+    return result;
+  }
+
+  get size(): number {
+    return this.count + this.pending.length;
+  }
+
+  get sizeBytes(): number {
+    return this.bytes;
+  }
+
+  oldestCreatedAt(): number | undefined {
+    const r = this.stmt.oldest.get() as { t: number | null };
+    return r.t ?? undefined;
+  }
+}
+
+function toMessage(r: Row): QueuedMessage {
+  return {
+    seq: r.seq,
+    dataId: r.data_id,
+    type: r.type as EnvelopeType,
+    createdAt: r.created_at,
+    historical: r.historical === 1,
+    attempts: r.attempts,
+    bytes: r.bytes,
+    items: JSON.parse(r.items) as EnvelopeItem[],
+  };
+}

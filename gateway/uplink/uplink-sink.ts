@@ -1,0 +1,353 @@
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import type { Reading } from '../core/reading.js';
+import type { AlarmEvent, Severity } from '../core/alarm-event.js';
+import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Db } from '../store/database.js';
+import type { AlarmDefinition, ConditionUpdate } from '../../rules/condition.js';
+import type { UplinkSection } from './config.js';
+import type { Envelope, EnvelopeItem } from './envelope.js';
+import { UplinkQueue, type QueuedMessage } from './queue.js';
+import { createTransport } from './profiles/registry.js';
+import type { UplinkTransport } from './profiles/profile.js';
+
+export const UPLINK_DIAGNOSTIC_POINT = 'gateway';
+export const UPLINK_ALARM_IDS = {
+  linkDown: 'uplink:LINK_DOWN',
+  queueThinning: 'uplink:QUEUE_THINNING',
+} as const;
+
+export interface UplinkSinkOptions {
+  config: UplinkSection;
+  /** Defaults for enterpriseCode / gatewayCode when the section does not set them. */
+  gateway: { id: string; creditCode: string };
+  logger: Logger;
+  metrics: Metrics;
+  db: Db;
+  /** Units of the gateway's points, for mapped points without their own unit. */
+  pointUnits?: ReadonlyMap<string, string>;
+  /** For tests that swap the transport; default: the configured profile. */
+  transport?: UplinkTransport;
+}
+
+const ENFORCE_EVERY_MS = 5000;
+
+/**
+ * Store-and-forward uplink to the provincial platform. Readings only update an in-memory map of
+ * latest values; snapshots, alarms and heartbeats become queue rows (committed once per event-loop
+ * turn); one sender loop sends the queue head and deletes it on the platform's acknowledgement. So
+ * a dead link never reaches the rule path, and nothing leaves the disk unacknowledged.
+ */
+export class UplinkSink {
+  readonly queue: UplinkQueue;
+  private readonly diagnostics = new Subject<ConditionUpdate>();
+  readonly diagnostics$: Observable<ConditionUpdate> = this.diagnostics.asObservable();
+
+  private readonly cfg: UplinkSection;
+  private readonly log: Logger;
+  private readonly metrics: Metrics;
+  private readonly transport: UplinkTransport;
+  private readonly enterpriseCode: string;
+  private readonly gatewayCode: string;
+  private readonly codes = new Map<string, { code: string; unit: string }>();
+  private readonly latest = new Map<string, Reading>();
+  /** alarmId → severity, for alarms whose condition is active, per point. */
+  private readonly activeAlarms = new Map<string, Map<string, Severity>>();
+  private readonly lastActive = new Map<string, boolean>();
+
+  private subs: Subscription[] = [];
+  private unlistenCommits: (() => void) | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  private linkUp = true;
+  private failingSince: number | undefined;
+  private consecutiveFailures = 0;
+  private linkDownRaised = false;
+  private thinningRaised = false;
+  private nextReplayAt = 0;
+
+  constructor(private readonly opts: UplinkSinkOptions) {
+    this.cfg = opts.config;
+    this.log = opts.logger.child('uplink');
+    this.metrics = opts.metrics;
+    this.enterpriseCode = this.cfg.enterpriseCode ?? opts.gateway.creditCode;
+    this.gatewayCode = this.cfg.gatewayCode ?? opts.gateway.id;
+    for (const p of this.cfg.points) this.codes.set(p.point, { code: p.code, unit: p.unit ?? opts.pointUnits?.get(p.point) ?? '' });
+    this.queue = new UplinkQueue(opts.db);
+    // Whatever survived a restart is backlog now.
+    this.queue.markAllHistorical();
+    this.transport = opts.transport ?? createTransport(this.cfg.transport, { logger: this.log, metrics: this.metrics, enterpriseCode: this.enterpriseCode, gatewayCode: this.gatewayCode });
+  }
+
+  alarmDefinitions(): AlarmDefinition[] {
+    return [
+      {
+        alarmId: UPLINK_ALARM_IDS.linkDown,
+        point: UPLINK_DIAGNOSTIC_POINT,
+        condition: 'LINK_DOWN',
+        severity: 3,
+        label: '上报链路中断',
+        message: '省级预警平台上报链路中断，数据暂存本地队列',
+        ruleId: 'uplink',
+      },
+      {
+        alarmId: UPLINK_ALARM_IDS.queueThinning,
+        point: UPLINK_DIAGNOSTIC_POINT,
+        condition: 'QUEUE_THINNING',
+        severity: 2,
+        label: '上报队列已满',
+        message: '上报缓存队列已满，实时快照正在抽稀（报警数据不丢弃）',
+        ruleId: 'uplink',
+      },
+    ];
+  }
+
+  start(readings$: Observable<Reading>, alarms$: Observable<AlarmEvent>): void {
+    if (!this.cfg.enabled || this.running) return;
+    this.running = true;
+    this.log.info('上报通道启动', { transport: this.transport.describe(), backlog: this.queue.size });
+    this.subs.push(
+      readings$.subscribe((r) => {
+        if (this.codes.has(r.point)) this.latest.set(r.point, r);
+      }),
+      alarms$.subscribe((e) => this.onAlarm(e)),
+    );
+    this.timers.push(setInterval(() => this.enqueueSnapshot(Date.now()), this.cfg.snapshotPeriod));
+    this.timers.push(setInterval(() => this.enqueueHeartbeat(Date.now()), this.cfg.heartbeatPeriod));
+    this.timers.push(setInterval(() => this.enforceBounds(), ENFORCE_EVERY_MS));
+    this.timers.push(setInterval(() => this.checkLinkDown(), Math.max(100, Math.min(1000, this.cfg.linkDownAlarmAfter / 4))));
+    this.unlistenCommits = this.queue.onCommitted(() => {
+      this.updateGauges();
+      if (this.queue.sizeBytes > this.cfg.queue.maxBytes) this.enforceBounds();
+      this.poke();
+    });
+    this.enqueueHeartbeat(Date.now());
+    this.loop = this.sendLoop();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const s of this.subs) s.unsubscribe();
+    for (const t of this.timers) clearInterval(t);
+    this.subs = [];
+    this.timers = [];
+    this.queue.flush();
+    this.unlistenCommits?.();
+    this.poke();
+    await this.loop;
+    await this.transport.close();
+    this.diagnostics.complete();
+  }
+
+  // ---- producing messages ----
+
+  private onAlarm(e: AlarmEvent): void {
+    const perPoint = this.activeAlarms.get(e.point) ?? new Map<string, Severity>();
+    if (e.active) perPoint.set(e.alarmId, e.severity);
+    else perPoint.delete(e.alarmId);
+    this.activeAlarms.set(e.point, perPoint);
+
+    const mapped = this.codes.get(e.point);
+    if (!mapped) {
+      this.metrics.inc('uplink_alarms_unmapped_total');
+      return;
+    }
+    const previous = this.lastActive.get(e.alarmId) ?? false;
+    this.lastActive.set(e.alarmId, e.active);
+    if (this.cfg.alarmEvents === 'transitions' && previous === e.active) return;
+    const item: EnvelopeItem = {
+      pointCode: mapped.code,
+      value: e.value,
+      unit: e.unit ?? mapped.unit,
+      quality: this.latest.get(e.point)?.quality ?? 'Good',
+      time: Math.round(e.ts),
+      alarmLevel: e.active ? e.severity : 0,
+      alarmType: e.condition,
+      alarmActive: e.active,
+      alarmMessage: e.message,
+      ...(e.limit !== undefined ? { limit: e.limit } : {}),
+    };
+    this.enqueue('alarm', [item], Math.round(e.ts));
+  }
+
+  private alarmLevel(point: string): 0 | Severity {
+    let level = 0;
+    for (const s of this.activeAlarms.get(point)?.values() ?? []) level = Math.max(level, s);
+    return level as 0 | Severity;
+  }
+
+  /** One snapshot: every mapped point with a value so far, split into messages of maxItemsPerMessage. */
+  enqueueSnapshot(now: number): void {
+    const items: EnvelopeItem[] = [];
+    for (const [point, r] of this.latest) {
+      const m = this.codes.get(point)!;
+      items.push({ pointCode: m.code, value: r.value, unit: m.unit, quality: r.quality, time: Math.round(r.ts), alarmLevel: this.alarmLevel(point) });
+    }
+    if (items.length === 0) return;
+    for (let i = 0; i < items.length; i += this.cfg.maxItemsPerMessage) this.enqueue('realtime', items.slice(i, i + this.cfg.maxItemsPerMessage), now);
+  }
+
+  /** A heartbeat says "alive now": while one is still queued, another adds nothing. */
+  enqueueHeartbeat(now: number): void {
+    if (this.queue.hasPendingHeartbeat()) {
+      this.metrics.inc('uplink_heartbeats_coalesced_total');
+      return;
+    }
+    this.enqueue('heartbeat', [], now);
+  }
+
+  private enqueue(type: Envelope['type'], items: EnvelopeItem[], createdAt: number): void {
+    this.queue.enqueue(type, items, createdAt, !this.linkUp);
+    this.metrics.inc('uplink_enqueued_total', { type });
+  }
+
+  // ---- bounds and diagnostics ----
+
+  private enforceBounds(): void {
+    const now = Date.now();
+    const r = this.queue.enforce(this.cfg.queue, now);
+    if (r.expired > 0) {
+      this.metrics.inc('uplink_messages_expired_total', undefined, r.expired);
+      this.log.warn('上报队列中过期的实时快照/心跳已删除', { count: r.expired, maxAgeMs: this.cfg.queue.maxAge });
+    }
+    if (r.thinned > 0) {
+      this.metrics.inc('uplink_snapshots_thinned_total', undefined, r.thinned);
+      this.log.warn('上报队列已满，实时快照抽稀', { thinned: r.thinned, queueBytes: this.queue.sizeBytes, maxBytes: this.cfg.queue.maxBytes });
+      if (!this.thinningRaised) {
+        this.thinningRaised = true;
+        this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.queueThinning, active: true, value: this.queue.sizeBytes, ts: now, limit: this.cfg.queue.maxBytes, detail: `已抽稀 ${r.thinned} 条实时快照` });
+      }
+    }
+    if (r.overLimitWithAlarmsOnly) {
+      this.metrics.inc('uplink_queue_over_limit_alarms_only_total');
+      this.log.error('上报队列超过上限且只剩报警数据：报警不丢弃，继续占用磁盘', { queueBytes: this.queue.sizeBytes });
+    }
+    // Clear with hysteresis: half the bound, so it does not chatter at the edge.
+    if (this.thinningRaised && this.queue.sizeBytes < this.cfg.queue.maxBytes / 2) {
+      this.thinningRaised = false;
+      this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.queueThinning, active: false, value: this.queue.sizeBytes, ts: now, limit: this.cfg.queue.maxBytes });
+    }
+    this.updateGauges();
+  }
+
+  private checkLinkDown(): void {
+    if (this.failingSince === undefined || this.linkDownRaised) return;
+    const now = Date.now();
+    if (now - this.failingSince >= this.cfg.linkDownAlarmAfter) {
+      this.linkDownRaised = true;
+      this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.linkDown, active: true, value: this.queue.size, ts: now, detail: `${this.transport.describe()} 连续失败 ${this.consecutiveFailures} 次，积压 ${this.queue.size} 条` });
+    }
+  }
+
+  private updateGauges(): void {
+    this.metrics.set('uplink_queue_messages', this.queue.size);
+    this.metrics.set('uplink_queue_bytes', this.queue.sizeBytes);
+    const oldest = this.queue.oldestCreatedAt();
+    this.metrics.set('uplink_queue_oldest_age_ms', oldest === undefined ? 0 : Math.max(0, Date.now() - oldest));
+    this.metrics.set('uplink_link_up', this.linkUp ? 1 : 0);
+  }
+
+  // ---- sending ----
+
+  private poke(): void {
+    this.wake?.();
+  }
+
+  /**
+   * Waits ms (forever when undefined). A new commit ends the wait only when wakeOnCommit (idle
+   * wait), stop() always does (backoff and pacing waits too).
+   */
+  private sleep(ms: number | undefined, wakeOnCommit: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.running) return resolve();
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        if (timer) clearTimeout(timer);
+        if (this.wake === wakeFn) this.wake = undefined;
+        resolve();
+      };
+      const wakeFn = (): void => {
+        if (wakeOnCommit || !this.running) done();
+      };
+      if (ms !== undefined) timer = setTimeout(done, ms);
+      this.wake = wakeFn;
+    });
+  }
+
+  private async sendLoop(): Promise<void> {
+    while (this.running) {
+      const msg = this.queue.head();
+      if (!msg) {
+        await this.sleep(undefined, true);
+        continue;
+      }
+      // Replay pacing: backlog goes at replayRate, unless a live alarm waits behind it (then as fast as acks come).
+      if (msg.historical && this.cfg.replayRate > 0 && !this.queue.hasLiveAlarm()) {
+        const wait = this.nextReplayAt - Date.now();
+        if (wait > 0) {
+          await this.sleep(wait, false);
+          continue;
+        }
+        this.nextReplayAt = Math.max(Date.now(), this.nextReplayAt) + 1000 / this.cfg.replayRate;
+      }
+      await this.sendOne(msg);
+    }
+  }
+
+  private envelope(m: QueuedMessage): Envelope {
+    return {
+      dataId: m.dataId,
+      seq: m.seq,
+      type: m.type,
+      enterpriseCode: this.enterpriseCode,
+      gatewayCode: this.gatewayCode,
+      timestamp: m.createdAt,
+      historical: m.historical,
+      items: m.items,
+    };
+  }
+
+  private async sendOne(m: QueuedMessage): Promise<void> {
+    try {
+      await this.transport.send(this.envelope(m));
+    } catch (err) {
+      await this.onSendFailed(m, err as Error);
+      return;
+    }
+    this.queue.ack(m.seq);
+    this.metrics.inc('uplink_sent_total', { type: m.type });
+    if (this.thinningRaised && this.queue.sizeBytes < this.cfg.queue.maxBytes / 2) this.enforceBounds();
+    if (m.historical) this.metrics.inc('uplink_replayed_total');
+    if (!this.linkUp || this.failingSince !== undefined) {
+      this.log.info('上报链路恢复，开始补传积压数据', { backlog: this.queue.size, failures: this.consecutiveFailures });
+      this.linkUp = true;
+      this.failingSince = undefined;
+      this.consecutiveFailures = 0;
+      if (this.linkDownRaised) {
+        this.linkDownRaised = false;
+        this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.linkDown, active: false, value: this.queue.size, ts: Date.now() });
+      }
+    }
+    this.updateGauges();
+  }
+
+  private async onSendFailed(m: QueuedMessage, err: Error): Promise<void> {
+    this.metrics.inc('uplink_send_failures_total');
+    this.consecutiveFailures++;
+    if (this.failingSince === undefined) {
+      this.failingSince = Date.now();
+      this.log.warn('上报失败，数据转入本地队列等待补传', { seq: m.seq, error: err.message, transport: this.transport.describe() });
+    } else this.log.debug('上报重试失败', { seq: m.seq, error: err.message, failures: this.consecutiveFailures });
+    this.linkUp = false;
+    this.queue.failed(m.seq);
+    this.queue.markAllHistorical();
+    this.updateGauges();
+    const backoff = Math.min(this.cfg.retry.maxDelay, this.cfg.retry.initialDelay * 2 ** Math.min(20, this.consecutiveFailures - 1));
+    // Jitter so many gateways do not hit a recovering platform in step.
+    await this.sleep(backoff * (0.8 + Math.random() * 0.4), false);
+  }
+}

@@ -1,0 +1,2 @@
+export { ExpressionError } from './lexer.js';
+export { compileCondition, compileNumeric, conditionProblem, conditionPoints, type CompiledExpression, type Lookup, type Value } from './compile.js';

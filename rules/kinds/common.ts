@@ -1,0 +1,113 @@
+import { merge, Observable, map, type OperatorFunction } from 'rxjs';
+import { z } from 'zod';
+import { severitySchema, type Severity } from '../../gateway/core/alarm-event.js';
+import { isBad } from '../../gateway/core/quality.js';
+import type { Reading, ReadingValue } from '../../gateway/core/reading.js';
+import { ExpressionError } from '../expression/lexer.js';
+import { compileCondition } from '../expression/compile.js';
+import { conditionLabel, type AlarmDefinition, type ConditionUpdate, type RuleContext } from '../condition.js';
+
+/** Fields every rule kind has. */
+export const ruleBaseFields = {
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'rule id may contain letters, digits, "_", "." and "-" only (it becomes part of alarm ids)'),
+  severity: severitySchema.default(2),
+  /** Latched alarms stay annunciated after the condition clears until reset. */
+  latch: z.boolean().default(false),
+  /** Chinese text replacing the generated message, e.g. 1#转炉氧枪冷却水进出水流量差大. */
+  message: z.string().optional(),
+};
+
+/** Upper-case condition code such as FAULT; names the alarm `<point or rule>:<condition>`. */
+export const conditionCodeSchema = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'condition is an upper-case code such as DEV');
+
+/** "While the equipment runs": a running bit, or an enumerated state equal to `equals`. */
+export const gateSchema = z.strictObject({
+  point: z.string().min(1),
+  equals: z.union([z.boolean(), z.number()]).default(true),
+});
+export type Gate = z.infer<typeof gateSchema>;
+
+/** A condition in the expression language; syntax and type errors are reported at the field. */
+export const conditionExpressionSchema = z.string().superRefine((src, ctx) => {
+  try {
+    compileCondition(src);
+  } catch (e) {
+    if (!(e instanceof ExpressionError)) throw e;
+    ctx.addIssue({ code: 'custom', message: e.message });
+  }
+});
+
+/** Whether a reading's value means "on": a bit equal to `when`, or a number equal to it. */
+export function valueMatches(value: ReadingValue, when: boolean | number): boolean | undefined {
+  if (value === null) return undefined;
+  if (typeof when === 'boolean') return typeof value === 'boolean' ? value === when : (value !== 0) === when;
+  return typeof value === 'number' ? value === when : undefined;
+}
+
+/** The gate's state from a reading: undefined while Bad or not usable. */
+export function gateOpen(r: Reading | undefined, gate: Gate): boolean | undefined {
+  if (!r || isBad(r.quality)) return undefined;
+  return valueMatches(r.value, gate.equals);
+}
+
+export function alarmDefinition(
+  rule: { id: string; severity: Severity; latch: boolean; message?: string | undefined },
+  alarmId: string,
+  point: string,
+  condition: string,
+  extra: { severity?: Severity; limit?: number | undefined } = {},
+): AlarmDefinition {
+  return {
+    alarmId,
+    point,
+    condition,
+    severity: extra.severity ?? rule.severity,
+    label: conditionLabel(condition),
+    message: rule.message,
+    limit: extra.limit,
+    latch: rule.latch,
+    ruleId: rule.id,
+  };
+}
+
+/** Latest reading of each of several points, re-emitted whenever any of them updates. */
+export function latestReadings(ctx: RuleContext, pointIds: readonly string[]): Observable<{ latest: ReadonlyMap<string, Reading>; changed: Reading }> {
+  const ids = [...new Set(pointIds)];
+  return new Observable((subscriber) => {
+    const latest = new Map<string, Reading>();
+    return merge(...ids.map((id) => ctx.point$(id))).subscribe({
+      next(r) {
+        latest.set(r.point, r);
+        subscriber.next({ latest, changed: r });
+      },
+      error: (e) => subscriber.error(e),
+      complete: () => subscriber.complete(),
+    });
+  });
+}
+
+/** Usable value of a reading for the expression language: undefined for Bad, missing or null. */
+export function usableValue(r: Reading | undefined): number | boolean | undefined {
+  if (!r || isBad(r.quality) || r.value === null) return undefined;
+  if (typeof r.value === 'number' && !Number.isFinite(r.value)) return undefined;
+  return r.value;
+}
+
+/**
+ * A synthetic reading carrying a value derived from several points (a difference, a vote, an
+ * expression's truth), so debouncedCondition can apply delays to it. An undefined result becomes a
+ * Bad reading: the condition is unknown and neither raises nor clears.
+ */
+export function derivedReading(name: string, value: ReadingValue | undefined, at: Reading): Reading {
+  return value === undefined
+    ? { point: name, value: null, quality: 'Bad', ts: at.ts, receivedAt: at.receivedAt }
+    : { point: name, value, quality: 'Good', ts: at.ts, receivedAt: at.receivedAt };
+}
+
+/** Adds a detail text, computed when the update is emitted, to condition updates. */
+export function withDetail(detail: (u: ConditionUpdate) => string | undefined): OperatorFunction<ConditionUpdate, ConditionUpdate> {
+  return map((u) => {
+    const d = detail(u);
+    return d === undefined ? u : { ...u, detail: d };
+  });
+}

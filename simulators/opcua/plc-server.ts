@@ -1,0 +1,220 @@
+import { join } from 'node:path';
+import {
+  DataType,
+  MessageSecurityMode,
+  OPCUACertificateManager,
+  OPCUAServer,
+  SecurityPolicy,
+  StatusCodes,
+  VariantArrayType,
+  makeEUInformation,
+  nodesets,
+  type StatusCode,
+  type UAVariable,
+} from 'node-opcua';
+import type { Logger } from '../../gateway/core/logger.js';
+import { silentLogger } from '../../gateway/core/logger.js';
+import type { PlcModel, SimSignal, SimValue } from './model.js';
+import { quietNodeOpcua } from '../../adapters/opcua/node-opcua-logging.js';
+
+export interface PlcServerOptions {
+  /** Listen address; loopback unless the demo is shown to other machines. */
+  host?: string;
+  /** 0 picks a free port; a restart keeps the port first chosen. */
+  port?: number;
+  /** Folder for the server's own certificate and the client certificates it has seen. */
+  pkiDir: string;
+  /** Simulation step and publish period, ms. */
+  tickMs?: number;
+  /** Username/password pairs accepted besides anonymous and X.509 users. */
+  users?: ReadonlyArray<{ username: string; password: string }>;
+  allowAnonymous?: boolean;
+  log?: Logger;
+}
+
+/**
+ * One simulated PLC as an OPC UA server: the model's signals as AnalogItem / Boolean variables under
+ * Objects/<folder>, NodeIds `ns=1;s=<folder>.<BrowseName>`, with EngineeringUnits and EURange.
+ * Exposes every security mode and the three current policies. Accepts any client certificate (it is
+ * a simulator; the gateway side is the one that must not trust blindly).
+ */
+export class PlcServer {
+  private server: OPCUAServer | undefined;
+  private readonly variables = new Map<string, UAVariable>();
+  private readonly lastPublished = new Map<string, string>();
+  private readonly statusOverride = new Map<string, StatusCode>();
+  private timer: NodeJS.Timeout | undefined;
+  private lastTick = 0;
+  private chosenPort: number;
+  private readonly log: Logger;
+
+  constructor(
+    readonly model: PlcModel,
+    private readonly options: PlcServerOptions,
+  ) {
+    this.chosenPort = options.port ?? 0;
+    this.log = (options.log ?? silentLogger).child(`sim-${model.id}`);
+  }
+
+  get port(): number {
+    return this.chosenPort;
+  }
+
+  get endpointUrl(): string {
+    return `opc.tcp://${this.options.host ?? '127.0.0.1'}:${this.chosenPort}`;
+  }
+
+  /** NodeId string of a signal, e.g. ns=1;s=BF1.TopPressure. */
+  nodeId(key: string): string {
+    return `ns=1;s=${this.model.folder}.${this.model.signal(key).browseName}`;
+  }
+
+  get running(): boolean {
+    return this.server !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    quietNodeOpcua();
+    const pki = new OPCUACertificateManager({ rootFolder: join(this.options.pkiDir, 'server'), automaticallyAcceptUnknownCertificate: true });
+    await pki.initialize();
+    const userPki = new OPCUACertificateManager({ rootFolder: join(this.options.pkiDir, 'users'), automaticallyAcceptUnknownCertificate: true });
+    await userPki.initialize();
+    const users = this.options.users ?? [];
+    const host = this.options.host ?? '127.0.0.1';
+    const server = new OPCUAServer({
+      host,
+      hostname: host,
+      port: this.chosenPort,
+      serverCertificateManager: pki,
+      userCertificateManager: userPki,
+      nodeset_filename: [nodesets.standard],
+      securityModes: [MessageSecurityMode.None, MessageSecurityMode.Sign, MessageSecurityMode.SignAndEncrypt],
+      securityPolicies: [SecurityPolicy.None, SecurityPolicy.Basic256Sha256, SecurityPolicy.Aes128_Sha256_RsaOaep, SecurityPolicy.Aes256_Sha256_RsaPss],
+      allowAnonymous: this.options.allowAnonymous ?? true,
+      userManager: { isValidUser: (u: string, p: string) => users.some((x) => x.username === u && x.password === p) },
+      isAuditing: false,
+      serverInfo: { applicationName: { text: `${this.model.title} (simulator)`, locale: 'zh-CN' }, applicationUri: `urn:yejin-gateway:simulator:${this.model.id}` },
+      buildInfo: { productName: 'yejin-gateway PLC simulator', manufacturerName: 'yejin-gateway' },
+      serverCapabilities: { maxSessions: 50, operationLimits: { maxMonitoredItemsPerCall: 10000, maxNodesPerRead: 10000, maxNodesPerBrowse: 5000 } },
+    });
+    await server.initialize();
+    this.buildAddressSpace(server);
+    await server.start();
+    const endpoint = server.endpoints[0];
+    if (endpoint) this.chosenPort = endpoint.port;
+    this.server = server;
+    this.lastTick = Date.now();
+    this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 500);
+    this.log.info(`${this.model.title} 模拟器已启动 ${this.endpointUrl}`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    const server = this.server;
+    this.server = undefined;
+    this.variables.clear();
+    this.lastPublished.clear();
+    if (server) await server.shutdown(0);
+  }
+
+  /** Stops and starts again on the same port, as a PLC reboot or a server service restart does. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** Forces a value (like a PLC force table) and publishes it now. */
+  set(key: string, value: SimValue): void {
+    this.model.force(key, value);
+    this.publish(key, Date.now());
+  }
+
+  release(key: string): void {
+    this.model.release(key);
+  }
+
+  /**
+   * Publishes a signal with a status code such as BadSensorFailure or UncertainLastUsableValue
+   * (by name), or back to Good with 'Good'.
+   */
+  setStatus(key: string, statusName: string): void {
+    const code = (StatusCodes as unknown as Record<string, StatusCode | undefined>)[statusName];
+    if (!code) throw new Error(`unknown OPC UA status code name "${statusName}"`);
+    this.model.signal(key);
+    if (statusName === 'Good') this.statusOverride.delete(key);
+    else this.statusOverride.set(key, code);
+    this.lastPublished.delete(key);
+    this.publish(key, Date.now());
+  }
+
+  private buildAddressSpace(server: OPCUAServer): void {
+    const addressSpace = server.engine.addressSpace!;
+    const ns = addressSpace.getOwnNamespace();
+    const folder = ns.addFolder(addressSpace.rootFolder.objects, {
+      browseName: this.model.folder,
+      nodeId: `s=${this.model.folder}`,
+      displayName: `${this.model.title} ${this.model.folder}`,
+    });
+    const now = new Date();
+    for (const s of this.model.signals) {
+      const variable = this.addVariable(ns, folder, s);
+      this.variables.set(s.key, variable);
+      this.writeValue(s, variable, this.model.published(s.key), StatusCodes.Good, now);
+      this.lastPublished.set(s.key, JSON.stringify(this.model.published(s.key)));
+    }
+  }
+
+  private addVariable(ns: ReturnType<NonNullable<OPCUAServer['engine']['addressSpace']>['getOwnNamespace']>, folder: Parameters<typeof ns.addVariable>[0]['componentOf'], s: SimSignal): UAVariable {
+    const nodeId = `s=${this.model.folder}.${s.browseName}`;
+    const description = `${s.name} ${s.browseName}`;
+    if (s.kind === 'bool') {
+      return ns.addVariable({ componentOf: folder, browseName: s.browseName, nodeId, displayName: s.name, description, dataType: 'Boolean', minimumSamplingInterval: 100 });
+    }
+    return ns.addAnalogDataItem({
+      componentOf: folder,
+      browseName: s.browseName,
+      nodeId,
+      displayName: s.name,
+      description,
+      dataType: 'Double',
+      minimumSamplingInterval: 100,
+      ...(s.kind === 'analogArray' ? { valueRank: 1, arrayDimensions: [s.length ?? 0] } : {}),
+      engineeringUnitsRange: s.range ?? { low: 0, high: 100 },
+      ...(s.unit ? { engineeringUnits: makeEUInformation(s.unit.code, s.unit.symbol, s.unit.name) } : {}),
+    }) as unknown as UAVariable;
+  }
+
+  private writeValue(s: SimSignal, variable: UAVariable, value: SimValue, status: StatusCode, ts: Date): void {
+    const variant =
+      s.kind === 'bool'
+        ? { dataType: DataType.Boolean, value: value === true }
+        : s.kind === 'analogArray'
+          ? { dataType: DataType.Double, arrayType: VariantArrayType.Array, value: Float64Array.from(value as number[]) }
+          : { dataType: DataType.Double, value: value as number };
+    variable.setValueFromSource(variant, status, ts);
+  }
+
+  /** Publishes a signal if its rounded value or status changed; the source timestamp is now. */
+  private publish(key: string, nowMs: number): void {
+    const variable = this.variables.get(key);
+    if (!variable) return;
+    const value = this.model.published(key);
+    const status = this.statusOverride.get(key) ?? StatusCodes.Good;
+    const fingerprint = JSON.stringify(value) + status.value;
+    if (this.lastPublished.get(key) === fingerprint) return;
+    this.lastPublished.set(key, fingerprint);
+    this.writeValue(this.model.signal(key), variable, value, status, new Date(nowMs));
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    const dt = Math.min(5, (now - this.lastTick) / 1000);
+    this.lastTick = now;
+    const before = this.model.activeScenario;
+    this.model.tick(dt);
+    if (before && !this.model.activeScenario) this.log.info(`场景 ${before} 结束，恢复正常工况`);
+    for (const s of this.model.signals) this.publish(s.key, now);
+  }
+}

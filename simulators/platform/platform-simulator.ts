@@ -1,0 +1,218 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import mqtt, { type MqttClient } from 'mqtt';
+import { z } from 'zod';
+import { envelopeSchema, type Envelope } from '../../gateway/uplink/envelope.js';
+import { sm4CbcDecrypt, sm4KeyBytes } from '../../gateway/uplink/sm4.js';
+
+/**
+ * A provincial early-warning platform receiver for tests and demos. It accepts the MEM HTTP profile
+ * (appsecret header, SM4-CBC hex payload) and the MQTT profile (subscribes on a broker), validates
+ * every envelope, records what arrived, and can be told to fail.
+ */
+export type FailureMode =
+  /** Accept and acknowledge. */
+  | 'ok'
+  /** HTTP 500 for every request. */
+  | 'http500'
+  /** HTTP 200 with a business error code (the platform refuses the data). */
+  | 'reject'
+  /** Stop listening: connections are refused. */
+  | 'refuse'
+  /** Answer after `slowMs`. */
+  | 'slow';
+
+export interface PlatformSimulatorOptions {
+  http?: { port?: number; host?: string; path?: string; appid: string; appsecret: string; key: string; iv: string };
+  /**
+   * Subscribes with a persistent session (clean: false, QoS 1) under clientId, so messages the
+   * broker acknowledged while the simulator was disconnected are delivered when it reconnects.
+   */
+  mqtt?: { url: string; topic?: string; clientId?: string };
+}
+
+export interface Arrival {
+  profile: 'mem-http-sm4' | 'mqtt';
+  envelope: Envelope;
+  receivedAt: number;
+}
+
+export interface Rejection {
+  profile: 'mem-http-sm4' | 'mqtt';
+  reason: string;
+  receivedAt: number;
+}
+
+const httpBodySchema = z.strictObject({ appid: z.string(), data: z.string().regex(/^([0-9a-fA-F]{2})+$/, 'data must be hex') });
+
+export class PlatformSimulator {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private mqttClient: MqttClient | undefined;
+  private mode: FailureMode = 'ok';
+  private slowMs = 2000;
+  private httpPort = 0;
+  /** Every distinct message, first arrival, in arrival order: what the platform stores. */
+  readonly arrivals: Arrival[] = [];
+  /**
+   * Repeats of a dataId already stored (at-least-once delivery: a PUBACK or HTTP answer lost in an
+   * outage makes the gateway send again). A real platform drops these on dataId, so does this one.
+   */
+  readonly duplicates: Arrival[] = [];
+  private readonly byDataId = new Map<string, Envelope>();
+  readonly rejections: Rejection[] = [];
+  private readonly listeners = new Set<(a: Arrival) => void>();
+
+  constructor(private readonly opts: PlatformSimulatorOptions) {}
+
+  async start(): Promise<void> {
+    if (this.opts.http) await this.listen(this.opts.http.port ?? 0);
+    if (this.opts.mqtt) await this.subscribe(this.opts.mqtt.url, this.opts.mqtt.topic ?? 'safety/#', this.opts.mqtt.clientId ?? 'platform-simulator');
+  }
+
+  get port(): number {
+    return this.httpPort;
+  }
+
+  /** URL the gateway's mem-http-sm4 profile should post to. */
+  get url(): string {
+    return `http://127.0.0.1:${this.httpPort}${this.opts.http?.path ?? '/api/data'}`;
+  }
+
+  async setMode(mode: FailureMode, slowMs?: number): Promise<void> {
+    if (slowMs !== undefined) this.slowMs = slowMs;
+    const wasRefusing = this.mode === 'refuse';
+    this.mode = mode;
+    if (mode === 'refuse' && !wasRefusing) await this.closeHttp();
+    if (mode !== 'refuse' && wasRefusing && this.opts.http) await this.listen(this.httpPort);
+  }
+
+  onArrival(listener: (a: Arrival) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** How often each dataId arrived, repeats included. */
+  dataIdCounts(): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const a of [...this.arrivals, ...this.duplicates]) m.set(a.envelope.dataId, (m.get(a.envelope.dataId) ?? 0) + 1);
+    return m;
+  }
+
+  async stop(): Promise<void> {
+    await this.closeHttp();
+    const c = this.mqttClient;
+    this.mqttClient = undefined;
+    if (c) await new Promise<void>((r) => c.end(true, {}, () => r()));
+  }
+
+  // ---- HTTP ----
+
+  private listen(port: number): Promise<void> {
+    const http = this.opts.http!;
+    const server = createServer((req, res) => void this.handle(req, res));
+    server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, http.host ?? '127.0.0.1', () => {
+        const a = server.address();
+        this.httpPort = typeof a === 'object' && a ? a.port : port;
+        resolve();
+      });
+    });
+  }
+
+  private closeHttp(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (!s) return Promise.resolve();
+    for (const sock of this.sockets) sock.destroy();
+    this.sockets.clear();
+    return new Promise((r) => s.close(() => r()));
+  }
+
+  private reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify(body));
+  }
+
+  private reject(res: ServerResponse, status: number, code: number, reason: string): void {
+    this.rejections.push({ profile: 'mem-http-sm4', reason, receivedAt: Date.now() });
+    this.reply(res, status, { code, msg: reason });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const http = this.opts.http!;
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (this.mode === 'slow') await new Promise((r) => setTimeout(r, this.slowMs));
+    if (this.mode === 'http500') return this.reply(res, 500, { code: 500, msg: '服务器内部错误 (simulated)' });
+    if (req.method !== 'POST' || req.url !== (http.path ?? '/api/data')) return this.reject(res, 404, 404, `no such endpoint ${req.method} ${req.url}`);
+    if (req.headers['appsecret'] !== http.appsecret) return this.reject(res, 401, 401, 'appsecret 错误');
+    let body: z.infer<typeof httpBodySchema>;
+    try {
+      body = httpBodySchema.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+    } catch (err) {
+      return this.reject(res, 400, 400, `请求体格式错误: ${(err as Error).message}`);
+    }
+    if (body.appid !== http.appid) return this.reject(res, 401, 401, `appid 错误: ${body.appid}`);
+    let plain: string;
+    try {
+      plain = sm4CbcDecrypt(Buffer.from(body.data, 'hex'), sm4KeyBytes(http.key), sm4KeyBytes(http.iv)).toString('utf8');
+    } catch (err) {
+      return this.reject(res, 200, 4001, `SM4 解密失败: ${(err as Error).message}`);
+    }
+    const problem = this.record('mem-http-sm4', plain, this.mode === 'reject');
+    if (problem) return this.reject(res, 200, 4002, problem);
+    if (this.mode === 'reject') return this.reply(res, 200, { code: 5000, msg: '平台拒收 (simulated)' });
+    this.reply(res, 200, { code: 0, msg: 'success' });
+  }
+
+  /** Validates and records one envelope; returns the problem when invalid. `dryRun` validates only. */
+  private record(profile: Arrival['profile'], json: string, dryRun = false): string | undefined {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch {
+      return 'payload is not JSON';
+    }
+    const r = envelopeSchema.safeParse(parsed);
+    if (!r.success) return `envelope invalid: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+    if (dryRun) return undefined;
+    const arrival: Arrival = { profile, envelope: r.data, receivedAt: Date.now() };
+    const earlier = this.byDataId.get(r.data.dataId);
+    if (earlier) {
+      // A resend must be the same message; a dataId reused for other content is a gateway bug.
+      if (earlier.seq !== r.data.seq || earlier.type !== r.data.type) return `dataId ${r.data.dataId} reused: seq ${earlier.seq} then ${r.data.seq}`;
+      this.duplicates.push(arrival);
+      return undefined;
+    }
+    this.byDataId.set(r.data.dataId, r.data);
+    this.arrivals.push(arrival);
+    for (const l of this.listeners) l(arrival);
+    return undefined;
+  }
+
+  // ---- MQTT ----
+
+  private subscribe(url: string, topic: string, clientId: string): Promise<void> {
+    const client = mqtt.connect(url, { clientId, reconnectPeriod: 200, clean: false });
+    this.mqttClient = client;
+    client.on('message', (t, payload) => {
+      const problem = this.record('mqtt', payload.toString('utf8'));
+      if (problem) this.rejections.push({ profile: 'mqtt', reason: `${t}: ${problem}`, receivedAt: Date.now() });
+    });
+    // Resubscribe after every (re)connect in case the broker lost the session (no persistence).
+    client.on('connect', (ack) => {
+      if (!ack.sessionPresent) client.subscribe(topic, { qos: 1 });
+    });
+    return new Promise((resolve, reject) => {
+      client.once('connect', () => client.subscribe(topic, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+      client.once('error', reject);
+    });
+  }
+}

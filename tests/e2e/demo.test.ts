@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import mqtt from 'mqtt';
+import { afterAll, describe, expect, it } from 'vitest';
+import { alarmEventSchema, type AlarmEvent } from '../../gateway/core/alarm-event.js';
+import { readingSchema } from '../../gateway/core/reading.js';
+import { freePort, waitFor } from '../helpers/ports.js';
+import { startCli, type CliProcess } from '../helpers/cli.js';
+
+const run = promisify(execFile);
+
+/**
+ * The README's demo, end to end: simulator + gateway as a child process (the real CLI), watched by
+ * independent MQTT clients (mqtt.js and mosquitto_sub). The scenario runs at 4× speed.
+ */
+describe('demo plant end to end', () => {
+  let cli: CliProcess | undefined;
+  let client: mqtt.MqttClient | undefined;
+
+  afterAll(async () => {
+    client?.end(true);
+    if (cli && cli.child.exitCode === null) cli.child.kill('SIGKILL');
+  });
+
+  it('raises and clears the CO HH alarm on MQTT and goes offline on SIGTERM', async () => {
+    const mqttPort = await freePort();
+    const simPort = await freePort();
+    cli = startCli(['demo', '--mqtt-port', String(mqttPort), '--sim-port', String(simPort), '--speed', '4']);
+
+    const messages: { topic: string; payload: string; retain: boolean }[] = [];
+    client = await waitFor(
+      () =>
+        new Promise<mqtt.MqttClient | undefined>((resolve) => {
+          const c = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { reconnectPeriod: 0, connectTimeout: 1000 });
+          c.once('connect', () => resolve(c));
+          c.once('error', () => {
+            c.end(true);
+            resolve(undefined);
+          });
+        }),
+      20_000,
+      `the demo's MQTT broker on port ${mqttPort}\n${cli.output()}`,
+    );
+    client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
+    await client.subscribeAsync('gw/demo-gw/#', { qos: 1 });
+
+    const events = () => messages.filter((m) => m.topic === 'gw/demo-gw/events').map((m) => alarmEventSchema.parse(JSON.parse(m.payload)));
+    const hh = (active: boolean) => (e: AlarmEvent) => e.alarmId === 'booster.co:HH' && e.active === active;
+
+    const raised = await waitFor(() => events().find(hh(true)), 30_000, `CO HH raised\n${cli.output()}`);
+    expect(raised.state).toBe('UNACK');
+    expect(raised.severity).toBe(3);
+    expect(raised.limit).toBe(160);
+    expect(raised.value as number).toBeGreaterThanOrEqual(160);
+    expect(raised.message).toContain('加压机房一氧化碳');
+    expect(raised.message).toContain('高高报');
+
+    // A client that connects late sees the alarm's current state, retained (mosquitto_sub: an independent client).
+    const { stdout } = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(mqttPort), '-t', 'gw/demo-gw/alarms/booster.co:HH', '-C', '1', '-W', '5']);
+    const retained = alarmEventSchema.parse(JSON.parse(stdout));
+    expect(retained.alarmId).toBe('booster.co:HH');
+    expect(retained.seq).toBeGreaterThanOrEqual(raised.seq);
+
+    const cleared = await waitFor(() => events().find(hh(false)), 30_000, `CO HH cleared\n${cli.output()}`);
+    expect(cleared.state).toBe('RTN_UNACK');
+    expect(cleared.seq).toBeGreaterThan(raised.seq);
+    expect(cleared.value as number).toBeLessThan(155);
+
+    // Dust collector alarms too, and readings on their topics, valid against the Reading schema.
+    expect(events().some((e) => e.alarmId === 'dc1.hopper_temp:H' && e.active)).toBe(true);
+    expect(events().some((e) => e.alarmId === 'dc1.airlock_fault:FAULT' && e.active)).toBe(true);
+    const reading = messages.find((m) => m.topic === 'gw/demo-gw/readings/booster.co');
+    expect(readingSchema.parse(JSON.parse(reading!.payload)).quality).toBe('Good');
+    const seqs = events().map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(messages.some((m) => m.topic === 'gw/demo-gw/status' && m.payload === 'online')).toBe(true);
+
+    // The terminal shows the alarm in Chinese.
+    expect(cli.output()).toMatch(/高高报: \d+(\.\d+)? ppm \(限值 160 ppm\)/);
+
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    await waitFor(() => messages.find((m) => m.topic === 'gw/demo-gw/status' && m.payload === 'offline'), 5000, 'offline status');
+  }, 90_000);
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { uplinkConfigProblems, uplinkSectionSchema } from '../../../gateway/uplink/config.js';
+import { usccProblem } from '../../../gateway/config/uscc.js';
+
+const base = {
+  transport: { profile: 'mem-http-sm4', url: 'http://127.0.0.1:1/api/data', appid: 'a', appsecret: 's', key: '0123456789abcdeffedcba9876543210', iv: '1234567890abcdef' },
+  points: [{ point: 'gh1.co', code: 'CO-2019-01' }],
+};
+
+describe('uplink config', () => {
+  it('accepts the GB 32100 example credit code 91350100M000100Y43 and rejects a wrong check character', () => {
+    expect(usccProblem('91350100M000100Y43')).toBeUndefined();
+    expect(uplinkSectionSchema.parse({ ...base, enterpriseCode: '91350100M000100Y43' }).enterpriseCode).toBe('91350100M000100Y43');
+    const r = uplinkSectionSchema.safeParse({ ...base, enterpriseCode: '91350100M000100Y44' });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path).toEqual(['enterpriseCode']);
+    expect(r.error?.issues[0]?.message).toMatch(/check character should be "3"/);
+  });
+
+  it('parses durations and sizes, and fills defaults', () => {
+    const c = uplinkSectionSchema.parse({ ...base, snapshotPeriod: '10s', heartbeatPeriod: '1m', queue: { maxBytes: '512MB', maxAge: '7d' } });
+    expect(c.snapshotPeriod).toBe(10_000);
+    expect(c.heartbeatPeriod).toBe(60_000);
+    expect(c.queue).toEqual({ maxBytes: 512_000_000, maxAge: 7 * 86_400_000 });
+    expect(c.replayRate).toBe(20);
+  });
+
+  it('names the bad field of a profile (unknown key, bad SM4 key)', () => {
+    const r = uplinkSectionSchema.safeParse({ ...base, transport: { ...base.transport, key: 'xyz', secret: 1 } });
+    expect(r.success).toBe(false);
+    const paths = r.error!.issues.map((i) => i.path.join('.'));
+    expect(paths).toContain('transport.key');
+    expect(paths.some((p) => p.startsWith('transport'))).toBe(true);
+  });
+
+  it('reports unknown, duplicate points and duplicate codes with their paths', () => {
+    const c = uplinkSectionSchema.parse({
+      ...base,
+      points: [
+        { point: 'gh1.co', code: 'A' },
+        { point: 'gh1.coo', code: 'B' },
+        { point: 'gh1.co', code: 'A' },
+      ],
+    });
+    const problems = uplinkConfigProblems(c, new Set(['gh1.co']));
+    expect(problems).toEqual([
+      { path: ['uplink', 'points', 1, 'point'], message: 'unknown point "gh1.coo"' },
+      { path: ['uplink', 'points', 2, 'point'], message: 'point "gh1.co" is mapped twice (also uplink.points[0])' },
+      { path: ['uplink', 'points', 2, 'code'], message: 'platform code "A" is used twice (also uplink.points[0])' },
+    ]);
+  });
+});

@@ -1,0 +1,140 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PlatformSimulator } from '../../../simulators/platform/platform-simulator.js';
+import { SM4, alarm, makeUplink, reading, until, type Harness } from './fixtures.js';
+
+let sim: PlatformSimulator;
+let h: Harness | undefined;
+
+beforeEach(async () => {
+  sim = new PlatformSimulator({ http: { appid: 'gw-appid', appsecret: 'gw-secret', ...SM4 } });
+  await sim.start();
+});
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+  await sim.stop();
+});
+
+function section(extra: Record<string, unknown> = {}) {
+  return {
+    transport: { profile: 'mem-http-sm4', url: sim.url, appid: 'gw-appid', appsecret: 'gw-secret', ...SM4, timeout: '500ms' },
+    points: [
+      { point: 'gh1.co', code: 'CO-2019-01' },
+      { point: 'bf1.top_pressure', code: 'BF01-TP' },
+    ],
+    snapshotPeriod: '100ms',
+    heartbeatPeriod: '1s',
+    retry: { initialDelay: '20ms', maxDelay: '100ms' },
+    linkDownAlarmAfter: '200ms',
+    replayRate: 0,
+    ...extra,
+  };
+}
+
+function assertInOrderOnce(): void {
+  const seqs = sim.arrivals.map((a) => a.envelope.seq);
+  expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  // HTTP 500 and refused connections leave no doubt whether a message was taken: no repeats at all.
+  expect(sim.duplicates).toEqual([]);
+  for (const [id, n] of sim.dataIdCounts()) expect(n, `dataId ${id}`).toBe(1);
+}
+
+describe('uplink over the MEM HTTP + SM4 profile', () => {
+  it('sends heartbeat, realtime snapshots and alarms in a valid, decryptable envelope', async () => {
+    h = makeUplink(section());
+    h.readings.next(reading('gh1.co', 12));
+    h.readings.next(reading('bf1.top_pressure', 231.5));
+    h.readings.next(reading('unmapped.point', 1));
+    h.alarms.next(alarm('gh1.co', true, 180));
+    await until(() => sim.arrivals.filter((a) => a.envelope.type === 'realtime').length >= 2, 5000, 'two snapshots');
+    const types = new Set(sim.arrivals.map((a) => a.envelope.type));
+    expect(types).toEqual(new Set(['heartbeat', 'alarm', 'realtime']));
+    const a = sim.arrivals.find((x) => x.envelope.type === 'alarm')!.envelope;
+    expect(a.enterpriseCode).toBe('91350100M000100Y43');
+    expect(a.gatewayCode).toBe('gw-test');
+    expect(a.historical).toBe(false);
+    expect(a.items).toEqual([
+      expect.objectContaining({ pointCode: 'CO-2019-01', value: 180, unit: 'ppm', alarmLevel: 4, alarmType: 'HH', alarmActive: true, limit: 160 }),
+    ]);
+    const snap = sim.arrivals.filter((x) => x.envelope.type === 'realtime').at(-1)!.envelope;
+    expect(snap.items.map((i) => [i.pointCode, i.value, i.unit, i.alarmLevel])).toEqual([
+      ['CO-2019-01', 12, 'ppm', 4],
+      ['BF01-TP', 231.5, 'kPa', 0],
+    ]);
+    expect(sim.rejections).toEqual([]);
+    assertInOrderOnce();
+  });
+
+  it('HTTP 500 outage: raises LINK_DOWN, queues, then delivers everything in seq order, once each, replayed as historical', async () => {
+    h = makeUplink(section());
+    h.readings.next(reading('gh1.co', 10));
+    await until(() => sim.arrivals.some((a) => a.envelope.type === 'realtime'), 5000, 'first snapshot');
+    await sim.setMode('http500');
+    const outageStart = Date.now();
+    h.alarms.next(alarm('gh1.co', true, 200));
+    for (let i = 0; i < 5; i++) {
+      h.readings.next(reading('gh1.co', 20 + i));
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    h.alarms.next(alarm('gh1.co', false, 15));
+    await until(() => h!.diagnostics.some((d) => d.alarmId === 'uplink:LINK_DOWN' && d.active), 5000, 'LINK_DOWN');
+    expect(h.sink.queue.size).toBeGreaterThan(3);
+    expect(h.metrics.gauge('uplink_link_up')).toBe(0);
+    const arrivedBefore = sim.arrivals.length;
+    const recoverAt = Date.now();
+    await sim.setMode('ok');
+    await until(() => h!.sink.queue.size === 0 && h!.diagnostics.some((d) => d.alarmId === 'uplink:LINK_DOWN' && !d.active), 10_000, 'drain');
+    const replayed = sim.arrivals.slice(arrivedBefore);
+    const alarms = replayed.filter((a) => a.envelope.type === 'alarm');
+    expect(alarms.map((a) => a.envelope.items[0]!.alarmActive)).toEqual([true, false]);
+    const createdInOutage = replayed.filter((x) => x.envelope.timestamp >= outageStart && x.envelope.timestamp < recoverAt);
+    expect(createdInOutage.length).toBeGreaterThanOrEqual(5);
+    for (const a of createdInOutage) expect(a.envelope.historical, `seq ${a.envelope.seq}`).toBe(true);
+    expect(h.metrics.total('uplink_replayed_total')).toBeGreaterThanOrEqual(alarms.length);
+    assertInOrderOnce();
+  });
+
+  it('refused connections and a slow platform: nothing lost, each message once in order after recovery', async () => {
+    h = makeUplink(section({ snapshotPeriod: '150ms' }));
+    h.readings.next(reading('gh1.co', 1));
+    await until(() => sim.arrivals.length >= 2, 5000, 'first messages');
+    await sim.setMode('refuse');
+    h.alarms.next(alarm('gh1.co', true, 300));
+    await until(() => h!.metrics.total('uplink_send_failures_total') >= 3, 5000, 'failures');
+    await sim.setMode('ok');
+    await until(() => h!.sink.queue.size === 0, 10_000, 'drain after refuse');
+    // Slow answers beyond the 500 ms timeout: the gateway resends; the platform may see a repeat
+    // of a timed-out message (at-least-once), never a gap and never out of order.
+    await sim.setMode('slow', 800);
+    h.alarms.next(alarm('gh1.co', false, 3));
+    await until(() => h!.metrics.total('uplink_send_failures_total') >= 5, 8000, 'timeouts');
+    await sim.setMode('ok');
+    await until(() => h!.sink.queue.size === 0, 10_000, 'drain after slow');
+    await h.sink.stop();
+    const unique = sim.arrivals;
+    expect(unique.length).toBe(h.metrics.total('uplink_sent_total'));
+    expect(h.metrics.total('uplink_send_failures_total')).toBeGreaterThanOrEqual(5);
+    const seqs = unique.map((a) => a.envelope.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(unique.filter((a) => a.envelope.type === 'alarm').map((a) => a.envelope.items[0]!.alarmActive)).toEqual([true, false]);
+  });
+
+  it('thins snapshots when the queue is full, raises QUEUE_THINNING and keeps every alarm', async () => {
+    h = makeUplink(section({ snapshotPeriod: '20ms', queue: { maxBytes: 4000, maxAge: '1d' } }));
+    await sim.setMode('http500');
+    h.readings.next(reading('gh1.co', 5));
+    h.readings.next(reading('bf1.top_pressure', 200));
+    for (let i = 0; i < 6; i++) {
+      h.alarms.next(alarm('gh1.co', i % 2 === 0, 100 + i));
+      await new Promise((r) => setTimeout(r, 80));
+    }
+    await until(() => h!.diagnostics.some((d) => d.alarmId === 'uplink:QUEUE_THINNING' && d.active), 8000, 'QUEUE_THINNING');
+    expect(h.metrics.total('uplink_snapshots_thinned_total')).toBeGreaterThan(0);
+    await sim.setMode('ok');
+    await until(() => h!.sink.queue.size < 3, 10_000, 'drain');
+    await until(() => sim.arrivals.filter((a) => a.envelope.type === 'alarm').length >= 6, 5000, 'all alarms');
+    expect(sim.arrivals.filter((a) => a.envelope.type === 'alarm').map((a) => a.envelope.items[0]!.value)).toEqual([100, 101, 102, 103, 104, 105]);
+    await until(() => h!.diagnostics.some((d) => d.alarmId === 'uplink:QUEUE_THINNING' && !d.active), 8000, 'QUEUE_THINNING clears');
+    assertInOrderOnce();
+  });
+});
