@@ -1,5 +1,5 @@
 import type { AdapterDefinition } from './types.js';
-import { modbusTcpDeviceSchema } from './modbus/config.js';
+import { modbusRtuDeviceSchema, modbusRtuOverTcpDeviceSchema, modbusTcpDeviceSchema } from './modbus/config.js';
 import { opcuaDeviceSchema } from './opcua/config.js';
 
 /**
@@ -8,6 +8,8 @@ import { opcuaDeviceSchema } from './opcua/config.js';
  */
 export const ADAPTERS = [
   { type: 'modbus-tcp', deviceSchema: modbusTcpDeviceSchema, load: () => import('./modbus/tcp-adapter.js') },
+  { type: 'modbus-rtu', deviceSchema: modbusRtuDeviceSchema, load: () => import('./modbus/rtu-adapter.js') },
+  { type: 'modbus-rtu-over-tcp', deviceSchema: modbusRtuOverTcpDeviceSchema, load: () => import('./modbus/rtu-over-tcp-adapter.js') },
   { type: 'opcua', deviceSchema: opcuaDeviceSchema, load: () => import('./opcua/adapter.js') },
 ] as const satisfies readonly AdapterDefinition[];
 

@@ -33,6 +33,8 @@ export interface AlarmDefinition {
   limit?: number | undefined;
   /** Latched alarms stay annunciated after the condition clears until acknowledged and reset. */
   latch?: boolean | undefined;
+  /** An acknowledged alarm still active after this long is annunciated again. */
+  reAlarmMs?: number | undefined;
   /** The rule that produced it, for hot reload (unchanged rules keep their alarm state). */
   ruleId: string;
 }

@@ -16,23 +16,31 @@ export interface DebouncedConditionSpec<V> {
   /** Every usable reading must satisfy `clear` for this long before the return is reported. */
   offDelayMs: number;
   limit?: number;
+  /** Look at Bad readings too (for the quality diagnostic itself); normally they are skipped. */
+  includeBad?: boolean;
 }
 
 /**
  * The filter chain of ISA-18.2 (deadband → on-delay → off-delay) as one pure operator, timed by the
  * scheduler only. Readings that are Bad, or that `extract` rejects, neither raise nor clear; they
  * cancel a pending delay because the condition is no longer known to persist.
+ *
+ * The first usable reading that satisfies `clear` is reported as an inactive condition even though
+ * nothing changed here: after a restart or a rule reload the alarm manager may hold this alarm active
+ * from before, and only this tells it the condition has gone meanwhile.
  */
 export function debouncedCondition<V>(spec: DebouncedConditionSpec<V>, scheduler: SchedulerLike): OperatorFunction<Reading, ConditionUpdate> {
   return (source) =>
     new Observable<ConditionUpdate>((subscriber) => {
       let active = false;
+      let known = false;
       let last: Reading | undefined;
       let pendingOn: Subscription | undefined;
       let pendingOff: Subscription | undefined;
 
       const emit = (isActive: boolean, r: Reading, ts: number) => {
         active = isActive;
+        known = true;
         const update: ConditionUpdate = { alarmId: spec.alarmId, active: isActive, value: r.value, ts };
         if (spec.limit !== undefined) update.limit = spec.limit;
         subscriber.next(update);
@@ -48,13 +56,17 @@ export function debouncedCondition<V>(spec: DebouncedConditionSpec<V>, scheduler
 
       const sub = source.subscribe({
         next(r) {
-          const v = isBad(r.quality) ? undefined : spec.extract(r);
+          const v = isBad(r.quality) && !spec.includeBad ? undefined : spec.extract(r);
           if (v === undefined) {
             cancelOn();
             cancelOff();
             return;
           }
           last = r;
+          if (!known && spec.clear(v)) {
+            cancelOn();
+            return emit(false, r, r.ts);
+          }
           if (!active) {
             if (!spec.raise(v)) return cancelOn();
             if (spec.onDelayMs <= 0) return emit(true, r, r.ts);

@@ -11,6 +11,7 @@ export interface ResolvedLimit {
   deadband: number;
   onDelayMs: number;
   offDelayMs: number;
+  reAlarmMs?: number | undefined;
   message?: string | undefined;
 }
 
@@ -59,6 +60,7 @@ export function resolveLimits(point: BasePoint, limits: LimitsConfig | undefined
       deadband: detail?.deadband !== undefined ? deadbandValue(detail.deadband, point, [level, 'deadband'], problems) : commonDeadband,
       onDelayMs: detail?.onDelay ?? limits.onDelay ?? 0,
       offDelayMs: detail?.offDelay ?? limits.offDelay ?? 0,
+      reAlarmMs: detail?.reAlarm ?? limits.reAlarm,
       message: detail?.message,
     });
   }

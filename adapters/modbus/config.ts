@@ -97,9 +97,6 @@ export const modbusPointSchema = z
     } else if (p.length !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['length'], message: 'length applies to string points only' });
     }
-    if (p.scale && p.dataType !== undefined && p.dataType !== 'string' && 'namur' in p.scale && p.scale.namur && (p.dataType === 'float32' || p.dataType === 'float64')) {
-      // Allowed: some controllers report the loop current itself as a float; nothing to check.
-    }
     const dataType: ModbusDataType = p.dataType ?? (bitTable || bit !== undefined ? 'bool' : 'uint16');
     const { address: _raw, table: _t, bit: _b, ...rest } = p;
     return { ...rest, table, address, bit, dataType, notation };
@@ -148,6 +145,8 @@ const deviceFields = {
 };
 
 type DeviceCommon = {
+  type: string;
+  unitId: number;
   addressBase: 0 | 1;
   maxRegistersPerRequest: number;
   maxBitsPerRequest: number;
@@ -156,7 +155,12 @@ type DeviceCommon = {
 
 /** Cross-field checks and the 1-based → 0-based address shift; shared by every Modbus device type. */
 function finishDevice<D extends DeviceCommon>(d: D, ctx: z.RefinementCtx): D {
+  // On a serial line 0 is broadcast (never answered) and 248–255 are reserved.
+  const serial = d.type !== 'modbus-tcp';
+  const badUnit = (u: number) => serial && (u < 1 || u > 247);
+  if (badUnit(d.unitId)) ctx.addIssue({ code: 'custom', path: ['unitId'], message: 'an RTU unit id is 1…247 (0 is broadcast, which no slave answers)' });
   const points = d.points.map((p, i) => {
+    if (p.unitId !== undefined && badUnit(p.unitId)) ctx.addIssue({ code: 'custom', path: ['points', i, 'unitId'], message: 'an RTU unit id is 1…247 (0 is broadcast, which no slave answers)' });
     let address = p.address;
     if (!p.notation && d.addressBase === 1) {
       if (address === 0) ctx.addIssue({ code: 'custom', path: ['points', i, 'address'], message: 'addressBase is 1: addresses start at 1' });

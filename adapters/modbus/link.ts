@@ -84,6 +84,8 @@ export interface LinkOptions {
   reconnectMinMs: number;
   reconnectMaxMs: number;
   connectTimeoutMs: number;
+  /** Direct TCP only: unanswered requests in a row after which the connection is replaced (default 2). */
+  dropAfterTimeouts?: number;
   log: Logger;
 }
 
@@ -109,9 +111,14 @@ export class ModbusLink {
   private lastEnd = 0;
   private lastTimedOut = false;
   private consecutiveTimeouts = 0;
+  /** Unit ids asked on this link, and those silent since the last reply of any unit. */
+  private readonly unitsSeen = new Set<number>();
+  private readonly silentUnits = new Set<number>();
   private abortInflight: ((e: ModbusRequestError) => void) | undefined;
   /** Incremented on every successful connect; the poller counts reconnects from it. */
   connects = 0;
+  /** Told when an open connection is lost while no request was in flight (that request reports its own error). */
+  readonly onIdleDisconnect = new Set<(reason: string) => void>();
 
   constructor(
     readonly spec: LinkSpec,
@@ -193,6 +200,7 @@ export class ModbusLink {
     this.connects++;
     this.backoffMs = this.options.reconnectMinMs;
     this.consecutiveTimeouts = 0;
+    this.silentUnits.clear();
     this.options.log.info(`connected to ${describeLink(this.spec)}`);
     if (this.options.connectDelayMs > 0) await sleep(this.options.connectDelayMs);
     return client;
@@ -201,15 +209,18 @@ export class ModbusLink {
   private async open(client: ModbusClient): Promise<void> {
     const s = this.spec;
     if (s.kind === 'tcp') await client.connectTCP(s.host, { port: s.port });
-    else if (s.kind === 'rtu-over-tcp') await client.connectTcpRTUBuffered(s.host, { port: s.port });
+    // modbus-serial's "TcpRTUBuffered" port speaks MBAP; its telnet port sends plain RTU frames over TCP.
+    else if (s.kind === 'rtu-over-tcp') await client.connectTelnet(s.host, { port: s.port });
     else await client.connectRTUBuffered(s.path, { baudRate: s.baudRate, dataBits: s.dataBits, parity: s.parity, stopBits: s.stopBits });
   }
 
   private async drop(reason: string): Promise<void> {
     const client = this.client;
     this.client = undefined;
-    this.abortInflight?.(new ModbusRequestError('comm', `连接断开 connection lost: ${reason}`));
+    const inflight = this.abortInflight;
+    inflight?.(new ModbusRequestError('comm', `连接断开 connection lost: ${reason}`));
     if (!client) return;
+    if (!inflight && !this.closed) for (const l of this.onIdleDisconnect) l(reason);
     if (!this.closed) {
       // Reconnect soon, not at once: a device that just dropped us often refuses for a moment.
       this.nextConnectAt = Date.now() + this.backoffMs * (0.8 + Math.random() * 0.4);
@@ -231,6 +242,7 @@ export class ModbusLink {
     const waitMs = this.lastEnd + silence - performance.now();
     if (waitMs >= 1) await sleep(waitMs);
     if (this.client !== client) throw new ModbusRequestError('comm', '连接断开 connection lost');
+    this.unitsSeen.add(job.unitId);
     client.setID(job.unitId);
     client.setTimeout(job.timing.timeoutMs);
     const t0 = performance.now();
@@ -256,18 +268,26 @@ export class ModbusLink {
       });
       this.lastTimedOut = false;
       this.consecutiveTimeouts = 0;
+      this.silentUnits.clear();
       return { data, rttMs: performance.now() - t0 };
     } catch (err) {
       const e = classifyModbusError(err);
       if (e.kind === 'exception') {
         this.lastTimedOut = false;
         this.consecutiveTimeouts = 0;
+        this.silentUnits.clear();
       } else if (e.kind === 'timeout') {
         this.lastTimedOut = true;
         this.consecutiveTimeouts++;
         // On a direct TCP link, repeated silence means a half-open connection (cable cut, device
         // rebooted without FIN): only a new connection recovers. On a bus, one silent slave is normal.
-        if (this.spec.kind === 'tcp' && this.consecutiveTimeouts >= 2) await this.drop('no reply to 2 requests in a row');
+        this.silentUnits.add(job.unitId);
+        const limit = this.options.dropAfterTimeouts ?? 2;
+        // Only when every unit on the connection is silent: a TCP gateway with one dead slave behind
+        // it is a healthy connection, and dropping it would blank the live slaves too.
+        if (this.spec.kind === 'tcp' && this.consecutiveTimeouts >= limit && this.silentUnits.size >= this.unitsSeen.size) {
+          await this.drop(`no reply to ${this.consecutiveTimeouts} requests in a row`);
+        }
       } else {
         await this.drop(e.message);
       }

@@ -113,5 +113,5 @@ export function describeBlock(b: ReadBlock): string {
   const fc = { coil: 'FC01 read coils', discrete: 'FC02 read discrete inputs', holding: 'FC03 read holding registers', input: 'FC04 read input registers' }[b.table];
   const end = b.start + b.count - 1;
   const ids = b.points.map((p) => p.id).join(', ');
-  return `unit ${b.unitId} ${fc} ${b.start}…${end} (${formatReference(b.table, b.start)}…${formatReference(b.table, end)}, ${b.count} ${b.table === 'coil' || b.table === 'discrete' ? 'bits' : 'registers'}): ${ids}`;
+  return `unit ${b.unitId} ${fc} ${b.start}…${end} (${formatReference(b.table, b.start)}…${formatReference(b.table, end)}, ${b.count} ${b.table === 'coil' || b.table === 'discrete' ? 'bit' : 'register'}${b.count === 1 ? '' : 's'}): ${ids}`;
 }

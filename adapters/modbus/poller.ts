@@ -1,5 +1,6 @@
 import type { Adapter, AdapterContext } from '../types.js';
 import type { QualityCode } from '../../gateway/core/quality.js';
+import type { Reading } from '../../gateway/core/reading.js';
 import type { Logger } from '../../gateway/core/logger.js';
 import { defaultInterFrameDelayMs, pointWidth, type ModbusDevice, type ModbusPoint } from './config.js';
 import { decodeRegisters, registerBit, type NumericDataType } from './decode.js';
@@ -137,6 +138,9 @@ export class ModbusDeviceAdapter implements Adapter {
       reconnectMinMs: this.device.reconnectMin,
       reconnectMaxMs: this.device.reconnectMax,
       connectTimeoutMs: Math.max(1000, this.device.timeout * 2),
+      // Retries of one poll happen on the same connection; replace it only when a whole poll and the
+      // next first attempt went unanswered.
+      dropAfterTimeouts: this.device.retries + 2,
       log: this.log,
     };
     try {
@@ -146,11 +150,12 @@ export class ModbusDeviceAdapter implements Adapter {
       this.publishBad(this.device.points, 'BadConfigurationError', (err as Error).message);
       return;
     }
+    this.link.onIdleDisconnect.add(this.onIdleDisconnect);
     this.log.info(`polling ${this.device.points.length} points over ${describeLink(spec)} in ${this.groups.reduce((n, g) => n + g.blocks.length, 0)} requests`);
     const now = Date.now();
     for (const g of this.groups) {
       // Spread first polls over the interval so many devices do not all fire in the same millisecond.
-      g.nextAt = now + Math.random() * Math.min(g.intervalMs, 1000);
+      g.nextAt = now + Math.round(Math.random() * Math.min(g.intervalMs, 1000));
       this.arm(g);
     }
   }
@@ -162,11 +167,17 @@ export class ModbusDeviceAdapter implements Adapter {
     const link = this.link;
     this.link = undefined;
     if (link) {
+      link.onIdleDisconnect.delete(this.onIdleDisconnect);
       if (link.spec.kind === 'tcp') await link.close();
       else await releaseSharedLink(link);
     }
     await Promise.all(this.groups.map((g) => g.running));
   }
+
+  private readonly onIdleDisconnect = (): void => {
+    this.stat.errors.comm++;
+    this.ctx.metrics.inc('modbus_errors', { ...this.labels, kind: 'comm' });
+  };
 
   stats(): ModbusDeviceStats {
     return {
@@ -195,7 +206,9 @@ export class ModbusDeviceAdapter implements Adapter {
     if (g.running) {
       this.overrun();
     } else {
-      g.running = this.cycle(g).finally(() => (g.running = undefined));
+      g.running = this.cycle(g)
+        .catch((err: unknown) => this.log.error(`poll cycle failed: ${(err as Error)?.stack ?? err}`))
+        .finally(() => (g.running = undefined));
     }
     g.nextAt += g.intervalMs;
     // Behind by whole intervals (event loop blocked, laptop suspended): skip them, counted.
@@ -264,7 +277,9 @@ export class ModbusDeviceAdapter implements Adapter {
         this.ctx.metrics.set('modbus_last_good_poll', now, this.labels);
         for (const p of block.points) {
           const v = decodePoint(p, block, data);
-          this.ctx.publish({ point: p.id, value: v.value, quality: v.quality, ts: now, receivedAt: now, ...(v.reason ? { reason: v.reason } : {}) });
+          const reading: Reading = { point: p.id, value: v.value, quality: v.quality, ts: now, receivedAt: now };
+          if (v.reason) reading.reason = v.reason;
+          this.ctx.publish(reading);
         }
         return undefined;
       } catch (err) {

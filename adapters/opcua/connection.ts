@@ -21,6 +21,11 @@ export interface ConnectionSettings {
   connectTimeout: number;
   requestTimeout: number;
   sessionTimeout: number;
+  /**
+   * Socket inactivity limit of the transport. Kept above the adapter's watchdog so that the watchdog,
+   * which knows the subscription's keep-alive period, is what detects a silent server.
+   */
+  transportTimeout?: number;
 }
 
 export type ConnectFailure = 'untrusted-server' | 'auth' | 'unreachable' | 'security' | 'other';
@@ -91,18 +96,66 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   });
 }
 
-function serverThumbprintOf(client: OPCUAClient): string | undefined {
-  const cert = client.serverCertificate;
-  const first = Array.isArray(cert) ? cert[0] : cert;
-  return first ? thumbprint(Buffer.from(first)) : undefined;
+export interface ServerEndpoint {
+  securityMode: SecurityModeName;
+  securityPolicy: string;
+  /** DER of the server's application certificate (the first of its chain). */
+  certificate: Buffer | undefined;
+  userTokens: string[];
+}
+
+/**
+ * The endpoints a server offers, fetched over an unsecured discovery channel (GetEndpoints needs no
+ * trust), with their certificates: used to show the thumbprint of a rejected server and by the
+ * trust and browse commands.
+ */
+export async function discoverEndpoints(endpoint: string, timeoutMs = 5000): Promise<ServerEndpoint[]> {
+  quietNodeOpcua();
+  const client = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: { maxRetry: 0 }, transportTimeout: timeoutMs });
+  try {
+    await withTimeout(client.connect(endpoint), timeoutMs, `连接 ${endpoint} `);
+    const eps = await withTimeout(client.getEndpoints(), timeoutMs, `读取 ${endpoint} 的端点`);
+    return eps.map((e) => {
+      const mode = MessageSecurityMode[e.securityMode] as SecurityModeName;
+      const cert = e.serverCertificate ? certificateChainFirst(Buffer.from(e.serverCertificate)) : undefined;
+      return {
+        securityMode: mode,
+        securityPolicy: (e.securityPolicyUri ?? '').split('#')[1] ?? '',
+        certificate: cert,
+        userTokens: (e.userIdentityTokens ?? []).map((t) => UserTokenType[t.tokenType] ?? String(t.tokenType)),
+      };
+    });
+  } finally {
+    await client.disconnect().catch(() => undefined);
+  }
+}
+
+/** A certificate field may carry a chain (concatenated DER); the first element is the server's. */
+function certificateChainFirst(der: Buffer): Buffer {
+  // DER SEQUENCE: 0x30 0x82 <len hi> <len lo> for certificates of 256 bytes to 64 KiB.
+  if (der.length > 4 && der[0] === 0x30 && der[1] === 0x82) {
+    const len = (der[2]! << 8) + der[3]! + 4;
+    if (len < der.length) return der.subarray(0, len);
+  }
+  return der;
+}
+
+async function serverThumbprint(endpoint: string): Promise<string | undefined> {
+  try {
+    const eps = await discoverEndpoints(endpoint, 3000);
+    const cert = eps.find((e) => e.certificate)?.certificate;
+    return cert ? thumbprint(cert) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Turns node-opcua's errors into one the operator can act on. */
-function explain(err: unknown, s: ConnectionSettings, client: OPCUAClient): OpcuaConnectError {
+async function explain(err: unknown, s: ConnectionSettings): Promise<OpcuaConnectError> {
   if (err instanceof OpcuaConnectError) return err;
-  const text = err instanceof Error ? err.message : String(err);
+  const text = (err instanceof Error ? err.message : String(err)).replace(/\s*\n[\s\S]*$/, (rest) => ' ' + rest.replace(/\s+/g, ' ').trim()).trim();
   if (/BadCertificateUntrusted|certificate verification failed|BadCertificate/i.test(text)) {
-    const thumb = serverThumbprintOf(client);
+    const thumb = await serverThumbprint(s.endpoint);
     const how = thumb
       ? `核对指纹后执行：${trustCommand(s.pkiDir, thumb)}`
       : `执行 npm run gateway -- opcua-trust --pki ${s.pkiDir} --list 查看被拒绝的证书`;
@@ -115,7 +168,7 @@ function explain(err: unknown, s: ConnectionSettings, client: OPCUAClient): Opcu
   if (/BadIdentityTokenRejected|BadIdentityTokenInvalid|BadUserAccessDenied/i.test(text)) {
     return new OpcuaConnectError(`OPC UA 服务器 ${s.endpoint} 拒绝了用户身份（${s.auth.type}）：检查用户名、密码或用户证书`, 'auth');
   }
-  if (/ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ENOTFOUND|timeout|socket has been disconnected|connection may have been rejected/i.test(text)) {
+  if (/ECONNREFUSED|Fail to connect|premature disconnection|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ENOTFOUND|timeout|socket has been disconnected|connection may have been rejected/i.test(text)) {
     return new OpcuaConnectError(`无法连接 OPC UA 服务器 ${s.endpoint}：${text}`, 'unreachable');
   }
   if (/endpoint|SecurityPolicy|security mode|BadSecurity/i.test(text)) {
@@ -143,17 +196,22 @@ export async function openSession(s: ConnectionSettings, log?: Logger): Promise<
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
     requestedSessionTimeout: s.sessionTimeout,
     defaultTransactionTimeout: s.requestTimeout,
-    transportTimeout: s.connectTimeout,
+    transportTimeout: s.transportTimeout ?? Math.max(60_000, s.connectTimeout),
     // The adapter's watchdog decides when a session is dead; node-opcua's reads stay out of it.
     keepSessionAlive: false,
   });
+  // The certificate manager watches its folders: it must be disposed with the client.
+  const release = async () => {
+    await client.disconnect().catch(() => undefined);
+    await pki.dispose().catch(() => undefined);
+  };
   let identity: UserIdentityInfo;
   try {
     identity = userIdentity(s.auth);
     await withTimeout(client.connect(s.endpoint), s.connectTimeout, `连接 ${s.endpoint} `);
   } catch (err) {
-    await client.disconnect().catch(() => undefined);
-    throw explain(err, s, client);
+    await release();
+    throw await explain(err, s);
   }
   try {
     const session = await withTimeout(client.createSession(identity), s.connectTimeout, `在 ${s.endpoint} 上建立会话`);
@@ -162,11 +220,11 @@ export async function openSession(s: ConnectionSettings, log?: Logger): Promise<
       session,
       async close() {
         await session.close(true).catch(() => undefined);
-        await client.disconnect().catch(() => undefined);
+        await release();
       },
     };
   } catch (err) {
-    await client.disconnect().catch(() => undefined);
-    throw explain(err, s, client);
+    await release();
+    throw await explain(err, s);
   }
 }

@@ -1,6 +1,6 @@
 import type { QualityCode } from '../../gateway/core/quality.js';
 import type { Reading } from '../../gateway/core/reading.js';
-import { applyScale, type ScaleConfig } from '../shared/scaling.js';
+import { scaleValue, type ScaleConfig } from '../shared/scaling.js';
 import { mapStatusCode } from './quality.js';
 
 /** What the adapter needs of an OPC UA DataValue (node-opcua's DataValue satisfies it). */
@@ -68,9 +68,11 @@ export function toReading(dv: DataValueLike, o: ValueOptions, receivedAt: number
   const v = scalar(raw, variant.dataType);
   if (v === undefined) return bad('BadConfigurationError', `数据类型 ${variant.dataType} 不是数值或布尔量`);
   if (typeof v === 'number') {
-    const scaled = applyScale(v, o.scale);
-    if (!Number.isFinite(scaled)) return bad('Bad', `非有限数值 ${scaled}`);
-    return withQuality({ point: o.point, value: scaled, quality: mapped.quality, ts, receivedAt }, mapped.reason);
+    // Scaling may itself judge the value (NAMUR NE 43 loop-current limits); its verdict wins over Good.
+    const scaled = scaleValue(v, o.scale);
+    if (scaled.value === null || !Number.isFinite(scaled.value)) return bad(scaled.quality === 'Good' ? 'Bad' : scaled.quality, scaled.reason ?? `非有限数值 ${v}`);
+    if (scaled.quality !== 'Good') return withQuality({ point: o.point, value: scaled.value, quality: scaled.quality, ts, receivedAt }, scaled.reason);
+    return withQuality({ point: o.point, value: scaled.value, quality: mapped.quality, ts, receivedAt }, mapped.reason);
   }
   return withQuality({ point: o.point, value: v, quality: mapped.quality, ts, receivedAt }, mapped.reason);
 }

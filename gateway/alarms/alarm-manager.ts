@@ -1,9 +1,10 @@
 import { Subject, asyncScheduler, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import type { AlarmEvent, AlarmState } from '../core/alarm-event.js';
+import { isAnnunciated, type AlarmEvent, type AlarmState } from '../core/alarm-event.js';
 import type { ReadingValue } from '../core/reading.js';
 import type { AlarmDefinition, ConditionUpdate } from '../../rules/condition.js';
 import { alarmState, NORMAL_FACTS, type AlarmFacts } from './alarm-state.js';
 import { alarmMessage } from './messages.js';
+import { FloodTracker, type FloodOptions } from './flood.js';
 
 /** What the manager needs to know of a point to write a message. */
 export interface PointInfo {
@@ -30,24 +31,61 @@ export interface AlarmStatus {
   /** When the current activation began (undefined when not active). */
   activeSince?: number | undefined;
   shelvedUntil?: number | undefined;
+  /** When the current activation was acknowledged (drives re-alarm). */
+  ackedAt?: number | undefined;
+}
+
+/** What survives a restart of one alarm. */
+export interface PersistedAlarm {
+  facts: AlarmFacts;
+  value: ReadingValue;
+  limit?: number | undefined;
+  ts: number;
+  activeSince?: number | undefined;
+  shelvedUntil?: number | undefined;
+  ackedAt?: number | undefined;
+  /** The alarm's latest event, republished as its retained MQTT state after a restart. */
+  lastEvent?: AlarmEvent | undefined;
+}
+
+export type OperatorAction = 'ACK' | 'SHELVE' | 'UNSHELVE' | 'OUT_OF_SERVICE' | 'IN_SERVICE' | 'COMMENT';
+
+/** One line of the audit log: who did what to which alarm, and what it changed. */
+export interface AuditEntry {
+  ts: number;
+  user: string;
+  action: OperatorAction;
+  alarmId: string;
+  reason?: string | undefined;
+  before: AlarmState;
+  after: AlarmState;
 }
 
 /** Where events get their seq and where they go to survive a restart. */
 export interface AlarmJournal {
   nextSeq(): number;
   /** Called for every event, with the status after it, before the event is published. */
-  record(event: AlarmEvent, status: AlarmStatus): void;
+  record(event: AlarmEvent, status: AlarmStatus, audit?: AuditEntry): void;
+  /** Alarm statuses saved by a previous run. */
+  restore(): Map<string, PersistedAlarm>;
 }
 
 /** A journal that lives in memory: seq restarts at 1 with the process. */
 export class MemoryJournal implements AlarmJournal {
   private seq = 0;
   readonly events: AlarmEvent[] = [];
+  readonly statuses: AlarmStatus[] = [];
+  readonly audits: AuditEntry[] = [];
   nextSeq(): number {
     return ++this.seq;
   }
-  record(event: AlarmEvent): void {
+  record(event: AlarmEvent, status: AlarmStatus, audit?: AuditEntry): void {
     this.events.push(event);
+    this.statuses.push(status);
+    if (audit) this.audits.push(audit);
+  }
+  restore(): Map<string, PersistedAlarm> {
+    return new Map();
   }
 }
 
@@ -55,15 +93,14 @@ export interface AlarmManagerOptions {
   definitions: readonly AlarmDefinition[];
   pointInfo(pointId: string): PointInfo;
   journal?: AlarmJournal;
-  /** Time for operator actions and shelve timers; virtual in tests. */
+  /** Time for operator actions and timers; virtual in tests. */
   scheduler?: SchedulerLike;
+  /** Longest a timed shelve may last (ISA-18.2: shelving is time-limited). */
+  maxShelveMs?: number;
+  flood?: Partial<FloodOptions>;
 }
 
-export class UnknownAlarmError extends Error {
-  constructor(alarmId: string) {
-    super(`unknown alarm "${alarmId}"`);
-  }
-}
+export class AlarmActionError extends Error {}
 
 interface Entry {
   def: AlarmDefinition;
@@ -75,39 +112,103 @@ interface Entry {
   ts: number;
   activeSince?: number | undefined;
   shelvedUntil?: number | undefined;
+  ackedAt?: number | undefined;
   shelveTimer?: Subscription | undefined;
+  reAlarmTimer?: Subscription | undefined;
+  lastEvent?: AlarmEvent | undefined;
 }
+
+interface ChangeMeta {
+  user?: string | undefined;
+  comment?: string | undefined;
+  action?: OperatorAction | undefined;
+  /** Emit even though state and activity are unchanged (comment, re-alarm). */
+  force?: boolean;
+}
+
+const DEFAULT_MAX_SHELVE_MS = 8 * 3_600_000;
 
 /**
  * The only writer of alarm state. Takes condition updates from rules and operator actions, keeps the
- * ISA-18.2 facts of every alarm, and emits one AlarmEvent per change in seq order.
+ * ISA-18.2 facts of every alarm, and emits one AlarmEvent per change in seq order. Conditions keep
+ * being evaluated and journaled while an alarm is shelved, suppressed or out of service; they are
+ * just not annunciated.
  */
 export class AlarmManager {
   private readonly entries = new Map<string, Entry>();
   private readonly subject = new Subject<AlarmEvent>();
   private readonly journal: AlarmJournal;
   private readonly scheduler: SchedulerLike;
+  private readonly flood: FloodTracker;
   readonly events$: Observable<AlarmEvent> = this.subject.asObservable();
 
   constructor(private readonly options: AlarmManagerOptions) {
     this.journal = options.journal ?? new MemoryJournal();
     this.scheduler = options.scheduler ?? asyncScheduler;
-    for (const def of options.definitions) this.define(def);
+    this.flood = new FloodTracker(options.flood);
+    const saved = this.journal.restore();
+    for (const def of options.definitions) this.define(def, saved.get(def.alarmId));
   }
 
-  private define(def: AlarmDefinition): void {
-    this.entries.set(def.alarmId, { def, info: this.options.pointInfo(def.point), facts: { ...NORMAL_FACTS }, value: null, limit: def.limit, ts: 0 });
+  private define(def: AlarmDefinition, saved?: PersistedAlarm): void {
+    const e: Entry = { def, info: this.options.pointInfo(def.point), facts: { ...NORMAL_FACTS }, value: null, limit: def.limit, ts: 0 };
+    this.entries.set(def.alarmId, e);
+    if (!saved) return;
+    Object.assign(e, { facts: { ...saved.facts }, value: saved.value, ts: saved.ts, activeSince: saved.activeSince, shelvedUntil: saved.shelvedUntil, ackedAt: saved.ackedAt, lastEvent: saved.lastEvent });
+    if (saved.limit !== undefined) e.limit = saved.limit;
+    // Timers resume with the time they had left; one that ran out while the gateway was down fires now.
+    if (e.facts.shelved && e.shelvedUntil !== undefined) this.armShelveTimer(e, Math.max(0, e.shelvedUntil - this.scheduler.now()));
+    this.armReAlarm(e);
+  }
+
+  /**
+   * Replaces the alarm definitions (hot reload). Alarms whose definition is unchanged keep their state
+   * and timers; changed and new ones start normal; removed ones are dropped. Returns what changed.
+   */
+  redefine(definitions: readonly AlarmDefinition[]): { added: string[]; changed: string[]; removed: string[] } {
+    const next = new Map(definitions.map((d) => [d.alarmId, d]));
+    const result = { added: [] as string[], changed: [] as string[], removed: [] as string[] };
+    for (const [id, e] of this.entries) {
+      const d = next.get(id);
+      if (d && JSON.stringify(d) === JSON.stringify(e.def)) continue;
+      this.disarm(e);
+      // Subscribers hold this alarm's last state (retained MQTT); tell them it is reset.
+      if (e.facts.active || alarmState(e.facts) !== 'NORMAL') {
+        e.activeSince = undefined;
+        e.shelvedUntil = undefined;
+        this.change(e, { ...NORMAL_FACTS }, this.scheduler.now(), { comment: d ? '规则已修改，报警复位' : '规则已删除，报警复位' });
+      }
+      if (d) {
+        this.define(d);
+        result.changed.push(id);
+      } else {
+        this.entries.delete(id);
+        result.removed.push(id);
+      }
+    }
+    for (const [id, d] of next) {
+      if (!this.entries.has(id)) {
+        this.define(d);
+        result.added.push(id);
+      }
+    }
+    return result;
+  }
+
+  has(alarmId: string): boolean {
+    return this.entries.has(alarmId);
   }
 
   private entry(alarmId: string): Entry {
     const e = this.entries.get(alarmId);
-    if (!e) throw new UnknownAlarmError(alarmId);
+    if (!e) throw new AlarmActionError(`unknown alarm "${alarmId}"`);
     return e;
   }
 
-  /** A rule's verdict on one alarm. Unknown alarm ids are a wiring bug and throw. */
+  /** A rule's verdict on one alarm. */
   apply(update: ConditionUpdate): void {
-    const e = this.entry(update.alarmId);
+    const e = this.entries.get(update.alarmId);
+    if (!e) return; // removed by a reload while its last update was in flight
     e.value = update.value;
     if (update.limit !== undefined) e.limit = update.limit;
     e.detail = update.detail;
@@ -115,10 +216,13 @@ export class AlarmManager {
     const f = { ...e.facts, active: update.active };
     if (update.active) {
       f.acked = false;
+      f.latched = false;
       e.activeSince = update.ts;
+      e.ackedAt = undefined;
     } else {
       e.activeSince = undefined;
-      // A latched alarm stays annunciated after its condition clears until the operator resets it.
+      // A latched alarm stays annunciated after its condition clears until the operator resets it
+      // (acknowledging a latched alarm that has cleared is the reset).
       if (e.def.latch && !e.facts.outOfService) f.latched = true;
       // A one-shot shelve ends when the condition clears (ISA-18.2 one-shot shelving).
       if (e.facts.shelved && e.shelvedUntil === undefined) {
@@ -129,12 +233,14 @@ export class AlarmManager {
     this.change(e, f, update.ts);
   }
 
+  /** Acknowledges an alarm; acknowledging a latched alarm whose condition has cleared resets it. */
   acknowledge(alarmId: string, user: string, comment?: string): AlarmStatus {
     const e = this.entry(alarmId);
     if (e.facts.acked && !e.facts.latched) return this.status(e);
-    // Acknowledging a latched alarm whose condition has cleared also resets the latch.
-    const f = { ...e.facts, acked: true, latched: e.facts.latched && e.facts.active };
-    this.change(e, f, this.scheduler.now(), user, comment);
+    const now = this.scheduler.now();
+    e.ackedAt = now;
+    this.change(e, { ...e.facts, acked: true, latched: false }, now, { user, comment, action: 'ACK' });
+    this.armReAlarm(e);
     return this.status(e);
   }
 
@@ -148,18 +254,23 @@ export class AlarmManager {
   }
 
   /**
-   * Shelves an alarm: it stays evaluated and journaled but is not annunciated. With `durationMs` the
-   * shelve ends by itself; without, it is one-shot and ends when the condition clears.
+   * Shelves an alarm: it stays evaluated and journaled but is not annunciated. With `durationMs`
+   * (at most the configured maximum) the shelve ends by itself; without, it is one-shot and ends when
+   * the condition clears.
    */
-  shelve(alarmId: string, user: string, options: { durationMs?: number; reason?: string } = {}): AlarmStatus {
+  shelve(alarmId: string, user: string, options: { durationMs?: number | undefined; reason?: string | undefined } = {}): AlarmStatus {
     const e = this.entry(alarmId);
-    e.shelveTimer?.unsubscribe();
+    const max = this.options.maxShelveMs ?? DEFAULT_MAX_SHELVE_MS;
+    if (options.durationMs !== undefined && (options.durationMs <= 0 || options.durationMs > max)) {
+      throw new AlarmActionError(`shelve duration must be between 1 ms and the maximum of ${max / 60_000} min`);
+    }
+    if (options.durationMs === undefined && !e.facts.active) {
+      throw new AlarmActionError(`one-shot shelving needs an active alarm (it ends when the condition clears); give a duration`);
+    }
     const now = this.scheduler.now();
     e.shelvedUntil = options.durationMs !== undefined ? now + options.durationMs : undefined;
-    if (options.durationMs !== undefined) {
-      e.shelveTimer = this.scheduler.schedule(() => this.unshelve(alarmId, 'system', '搁置到期'), options.durationMs);
-    }
-    this.change(e, { ...e.facts, shelved: true }, now, user, options.reason);
+    this.armShelveTimer(e, options.durationMs);
+    this.change(e, { ...e.facts, shelved: true }, now, { user, comment: options.reason, action: 'SHELVE', force: true });
     return this.status(e);
   }
 
@@ -170,7 +281,7 @@ export class AlarmManager {
     e.shelveTimer = undefined;
     e.shelvedUntil = undefined;
     // An alarm still active when it comes back must be seen: it returns unacknowledged.
-    this.change(e, { ...e.facts, shelved: false, acked: !e.facts.active }, this.scheduler.now(), user, reason);
+    this.change(e, { ...e.facts, shelved: false, acked: !e.facts.active }, this.scheduler.now(), { user, comment: reason, action: 'UNSHELVE' });
     return this.status(e);
   }
 
@@ -178,22 +289,22 @@ export class AlarmManager {
     const e = this.entry(alarmId);
     if (e.facts.outOfService === outOfService) return this.status(e);
     const f = outOfService ? { ...e.facts, outOfService: true, latched: false } : { ...e.facts, outOfService: false, acked: !e.facts.active };
-    this.change(e, f, this.scheduler.now(), user, reason);
+    this.change(e, f, this.scheduler.now(), { user, comment: reason, action: outOfService ? 'OUT_OF_SERVICE' : 'IN_SERVICE' });
     return this.status(e);
   }
 
-  /** Suppression by design (equipment stopped): set by the engine from the alarm's gate. */
+  /** Suppression by design (equipment stopped), set by the engine from the alarm's gate. */
   setSuppressed(alarmId: string, suppressed: boolean, ts: number, reason?: string): void {
-    const e = this.entry(alarmId);
-    if (e.facts.suppressed === suppressed) return;
+    const e = this.entries.get(alarmId);
+    if (!e || e.facts.suppressed === suppressed) return;
     const f = suppressed ? { ...e.facts, suppressed: true } : { ...e.facts, suppressed: false, acked: !e.facts.active };
-    this.change(e, f, ts, 'system', reason);
+    this.change(e, f, ts, { comment: reason });
   }
 
   /** Adds an operator comment to the journal without changing state. */
   comment(alarmId: string, user: string, comment: string): AlarmStatus {
     const e = this.entry(alarmId);
-    this.emit(e, this.scheduler.now(), user, comment);
+    this.change(e, e.facts, this.scheduler.now(), { user, comment, action: 'COMMENT', force: true });
     return this.status(e);
   }
 
@@ -207,24 +318,62 @@ export class AlarmManager {
 
   /** Alarms the operator should see now. */
   annunciated(): AlarmStatus[] {
-    return this.list().filter((s) => ['UNACK', 'ACKED', 'RTN_UNACK', 'LATCHED_UNACK', 'LATCHED_ACKED'].includes(s.state));
+    return this.list().filter((s) => isAnnunciated(s.state));
+  }
+
+  /** The latest event of every alarm that has had one: the retained state HMIs start from. */
+  latestEvents(): AlarmEvent[] {
+    return [...this.entries.values()].flatMap((e) => (e.lastEvent ? [e.lastEvent] : [])).sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Areas now in flood, with the alarm that began each burst. */
+  floods(): { area: string; count: number; firstOut?: string | undefined }[] {
+    return this.flood.floodedAreas(this.scheduler.now());
   }
 
   close(): void {
-    for (const e of this.entries.values()) e.shelveTimer?.unsubscribe();
+    for (const e of this.entries.values()) this.disarm(e);
     this.subject.complete();
   }
 
-  private change(e: Entry, facts: AlarmFacts, ts: number, user?: string, comment?: string): void {
+  private disarm(e: Entry): void {
+    e.shelveTimer?.unsubscribe();
+    e.reAlarmTimer?.unsubscribe();
+    e.shelveTimer = undefined;
+    e.reAlarmTimer = undefined;
+  }
+
+  private armShelveTimer(e: Entry, delayMs: number | undefined): void {
+    e.shelveTimer?.unsubscribe();
+    e.shelveTimer = delayMs === undefined ? undefined : this.scheduler.schedule(() => this.unshelve(e.def.alarmId, 'system', '搁置到期'), delayMs);
+  }
+
+  /** Re-alarm: an acknowledged alarm still active after the re-alarm time is annunciated again. */
+  private armReAlarm(e: Entry): void {
+    e.reAlarmTimer?.unsubscribe();
+    e.reAlarmTimer = undefined;
+    const period = e.def.reAlarmMs;
+    if (!period || !e.facts.active || !e.facts.acked || e.ackedAt === undefined) return;
+    const due = Math.max(0, e.ackedAt + period - this.scheduler.now());
+    e.reAlarmTimer = this.scheduler.schedule(() => {
+      e.reAlarmTimer = undefined;
+      if (!e.facts.active || !e.facts.acked) return;
+      e.ackedAt = undefined;
+      this.change(e, { ...e.facts, acked: false }, this.scheduler.now(), { comment: '重复报警', force: true });
+    }, due);
+  }
+
+  private change(e: Entry, facts: AlarmFacts, ts: number, meta: ChangeMeta = {}): void {
     const before = alarmState(e.facts);
     const activeBefore = e.facts.active;
     e.facts = facts;
-    if (before === alarmState(facts) && activeBefore === facts.active && !user) return;
+    const after = alarmState(facts);
+    if (before === after && activeBefore === facts.active && !meta.force) return;
+    if (!facts.active || !facts.acked) {
+      e.reAlarmTimer?.unsubscribe();
+      e.reAlarmTimer = undefined;
+    }
     e.ts = ts;
-    this.emit(e, ts, user, comment);
-  }
-
-  private emit(e: Entry, ts: number, user?: string, comment?: string): void {
     const status = this.status(e);
     const event: AlarmEvent = {
       seq: this.journal.nextSeq(),
@@ -232,17 +381,25 @@ export class AlarmManager {
       point: e.def.point,
       condition: e.def.condition,
       severity: e.def.severity,
-      state: status.state,
-      active: e.facts.active,
+      state: after,
+      active: facts.active,
       value: e.value,
       message: status.message,
       ts,
     };
     if (e.limit !== undefined) event.limit = e.limit;
     if (e.info.unit) event.unit = e.info.unit;
-    if (user !== undefined) event.user = user;
-    if (comment !== undefined) event.comment = comment;
-    this.journal.record(event, status);
+    if (meta.user !== undefined) event.user = meta.user;
+    if (meta.comment !== undefined) event.comment = meta.comment;
+    // A new annunciated activation counts towards floods and may be the first out of a burst.
+    if (facts.active && !activeBefore && after === 'UNACK') {
+      const mark = this.flood.activation(e.info.area, e.def.alarmId, ts);
+      if (mark.firstOut) event.firstOut = true;
+      if (mark.flood) event.flood = true;
+    }
+    const audit: AuditEntry | undefined = meta.action && meta.user !== undefined ? { ts, user: meta.user, action: meta.action, alarmId: e.def.alarmId, reason: meta.comment, before, after } : undefined;
+    this.journal.record(event, status, audit);
+    e.lastEvent = event;
     this.subject.next(event);
   }
 
@@ -272,6 +429,7 @@ export class AlarmManager {
       ts: e.ts,
       activeSince: e.activeSince,
       shelvedUntil: e.shelvedUntil,
+      ackedAt: e.ackedAt,
     };
   }
 }

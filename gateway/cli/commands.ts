@@ -8,4 +8,8 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.js')).default,
   demo: async () => (await import('./commands/demo.js')).default,
   validate: async () => (await import('./commands/validate.js')).default,
+  plan: async () => (await import('./commands/plan.js')).default,
+  kpi: async () => (await import('./commands/kpi.js')).default,
+  browse: async () => (await import('./commands/browse.js')).default,
+  'opcua-trust': async () => (await import('./commands/opcua-trust.js')).default,
 };

@@ -1,14 +1,50 @@
-import { consoleLogger } from '../core/logger.js';
+import { watch, type FSWatcher } from 'node:fs';
+import { consoleLogger, type Logger } from '../core/logger.js';
 import type { GatewayConfig } from '../config/schema.js';
+import { formatConfigErrors, loadConfigFile } from '../config/load.js';
 import { Gateway } from '../runtime/gateway.js';
 
 /**
- * Runs a gateway until SIGINT or SIGTERM, then shuts down in order (adapters, offline status,
- * broker) and resolves with exit code 0. `beforeStop` lets the demo stop its simulators afterwards.
+ * Hot reload: when the config file changes, validate it and apply rule changes. A bad edit is reported
+ * with its errors and the running config stays.
  */
-export async function runUntilSignal(config: GatewayConfig, opts: { mqttPort?: number | undefined; afterStop?: () => Promise<void> }): Promise<number> {
+function watchConfig(file: string, gateway: Gateway, log: Logger, prepare: (c: GatewayConfig) => void): FSWatcher {
+  let timer: NodeJS.Timeout | undefined;
+  const reload = () => {
+    const result = loadConfigFile(file);
+    if (!result.ok) {
+      log.error(`config edit rejected, running config unchanged:\n${formatConfigErrors(file, result.errors)}`);
+      return;
+    }
+    prepare(result.config);
+    const applied = gateway.reload(result.config);
+    if (!applied.ok) log.error(`config edit not applied, running config unchanged: ${applied.error}`);
+  };
+  // Editors write a file in several steps; wait for the last one.
+  return watch(file, () => {
+    clearTimeout(timer);
+    timer = setTimeout(reload, 300);
+  });
+}
+
+/**
+ * Runs a gateway until SIGINT or SIGTERM, then shuts down in order (adapters, offline status,
+ * broker) and resolves with exit code 0. `afterStop` lets the demo stop its simulators afterwards.
+ */
+export async function runUntilSignal(
+  config: GatewayConfig,
+  opts: {
+    mqttPort?: number | undefined;
+    dataDir?: string | undefined;
+    /** Watched for hot reload. */
+    configFile?: string | undefined;
+    /** Applies the command line's overrides to a reloaded config too. */
+    prepare?: (config: GatewayConfig) => void;
+    afterStop?: () => Promise<void>;
+  },
+): Promise<number> {
   const log = consoleLogger(config.gateway.logLevel);
-  const gateway = new Gateway({ config, log, mqttPort: opts.mqttPort });
+  const gateway = new Gateway({ config, log, mqttPort: opts.mqttPort, dataDir: opts.dataDir });
   try {
     await gateway.start();
   } catch (err) {
@@ -17,6 +53,7 @@ export async function runUntilSignal(config: GatewayConfig, opts: { mqttPort?: n
     await opts.afterStop?.();
     return 1;
   }
+  const watcher = opts.configFile ? watchConfig(opts.configFile, gateway, log, opts.prepare ?? (() => undefined)) : undefined;
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -26,6 +63,7 @@ export async function runUntilSignal(config: GatewayConfig, opts: { mqttPort?: n
   const force = () => process.exit(130);
   process.once('SIGINT', force);
   process.once('SIGTERM', force);
+  watcher?.close();
   await gateway.stop();
   await opts.afterStop?.();
   return 0;

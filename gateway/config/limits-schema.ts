@@ -20,6 +20,8 @@ const limitDetailSchema = z.strictObject({
   deadband: deadbandSchema.optional(),
   onDelay: durationSchema.optional(),
   offDelay: durationSchema.optional(),
+  /** Annunciate again when still active this long after acknowledgement (default: alarms.reAlarm). */
+  reAlarm: durationSchema.optional(),
   /** Chinese text shown instead of the generated one. */
   message: z.string().optional(),
 });
@@ -33,6 +35,7 @@ export const limitsSchema = z.strictObject({
   deadband: deadbandSchema.optional(),
   onDelay: durationSchema.optional(),
   offDelay: durationSchema.optional(),
+  reAlarm: durationSchema.optional(),
   HH: limitSchema.optional(),
   H: limitSchema.optional(),
   L: limitSchema.optional(),

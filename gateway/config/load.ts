@@ -65,7 +65,7 @@ const COMMON_KEYS = [
   // rule kinds (rules/kinds/)
   'reference', 'direction', 'limit', 'per', 'window', 'expression', 'whileRunning', 'equals', 'armed', 'armedDelay',
   'bypassSeverity', 'demand', 'action', 'within', 'expectedPeriod', 'factor', 'tolerance', 'signal', 'low', 'high',
-  'channels', 'voting', 'above', 'below', 'when', 'degradation', 'minCoverage', 'levels', 'max',
+  'channels', 'voting', 'above', 'below', 'when', 'degradation', 'minCoverage', 'levels', 'max', 'reAlarm',
 ];
 
 /** The YAML node at a path; for a map entry, its key node (so the line is where the key is written). */

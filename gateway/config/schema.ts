@@ -5,6 +5,9 @@ import { ruleSchema, ruleKind } from '../../rules/registry.js';
 import { resolveLimits } from '../../rules/limits.js';
 import type { BasePoint } from './point-schema.js';
 import { usccProblem } from './uscc.js';
+import { alarmsSectionSchema, storageSectionSchema, suppressionSchema } from './alarms-schema.js';
+import { influxSectionSchema } from '../sinks/influx/config.js';
+import { uplinkSectionSchema, uplinkConfigProblems } from '../uplink/config.js';
 
 const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'ids may contain letters, digits, "_", "." and "-" only (they are used in MQTT topics)');
 
@@ -61,6 +64,11 @@ export const gatewayConfigSchema = z
     mqtt: mqttSectionSchema.default(() => mqttSectionSchema.parse({})),
     devices: z.array(deviceSchema).min(1),
     rules: z.array(ruleSchema).default([]),
+    alarms: alarmsSectionSchema.default(() => alarmsSectionSchema.parse({})),
+    suppression: z.array(suppressionSchema).default([]),
+    storage: storageSectionSchema.default(() => storageSectionSchema.parse({})),
+    influx: influxSectionSchema.optional(),
+    uplink: uplinkSectionSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     // Cross-references and uniqueness: these are what zod alone cannot see.
@@ -102,6 +110,16 @@ export const gatewayConfigSchema = z
         if (prev) ctx.addIssue({ code: 'custom', path: ['rules', ri], message: `alarm id "${alarm.alarmId}" is already defined by ${prev}` });
         else alarmIds.set(alarm.alarmId, `rules[${ri}]`);
       }
+    });
+    for (const p of uplinkConfigProblems(cfg.uplink, points, (id) => suggest(id, [...points.keys()]))) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    cfg.suppression.forEach((s, si) => {
+      if (!points.has(s.when.point)) ctx.addIssue({ code: 'custom', path: ['suppression', si, 'when', 'point'], message: `unknown point "${s.when.point}"${suggest(s.when.point, [...points.keys()])}` });
+      s.points.forEach((p, i) => {
+        if (!points.has(p)) ctx.addIssue({ code: 'custom', path: ['suppression', si, 'points', i], message: `unknown point "${p}"${suggest(p, [...points.keys()])}` });
+      });
+      s.alarms.forEach((a, i) => {
+        if (!alarmIds.has(a)) ctx.addIssue({ code: 'custom', path: ['suppression', si, 'alarms', i], message: `unknown alarm "${a}"${suggest(a, [...alarmIds.keys()])}` });
+      });
     });
   });
 

@@ -43,6 +43,10 @@ export const alarmEventSchema = z.strictObject({
   ts: z.number(),
   user: z.string().optional(),
   comment: z.string().optional(),
+  /** The activation that began a burst of alarms in its area: where to look for the cause. */
+  firstOut: z.boolean().optional(),
+  /** The area was in an alarm flood (more than the flood threshold within the flood window). */
+  flood: z.boolean().optional(),
 });
 export type AlarmEvent = z.infer<typeof alarmEventSchema>;
 

@@ -30,7 +30,11 @@ export class MqttPublisher {
 
   constructor(private readonly o: MqttPublisherOptions) {}
 
-  async start(readings$: Observable<Reading>, alarms$: Observable<AlarmEvent>): Promise<void> {
+  /**
+   * `retained` are the alarms' latest events from before this start: the embedded broker keeps no
+   * retained messages across a restart, so they are published again for late-joining HMIs.
+   */
+  async start(readings$: Observable<Reading>, alarms$: Observable<AlarmEvent>, retained: readonly AlarmEvent[] = []): Promise<void> {
     const statusTopic = topics.status(this.o.gatewayId);
     const client = mqtt.connect(this.o.url, {
       clientId: `gateway-${this.o.gatewayId}-${process.pid}`,
@@ -50,15 +54,24 @@ export class MqttPublisher {
       this.o.metrics.inc('mqtt_client_errors');
       this.o.log.warn(`MQTT: ${e.message}`);
     });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`cannot connect to MQTT broker ${this.o.url}`)), 10_000);
+    // Publish and subscribe before the first await: mqtt.js queues while connecting, so no alarm event
+    // between this call and the connection is lost, and none can slip in before the retained snapshot.
+    for (const e of retained) client.publish(topics.alarm(this.o.gatewayId, e.alarmId), JSON.stringify(e), { qos: 1, retain: true });
+    this.subs.push(readings$.subscribe((r) => this.publishReading(r)));
+    this.subs.push(alarms$.subscribe((e) => this.publishAlarm(e)));
+    if (client.connected) return;
+    // The gateway runs on without the broker (alarms still print and are journaled); mqtt.js keeps
+    // reconnecting, so give up waiting, not connecting.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.o.log.warn(`MQTT broker ${this.o.url} not reachable yet; retrying in the background`);
+        resolve();
+      }, 5_000);
       client.once('connect', () => {
         clearTimeout(timer);
         resolve();
       });
     });
-    this.subs.push(readings$.subscribe((r) => this.publishReading(r)));
-    this.subs.push(alarms$.subscribe((e) => this.publishAlarm(e)));
   }
 
   private publishReading(r: Reading): void {

@@ -74,13 +74,18 @@ export interface ConfigProblem {
  * Cross-checks zod cannot do inside the section: mapped points must exist, point ids and codes
  * must be unique. Call from the top-level superRefine with the config's point ids.
  */
-export function uplinkConfigProblems(uplink: UplinkSection | undefined, pointIds: ReadonlySet<string> | ReadonlyMap<string, unknown>): ConfigProblem[] {
+export function uplinkConfigProblems(
+  uplink: UplinkSection | undefined,
+  pointIds: ReadonlySet<string> | ReadonlyMap<string, unknown>,
+  /** Appended to "unknown point", e.g. ' (did you mean "x"?)'. */
+  hint: (pointId: string) => string = () => '',
+): ConfigProblem[] {
   if (!uplink) return [];
   const problems: ConfigProblem[] = [];
   const seenPoint = new Map<string, number>();
   const seenCode = new Map<string, number>();
   uplink.points.forEach((p, i) => {
-    if (!pointIds.has(p.point)) problems.push({ path: ['uplink', 'points', i, 'point'], message: `unknown point "${p.point}"` });
+    if (!pointIds.has(p.point)) problems.push({ path: ['uplink', 'points', i, 'point'], message: `unknown point "${p.point}"${hint(p.point)}` });
     const prevPoint = seenPoint.get(p.point);
     if (prevPoint !== undefined) problems.push({ path: ['uplink', 'points', i, 'point'], message: `point "${p.point}" is mapped twice (also uplink.points[${prevPoint}])` });
     else seenPoint.set(p.point, i);

@@ -9,7 +9,7 @@ export const UPLINK_QUEUE_MIGRATIONS: readonly Migration[] = [
     sql: `
       CREATE TABLE uplink_queue (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,   -- AUTOINCREMENT: a seq is never reused, even after the queue drains
-        data_id TEXT NOT NULL UNIQUE,
+        data_id TEXT NOT NULL,               -- randomUUID: unique without the cost of an index
         type TEXT NOT NULL,
         created_at INTEGER NOT NULL,
         historical INTEGER NOT NULL DEFAULT 0,
@@ -61,31 +61,51 @@ export interface EnforceResult {
 
 /**
  * The uplink's store-and-forward queue in SQLite. A message leaves it only when the platform
- * acknowledged it. Enqueues are grouped into one transaction per event-loop turn (group commit),
- * so a burst of alarms costs one fsync, not one each; a message becomes visible to the sender
- * only once committed.
+ * acknowledged it. Enqueues are group-committed: everything queued within `commitWindowMs` (or
+ * `maxPending` messages) goes in one transaction, so a burst of alarms costs one fsync, not one
+ * each (an fsync takes 1–5 ms on ordinary disks). A message becomes visible to the sender only
+ * once committed.
  */
+export interface UplinkQueueOptions {
+  /** Longest a message waits in memory before its commit. Default 10 ms. */
+  commitWindowMs?: number;
+  /** Commit at once when this many messages are waiting. Default 5000. */
+  maxPending?: number;
+}
+
 export class UplinkQueue {
   private pending: { dataId: string; type: EnvelopeType; createdAt: number; historical: boolean; items: string }[] = [];
-  private flushScheduled = false;
   private readonly committedListeners = new Set<() => void>();
   private bytes = 0;
   private count = 0;
   private readonly stmt;
 
-  constructor(private readonly db: Db) {
+  private readonly commitWindowMs: number;
+  private readonly maxPending: number;
+  private flushTimer: NodeJS.Timeout | undefined;
+  /** Highest acknowledged seq; rows up to it are deleted in groups (see ack). */
+  private ackedThrough = 0;
+  private ackedNotDeleted = 0;
+  private ackTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Db,
+    options: UplinkQueueOptions = {},
+  ) {
+    this.commitWindowMs = options.commitWindowMs ?? 10;
+    this.maxPending = options.maxPending ?? 5000;
     migrate(db, UPLINK_QUEUE_MIGRATIONS);
     this.stmt = {
       insert: db.prepare('INSERT INTO uplink_queue (data_id, type, created_at, historical, bytes, items) VALUES (?, ?, ?, ?, ?, ?)'),
-      head: db.prepare('SELECT * FROM uplink_queue ORDER BY seq LIMIT 1'),
-      peek: db.prepare('SELECT * FROM uplink_queue ORDER BY seq LIMIT ?'),
-      ack: db.prepare('DELETE FROM uplink_queue WHERE seq = ? RETURNING bytes'),
+      head: db.prepare('SELECT * FROM uplink_queue WHERE seq > ? ORDER BY seq LIMIT 1'),
+      peek: db.prepare('SELECT * FROM uplink_queue WHERE seq > ? ORDER BY seq LIMIT ?'),
+      deleteAcked: db.prepare('DELETE FROM uplink_queue WHERE seq <= ?'),
       attempt: db.prepare('UPDATE uplink_queue SET attempts = attempts + 1, historical = 1 WHERE seq = ?'),
       allHistorical: db.prepare('UPDATE uplink_queue SET historical = 1 WHERE historical = 0'),
       totals: db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM uplink_queue'),
-      liveAlarm: db.prepare("SELECT 1 FROM uplink_queue WHERE type = 'alarm' AND historical = 0 LIMIT 1"),
-      pendingHeartbeat: db.prepare("SELECT 1 FROM uplink_queue WHERE type = 'heartbeat' LIMIT 1"),
-      oldest: db.prepare('SELECT MIN(created_at) AS t FROM uplink_queue'),
+      liveAlarm: db.prepare("SELECT 1 FROM uplink_queue WHERE type = 'alarm' AND historical = 0 AND seq > ? LIMIT 1"),
+      pendingHeartbeat: db.prepare("SELECT 1 FROM uplink_queue WHERE type = 'heartbeat' AND seq > ? LIMIT 1"),
+      oldest: db.prepare('SELECT MIN(created_at) AS t FROM uplink_queue WHERE seq > ?'),
       expire: db.prepare("DELETE FROM uplink_queue WHERE type IN ('realtime', 'heartbeat') AND created_at < ? RETURNING bytes"),
       snapshotTimes: db.prepare("SELECT DISTINCT created_at AS t FROM uplink_queue WHERE type = 'realtime' ORDER BY created_at"),
       deleteSnapshot: db.prepare("DELETE FROM uplink_queue WHERE type = 'realtime' AND created_at = ? RETURNING bytes"),
@@ -96,23 +116,23 @@ export class UplinkQueue {
   }
 
   /**
-   * Queues a message; it is committed at the end of this event-loop turn. Returns its dataId.
-   * `historical` marks messages created while the link is down.
+   * Queues a message; it is committed within commitWindowMs. Returns its dataId. `historical`
+   * marks messages created while the link is down.
    */
   enqueue(type: EnvelopeType, items: EnvelopeItem[], createdAt: number, historical: boolean): string {
     const dataId = randomUUID();
     this.pending.push({ dataId, type, createdAt, historical, items: JSON.stringify(items) });
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
+    if (this.pending.length >= this.maxPending) this.flush();
+    else if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.commitWindowMs);
     return dataId;
   }
 
   /** Commits queued enqueues now (also called by stop()). */
   flush(): void {
-    this.flushScheduled = false;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     if (this.pending.length === 0) return;
+    if (!this.db.open) throw new Error(`uplink queue: database closed with ${this.pending.length} messages not yet committed`);
     const batch = this.pending;
     this.pending = [];
     let added = 0;
@@ -135,21 +155,38 @@ export class UplinkQueue {
   }
 
   head(): QueuedMessage | undefined {
-    const r = this.stmt.head.get() as Row | undefined;
+    const r = this.stmt.head.get(this.ackedThrough) as Row | undefined;
     return r ? toMessage(r) : undefined;
   }
 
   peek(limit: number): QueuedMessage[] {
-    return (this.stmt.peek.all(limit) as Row[]).map(toMessage);
+    return (this.stmt.peek.all(this.ackedThrough, limit) as Row[]).map(toMessage);
   }
 
-  /** The platform acknowledged it: remove. */
-  ack(seq: number): void {
-    const rows = this.stmt.ack.all(seq) as { bytes: number }[];
-    for (const r of rows) {
-      this.count--;
-      this.bytes -= r.bytes;
-    }
+  /**
+   * The platform acknowledged the head message: it is gone from head()/peek() at once, and its row
+   * is deleted with the next few acks in one transaction. Messages are acknowledged strictly in
+   * seq order, so the acknowledged ones are always a prefix. An fsync per ack would cap replay at a
+   * few hundred messages a second; a crash before the delete commits only means a resend, which
+   * the platform drops on dataId.
+   */
+  ack(m: Pick<QueuedMessage, 'seq' | 'bytes'>): void {
+    if (m.seq <= this.ackedThrough) return;
+    this.ackedThrough = m.seq;
+    this.count--;
+    this.bytes -= m.bytes;
+    this.ackedNotDeleted++;
+    if (this.ackedNotDeleted >= 500) this.deleteAcked();
+    else if (!this.ackTimer) this.ackTimer = setTimeout(() => this.deleteAcked(), 50);
+  }
+
+  /** Deletes acknowledged rows now (called by stop() and before bounds are enforced). */
+  deleteAcked(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    if (this.ackedNotDeleted === 0 || !this.db.open) return;
+    this.ackedNotDeleted = 0;
+    this.stmt.deleteAcked.run(this.ackedThrough);
   }
 
   /** A send failed: the message will go again, as historical. */
@@ -163,11 +200,11 @@ export class UplinkQueue {
   }
 
   hasLiveAlarm(): boolean {
-    return this.stmt.liveAlarm.get() !== undefined;
+    return this.stmt.liveAlarm.get(this.ackedThrough) !== undefined;
   }
 
   hasPendingHeartbeat(): boolean {
-    return this.pending.some((p) => p.type === 'heartbeat') || this.stmt.pendingHeartbeat.get() !== undefined;
+    return this.pending.some((p) => p.type === 'heartbeat') || this.stmt.pendingHeartbeat.get(this.ackedThrough) !== undefined;
   }
 
   /**
@@ -176,6 +213,7 @@ export class UplinkQueue {
    * coverage of the whole period instead of losing its start; alarms are never dropped.
    */
   enforce(bounds: QueueBounds, now: number): EnforceResult {
+    this.deleteAcked();
     const result: EnforceResult = { thinned: 0, expired: 0, overLimitWithAlarmsOnly: false };
     this.db.transaction(() => {
       for (const r of this.stmt.expire.all(now - bounds.maxAge) as { bytes: number }[]) {
@@ -213,7 +251,7 @@ export class UplinkQueue {
   }
 
   oldestCreatedAt(): number | undefined {
-    const r = this.stmt.oldest.get() as { t: number | null };
+    const r = this.stmt.oldest.get(this.ackedThrough) as { t: number | null };
     return r.t ?? undefined;
   }
 }

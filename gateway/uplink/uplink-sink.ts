@@ -139,6 +139,7 @@ export class UplinkSink {
     this.unlistenCommits?.();
     this.poke();
     await this.loop;
+    this.queue.deleteAcked();
     await this.transport.close();
     this.diagnostics.complete();
   }
@@ -318,7 +319,7 @@ export class UplinkSink {
       await this.onSendFailed(m, err as Error);
       return;
     }
-    this.queue.ack(m.seq);
+    this.queue.ack(m);
     this.metrics.inc('uplink_sent_total', { type: m.type });
     if (this.thinningRaised && this.queue.sizeBytes < this.cfg.queue.maxBytes / 2) this.enforceBounds();
     if (m.historical) this.metrics.inc('uplink_replayed_total');

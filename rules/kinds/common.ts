@@ -1,6 +1,7 @@
 import { merge, Observable, map, type OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import { severitySchema, type Severity } from '../../gateway/core/alarm-event.js';
+import { durationSchema } from '../../gateway/core/duration.js';
 import { isBad } from '../../gateway/core/quality.js';
 import type { Reading, ReadingValue } from '../../gateway/core/reading.js';
 import { ExpressionError } from '../expression/lexer.js';
@@ -15,6 +16,8 @@ export const ruleBaseFields = {
   latch: z.boolean().default(false),
   /** Chinese text replacing the generated message, e.g. 1#转炉氧枪冷却水进出水流量差大. */
   message: z.string().optional(),
+  /** Annunciate again when still active this long after acknowledgement (default: alarms.reAlarm). */
+  reAlarm: durationSchema.optional(),
 };
 
 /** Upper-case condition code such as FAULT; names the alarm `<point or rule>:<condition>`. */
@@ -51,7 +54,7 @@ export function gateOpen(r: Reading | undefined, gate: Gate): boolean | undefine
 }
 
 export function alarmDefinition(
-  rule: { id: string; severity: Severity; latch: boolean; message?: string | undefined },
+  rule: { id: string; severity: Severity; latch: boolean; message?: string | undefined; reAlarm?: number | undefined },
   alarmId: string,
   point: string,
   condition: string,
@@ -66,6 +69,7 @@ export function alarmDefinition(
     message: rule.message,
     limit: extra.limit,
     latch: rule.latch,
+    reAlarmMs: rule.reAlarm,
     ruleId: rule.id,
   };
 }

@@ -1,4 +1,4 @@
-import { Observable, type Subscription } from 'rxjs';
+import { Observable } from 'rxjs';
 import { z } from 'zod';
 import { durationSchema, formatDuration } from '../../gateway/core/duration.js';
 import { isBad } from '../../gateway/core/quality.js';
@@ -22,7 +22,8 @@ import { alarmDefinition, gateOpen, gateSchema, latestReadings, ruleBaseFields }
  *   message: 1#高炉炉顶压力数据冻结，请检查变送器
  * ```
  * Alarm id `<point>:FROZEN`. Clears when the value moves beyond the tolerance or the equipment
- * stops. A Bad reading restarts the window without raising or clearing. Time is the scheduler's.
+ * stops. A Bad reading restarts the window without raising or clearing. Judged when a reading
+ * arrives (no readings at all is the stale rule's case); time is the scheduler's.
  */
 export const frozenRuleSchema = z.strictObject({
   ...ruleBaseFields,
@@ -44,36 +45,22 @@ export const frozenRule: RuleKind<typeof frozenRuleSchema> = {
       const alarmId = `${rule.point}:FROZEN`;
       const gate = rule.whileRunning;
       let active = false;
+      // Until the condition has been reported once, a known "not frozen" is reported too: the
+      // alarm manager may hold this alarm active from before a restart (see debouncedCondition).
+      let known = false;
       // The band of values seen since the window started; undefined while no window runs.
-      let band: { min: number; max: number } | undefined;
-      let lastValue: number | null = null;
-      let timer: Subscription | undefined;
+      let band: { min: number; max: number; since: number } | undefined;
       const stopWindow = () => {
-        timer?.unsubscribe();
-        timer = undefined;
         band = undefined;
       };
       const startWindow = (v: number) => {
-        stopWindow();
-        band = { min: v, max: v };
-        timer = ctx.scheduler.schedule(() => {
-          timer = undefined;
-          if (!active) {
-            active = true;
-            subscriber.next({
-              alarmId,
-              active: true,
-              value: lastValue,
-              ts: ctx.scheduler.now(),
-              limit: rule.tolerance,
-              detail: `${formatDuration(rule.window)} 内变化不超过 ${rule.tolerance}`,
-            });
-          }
-        }, rule.window);
+        band = { min: v, max: v, since: ctx.scheduler.now() };
       };
+      let lastValue: number | null = null;
       const clear = (ts: number) => {
-        if (!active) return;
+        if (!active && known) return;
         active = false;
+        known = true;
         subscriber.next({ alarmId, active: false, value: lastValue, ts, limit: rule.tolerance });
       };
       const sub = latestReadings(ctx, gate ? [rule.point, gate.point] : [rule.point]).subscribe({
@@ -94,15 +81,26 @@ export const frozenRule: RuleKind<typeof frozenRuleSchema> = {
           const max = Math.max(band.max, v);
           if (max - min > rule.tolerance) {
             clear(ctx.scheduler.now());
-            startWindow(v);
-          } else band = { min, max };
+            return startWindow(v);
+          }
+          band = { min, max, since: band.since };
+          // Judged on a reading, not by a timer: with no readings at all it is the stale rule's case.
+          if (!active && ctx.scheduler.now() - band.since >= rule.window) {
+            active = true;
+            known = true;
+            subscriber.next({
+              alarmId,
+              active: true,
+              value: v,
+              ts: ctx.scheduler.now(),
+              limit: rule.tolerance,
+              detail: `${formatDuration(rule.window)} 内变化不超过 ${rule.tolerance}`,
+            });
+          }
         },
         error: (e) => subscriber.error(e),
         complete: () => subscriber.complete(),
       });
-      return () => {
-        stopWindow();
-        sub.unsubscribe();
-      };
+      return () => sub.unsubscribe();
     }),
 };

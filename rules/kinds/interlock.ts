@@ -1,10 +1,9 @@
-import { EMPTY, map, merge, Observable } from 'rxjs';
+import { EMPTY, map, merge, Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { z } from 'zod';
 import { severitySchema } from '../../gateway/core/alarm-event.js';
 import { durationSchema, formatDuration } from '../../gateway/core/duration.js';
-import type { SchedulerLike, Subscription } from 'rxjs';
-import type { AlarmDefinition, ConditionUpdate, RuleContext } from '../condition.js';
-import type { RuleKind } from '../condition.js';
+import { isBad } from '../../gateway/core/quality.js';
+import type { AlarmDefinition, ConditionUpdate, RuleContext, RuleKind } from '../condition.js';
 import { debouncedCondition } from '../debounced-condition.js';
 import { compileCondition, conditionPoints, type CompiledExpression } from '../expression/compile.js';
 import {
@@ -18,7 +17,6 @@ import {
   usableValue,
   valueMatches,
 } from './common.js';
-import { isBad } from '../../gateway/core/quality.js';
 
 /**
  * Interlock supervision, two checks in one rule (give either or both):
@@ -91,11 +89,15 @@ function demandWatch(
   const ids = [...new Set([...demand.points, ...action.points, shown])];
   return new Observable<ConditionUpdate>((subscriber) => {
     let phase: 'idle' | 'waiting' | 'overdue' | 'failed' = 'idle';
+    // The first known "no failure" is reported: the alarm manager may hold this alarm active from
+    // before a restart (see debouncedCondition).
+    let known = false;
     let timer: Subscription | undefined;
     let lastAction: boolean | undefined;
     let shownValue: number | boolean | null = null;
     const detail = `联锁要求出现后 ${formatDuration(withinMs)} 内未动作`;
     const emit = (active: boolean, ts: number) => {
+      known = true;
       const u: ConditionUpdate = { alarmId, active, value: shownValue, ts };
       if (active) u.detail = detail;
       subscriber.next(u);
@@ -113,7 +115,8 @@ function demandWatch(
         shownValue = get(shown) ?? null;
         switch (phase) {
           case 'idle':
-            if (d === true && a === false) {
+            if (!known && (a === true || d === false)) emit(false, changed.ts);
+            else if (d === true && a === false) {
               phase = 'waiting';
               timer = scheduler.schedule(() => {
                 timer = undefined;
@@ -180,15 +183,17 @@ export const interlockRule: RuleKind<typeof interlockRuleSchema> = {
     const armed = rule.armed;
     if (armed) {
       const gate = rule.whileRunning;
+      let armedValue: number | boolean | null = null;
       parts.push(
         latestReadings(ctx, gate ? [armed.point, gate.point] : [armed.point]).pipe(
           map(({ latest, changed }) => {
             // Bypassed = running and not armed. Stopped equipment needs no interlock.
             const running = gate ? gateOpen(latest.get(gate.point), gate) : true;
             const ar = latest.get(armed.point);
+            armedValue = usableValue(ar) ?? null;
             const isArmed = ar && !isBad(ar.quality) ? valueMatches(ar.value, armed.equals) : undefined;
             const bypassed = running === false ? false : running === undefined || isArmed === undefined ? undefined : !isArmed;
-            return derivedReading(rule.id, bypassed, ar ?? changed);
+            return derivedReading(rule.id, bypassed, changed);
           }),
           debouncedCondition(
             {
@@ -201,7 +206,8 @@ export const interlockRule: RuleKind<typeof interlockRuleSchema> = {
             },
             ctx.scheduler,
           ),
-          map((u) => (u.active ? { ...u, detail: gate ? '设备运行中联锁未投入' : '联锁未投入' } : u)),
+          // The alarm shows the armed signal itself, not the derived "bypassed" truth value.
+          map((u) => (u.active ? { ...u, value: armedValue, detail: gate ? '设备运行中联锁未投入' : '联锁未投入' } : { ...u, value: armedValue })),
         ),
       );
     }

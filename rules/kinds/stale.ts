@@ -40,6 +40,9 @@ export const staleRule: RuleKind<typeof staleRuleSchema> = {
       const alarmId = `${rule.point}:STALE`;
       const timeoutMs = rule.expectedPeriod * rule.factor;
       let active = false;
+      // The first reading reports "not stale" even without a change here: the alarm manager may
+      // hold this alarm active from before a restart (see debouncedCondition).
+      let known = false;
       let lastValue: ConditionUpdate['value'] = null;
       let timer: Subscription | undefined;
       const arm = () => {
@@ -47,6 +50,7 @@ export const staleRule: RuleKind<typeof staleRuleSchema> = {
         timer = ctx.scheduler.schedule(() => {
           timer = undefined;
           active = true;
+          known = true;
           subscriber.next({ alarmId, active: true, value: lastValue, ts: ctx.scheduler.now(), detail: `超过 ${formatDuration(timeoutMs)} 未收到数据` });
         }, timeoutMs);
       };
@@ -54,8 +58,9 @@ export const staleRule: RuleKind<typeof staleRuleSchema> = {
       const sub = ctx.point$(rule.point).subscribe({
         next(r) {
           lastValue = r.value;
-          if (active) {
+          if (active || !known) {
             active = false;
+            known = true;
             subscriber.next({ alarmId, active: false, value: r.value, ts: ctx.scheduler.now() });
           }
           arm();

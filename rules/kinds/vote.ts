@@ -1,4 +1,4 @@
-import { map, merge, Observable } from 'rxjs';
+import { map, merge } from 'rxjs';
 import { z } from 'zod';
 import { durationSchema } from '../../gateway/core/duration.js';
 import { isBad } from '../../gateway/core/quality.js';
@@ -92,10 +92,18 @@ export const voteRule: RuleKind<typeof voteRuleSchema> = {
       return tripped[i];
     };
     let last: VoteResult | undefined;
+    const values: (Reading['value'] | undefined)[] = rule.channels.map(() => undefined);
+    // The alarm shows the most extreme healthy channel (highest for above, lowest for below).
+    const shownValue = (): Reading['value'] => {
+      const nums = values.filter((v): v is number => typeof v === 'number');
+      if (rule.when !== undefined || nums.length === 0) return last?.tripped ?? null;
+      return rule.above !== undefined ? Math.max(...nums) : Math.min(...nums);
+    };
     const alarmId = `${rule.id}:${rule.condition}`;
     return merge(...rule.channels.map((id, i) => ctx.point$(id).pipe(map((r) => ({ i, r }))))).pipe(
       map(({ i, r }) => {
         states[i] = channelState(i, r);
+        values[i] = states[i] === undefined ? undefined : r.value;
         last = vote(m, states, rule.channels, rule.degradation);
         return derivedReading(rule.id, last.tripped, r);
       }),
@@ -113,7 +121,8 @@ export const voteRule: RuleKind<typeof voteRuleSchema> = {
       ),
       map((u) => {
         const degraded = last && last.badChannels.length > 0 ? `通道 ${last.badChannels.join(', ')} 质量坏，表决降级为 ${last.arrangement}` : undefined;
-        return degraded ? { ...u, detail: degraded } : u;
+        const shown = { ...u, value: shownValue() };
+        return degraded ? { ...shown, detail: degraded } : shown;
       }),
     );
   },

@@ -58,7 +58,7 @@ export interface RtuRequest {
  * as a slave does after line noise.
  */
 export class RtuRequestParser {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
 
   push(chunk: Buffer): RtuRequest[] {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
@@ -97,7 +97,7 @@ export interface MbapRequest {
 
 /** Splits a TCP byte stream into MBAP requests; returns 'bad' on a malformed header (close the socket). */
 export class MbapRequestParser {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
 
   push(chunk: Buffer): MbapRequest[] | 'bad' {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
@@ -142,7 +142,7 @@ export function answerPdu(pdu: Buffer, unit: number, src: DataSource): Buffer {
     const out = Buffer.alloc(2 + bytes);
     out[0] = fc;
     out[1] = bytes;
-    for (let i = 0; i < count; i++) if (bits[i]) out[2 + (i >> 3)]! |= 1 << (i & 7);
+    for (let i = 0; i < count; i++) if (bits[i]) out[2 + (i >> 3)] = (out[2 + (i >> 3)] ?? 0) | (1 << (i & 7));
     return out;
   }
   const regs = src.registers(table, unit, start, count);

@@ -1,73 +1,61 @@
-import { ModbusServerTCP } from '../../adapters/modbus/modbus-serial.js';
-import type { ModbusDataType, ModbusTable, WordOrder } from '../../adapters/modbus/config.js';
-import { encodeRegisters } from '../../adapters/modbus/decode.js';
+import { createServer, type Server, type Socket } from 'node:net';
+import { MbapRequestParser, RtuRequestParser, exceptionPdu, mbapFrame, rtuFrame } from './protocol.js';
+import { ModbusSlave } from './slave.js';
 
-/** The four Modbus tables of one unit id. */
-export class RegisterBank {
-  readonly coil = new Uint8Array(65536);
-  readonly discrete = new Uint8Array(65536);
-  readonly input = new Uint16Array(65536);
-  readonly holding = new Uint16Array(65536);
-
-  write(table: ModbusTable, address: number, value: number | boolean, dataType: ModbusDataType = 'uint16', order: WordOrder = 'ABCD'): void {
-    if (table === 'coil' || table === 'discrete') {
-      this[table][address] = value ? 1 : 0;
-      return;
-    }
-    if (dataType === 'bool') throw new Error('bool values live in coil or discrete tables');
-    const words = encodeRegisters(Number(value), dataType, order);
-    words.forEach((w, i) => (this[table][address + i] = w));
-  }
-}
+export { RegisterBank, ModbusSlave } from './slave.js';
 
 export interface RegisterServerOptions {
   host?: string;
   /** 0 picks a free port; read it back from `port` after start(). */
   port?: number;
+  /** 'tcp': Modbus TCP (MBAP). 'rtu': RTU frames over TCP, as a serial device server in transparent mode. */
+  framing?: 'tcp' | 'rtu';
+  /** Unit ids that answer (default: all). */
+  unitIds?: readonly number[];
+  /**
+   * Modbus TCP only: a unit id that does not answer gets exception 0x0B, as a TCP-to-RTU gateway
+   * reports a silent slave; otherwise the request goes unanswered.
+   */
+  gateway?: boolean;
 }
 
 /**
- * A Modbus TCP server over in-memory register banks, one per unit id (created on first use).
- * Deliberately independent of the gateway's client code except for value encoding.
+ * A Modbus TCP (or RTU-over-TCP) slave over in-memory register banks, one per unit id, with fault
+ * injection for tests: exceptions on chosen addresses, slow replies, silent unit ids, dropped
+ * connections, and a "hang" mode that accepts connections but never answers (a half-open link).
  */
-export class RegisterServer {
-  private server: InstanceType<typeof ModbusServerTCP> | undefined;
-  private readonly banks = new Map<number, RegisterBank>();
+export class RegisterServer extends ModbusSlave {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  /** Accept connections but ignore every request (a hung device or a half-open link). */
+  hang = false;
   port = 0;
+  /** Most requests one connection had outstanding (received, not yet answered) at any time: a master that pipelines shows > 1. */
+  maxOutstanding = 0;
 
-  constructor(private readonly options: RegisterServerOptions = {}) {}
+  constructor(private readonly options: RegisterServerOptions = {}) {
+    super(options.unitIds);
+    this.port = options.port ?? 0;
+  }
 
-  bank(unitId = 1): RegisterBank {
-    let b = this.banks.get(unitId);
-    if (!b) {
-      b = new RegisterBank();
-      this.banks.set(unitId, b);
-    }
-    return b;
+  get connections(): number {
+    return this.sockets.size;
   }
 
   async start(): Promise<number> {
     const host = this.options.host ?? '127.0.0.1';
-    const port = this.port || this.options.port || (await freePort(host));
-    const vector = {
-      getCoil: (addr: number, unit: number) => this.bank(unit).coil[addr] === 1,
-      getDiscreteInput: (addr: number, unit: number) => this.bank(unit).discrete[addr] === 1,
-      getInputRegister: (addr: number, unit: number) => this.bank(unit).input[addr]!,
-      getHoldingRegister: (addr: number, unit: number) => this.bank(unit).holding[addr]!,
-      getMultipleInputRegisters: (addr: number, len: number, unit: number) => Array.from(this.bank(unit).input.subarray(addr, addr + len)),
-      getMultipleHoldingRegisters: (addr: number, len: number, unit: number) => Array.from(this.bank(unit).holding.subarray(addr, addr + len)),
-    };
-    const server = new ModbusServerTCP(vector, { host, port, unitID: 255 });
+    const server = createServer((sock) => this.serve(sock));
     await new Promise<void>((resolve, reject) => {
-      server.on('initialized', () => resolve());
-      server.on('serverError', (e) => reject(e ?? new Error('modbus server error')));
+      server.once('error', reject);
+      server.listen(this.port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-    server.on('socketError', () => {
-      /* a client that disappears mid-request is normal on a plant network */
-    });
+    const addr = server.address();
+    if (typeof addr === 'object' && addr) this.port = addr.port;
     this.server = server;
-    this.port = port;
-    return port;
+    return this.port;
   }
 
   /** Stops listening and drops every client connection (as a power-cycled device would). */
@@ -75,8 +63,61 @@ export class RegisterServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    for (const sock of server.socks.keys()) sock.destroy();
+    this.dropConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Resets every open connection but keeps listening (a device or switch that drops sessions). */
+  dropConnections(): void {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+  }
+
+  private serve(sock: Socket): void {
+    this.sockets.add(sock);
+    sock.setNoDelay(true);
+    sock.on('close', () => this.sockets.delete(sock));
+    sock.on('error', () => {
+      /* a client that disappears mid-request is normal on a plant network */
+    });
+    // Requests on one connection are answered in order, one at a time, like a real device.
+    let chain = Promise.resolve();
+    if (this.options.framing === 'rtu') {
+      const parser = new RtuRequestParser();
+      sock.on('data', (chunk: Buffer) => {
+        for (const req of parser.push(chunk)) {
+          chain = chain.then(async () => {
+            if (this.hang) return;
+            const reply = await this.respond(req.unit, req.pdu);
+            if (reply && !sock.destroyed) sock.write(rtuFrame(req.unit, reply));
+          });
+        }
+      });
+      return;
+    }
+    const parser = new MbapRequestParser();
+    let outstanding = 0;
+    sock.on('data', (chunk: Buffer) => {
+      const reqs = parser.push(chunk);
+      if (reqs === 'bad') {
+        sock.destroy();
+        return;
+      }
+      outstanding += reqs.length;
+      this.maxOutstanding = Math.max(this.maxOutstanding, outstanding);
+      for (const req of reqs) {
+        chain = chain.then(async () => {
+          try {
+            if (this.hang) return;
+            let reply = await this.respond(req.unit, req.pdu);
+            if (!reply && this.options.gateway && req.unit !== 0) reply = exceptionPdu(req.pdu[0] ?? 0, 0x0b);
+            if (reply && !sock.destroyed) sock.write(mbapFrame(req.transactionId, req.unit, reply));
+          } finally {
+            outstanding--;
+          }
+        });
+      }
+    });
   }
 }
 

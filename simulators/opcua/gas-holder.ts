@@ -40,9 +40,9 @@ export class GasHolderPlc extends PlcModel {
     const sc = this.scenario?.name === 'gas-holder-piston-tilt' ? this.scenario : null;
     const t = sc?.elapsedS ?? 0;
 
-    // Level swings slowly with the balance of gas make and use (±3 m over 10 min).
+    // Level swings slowly with the balance of gas make and use (±2 m over 30 min, under 0.5 m/min).
     const level = this.num('holder_level');
-    const levelTarget = 35 + 3 * Math.sin((2 * Math.PI * this.timeS) / 600);
+    const levelTarget = 35 + 2 * Math.sin((2 * Math.PI * this.timeS) / 1800);
     // A sticking piston moves in jerks: speed oscillates during the scenario.
     const jerk = sc ? 1.2 * Math.sin(t * 1.7) * Math.min(1, t / 10) : 0;
     const newLevel = clamp(level + (levelTarget - level) * Math.min(1, dt / 30) + (jerk / 60) * dt, 0, 80);

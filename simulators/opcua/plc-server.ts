@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
   DataType,
@@ -75,7 +76,10 @@ export class PlcServer {
 
   async start(): Promise<void> {
     if (this.server) return;
-    quietNodeOpcua();
+    quietNodeOpcua(this.options.log);
+    // node-opcua throws a port conflict from inside its listen callback, where nothing can catch it:
+    // check first, so a busy port is a clear error instead of a crashed process.
+    if (this.chosenPort !== 0) await assertPortFree(this.options.host ?? '127.0.0.1', this.chosenPort);
     const pki = new OPCUACertificateManager({ rootFolder: join(this.options.pkiDir, 'server'), automaticallyAcceptUnknownCertificate: true });
     await pki.initialize();
     const userPki = new OPCUACertificateManager({ rootFolder: join(this.options.pkiDir, 'users'), automaticallyAcceptUnknownCertificate: true });
@@ -94,7 +98,8 @@ export class PlcServer {
       allowAnonymous: this.options.allowAnonymous ?? true,
       userManager: { isValidUser: (u: string, p: string) => users.some((x) => x.username === u && x.password === p) },
       isAuditing: false,
-      serverInfo: { applicationName: { text: `${this.model.title} (simulator)`, locale: 'zh-CN' }, applicationUri: `urn:yejin-gateway:simulator:${this.model.id}` },
+      // ASCII name: it becomes the certificate subject, which many tools cannot show in Chinese.
+      serverInfo: { applicationName: { text: `${this.model.folder} PLC simulator`, locale: 'en' }, applicationUri: `urn:yejin-gateway:simulator:${this.model.id}` },
       buildInfo: { productName: 'yejin-gateway PLC simulator', manufacturerName: 'yejin-gateway' },
       serverCapabilities: { maxSessions: 50, operationLimits: { maxMonitoredItemsPerCall: 10000, maxNodesPerRead: 10000, maxNodesPerBrowse: 5000 } },
     });
@@ -217,4 +222,14 @@ export class PlcServer {
     if (before && !this.model.activeScenario) this.log.info(`场景 ${before} 结束，恢复正常工况`);
     for (const s of this.model.signals) this.publish(s.key, now);
   }
+}
+
+function assertPortFree(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new Error(`OPC UA 模拟器端口 ${host}:${port} 不可用（${err.code ?? err.message}）：换一个端口或停止占用它的程序`)),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
 }

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,8 +19,10 @@ const run = promisify(execFile);
 describe('demo plant end to end', () => {
   let cli: CliProcess | undefined;
   let client: mqtt.MqttClient | undefined;
+  const dataDir = mkdtempSync(join(tmpdir(), 'gw-demo-'));
 
   afterAll(async () => {
+    rmSync(dataDir, { recursive: true, force: true });
     client?.end(true);
     if (cli && cli.child.exitCode === null) cli.child.kill('SIGKILL');
   });
@@ -25,7 +30,7 @@ describe('demo plant end to end', () => {
   it('raises and clears the CO HH alarm on MQTT and goes offline on SIGTERM', async () => {
     const mqttPort = await freePort();
     const simPort = await freePort();
-    cli = startCli(['demo', '--mqtt-port', String(mqttPort), '--sim-port', String(simPort), '--speed', '4']);
+    cli = startCli(['demo', '--mqtt-port', String(mqttPort), '--sim-port', String(simPort), '--speed', '4', '--data-dir', dataDir]);
 
     const messages: { topic: string; payload: string; retain: boolean }[] = [];
     client = await waitFor(

@@ -9,6 +9,8 @@ import { ServerProcess, freePort, tempDir } from './server-process.js';
  * Persistence is on (in the temp dir) so persistent sessions and their queued QoS 1 messages
  * survive stop() / restart(), as on a platform's production broker. `user` is the current user:
  * run as root, mosquitto would otherwise switch to user mosquitto and fail to write the temp dir.
+ * No limit on queued messages per client (default 1000): a test must not lose messages to a slow
+ * subscriber.
  */
 export class MosquittoServer {
   private constructor(
@@ -20,7 +22,7 @@ export class MosquittoServer {
     const port = await freePort();
     const dir = tempDir('mosquitto-test-');
     const conf = join(dir, 'mosquitto.conf');
-    writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, `user ${userInfo().username}`, 'log_dest stderr', 'log_type error', ''].join('\n'));
+    writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, `user ${userInfo().username}`, 'max_queued_messages 0', 'log_dest stderr', 'log_type error', ''].join('\n'));
     const proc = new ServerProcess('mosquitto', '/usr/sbin/mosquitto', ['-c', conf], () => canConnect(port), dir);
     await proc.start();
     return new MosquittoServer(port, proc);

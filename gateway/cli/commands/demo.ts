@@ -7,7 +7,7 @@ import { DemoPlantSimulator } from '../../../simulators/modbus/demo-plant.js';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../config/demo-plant.yaml', import.meta.url));
 
-const usage = 'demo [--mqtt-port <n>] [--sim-port <n>] [--speed <x>] [--config <file>]';
+const usage = 'demo [--mqtt-port <n>] [--sim-port <n>] [--speed <x>] [--data-dir <dir>] [--config <file>]';
 
 const command: Command = {
   summary: 'run the embedded demo plant (Modbus simulator with a gas and dust scenario) and the gateway on it',
@@ -15,7 +15,7 @@ const command: Command = {
   async run(argv) {
     const opts = parseOptions(
       argv,
-      { 'mqtt-port': { type: 'string' }, 'sim-port': { type: 'string' }, speed: { type: 'string' }, config: { type: 'string', short: 'c' } },
+      { 'mqtt-port': { type: 'string' }, 'sim-port': { type: 'string' }, speed: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string', short: 'c' } },
       usage,
     );
     const file = opts.config ?? DEMO_CONFIG;
@@ -29,9 +29,12 @@ const command: Command = {
     const sim = new DemoPlantSimulator({ host: simDevice.host, port: simPort, speed });
     const port = await sim.start();
     // Every Modbus device of the demo config reads the one simulator.
-    for (const d of config.devices) if (d.type === 'modbus-tcp') d.port = port;
+    const prepare = (c: typeof config) => {
+      for (const d of c.devices) if (d.type === 'modbus-tcp') d.port = port;
+    };
+    prepare(config);
     console.log(`演示装置: Modbus TCP 模拟器 ${simDevice.host}:${port} (情景周期 120 s${speed !== 1 ? `, ${speed} 倍速` : ''}); Ctrl-C 退出`);
-    return runUntilSignal(config, { mqttPort: portOption(opts['mqtt-port'], '--mqtt-port'), afterStop: () => sim.stop() });
+    return runUntilSignal(config, { mqttPort: portOption(opts['mqtt-port'], '--mqtt-port'), dataDir: opts['data-dir'], configFile: file, prepare, afterStop: () => sim.stop() });
   },
 };
 export default command;

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { uplinkConfigProblems, uplinkSectionSchema } from '../../../gateway/uplink/config.js';
 import { usccProblem } from '../../../gateway/config/uscc.js';
+import { parseConfigText } from '../../../gateway/config/load.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const base = {
   transport: { profile: 'mem-http-sm4', url: 'http://127.0.0.1:1/api/data', appid: 'a', appsecret: 's', key: '0123456789abcdeffedcba9876543210', iv: '1234567890abcdef' },
@@ -48,5 +51,47 @@ describe('uplink config', () => {
       { path: ['uplink', 'points', 2, 'point'], message: 'point "gh1.co" is mapped twice (also uplink.points[0])' },
       { path: ['uplink', 'points', 2, 'code'], message: 'platform code "A" is used twice (also uplink.points[0])' },
     ]);
+  });
+});
+
+describe('influx: and uplink: in the gateway config file', () => {
+  const demo = readFileSync(join(import.meta.dirname, '../../../gateway/config/demo-plant.yaml'), 'utf8');
+  const withSections = (extra: string): string => `${demo}\n${extra}`;
+
+  it('accepts both sections on the demo plant and defaults what is left out', () => {
+    const r = parseConfigText(
+      withSections(`
+influx:
+  api: v1
+  url: http://127.0.0.1:8086
+  database: plant
+uplink:
+  transport:
+    profile: mqtt
+    url: mqtts://127.0.0.1:8883
+  points:
+    - { point: booster.co, code: CO-2002-01 }
+  snapshotPeriod: 10s
+`),
+    );
+    expect(r.ok, JSON.stringify(!r.ok && r.errors)).toBe(true);
+    if (!r.ok) return;
+    expect(r.config.influx).toMatchObject({ api: 'v1', database: 'plant', measurement: 'reading', flushInterval: 1000 });
+    expect(r.config.uplink).toMatchObject({ snapshotPeriod: 10_000, heartbeatPeriod: 60_000, replayRate: 20 });
+  });
+
+  it('names an unmapped point and suggests the near miss', () => {
+    const r = parseConfigText(
+      withSections(`
+uplink:
+  transport: { profile: mqtt, url: "mqtt://127.0.0.1:1883" }
+  points:
+    - { point: booster.coo, code: CO-2002-01 }
+`),
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toEqual([expect.objectContaining({ message: expect.stringContaining('unknown point "booster.coo" (did you mean "booster.co"?)') })]);
+    expect(JSON.stringify(r.errors[0])).toContain('uplink');
   });
 });

@@ -7,7 +7,7 @@ import type { AlarmEvent } from '../../../gateway/core/alarm-event.js';
 import { Metrics } from '../../../gateway/core/metrics.js';
 import { silentLogger } from '../../../gateway/core/logger.js';
 import { openDatabase, type Db } from '../../../gateway/store/database.js';
-import { uplinkSectionSchema, type UplinkSectionInput } from '../../../gateway/uplink/config.js';
+import { uplinkSectionSchema } from '../../../gateway/uplink/config.js';
 import { UplinkSink } from '../../../gateway/uplink/uplink-sink.js';
 import type { ConditionUpdate } from '../../../rules/condition.js';
 
@@ -25,7 +25,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function makeUplink(section: UplinkSectionInput, dir = mkdtempSync(join(tmpdir(), 'uplink-'))): Harness {
+export function makeUplink(section: Record<string, unknown>, dir = mkdtempSync(join(tmpdir(), 'uplink-'))): Harness {
   const db = openDatabase(join(dir, 'gateway.db'));
   const metrics = new Metrics();
   const sink = new UplinkSink({

@@ -36,11 +36,26 @@ describe('UplinkQueue', () => {
     q2.failed(rows[0]!.seq);
     expect(q2.head()!.historical).toBe(true);
     expect(q2.head()!.attempts).toBe(1);
-    q2.ack(rows[0]!.seq);
+    q2.ack(rows[0]!);
     expect(q2.head()!.dataId).toBe(ids[1]);
-    q2.ack(rows[1]!.seq);
+    q2.ack(rows[1]!);
+    q2.deleteAcked();
     expect(q2.size).toBe(0);
     expect(q2.sizeBytes).toBe(0);
+  });
+
+  it('an acknowledgement not yet deleted when the process dies means a resend of that message, never a loss', () => {
+    const { db, dir } = open();
+    const q = new UplinkQueue(db);
+    q.enqueue('alarm', [item('A', 1)], 1, false);
+    q.enqueue('alarm', [item('A', 2)], 2, false);
+    q.flush();
+    q.ack(q.head()!);
+    expect(q.head()!.items[0]!.value).toBe(2);
+    expect(q.size).toBe(1);
+    db.close(); // as kill -9 before the grouped delete
+    const q2 = new UplinkQueue(open(dir).db);
+    expect(q2.peek(10).map((m) => m.items[0]!.value)).toEqual([1, 2]);
   });
 
   it('never reuses a seq after the queue drained', () => {
@@ -49,7 +64,8 @@ describe('UplinkQueue', () => {
     q.enqueue('heartbeat', [], 1, false);
     q.flush();
     const first = q.head()!.seq;
-    q.ack(first);
+    q.ack(q.head()!);
+    q.deleteAcked();
     q.enqueue('heartbeat', [], 2, false);
     q.flush();
     expect(q.head()!.seq).toBe(first + 1);

@@ -88,7 +88,7 @@ describe('uplink over the MEM HTTP + SM4 profile', () => {
     const alarms = replayed.filter((a) => a.envelope.type === 'alarm');
     expect(alarms.map((a) => a.envelope.items[0]!.alarmActive)).toEqual([true, false]);
     const createdInOutage = replayed.filter((x) => x.envelope.timestamp >= outageStart && x.envelope.timestamp < recoverAt);
-    expect(createdInOutage.length).toBeGreaterThanOrEqual(5);
+    expect(createdInOutage.length).toBeGreaterThanOrEqual(3); // two alarms and at least one snapshot
     for (const a of createdInOutage) expect(a.envelope.historical, `seq ${a.envelope.seq}`).toBe(true);
     expect(h.metrics.total('uplink_replayed_total')).toBeGreaterThanOrEqual(alarms.length);
     assertInOrderOnce();

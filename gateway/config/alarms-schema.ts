@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { durationSchema } from '../core/duration.js';
+import { severitySchema } from '../core/alarm-event.js';
+
+/** Gateway-wide alarm management settings (ISA-18.2 / EEMUA 191 defaults). */
+export const alarmsSectionSchema = z.strictObject({
+  /** Longest an operator may shelve an alarm for. */
+  maxShelve: durationSchema.default(8 * 3_600_000),
+  /** More than this many annunciated alarms within floodWindow in one area is a flood. */
+  floodThreshold: z.number().int().min(1).default(10),
+  floodWindow: durationSchema.default(600_000),
+  /** An activation after this much quiet in its area begins a burst and is marked first out. */
+  firstOutQuiet: durationSchema.default(60_000),
+  /** Acknowledged alarms still active after this long annunciate again; 0 turns re-alarm off. */
+  reAlarm: durationSchema.default(0),
+  /** The diagnostic alarm <point>:BAD_QUALITY of every point that has alarms. */
+  badQuality: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      severity: severitySchema.default(2),
+      /** Keeps one timed-out poll from annunciating. */
+      onDelay: durationSchema.default(5000),
+    })
+    .default({ enabled: true, severity: 2, onDelay: 5000 }),
+});
+export type AlarmsSection = z.infer<typeof alarmsSectionSchema>;
+
+/**
+ * Suppression by design: while the `when` condition holds (a dust collector's fan stopped), the listed
+ * alarms are SUPPRESSED — still evaluated and journaled, not annunciated, and the suppression itself
+ * is visible as a state change.
+ */
+export const suppressionSchema = z
+  .strictObject({
+    id: z.string().min(1),
+    when: z.strictObject({ point: z.string().min(1), equals: z.union([z.boolean(), z.number()]) }),
+    /** Every alarm of these points… */
+    points: z.array(z.string().min(1)).default([]),
+    /** …and these alarms by id (e.g. dc1.hopper_temp:HH). */
+    alarms: z.array(z.string().min(1)).default([]),
+    /** Chinese reason shown with the suppression, e.g. 除尘器风机停运. */
+    reason: z.string().optional(),
+  })
+  .refine((s) => s.points.length + s.alarms.length > 0, { message: 'name the suppressed alarms in points: or alarms:' });
+export type SuppressionConfig = z.infer<typeof suppressionSchema>;
+
+export const storageSectionSchema = z.strictObject({
+  /** Folder of the SQLite database (alarm journal, states, audit log, queues). */
+  dataDir: z.string().default('.data'),
+});

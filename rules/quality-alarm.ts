@@ -1,0 +1,25 @@
+import type { OperatorFunction, SchedulerLike } from 'rxjs';
+import type { Reading } from '../gateway/core/reading.js';
+import { isBad } from '../gateway/core/quality.js';
+import type { ConditionUpdate } from './condition.js';
+import { debouncedCondition } from './debounced-condition.js';
+
+/**
+ * The diagnostic alarm of a point whose readings are Bad (device unreachable, sensor failed, …).
+ * Process alarms hold their state meanwhile; this alarm tells the operator that they are blind.
+ * The on-delay keeps a single timed-out poll from annunciating.
+ */
+export function badQualityAlarm(alarmId: string, onDelayMs: number, scheduler: SchedulerLike): OperatorFunction<Reading, ConditionUpdate> {
+  return debouncedCondition(
+    {
+      alarmId,
+      includeBad: true,
+      extract: (r) => ({ bad: isBad(r.quality), reason: r.reason }),
+      raise: (q) => q.bad,
+      clear: (q) => !q.bad,
+      onDelayMs,
+      offDelayMs: 0,
+    },
+    scheduler,
+  );
+}
