@@ -86,13 +86,17 @@ export function buildRuleSet(input: RuleSetInput): RuleSet {
     const r = limitRule(p, ctx, alarms.reAlarm);
     if (r) rules.push(r);
   }
+  // Every point an alarm depends on gets a quality diagnostic: a Bad input of a multi-point rule
+  // holds that rule's alarm, and the operator must be told why.
+  const watched = new Set<string>(rules.flatMap((r) => r.definitions.map((d) => d.point)));
   for (const rule of input.config.rules) {
     const kind = ruleKind(rule.kind);
     const definitions = kind.alarms(rule, input.points).map((d) => ({ ...d, reAlarmMs: d.reAlarmMs ?? (alarms.reAlarm || undefined) }));
     rules.push({ id: rule.id, fingerprint: JSON.stringify([rule, definitions]), definitions, conditions$: kind.build(rule, ctx) });
+    for (const p of kind.inputs(rule)) watched.add(p);
   }
   if (alarms.badQuality.enabled) {
-    const alarmed = new Set(rules.flatMap((r) => r.definitions.map((d) => d.point)));
+    const alarmed = [...watched].filter((p) => input.points.has(p));
     for (const pointId of alarmed) {
       const alarmId = `${pointId}:BAD_QUALITY`;
       const def: AlarmDefinition = { alarmId, point: pointId, condition: 'BAD_QUALITY', severity: alarms.badQuality.severity, label: conditionLabel('BAD_QUALITY'), ruleId: `${pointId}:quality` };

@@ -174,14 +174,20 @@ export class ModbusLink {
     const client = new ModbusClient();
     // modbus-serial re-emits port errors; without a listener an 'error' event would crash the gateway.
     client.on('error', (e: unknown) => this.options.log.debug(`port error: ${(e as Error)?.message ?? e}`));
+    const opening = this.open(client);
     try {
-      await withTimeout(this.open(client), this.options.connectTimeoutMs, () => new ModbusRequestError('connect', `连接超时 connect timed out after ${this.options.connectTimeoutMs} ms`));
+      await withTimeout(opening, this.options.connectTimeoutMs, () => new ModbusRequestError('connect', `连接超时 connect timed out after ${this.options.connectTimeoutMs} ms`));
     } catch (err) {
-      try {
-        client.close(() => undefined);
-      } catch {
-        /* the port never opened */
-      }
+      const closeQuietly = () => {
+        try {
+          client.close(() => undefined);
+        } catch {
+          /* the port never opened */
+        }
+      };
+      closeQuietly();
+      // A connection that completes after we gave up must not linger as a leaked socket.
+      opening.then(closeQuietly, () => undefined);
       const jittered = this.backoffMs * (0.8 + Math.random() * 0.4);
       this.nextConnectAt = Date.now() + jittered;
       this.backoffMs = Math.min(this.backoffMs * 2, this.options.reconnectMaxMs);

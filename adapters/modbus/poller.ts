@@ -316,14 +316,17 @@ export class ModbusDeviceAdapter implements Adapter {
     const halves = [block.points.slice(0, mid), block.points.slice(mid)];
     this.breaks.add(halves[1]![0]!.id);
     this.replanNeeded = true;
+    // Each half is one request again (it spans less than the failed one, so it fits the limits).
+    const subs = halves.flatMap((points) => planReads(points, { ...planOptionsFor(this.device), onePointPerRequest: false, unitId: block.unitId, maxGap: 65535, maxBitGap: 65535 }));
     let last: ModbusRequestError | undefined;
-    for (const points of halves) {
-      // Re-plan each half with the device's limits (it can only shrink).
-      for (const sub of planReads(points, { ...planOptionsFor(this.device), onePointPerRequest: false, unitId: block.unitId, maxGap: 65535, maxBitGap: 65535 })) {
-        const e = await this.readBlock(sub);
-        if (e && e.kind !== 'exception') return e;
-        last = e ?? last;
+    for (let i = 0; i < subs.length; i++) {
+      const e = await this.readBlock(subs[i]!);
+      if (e && e.kind !== 'exception') {
+        // The link failed mid-split: the halves not read yet must not keep stale Good values.
+        for (const rest of subs.slice(i + 1)) this.publishBad(rest.points, qualityOf(e), e.message);
+        return e;
       }
+      last = e ?? last;
     }
     return last;
   }

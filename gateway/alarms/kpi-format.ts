@@ -50,7 +50,7 @@ const num = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
 const sev = (s: Severity) => `${s}级${SEVERITY_INFO[s].zh}`;
 const who = (a: AlarmRef) => `${a.alarmId} (${sev(a.severity)}${a.area ? `, ${a.area}` : ''})`;
 
-function figureLines(f: KpiFigures): string[] {
+function figureLines(f: KpiFigures, floodNote = ''): string[] {
   const lines: string[] = [];
   const hidden = f.notAnnunciated;
   lines.push(`新报警 [annunciated activations]: ${f.annunciated} 条, 涉及 ${f.alarmsActivated} 个报警`);
@@ -65,7 +65,7 @@ function figureLines(f: KpiFigures): string[] {
   }
 
   const fl = f.flood;
-  lines.push(`报警泛滥 [alarm flood, >${FLOOD_THRESHOLD} 条/10分钟]: ${fl.periods.length} 次, 累计 ${formatSpan(fl.timeInFloodMs)}, 占时段 ${pct(fl.percentTimeInFlood)} (目标 <1%)`);
+  lines.push(`报警泛滥 [alarm flood, >${FLOOD_THRESHOLD} 条/10分钟]: ${fl.periods.length} 次, 累计 ${formatSpan(fl.timeInFloodMs)}, 占时段 ${pct(fl.percentTimeInFlood)} (目标 <1%)${floodNote}`);
   for (const p of fl.periods) {
     lines.push(`  ${formatTime(p.start)} — ${formatTime(p.end)}${p.ongoing ? ' (仍在持续 ongoing)' : ''}  ${formatSpan(p.end - p.start)}, ${p.count} 条, 10分钟内最多 ${p.peak} 条`);
   }
@@ -103,7 +103,8 @@ export function formatKpiReport(k: AlarmKpis): string {
     `统计时段 [period]: ${formatTime(k.from)} — ${formatTime(k.to)} (${formatSpan(k.periodMs)})`,
     '',
     '== 全厂合计 [total] ==',
-    ...figureLines(k.total),
+    // ISA-18.2 judges floods per console; the plant total adds all consoles together.
+    ...figureLines(k.total, k.areas.length > 0 ? ' — 全厂合并计算, 各操作台见下方区域' : ''),
   ];
   for (const area of k.areas) lines.push('', `== 区域 [area]: ${area.area} ==`, ...figureLines(area));
   return lines.join('\n');

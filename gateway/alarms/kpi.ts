@@ -346,7 +346,7 @@ function maxWithin(sortedTimes: readonly number[], windowMs: number): number {
   let best = 0;
   let lo = 0;
   for (let hi = 0; hi < sortedTimes.length; hi++) {
-    while (sortedTimes[hi]! - sortedTimes[lo]! > windowMs) lo++;
+    while (sortedTimes[hi]! - sortedTimes[lo]! >= windowMs) lo++;
     best = Math.max(best, hi - lo + 1);
   }
   return best;
@@ -432,8 +432,12 @@ function figures(r: Replay, from: number, to: number): KpiFigures {
   };
 }
 
-/** KPIs of the alarm journal over [from, to), in total and per area. Events before `from` give each
- * alarm's state at the start (pass them to have activations that began earlier recognised). */
+/**
+ * KPIs of the alarm journal over [from, to), in total and per area. Events before `from` give each
+ * alarm's state at the start: pass each alarm's events since it was last NORMAL before `from`, so an
+ * activation that began earlier is known by its true start (stale alarms, acknowledgements in the
+ * period of older alarms). Events at or after `to` are ignored.
+ */
 export function computeAlarmKpis(events: readonly AlarmEvent[], opts: KpiOptions): AlarmKpis {
   const { from, to } = opts;
   if (!(Number.isFinite(from) && Number.isFinite(to) && to > from)) throw new RangeError(`KPI period must have to > from, got from=${from} to=${to}`);

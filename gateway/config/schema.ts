@@ -100,8 +100,7 @@ export const gatewayConfigSchema = z
       for (const input of kind.inputs(rule)) {
         if (!points.has(input)) {
           missing = true;
-          const key = Object.entries(rule).find(([, v]) => v === input)?.[0];
-          ctx.addIssue({ code: 'custom', path: ['rules', ri, ...(key ? [key] : [])], message: `unknown point "${input}"${suggest(input, [...points.keys()])}` });
+          ctx.addIssue({ code: 'custom', path: ['rules', ri, ...(pathOf(rule, input) ?? [])], message: `unknown point "${input}"${suggest(input, [...points.keys()])}` });
         }
       }
       if (missing) return;
@@ -133,6 +132,29 @@ export function pointDefinitions(cfg: GatewayConfig): Map<string, PointDefinitio
   const map = new Map<string, PointDefinition>();
   for (const d of cfg.devices) for (const p of d.points) map.set(p.id, { ...p, device: d.id });
   return map;
+}
+
+/**
+ * Path of the field in a rule that names a point: an exact value anywhere in nested objects and arrays
+ * first, else a string (an expression) that contains it.
+ */
+export function pathOf(value: unknown, pointId: string): (string | number)[] | undefined {
+  const search = (v: unknown, exact: boolean): (string | number)[] | undefined => {
+    if (typeof v === 'string') return (exact ? v === pointId : v.includes(pointId)) ? [] : undefined;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const sub = search(v[i], exact);
+        if (sub) return [i, ...sub];
+      }
+    } else if (v && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        const sub = search(child, exact);
+        if (sub) return [k, ...sub];
+      }
+    }
+    return undefined;
+  };
+  return search(value, true) ?? search(value, false);
 }
 
 /** " (did you mean x?)" for a near miss, else "". */

@@ -12,6 +12,9 @@ import { AlarmManager, type AlarmJournal } from '../alarms/alarm-manager.js';
 import { SqliteAlarmJournal } from '../alarms/sqlite-journal.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { RuleRunner } from './rule-runner.js';
+import { ControlServer } from '../control/server.js';
+import { CONTROL_SOCKET } from '../control/protocol.js';
+import { mkdirSync } from 'node:fs';
 import { EmbeddedBroker } from '../mqtt/broker.js';
 import { MqttPublisher } from '../sinks/mqtt-publisher.js';
 import { ConsoleReporter } from './console-reporter.js';
@@ -57,6 +60,8 @@ export class Gateway {
   private readonly runner: RuleRunner;
   private readonly scheduler: SchedulerLike;
   private readonly db: Db | undefined;
+  private control: ControlServer | undefined;
+  readonly dataDir: string;
   private current: GatewayConfig;
   mqttPort = 0;
 
@@ -65,10 +70,11 @@ export class Gateway {
     this.current = cfg;
     this.points = pointDefinitions(cfg);
     this.scheduler = o.scheduler ?? asyncScheduler;
+    this.dataDir = o.dataDir ?? cfg.storage.dataDir;
     let journal = o.journal;
     if (!journal) {
       // The journal's hot path takes synchronous=NORMAL: kill -9 safe, ~30 µs per event (see database.ts).
-      this.db = openDatabase(join(o.dataDir ?? cfg.storage.dataDir, 'gateway.db'), { synchronous: 'NORMAL' });
+      this.db = openDatabase(join(this.dataDir, 'gateway.db'), { synchronous: 'NORMAL' });
       journal = new SqliteAlarmJournal(this.db);
     }
     const ruleSet = this.compile(cfg);
@@ -146,6 +152,10 @@ export class Gateway {
     });
     await this.publisher.start(this.bus.readings$, this.alarms.events$, this.alarms.latestEvents());
 
+    mkdirSync(this.dataDir, { recursive: true });
+    this.control = new ControlServer(join(this.dataDir, CONTROL_SOCKET), this.alarms, log.child('control'), this.metrics);
+    await this.control.start();
+
     this.reporter = new ConsoleReporter({
       write: this.o.write ?? ((l) => process.stdout.write(l + '\n')),
       summaryIntervalMs: cfg.gateway.summaryInterval,
@@ -176,6 +186,7 @@ export class Gateway {
   async stop(): Promise<void> {
     await Promise.allSettled(this.adapters.map((a) => a.stop()));
     this.adapters.length = 0;
+    await this.control?.stop();
     this.reporter?.stop();
     await this.publisher?.stop();
     this.runner.stop();

@@ -31,7 +31,10 @@ export interface QueuedMessage {
   historical: boolean;
   attempts: number;
   bytes: number;
-  items: EnvelopeItem[];
+  /** The items as stored (JSON): sent as they are, without a parse and re-serialisation. */
+  itemsJson: string;
+  /** Parsed on access. */
+  readonly items: EnvelopeItem[];
 }
 
 interface Row {
@@ -105,7 +108,8 @@ export class UplinkQueue {
       totals: db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM uplink_queue'),
       liveAlarm: db.prepare("SELECT 1 FROM uplink_queue WHERE type = 'alarm' AND historical = 0 AND seq > ? LIMIT 1"),
       pendingHeartbeat: db.prepare("SELECT 1 FROM uplink_queue WHERE type = 'heartbeat' AND seq > ? LIMIT 1"),
-      oldest: db.prepare('SELECT MIN(created_at) AS t FROM uplink_queue WHERE seq > ?'),
+      // The head's time: messages are queued in time order, and MIN(created_at) would scan the table.
+      oldest: db.prepare('SELECT created_at AS t FROM uplink_queue WHERE seq > ? ORDER BY seq LIMIT 1'),
       expire: db.prepare("DELETE FROM uplink_queue WHERE type IN ('realtime', 'heartbeat') AND created_at < ? RETURNING bytes"),
       snapshotTimes: db.prepare("SELECT DISTINCT created_at AS t FROM uplink_queue WHERE type = 'realtime' ORDER BY created_at"),
       deleteSnapshot: db.prepare("DELETE FROM uplink_queue WHERE type = 'realtime' AND created_at = ? RETURNING bytes"),
@@ -251,8 +255,8 @@ export class UplinkQueue {
   }
 
   oldestCreatedAt(): number | undefined {
-    const r = this.stmt.oldest.get(this.ackedThrough) as { t: number | null };
-    return r.t ?? undefined;
+    const r = this.stmt.oldest.get(this.ackedThrough) as { t: number } | undefined;
+    return r?.t;
   }
 }
 
@@ -265,6 +269,9 @@ function toMessage(r: Row): QueuedMessage {
     historical: r.historical === 1,
     attempts: r.attempts,
     bytes: r.bytes,
-    items: JSON.parse(r.items) as EnvelopeItem[],
+    itemsJson: r.items,
+    get items(): EnvelopeItem[] {
+      return JSON.parse(r.items) as EnvelopeItem[];
+    },
   };
 }

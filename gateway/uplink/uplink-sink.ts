@@ -6,7 +6,7 @@ import type { Metrics } from '../core/metrics.js';
 import type { Db } from '../store/database.js';
 import type { AlarmDefinition, ConditionUpdate } from '../../rules/condition.js';
 import type { UplinkSection } from './config.js';
-import type { Envelope, EnvelopeItem } from './envelope.js';
+import { encodeEnvelope, type Envelope, type EnvelopeItem, type OutgoingMessage } from './envelope.js';
 import { UplinkQueue, type QueuedMessage } from './queue.js';
 import { createTransport } from './profiles/registry.js';
 import type { UplinkTransport } from './profiles/profile.js';
@@ -119,8 +119,8 @@ export class UplinkSink {
     this.timers.push(setInterval(() => this.enqueueHeartbeat(Date.now()), this.cfg.heartbeatPeriod));
     this.timers.push(setInterval(() => this.enforceBounds(), ENFORCE_EVERY_MS));
     this.timers.push(setInterval(() => this.checkLinkDown(), Math.max(100, Math.min(1000, this.cfg.linkDownAlarmAfter / 4))));
+    this.timers.push(setInterval(() => this.updateGauges(), 1000));
     this.unlistenCommits = this.queue.onCommitted(() => {
-      this.updateGauges();
       if (this.queue.sizeBytes > this.cfg.queue.maxBytes) this.enforceBounds();
       this.poke();
     });
@@ -299,17 +299,11 @@ export class UplinkSink {
     }
   }
 
-  private envelope(m: QueuedMessage): Envelope {
-    return {
-      dataId: m.dataId,
-      seq: m.seq,
-      type: m.type,
-      enterpriseCode: this.enterpriseCode,
-      gatewayCode: this.gatewayCode,
-      timestamp: m.createdAt,
-      historical: m.historical,
-      items: m.items,
-    };
+  private envelope(m: QueuedMessage): OutgoingMessage {
+    return encodeEnvelope(
+      { dataId: m.dataId, seq: m.seq, type: m.type, enterpriseCode: this.enterpriseCode, gatewayCode: this.gatewayCode, timestamp: m.createdAt, historical: m.historical },
+      m.itemsJson,
+    );
   }
 
   private async sendOne(m: QueuedMessage): Promise<void> {
@@ -322,6 +316,7 @@ export class UplinkSink {
     this.queue.ack(m);
     this.metrics.inc('uplink_sent_total', { type: m.type });
     if (this.thinningRaised && this.queue.sizeBytes < this.cfg.queue.maxBytes / 2) this.enforceBounds();
+    if (this.queue.size === 0) this.updateGauges();
     if (m.historical) this.metrics.inc('uplink_replayed_total');
     if (!this.linkUp || this.failingSince !== undefined) {
       this.log.info('上报链路恢复，开始补传积压数据', { backlog: this.queue.size, failures: this.consecutiveFailures });
@@ -332,8 +327,8 @@ export class UplinkSink {
         this.linkDownRaised = false;
         this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.linkDown, active: false, value: this.queue.size, ts: Date.now() });
       }
+      this.updateGauges();
     }
-    this.updateGauges();
   }
 
   private async onSendFailed(m: QueuedMessage, err: Error): Promise<void> {

@@ -30,6 +30,12 @@ export interface PlcServerOptions {
   /** Username/password pairs accepted besides anonymous and X.509 users. */
   users?: ReadonlyArray<{ username: string; password: string }>;
   allowAnonymous?: boolean;
+  /**
+   * MinimumSamplingInterval of the variables, ms. 0 (default) makes node-opcua serve monitored
+   * items exception-based: each change is reported (coalesced over the client's sampling interval)
+   * without a sampling timer per item, which is what lets one process serve thousands of items.
+   */
+  minimumSamplingInterval?: number;
   log?: Logger;
 }
 
@@ -175,7 +181,7 @@ export class PlcServer {
     const nodeId = `s=${this.model.folder}.${s.browseName}`;
     const description = `${s.name} ${s.browseName}`;
     if (s.kind === 'bool') {
-      return ns.addVariable({ componentOf: folder, browseName: s.browseName, nodeId, displayName: s.name, description, dataType: 'Boolean', minimumSamplingInterval: 100 });
+      return ns.addVariable({ componentOf: folder, browseName: s.browseName, nodeId, displayName: s.name, description, dataType: 'Boolean', minimumSamplingInterval: this.options.minimumSamplingInterval ?? 0 });
     }
     return ns.addAnalogDataItem({
       componentOf: folder,
@@ -184,7 +190,7 @@ export class PlcServer {
       displayName: s.name,
       description,
       dataType: 'Double',
-      minimumSamplingInterval: 100,
+      minimumSamplingInterval: this.options.minimumSamplingInterval ?? 0,
       ...(s.kind === 'analogArray' ? { valueRank: 1, arrayDimensions: [s.length ?? 0] } : {}),
       engineeringUnitsRange: s.range ?? { low: 0, high: 100 },
       ...(s.unit ? { engineeringUnits: makeEUInformation(s.unit.code, s.unit.symbol, s.unit.name) } : {}),

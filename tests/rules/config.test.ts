@@ -77,9 +77,9 @@ describe('rule kinds in the config file', () => {
     expect(errorsOf([{ id: 'lance-diff', kind: 'deviation', point: 'bof1.water_in', reference: 'bof1.water_ot', limit: 8 }])).toEqual([
       'rules[0].reference: unknown point "bof1.water_ot" (did you mean "bof1.water_out"?)',
     ]);
-    // Points inside an expression are checked too (the loader names the rule).
+    // Points inside an expression are checked too, at the expression field.
     expect(errorsOf([{ id: 'relief', kind: 'expression', expression: 'bf1.top_presure > 10' }])).toEqual([
-      'rules[0]: unknown point "bf1.top_presure" (did you mean "bf1.top_pressure"?)',
+      'rules[0].expression: unknown point "bf1.top_presure" (did you mean "bf1.top_pressure"?)',
     ]);
   });
 

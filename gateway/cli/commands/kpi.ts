@@ -10,6 +10,7 @@ import { computeAlarmKpis } from '../../alarms/kpi.js';
 import { formatKpiReport } from '../../alarms/kpi-format.js';
 import { parseOptions } from '../options.js';
 
+/** --data-dir defaults to the config's storage.dataDir with --config, else .data. */
 const usage = 'kpi [--since 24h] [--json] [--data-dir <dir>] [--config <file>]';
 
 /** Area given to journaled points the config no longer has. */
@@ -26,19 +27,20 @@ export interface JournalRead {
 
 /**
  * Journal rows for a report over [from, to): every event of the period, plus, for each alarm, the
- * events since its last inactive event before `from`, so an activation that began earlier (a stale
- * alarm, an acknowledgement in the period of an older alarm) is seen with its true start.
- * "Inactive" is found by the text the journal's JSON.stringify writes rather than json_extract: about
+ * events since it was last NORMAL before `from` (inactive, acknowledged, in service: nothing before
+ * that matters), so an activation that began earlier is seen with its true start (a stale alarm, an
+ * acknowledgement in the period of an alarm raised before it).
+ * NORMAL is found by the text the journal's JSON.stringify writes rather than json_extract: about
  * twice as fast on a long journal, cannot fail on a corrupt row, and cannot match inside a string
  * (quotes there are escaped). Should a row be written differently the match only misses, and the
  * read goes further back: slower, never wrong. Corrupt rows are counted when parsed below.
  */
 const SELECT_EVENTS = `
-  WITH last_inactive AS (
+  WITH last_normal AS (
     SELECT alarm_id, MAX(seq) AS seq FROM alarm_events
-    WHERE ts < @from AND instr(event, '"active":false') > 0
+    WHERE ts < @from AND instr(event, '"state":"NORMAL"') > 0
     GROUP BY alarm_id)
-  SELECT e.seq AS seq, e.event AS event FROM alarm_events e LEFT JOIN last_inactive l ON l.alarm_id = e.alarm_id
+  SELECT e.seq AS seq, e.event AS event FROM alarm_events e LEFT JOIN last_normal l ON l.alarm_id = e.alarm_id
   WHERE e.ts < @to AND (e.ts >= @from OR e.seq >= COALESCE(l.seq, 0))
   ORDER BY e.seq`;
 
@@ -87,13 +89,17 @@ const command: Command = {
     const sinceMs = parseDuration(opts.since);
     if (sinceMs === undefined || sinceMs <= 0) throw new Error(`--since must be a duration such as 10m, 24h, 7d, got "${opts.since}"\nusage: npm run gateway -- ${usage}`);
     let areaOf: ((point: string) => string) | undefined;
+    let dataDir = opts['data-dir'] ?? '.data';
     if (opts.config) {
-      const points = pointDefinitions(loadConfigOrThrow(opts.config));
+      const config = loadConfigOrThrow(opts.config);
+      const points = pointDefinitions(config);
       areaOf = (point) => points.get(point)?.area ?? UNCONFIGURED_AREA;
+      // The journal the gateway on this config writes, unless told otherwise.
+      dataDir = opts['data-dir'] ?? config.storage.dataDir;
     }
     const to = Date.now();
     const from = to - sinceMs;
-    const journal = readJournal(opts['data-dir'] ?? '.data', from, to);
+    const journal = readJournal(dataDir, from, to);
     const kpis = computeAlarmKpis(journal.events, { from, to, ...(areaOf ? { areaOf } : {}) });
     const source = { file: journal.file, rows: journal.rows, invalidRows: journal.invalid, invalidSeqs: journal.invalidSeqs };
     if (opts.json) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../../core/duration.js';
-import type { Envelope } from '../envelope.js';
+import type { OutgoingMessage } from '../envelope.js';
 import { sm4CbcEncrypt, sm4KeyBytes } from '../sm4.js';
 import { UplinkSendError, type ProfileContext, type UplinkProfile, type UplinkTransport } from './profile.js';
 
@@ -49,8 +49,8 @@ class MemHttpSm4Transport implements UplinkTransport {
     return `mem-http-sm4 ${this.cfg.url}`;
   }
 
-  async send(envelope: Envelope): Promise<void> {
-    const data = sm4CbcEncrypt(JSON.stringify(envelope), this.key, this.iv).toString('hex');
+  async send(message: OutgoingMessage): Promise<void> {
+    const data = sm4CbcEncrypt(message.json, this.key, this.iv).toString('hex');
     let res: Response;
     try {
       res = await fetch(this.cfg.url, {

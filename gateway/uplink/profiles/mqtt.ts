@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { z } from 'zod';
 import { durationSchema } from '../../core/duration.js';
-import type { Envelope } from '../envelope.js';
+import type { EnvelopeHeader, OutgoingMessage } from '../envelope.js';
 import { UplinkSendError, type ProfileContext, type UplinkProfile, type UplinkTransport } from './profile.js';
 
 export const mqttProfileSchema = z.strictObject({
@@ -61,7 +61,7 @@ class MqttTransport implements UplinkTransport {
     return `mqtt ${this.cfg.url}`;
   }
 
-  private topic(envelope: Envelope): string {
+  private topic(envelope: EnvelopeHeader): string {
     return this.cfg.topic.replaceAll('{enterpriseCode}', envelope.enterpriseCode).replaceAll('{gatewayCode}', envelope.gatewayCode).replaceAll('{type}', envelope.type);
   }
 
@@ -110,9 +110,9 @@ class MqttTransport implements UplinkTransport {
     }
   }
 
-  async send(envelope: Envelope): Promise<void> {
+  async send(message: OutgoingMessage): Promise<void> {
     const client = await this.connect();
-    const payload = JSON.stringify(envelope);
+    const payload = message.json;
     await new Promise<void>((resolve, reject) => {
       let done = false;
       const finish = (err?: Error): void => {
@@ -129,7 +129,7 @@ class MqttTransport implements UplinkTransport {
       const timer = setTimeout(() => finish(new UplinkSendError(`no PUBACK within ${this.cfg.ackTimeout} ms`)), this.cfg.ackTimeout);
       client.once('close', onClose);
       if (!client.connected) return finish(new UplinkSendError('MQTT not connected'));
-      client.publish(this.topic(envelope), payload, { qos: 1 }, (err) => finish(err ?? undefined));
+      client.publish(this.topic(message.header), payload, { qos: 1 }, (err) => finish(err ?? undefined));
     });
   }
 

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
-import type { Envelope } from '../envelope.js';
+import type { OutgoingMessage } from '../envelope.js';
 
 /** What a profile gets when the uplink creates its transport. */
 export interface ProfileContext {
@@ -17,7 +17,7 @@ export interface ProfileContext {
  * uplink sends one message at a time, so order on the wire is queue order.
  */
 export interface UplinkTransport {
-  send(envelope: Envelope): Promise<void>;
+  send(message: OutgoingMessage): Promise<void>;
   close(): Promise<void>;
   /** For logs: where it sends, without secrets. */
   describe(): string;

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import planCommand from '../../../gateway/cli/commands/plan.js';
 import { execFileSync } from 'node:child_process';
 import { modbusTcpDeviceSchema } from '../../../adapters/modbus/config.js';
 import { planDevice, planReads, planOptionsFor } from '../../../adapters/modbus/plan.js';
@@ -62,7 +63,21 @@ describe('plan command', () => {
     expect(out).toContain('unit 1 FC04 read input registers 0…1 (300001…300002, 2 registers): booster.co, gasholder.co');
     expect(out).toContain('every 1m:');
     expect(out).toContain('dc1-plc (modbus-rtu /dev/ttyUSB0 9600 8N1)');
-    const json = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'gateway/cli/main.ts', 'plan', '--config', 'adapters/modbus/sample.yaml', '--json'], { encoding: 'utf8' })) as { device: string; groups: { requests: unknown[] }[] }[];
+  });
+
+  it('prints the plan as JSON', async () => {
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    try {
+      expect(await planCommand.run(['--config', 'adapters/modbus/sample.yaml', '--json'])).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    const json = JSON.parse(lines.join('\n')) as { device: string; groups: { intervalMs: number; requests: { unitId: number; table: string; start: number; count: number; points: string[] }[] }[] }[];
     expect(json.map((d) => d.device)).toEqual(['gd1', 'dc2-temp', 'dc1-plc']);
+    expect(json[1]!.groups[0]!.requests).toEqual([
+      { unitId: 3, table: 'input', start: 0, count: 4, points: ['dc2.hopper_temp', 'dc2.inlet_temp'] },
+      { unitId: 4, table: 'discrete', start: 0, count: 1, points: ['dc2.spark'] },
+    ]);
   });
 });

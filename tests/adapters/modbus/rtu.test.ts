@@ -4,8 +4,7 @@ import { createAdapter as createRtuOverTcp } from '../../../adapters/modbus/rtu-
 import { createAdapter as createRtu } from '../../../adapters/modbus/rtu-adapter.js';
 import type { Adapter } from '../../../adapters/types.js';
 import { RegisterServer } from '../../../simulators/modbus/register-server.js';
-import { RtuSerialServer } from '../../../simulators/modbus/serial-server.js';
-import { VirtualSerialPair } from '../../../simulators/modbus/virtual-serial.js';
+import { VirtualRtuDevice } from '../../../simulators/modbus/virtual-rtu-device.js';
 import { ModbusDeviceAdapter } from '../../../adapters/modbus/poller.js';
 import { RecordingContext } from './helpers.js';
 
@@ -67,21 +66,43 @@ describe('Modbus RTU over TCP (serial device server)', () => {
   });
 });
 
+describe('late RTU replies', () => {
+  it('waits out the turnaround delay so a late reply is never taken as the next answer (fails with turnaroundDelay 0)', async () => {
+    const dtu = new RegisterServer({ framing: 'rtu' });
+    await dtu.start();
+    cleanups.push(() => dtu.stop());
+    dtu.bank(1).write('holding', 0, 1111);
+    dtu.bank(1).write('holding', 100, 2222);
+    dtu.setReplyDelay(250);
+    const ctx = new RecordingContext();
+    const a = track(createRtuOverTcp(modbusRtuOverTcpDeviceSchema.parse({
+      type: 'modbus-rtu-over-tcp', id: 'late', host: '127.0.0.1', port: dtu.port, pollInterval: '200ms', timeout: '150ms', turnaroundDelay: '200ms', maxGap: 0,
+      points: [{ id: 'a0', name: 'a', table: 'holding', address: 0 }, { id: 'a100', name: 'b', table: 'holding', address: 100 }],
+    }), ctx));
+    await a.start();
+    await ctx.until('a0', (r) => r.quality === 'BadTimeout');
+    dtu.setReplyDelay(0);
+    await ctx.until('a100', (r) => r.quality === 'Good', 8000);
+    await ctx.until('a0', (r) => r.quality === 'Good', 8000);
+    // Register 0's late reply must never have been read as register 100.
+    expect(ctx.readings.filter((r) => r.point === 'a100' && r.quality === 'Good').every((r) => r.value === 2222)).toBe(true);
+    expect(ctx.readings.filter((r) => r.point === 'a0' && r.quality === 'Good').every((r) => r.value === 1111)).toBe(true);
+  });
+});
+
 describe('Modbus RTU on a serial port (socat pty pair)', () => {
   it('reads a slave through a virtual serial line, recovers when the line comes back', async () => {
-    const pair = new VirtualSerialPair();
-    await pair.start();
-    cleanups.push(() => pair.stop());
-    const slave = new RtuSerialServer({ path: pair.b, baudRate: 19200, unitIds: [5, 6] });
-    await slave.start();
-    cleanups.push(() => slave.stop());
+    const device = new VirtualRtuDevice({ baudRate: 19200, unitIds: [5, 6] });
+    await device.start();
+    cleanups.push(() => device.stop());
+    const slave = device.slave;
     slave.bank(5).write('holding', 10, -40, 'int16');
     slave.bank(5).write('holding', 11, 3.25, 'float32', 'ABCD');
     slave.bank(6).write('coil', 0, true);
     slave.exceptionAt('holding', 20, 2, 5);
     const ctx = new RecordingContext();
-    const device = modbusRtuDeviceSchema.parse({
-      type: 'modbus-rtu', id: 'plc', serialPort: pair.a, baudRate: 19200, unitId: 5, pollInterval: '100ms', timeout: '300ms', reconnectMin: '100ms', reconnectMax: '300ms',
+    const config = modbusRtuDeviceSchema.parse({
+      type: 'modbus-rtu', id: 'plc', serialPort: device.gatewayPath, baudRate: 19200, unitId: 5, pollInterval: '100ms', timeout: '300ms', reconnectMin: '100ms', reconnectMax: '300ms',
       points: [
         { id: 'dp', name: '压差', table: 'holding', address: 10, dataType: 'int16' },
         { id: 'tf', name: '温度', table: 'holding', address: 11, dataType: 'float32' },
@@ -89,7 +110,7 @@ describe('Modbus RTU on a serial port (socat pty pair)', () => {
         { id: 'fan', name: '风机', table: 'coil', address: 0, unitId: 6 },
       ],
     });
-    const a = track(createRtu(device, ctx)) as ModbusDeviceAdapter;
+    const a = track(createRtu(config, ctx)) as ModbusDeviceAdapter;
     await a.start();
     await ctx.until('dp', (r) => r.quality === 'Good' && r.value === -40);
     await ctx.until('tf', (r) => r.quality === 'Good' && r.value === 3.25);

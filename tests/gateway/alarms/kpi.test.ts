@@ -88,6 +88,7 @@ describe('alarm KPIs: what counts as an alarm', () => {
     const k = computeAlarmKpis(j.events, period);
     expect(k.total.annunciated).toBe(2);
     expect(k.total.alarmsActivated).toBe(1);
+    expect(k.total.reAnnunciated).toBe(0); // the comment left it UNACK: nothing new to see
     expect(k.total.badActors).toEqual([expect.objectContaining({ alarmId: 'x:H', count: 2, sharePercent: 100 })]);
   });
 
@@ -141,6 +142,7 @@ describe('alarm KPIs: chattering, stale, bad actors, priorities', () => {
     j.add(T0 - 12 * HOUR, 'long:H', 'UNACK', true);
     j.add(T0 + 13 * HOUR, 'long:H', 'RTN_UNACK', false);
     j.add(T0 + HOUR, 'young:H', 'UNACK', true); // 23 h at the end: not stale
+    j.add(T0 + DAY + HOUR, 'old:HH', 'NORMAL', false); // after the period: does not count
     const k = computeAlarmKpis(j.events, period).total;
     expect(k.stale).toEqual([
       expect.objectContaining({ alarmId: 'old:HH', activeSince: T0 - 2 * DAY, clearedAt: null, durationMs: 3 * DAY, state: 'ACKED' }),
@@ -204,6 +206,17 @@ describe('alarm KPIs: time to acknowledge', () => {
     expect(k.reAnnunciated).toBe(1);
     // 30, 60, 90, 300 s: median (60 + 90) / 2, p90 by nearest rank = the 4th.
     expect(k.timeToAck).toEqual({ count: 4, medianMs: 75 * S, p90Ms: 300 * S, maxMs: 300 * S, unacknowledged: 2 });
+  });
+
+  it('an alarm shelved before anyone acknowledged it has waited since its activation when it comes back', () => {
+    const j = journal();
+    j.add(T0, 'a:H', 'UNACK', true);
+    j.add(T0 + MINUTE, 'a:H', 'SHELVED', true, { user: 'op1', comment: '处理中' });
+    j.add(T0 + 2 * MINUTE, 'a:H', 'UNACK', true, { user: 'op1' });
+    j.add(T0 + 3 * MINUTE, 'a:H', 'ACKED', true, { user: 'op1' });
+    const k = computeAlarmKpis(j.events, period).total;
+    expect(k.reAnnunciated).toBe(1);
+    expect(k.timeToAck).toMatchObject({ count: 1, medianMs: 3 * MINUTE, unacknowledged: 0 });
   });
 
   it('with no acknowledgements the figures are null, not zero', () => {

@@ -10,15 +10,18 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 let dir: string;
 let now: number;
+/** Held open in WAL mode while the command runs, as a running gateway holds it. */
+let gatewayDb: Database.Database;
 
 /** The journal table as gateway/alarms/sqlite-journal.ts creates it. */
 function writeJournal(file: string, events: AlarmEvent[], corrupt: { seq: number; ts: number; event: string }[]) {
   const db = new Database(file);
+  db.pragma('journal_mode = WAL');
   db.exec('CREATE TABLE alarm_events (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, alarm_id TEXT NOT NULL, event TEXT NOT NULL)');
   const insert = db.prepare('INSERT INTO alarm_events (seq, ts, alarm_id, event) VALUES (?, ?, ?, ?)');
   for (const e of events) insert.run(e.seq, e.ts, e.alarmId, JSON.stringify(e));
   for (const c of corrupt) insert.run(c.seq, c.ts, 'broken', c.event);
-  db.close();
+  return db;
 }
 
 async function kpi(args: string[]): Promise<{ code: number | null; out: string; stdout: string }> {
@@ -40,20 +43,28 @@ beforeAll(() => {
   // Raised 30 h ago and still active: stale, and not part of the last 24 h load.
   add(30 * HOUR, 'dc1.hopper_temp:H', 'UNACK', true, { severity: 2 });
   add(30 * HOUR - MIN, 'dc1.hopper_temp:H', 'ACKED', true, { severity: 2, user: 'op1' });
-  // Raised 50 h ago, cleared, raised again 26 h ago: stale since the second activation.
+  // Raised 50 h ago, cleared and acknowledged, raised again 26 h ago: stale since the second activation.
   add(50 * HOUR, 'gasholder.co:H', 'UNACK', true, { severity: 2 });
   add(49 * HOUR, 'gasholder.co:H', 'RTN_UNACK', false, { severity: 2 });
+  add(48 * HOUR, 'gasholder.co:H', 'NORMAL', false, { severity: 2, user: 'op1' });
   add(26 * HOUR, 'gasholder.co:H', 'UNACK', true, { severity: 2 });
+  // Raised and cleared just before the period, acknowledged in it: 11 min to acknowledge.
+  add(24 * HOUR + 10 * MIN, 'booster.co:H', 'UNACK', true);
+  add(24 * HOUR + 5 * MIN, 'booster.co:H', 'RTN_UNACK', false);
+  add(24 * HOUR - MIN, 'booster.co:H', 'NORMAL', false, { user: 'op2' });
   // Three activations in 40 s (chattering), the first acknowledged after 2 min.
   for (const [i, ago] of [2 * HOUR, 2 * HOUR - 20_000, 2 * HOUR - 40_000].entries()) {
     add(ago, 'booster.co:HH', 'UNACK', true);
     add(ago - 10_000, 'booster.co:HH', 'RTN_UNACK', false);
     if (i === 0) add(ago - 10_000 - 2 * MIN + 10_000, 'booster.co:HH', 'NORMAL', false, { user: 'op1' });
   }
-  writeJournal(join(dir, 'gateway.db'), events, [{ seq: 100, ts: now - HOUR, event: '{"not": "an event"' }]);
+  gatewayDb = writeJournal(join(dir, 'gateway.db'), events, [{ seq: 100, ts: now - HOUR, event: '{"not": "an event"' }]);
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  gatewayDb.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('npm run gateway -- kpi', () => {
   it('prints the KPIs of the journal as JSON, counting rows it cannot parse', async () => {
@@ -67,11 +78,11 @@ describe('npm run gateway -- kpi', () => {
       expect.objectContaining({ alarmId: 'dc1.hopper_temp:H', activeSince: now - 30 * HOUR, clearedAt: null, state: 'ACKED' }),
       expect.objectContaining({ alarmId: 'gasholder.co:H', activeSince: now - 26 * HOUR, clearedAt: null, state: 'UNACK' }),
     ]);
-    expect(k.total.timeToAck).toMatchObject({ count: 1, medianMs: 2 * MIN, unacknowledged: 2 });
+    expect(k.total.timeToAck).toMatchObject({ count: 2, medianMs: 6.5 * MIN, maxMs: 11 * MIN, unacknowledged: 2 });
     expect(k.total.priority.byClass.medium).toMatchObject({ count: 3, percent: 100 });
     expect(k.areas).toEqual([]);
-    // The period's rows, the corrupt one, and each older alarm's events since it was last inactive.
-    expect(k.journal).toMatchObject({ rows: 7 + 1 + 2 + 2, invalidRows: 1, invalidSeqs: [100] });
+    // The period's rows (7 + 1 ack + 1 corrupt) and each older alarm's events since it was last NORMAL.
+    expect(k.journal).toMatchObject({ rows: 9 + 2 + 2 + 2, invalidRows: 1, invalidSeqs: [100] });
     expect(r.out).toContain('1 条日志记录无法解析');
   });
 

@@ -15,9 +15,9 @@ afterEach(async () => {
   await sim.stop();
 });
 
-function section(extra: Record<string, unknown> = {}) {
+function section(extra: Record<string, unknown> = {}, timeout = '3s') {
   return {
-    transport: { profile: 'mem-http-sm4', url: sim.url, appid: 'gw-appid', appsecret: 'gw-secret', ...SM4, timeout: '500ms' },
+    transport: { profile: 'mem-http-sm4', url: sim.url, appid: 'gw-appid', appsecret: 'gw-secret', ...SM4, timeout },
     points: [
       { point: 'gh1.co', code: 'CO-2019-01' },
       { point: 'bf1.top_pressure', code: 'BF01-TP' },
@@ -95,7 +95,7 @@ describe('uplink over the MEM HTTP + SM4 profile', () => {
   });
 
   it('refused connections and a slow platform: nothing lost, each message once in order after recovery', async () => {
-    h = makeUplink(section({ snapshotPeriod: '150ms' }));
+    h = makeUplink(section({ snapshotPeriod: '150ms' }, '500ms'));
     h.readings.next(reading('gh1.co', 1));
     await until(() => sim.arrivals.length >= 2, 5000, 'first messages');
     await sim.setMode('refuse');
@@ -103,7 +103,7 @@ describe('uplink over the MEM HTTP + SM4 profile', () => {
     await until(() => h!.metrics.total('uplink_send_failures_total') >= 3, 5000, 'failures');
     await sim.setMode('ok');
     await until(() => h!.sink.queue.size === 0, 10_000, 'drain after refuse');
-    // Slow answers beyond the 500 ms timeout: the gateway resends; the platform may see a repeat
+    // Slow answers (800 ms) beyond the 500 ms timeout: the gateway resends; the platform may see a repeat
     // of a timed-out message (at-least-once), never a gap and never out of order.
     await sim.setMode('slow', 800);
     h.alarms.next(alarm('gh1.co', false, 3));
@@ -135,6 +135,25 @@ describe('uplink over the MEM HTTP + SM4 profile', () => {
     await until(() => sim.arrivals.filter((a) => a.envelope.type === 'alarm').length >= 6, 5000, 'all alarms');
     expect(sim.arrivals.filter((a) => a.envelope.type === 'alarm').map((a) => a.envelope.items[0]!.value)).toEqual([100, 101, 102, 103, 104, 105]);
     await until(() => h!.diagnostics.some((d) => d.alarmId === 'uplink:QUEUE_THINNING' && !d.active), 8000, 'QUEUE_THINNING clears');
+    assertInOrderOnce();
+  });
+
+  it('replays the backlog at replayRate, but a new alarm behind it is not held up (order kept)', async () => {
+    h = makeUplink(section({ replayRate: 2, snapshotPeriod: '20ms', heartbeatPeriod: '1h' }));
+    await sim.setMode('http500');
+    h.readings.next(reading('gh1.co', 7));
+    await until(() => h!.sink.queue.size >= 20, 5000, 'backlog of 20');
+    await sim.setMode('ok');
+    await new Promise((r) => setTimeout(r, 1000));
+    // About 2 per second: far from the 20+ waiting.
+    expect(sim.arrivals.length).toBeLessThanOrEqual(5);
+    expect(sim.arrivals.every((a) => a.envelope.historical)).toBe(true);
+    h.alarms.next(alarm('gh1.co', true, 190));
+    await until(() => sim.arrivals.some((a) => a.envelope.type === 'alarm'), 5000, 'the live alarm, through the backlog');
+    const a = sim.arrivals.find((x) => x.envelope.type === 'alarm')!.envelope;
+    expect(a.historical).toBe(false);
+    // Everything queued before it went first.
+    expect(sim.arrivals.filter((x) => x.envelope.seq < a.seq).length).toBeGreaterThanOrEqual(20);
     assertInOrderOnce();
   });
 });

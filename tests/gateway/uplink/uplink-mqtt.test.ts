@@ -31,7 +31,7 @@ async function startSim(): Promise<void> {
 
 function mqttSection(extra: Record<string, unknown> = {}) {
   return {
-    transport: { profile: 'mqtt', url: broker.url, clientId: `gw-test-${Math.random().toString(16).slice(2)}`, ackTimeout: '500ms', connectTimeout: '500ms' },
+    transport: { profile: 'mqtt', url: broker.url, clientId: `gw-test-${Math.random().toString(16).slice(2)}`, ackTimeout: '2s', connectTimeout: '1s' },
     points: [{ point: 'gh1.co', code: 'CO-2019-01' }],
     snapshotPeriod: '100ms',
     heartbeatPeriod: '1s',

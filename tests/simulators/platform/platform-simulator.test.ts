@@ -6,7 +6,7 @@ import { sm4CbcEncrypt, sm4KeyBytes } from '../../../gateway/uplink/sm4.js';
 import { memHttpSm4Profile, memHttpSm4ProfileSchema } from '../../../gateway/uplink/profiles/mem-http-sm4.js';
 import { Metrics } from '../../../gateway/core/metrics.js';
 import { silentLogger } from '../../../gateway/core/logger.js';
-import type { Envelope } from '../../../gateway/uplink/envelope.js';
+import { outgoing, type Envelope } from '../../../gateway/uplink/envelope.js';
 import { MosquittoServer } from '../../helpers/mosquitto.js';
 
 const KEY = '0123456789abcdeffedcba9876543210';
@@ -46,7 +46,7 @@ describe('platform simulator, MEM HTTP + SM4', () => {
   it('decrypts and records what the gateway profile sends, and answers code 0', async () => {
     const transport = memHttpSm4Profile.create(memHttpSm4ProfileSchema.parse({ profile: 'mem-http-sm4', url: sim.url, ...creds }), { logger: silentLogger, metrics: new Metrics(), enterpriseCode: '91350100M000100Y43', gatewayCode: 'gw-1' });
     const e = envelope(1);
-    await transport.send(e);
+    await transport.send(outgoing(e));
     expect(sim.arrivals.map((a) => a.envelope)).toEqual([e]);
     expect(sim.arrivals[0]!.profile).toBe('mem-http-sm4');
   });

@@ -1,0 +1,104 @@
+import type { Command } from '../command.js';
+import { parseArgs } from 'node:util';
+import { sendControl } from '../../control/client.js';
+import type { ControlRequest, ControlResponse } from '../../control/protocol.js';
+import { STATE_LABELS } from '../../alarms/messages.js';
+import type { AlarmState } from '../../core/alarm-event.js';
+import { resolveDataDir } from '../data-dir.js';
+
+const COMMON = '[--data-dir <dir> | --config <file>]';
+
+const commonOptions = {
+  'data-dir': { type: 'string' },
+  config: { type: 'string', short: 'c' },
+  user: { type: 'string', short: 'u' },
+  comment: { type: 'string' },
+  reason: { type: 'string', short: 'r' },
+  for: { type: 'string' },
+  area: { type: 'string' },
+  all: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+function printResponse(res: ControlResponse, json: boolean): number {
+  if (json) {
+    console.log(JSON.stringify(res));
+    return res.ok ? 0 : 1;
+  }
+  if (!res.ok) {
+    console.error(`拒绝 (refused): ${res.error}`);
+    return 1;
+  }
+  if (res.alarms.length === 0) console.log('无 (none)');
+  for (const a of res.alarms) {
+    const when = new Date(a.ts).toLocaleString('zh-CN', { hour12: false });
+    const until = a.shelvedUntil ? ` 搁置至 ${new Date(a.shelvedUntil).toLocaleTimeString('zh-CN', { hour12: false })}` : '';
+    console.log(`${(STATE_LABELS[a.state as AlarmState] ?? a.state).padEnd(6)} ${a.alarmId.padEnd(28)} ${when}  ${a.message}${until}`);
+  }
+  return 0;
+}
+
+/** A command that sends one request built from its arguments to the running gateway. */
+function action(summary: string, usage: string, build: (pos: string[], o: Record<string, string | boolean | undefined>) => ControlRequest): Command {
+  return {
+    summary,
+    usage: `${usage} ${COMMON}`,
+    async run(argv) {
+      let parsed;
+      try {
+        parsed = parseArgs({ args: argv, options: commonOptions, allowPositionals: true, strict: true });
+      } catch (e) {
+        throw new Error(`${(e as Error).message}\nusage: npm run gateway -- ${usage} ${COMMON}`);
+      }
+      const o = parsed.values as Record<string, string | boolean | undefined>;
+      const request = build(parsed.positionals, o);
+      const res = await sendControl(resolveDataDir(parsed.values), request);
+      return printResponse(res, Boolean(o.json));
+    },
+  };
+}
+
+const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
+function need(v: string | undefined, what: string, usage: string): string {
+  if (!v) throw new Error(`${what} is required\nusage: npm run gateway -- ${usage}`);
+  return v;
+}
+
+export const alarms = action('list alarms that are not normal (--all: every alarm)', 'alarms [--all] [--json]', (_p, o) => ({ op: 'list', all: Boolean(o.all) }));
+
+export const ack = action('acknowledge an alarm, or every alarm of an area', 'ack <alarmId> | --area <area>  --user <name> [--comment <text>]', (p, o) => {
+  const usage = 'ack <alarmId> | --area <area> --user <name>';
+  const user = need(str(o.user), '--user', usage);
+  const area = str(o.area);
+  if (area) return { op: 'ackArea', area, user, comment: str(o.comment) };
+  return { op: 'ack', alarmId: need(p[0], 'alarm id', usage), user, comment: str(o.comment) };
+});
+
+export const shelve = action('shelve an alarm (timed with --for, else one-shot until it clears)', 'shelve <alarmId> --user <name> --reason <text> [--for 30m]', (p, o) => {
+  const usage = 'shelve <alarmId> --user <name> --reason <text> [--for 30m]';
+  return { op: 'shelve', alarmId: need(p[0], 'alarm id', usage), user: need(str(o.user), '--user', usage), reason: need(str(o.reason), '--reason', usage), duration: str(o.for) };
+});
+
+export const unshelve = action('end the shelving of an alarm', 'unshelve <alarmId> --user <name>', (p, o) => ({
+  op: 'unshelve',
+  alarmId: need(p[0], 'alarm id', 'unshelve <alarmId> --user <name>'),
+  user: need(str(o.user), '--user', 'unshelve <alarmId> --user <name>'),
+  reason: str(o.reason),
+}));
+
+export const disable = action('take an alarm out of service (maintenance)', 'disable <alarmId> --user <name> --reason <text>', (p, o) => {
+  const usage = 'disable <alarmId> --user <name> --reason <text>';
+  return { op: 'outOfService', alarmId: need(p[0], 'alarm id', usage), user: need(str(o.user), '--user', usage), reason: need(str(o.reason), '--reason', usage) };
+});
+
+export const enable = action('return an alarm to service', 'enable <alarmId> --user <name>', (p, o) => ({
+  op: 'inService',
+  alarmId: need(p[0], 'alarm id', 'enable <alarmId> --user <name>'),
+  user: need(str(o.user), '--user', 'enable <alarmId> --user <name>'),
+  reason: str(o.reason),
+}));
+
+export const comment = action('add a comment to an alarm journal', 'comment <alarmId> --user <name> --comment <text>', (p, o) => {
+  const usage = 'comment <alarmId> --user <name> --comment <text>';
+  return { op: 'comment', alarmId: need(p[0], 'alarm id', usage), user: need(str(o.user), '--user', usage), comment: need(str(o.comment), '--comment', usage) };
+});

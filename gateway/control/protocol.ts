@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { durationSchema } from '../core/duration.js';
+
+/**
+ * Requests on the gateway's local control socket (<dataDir>/control.sock), one JSON object per line.
+ * The socket is the operator-action path of the CLI; the file's permissions are its access control.
+ */
+const user = z.string().min(1, 'user is required: every operator action is audited');
+
+export const controlRequestSchema = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('list'), all: z.boolean().default(false) }),
+  z.strictObject({ op: z.literal('ack'), alarmId: z.string().min(1), user, comment: z.string().optional() }),
+  z.strictObject({ op: z.literal('ackArea'), area: z.string().min(1), user, comment: z.string().optional() }),
+  z.strictObject({ op: z.literal('shelve'), alarmId: z.string().min(1), user, duration: durationSchema.optional(), reason: z.string().min(1, 'a reason is required to shelve') }),
+  z.strictObject({ op: z.literal('unshelve'), alarmId: z.string().min(1), user, reason: z.string().optional() }),
+  z.strictObject({ op: z.literal('outOfService'), alarmId: z.string().min(1), user, reason: z.string().min(1, 'a reason is required to take an alarm out of service') }),
+  z.strictObject({ op: z.literal('inService'), alarmId: z.string().min(1), user, reason: z.string().optional() }),
+  z.strictObject({ op: z.literal('comment'), alarmId: z.string().min(1), user, comment: z.string().min(1) }),
+]);
+export type ControlRequest = z.input<typeof controlRequestSchema>;
+
+export const alarmRowSchema = z.object({
+  alarmId: z.string(),
+  state: z.string(),
+  severity: z.number(),
+  area: z.string(),
+  active: z.boolean(),
+  message: z.string(),
+  ts: z.number(),
+  shelvedUntil: z.number().optional(),
+});
+export type AlarmRow = z.infer<typeof alarmRowSchema>;
+
+export const controlResponseSchema = z.union([
+  z.strictObject({ ok: z.literal(true), alarms: z.array(alarmRowSchema) }),
+  z.strictObject({ ok: z.literal(false), error: z.string() }),
+]);
+export type ControlResponse = z.infer<typeof controlResponseSchema>;
+
+export const CONTROL_SOCKET = 'control.sock';
