@@ -21,77 +21,108 @@ export interface DebouncedConditionSpec<V> {
 }
 
 /**
- * The filter chain of ISA-18.2 (deadband → on-delay → off-delay) as one pure operator, timed by the
+ * The filter chain of ISA-18.2 (deadband → on-delay → off-delay) for one condition, timed by the
  * scheduler only. Readings that are Bad, or that `extract` rejects, neither raise nor clear; they
  * cancel a pending delay because the condition is no longer known to persist.
  *
  * The first usable reading that satisfies `clear` is reported as an inactive condition even though
  * nothing changed here: after a restart or a rule reload the alarm manager may hold this alarm active
  * from before, and only this tells it the condition has gone meanwhile.
+ *
+ * A class rather than closures: it runs once per reading per condition, the rule engine's hot path.
  */
-export function debouncedCondition<V>(spec: DebouncedConditionSpec<V>, scheduler: SchedulerLike): OperatorFunction<Reading, ConditionUpdate> {
+export class ConditionDebouncer<V> {
+  private active = false;
+  private known = false;
+  private last: Reading | undefined;
+  private pendingOn: Subscription | undefined;
+  private pendingOff: Subscription | undefined;
+
+  constructor(
+    private readonly spec: DebouncedConditionSpec<V>,
+    private readonly scheduler: SchedulerLike,
+    private readonly emitUpdate: (u: ConditionUpdate) => void,
+  ) {}
+
+  next(r: Reading): void {
+    const spec = this.spec;
+    const v = isBad(r.quality) && !spec.includeBad ? undefined : spec.extract(r);
+    if (v === undefined) {
+      this.cancelOn();
+      this.cancelOff();
+      return;
+    }
+    this.last = r;
+    if (!this.known && spec.clear(v)) {
+      this.cancelOn();
+      return this.emit(false, r, r.ts);
+    }
+    if (!this.active) {
+      if (!spec.raise(v)) return this.cancelOn();
+      if (spec.onDelayMs <= 0) return this.emit(true, r, r.ts);
+      this.pendingOn ??= this.scheduler.schedule(() => {
+        this.pendingOn = undefined;
+        this.emit(true, this.last!, this.scheduler.now());
+      }, spec.onDelayMs);
+    } else {
+      if (!spec.clear(v)) return this.cancelOff();
+      if (spec.offDelayMs <= 0) return this.emit(false, r, r.ts);
+      this.pendingOff ??= this.scheduler.schedule(() => {
+        this.pendingOff = undefined;
+        this.emit(false, this.last!, this.scheduler.now());
+      }, spec.offDelayMs);
+    }
+  }
+
+  dispose(): void {
+    this.cancelOn();
+    this.cancelOff();
+  }
+
+  private emit(isActive: boolean, r: Reading, ts: number): void {
+    this.active = isActive;
+    this.known = true;
+    const update: ConditionUpdate = { alarmId: this.spec.alarmId, active: isActive, value: r.value, ts };
+    if (this.spec.limit !== undefined) update.limit = this.spec.limit;
+    this.emitUpdate(update);
+  }
+
+  private cancelOn(): void {
+    if (!this.pendingOn) return;
+    this.pendingOn.unsubscribe();
+    this.pendingOn = undefined;
+  }
+
+  private cancelOff(): void {
+    if (!this.pendingOff) return;
+    this.pendingOff.unsubscribe();
+    this.pendingOff = undefined;
+  }
+}
+
+/** Several conditions on one stream with one subscription (e.g. the LL/L/H/HH limits of a point). */
+export function debouncedConditions<V>(specs: readonly DebouncedConditionSpec<V>[], scheduler: SchedulerLike): OperatorFunction<Reading, ConditionUpdate> {
   return (source) =>
     new Observable<ConditionUpdate>((subscriber) => {
-      let active = false;
-      let known = false;
-      let last: Reading | undefined;
-      let pendingOn: Subscription | undefined;
-      let pendingOff: Subscription | undefined;
-
-      const emit = (isActive: boolean, r: Reading, ts: number) => {
-        active = isActive;
-        known = true;
-        const update: ConditionUpdate = { alarmId: spec.alarmId, active: isActive, value: r.value, ts };
-        if (spec.limit !== undefined) update.limit = spec.limit;
-        subscriber.next(update);
-      };
-      const cancelOn = () => {
-        pendingOn?.unsubscribe();
-        pendingOn = undefined;
-      };
-      const cancelOff = () => {
-        pendingOff?.unsubscribe();
-        pendingOff = undefined;
-      };
-
+      const emit = (u: ConditionUpdate) => subscriber.next(u);
+      const machines = specs.map((spec) => new ConditionDebouncer(spec, scheduler, emit));
       const sub = source.subscribe({
         next(r) {
-          const v = isBad(r.quality) && !spec.includeBad ? undefined : spec.extract(r);
-          if (v === undefined) {
-            cancelOn();
-            cancelOff();
-            return;
-          }
-          last = r;
-          if (!known && spec.clear(v)) {
-            cancelOn();
-            return emit(false, r, r.ts);
-          }
-          if (!active) {
-            if (!spec.raise(v)) return cancelOn();
-            if (spec.onDelayMs <= 0) return emit(true, r, r.ts);
-            pendingOn ??= scheduler.schedule(() => {
-              pendingOn = undefined;
-              emit(true, last!, scheduler.now());
-            }, spec.onDelayMs);
-          } else {
-            if (!spec.clear(v)) return cancelOff();
-            if (spec.offDelayMs <= 0) return emit(false, r, r.ts);
-            pendingOff ??= scheduler.schedule(() => {
-              pendingOff = undefined;
-              emit(false, last!, scheduler.now());
-            }, spec.offDelayMs);
-          }
+          for (let i = 0; i < machines.length; i++) machines[i]!.next(r);
         },
         error: (e) => subscriber.error(e),
         complete: () => subscriber.complete(),
       });
       return () => {
-        cancelOn();
-        cancelOff();
+        for (const m of machines) m.dispose();
         sub.unsubscribe();
       };
     });
+}
+
+/** One condition on a stream as a pure operator. */
+export function debouncedCondition<V>(spec: DebouncedConditionSpec<V>, scheduler: SchedulerLike): OperatorFunction<Reading, ConditionUpdate> {
+  return debouncedConditions([spec], scheduler);
 }
 
 /** Numeric value of a reading, or undefined for null, booleans and non-finite numbers. */

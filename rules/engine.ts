@@ -5,7 +5,7 @@ import type { GatewayConfig, PointDefinition } from '../gateway/config/schema.js
 import { conditionLabel, type AlarmDefinition, type ConditionUpdate, type RuleContext } from './condition.js';
 import { limitAlarmId, resolveLimits } from './limits.js';
 import { ruleKind } from './registry.js';
-import { thresholdAlarm } from './threshold.js';
+import { thresholdAlarms, type ThresholdSpec } from './threshold.js';
 import { badQualityAlarm } from './quality-alarm.js';
 
 /** One unit of evaluation: a rule, the limits of a point, or a point's quality diagnostic. */
@@ -46,7 +46,7 @@ function limitRule(p: PointDefinition, ctx: RuleContext, defaultReAlarm: number)
   const limits = resolveLimits(p).limits;
   if (limits.length === 0) return undefined;
   const definitions: AlarmDefinition[] = [];
-  const streams: Observable<ConditionUpdate>[] = [];
+  const specs: ThresholdSpec[] = [];
   for (const l of limits) {
     const alarmId = limitAlarmId(p.id, l.level);
     definitions.push({
@@ -61,9 +61,14 @@ function limitRule(p: PointDefinition, ctx: RuleContext, defaultReAlarm: number)
       ruleId: `${p.id}:limits`,
     });
     const direction = l.level === 'H' || l.level === 'HH' ? 'high' : 'low';
-    streams.push(ctx.point$(p.id).pipe(thresholdAlarm({ alarmId, direction, limit: l.value, deadband: l.deadband, onDelayMs: l.onDelayMs, offDelayMs: l.offDelayMs }, ctx.scheduler)));
+    specs.push({ alarmId, direction, limit: l.value, deadband: l.deadband, onDelayMs: l.onDelayMs, offDelayMs: l.offDelayMs });
   }
-  return { id: `${p.id}:limits`, fingerprint: JSON.stringify([limits, p.name, p.unit, p.equipment, p.area, defaultReAlarm]), definitions, conditions$: merge(...streams) };
+  return {
+    id: `${p.id}:limits`,
+    fingerprint: JSON.stringify([limits, p.name, p.unit, p.equipment, p.area, defaultReAlarm]),
+    definitions,
+    conditions$: ctx.point$(p.id).pipe(thresholdAlarms(specs, ctx.scheduler)),
+  };
 }
 
 /**

@@ -14,9 +14,9 @@ export function badQualityAlarm(alarmId: string, onDelayMs: number, scheduler: S
     {
       alarmId,
       includeBad: true,
-      extract: (r) => ({ bad: isBad(r.quality), reason: r.reason }),
-      raise: (q) => q.bad,
-      clear: (q) => !q.bad,
+      extract: (r) => isBad(r.quality),
+      raise: (bad) => bad,
+      clear: (bad) => !bad,
       onDelayMs,
       offDelayMs: 0,
     },

@@ -1,7 +1,7 @@
 import type { OperatorFunction, SchedulerLike } from 'rxjs';
 import type { Reading } from '../gateway/core/reading.js';
 import type { ConditionUpdate } from './condition.js';
-import { debouncedCondition, numericValue } from './debounced-condition.js';
+import { debouncedCondition, debouncedConditions, numericValue, type DebouncedConditionSpec } from './debounced-condition.js';
 
 export interface ThresholdSpec {
   alarmId: string;
@@ -13,22 +13,30 @@ export interface ThresholdSpec {
   offDelayMs: number;
 }
 
+function conditionSpec(spec: ThresholdSpec): DebouncedConditionSpec<number> {
+  const high = spec.direction === 'high';
+  const clearBelow = spec.limit - spec.deadband;
+  const clearAbove = spec.limit + spec.deadband;
+  return {
+    alarmId: spec.alarmId,
+    extract: numericValue,
+    raise: high ? (x) => x >= spec.limit : (x) => x <= spec.limit,
+    clear: high ? (x) => x < clearBelow : (x) => x > clearAbove,
+    onDelayMs: spec.onDelayMs,
+    offDelayMs: spec.offDelayMs,
+    limit: spec.limit,
+  };
+}
+
 /**
  * One limit of one point. A high limit raises at value ≥ limit and clears below limit − deadband;
  * a low limit mirrors it.
  */
 export function thresholdAlarm(spec: ThresholdSpec, scheduler: SchedulerLike): OperatorFunction<Reading, ConditionUpdate> {
-  const high = spec.direction === 'high';
-  return debouncedCondition(
-    {
-      alarmId: spec.alarmId,
-      extract: numericValue,
-      raise: high ? (x) => x >= spec.limit : (x) => x <= spec.limit,
-      clear: high ? (x) => x < spec.limit - spec.deadband : (x) => x > spec.limit + spec.deadband,
-      onDelayMs: spec.onDelayMs,
-      offDelayMs: spec.offDelayMs,
-      limit: spec.limit,
-    },
-    scheduler,
-  );
+  return debouncedCondition(conditionSpec(spec), scheduler);
+}
+
+/** All limits of one point on one subscription. */
+export function thresholdAlarms(specs: readonly ThresholdSpec[], scheduler: SchedulerLike): OperatorFunction<Reading, ConditionUpdate> {
+  return debouncedConditions(specs.map(conditionSpec), scheduler);
 }

@@ -254,20 +254,23 @@ export class ModbusDeviceAdapter implements Adapter {
       }
       if (!first && this.device.requestDelay > 0) await sleep(this.device.requestDelay);
       first = false;
-      const failure = await this.readBlock(block);
+      const failure = (await this.readBlock(block)).error;
       if (failure && (failure.kind === 'comm' || failure.kind === 'connect' || failure.kind === 'notConnected')) linkDown = failure;
     }
     if (this.replanNeeded) this.replan();
     this.updateCommOk(linkDown !== undefined);
   }
 
-  /** Reads one block, splitting it on address exceptions. Returns the final error, if any. */
-  private async readBlock(block: ReadBlock): Promise<ModbusRequestError | undefined> {
+  /**
+   * Reads one block, splitting it on address exceptions. `error`: the last failure, if any;
+   * `direct`: read with this one request, no split needed.
+   */
+  private async readBlock(block: ReadBlock): Promise<{ error?: ModbusRequestError; direct: boolean }> {
     const link = this.link;
-    if (!link) return new ModbusRequestError('comm', 'stopped');
+    if (!link) return { error: new ModbusRequestError('comm', 'stopped'), direct: false };
     const unit = this.unit(block.unitId);
     for (let attempt = 0; ; attempt++) {
-      if (this.stopped) return undefined;
+      if (this.stopped) return { direct: false };
       try {
         const { data, rttMs } = await link.read(block.unitId, block.table, block.start, block.count, this.timing);
         this.countRequest(rttMs);
@@ -281,7 +284,7 @@ export class ModbusDeviceAdapter implements Adapter {
           if (v.reason) reading.reason = v.reason;
           this.ctx.publish(reading);
         }
-        return undefined;
+        return { direct: true };
       } catch (err) {
         const e = err instanceof ModbusRequestError ? err : new ModbusRequestError('comm', String(err));
         if (e.kind !== 'notConnected') {
@@ -293,7 +296,7 @@ export class ModbusDeviceAdapter implements Adapter {
         if (e.kind === 'exception') {
           this.unitAnswered(unit);
           if (ADDRESS_EXCEPTIONS.has(e.exceptionCode ?? 0)) {
-            if (block.points.length > 1) return this.split(block);
+            if (block.points.length > 1) return await this.split(block);
             const p = block.points[0]!;
             if (!this.isolated.has(p.id)) {
               this.isolated.add(p.id);
@@ -302,33 +305,40 @@ export class ModbusDeviceAdapter implements Adapter {
             }
           }
           this.publishBad(block.points, qualityOf(e), `${e.message} (${formatReference(block.table, block.start)}, ${block.count})`);
-          return e;
+          return { error: e, direct: false };
         }
         if (e.kind === 'timeout') this.unitSilent(unit, block.unitId);
         this.publishBad(block.points, qualityOf(e), e.message);
-        return e;
+        return { error: e, direct: false };
       }
     }
   }
 
-  private async split(block: ReadBlock): Promise<ModbusRequestError | undefined> {
+  private async split(block: ReadBlock): Promise<{ error?: ModbusRequestError; direct: boolean }> {
     const mid = Math.ceil(block.points.length / 2);
     const halves = [block.points.slice(0, mid), block.points.slice(mid)];
-    this.breaks.add(halves[1]![0]!.id);
-    this.replanNeeded = true;
     // Each half is one request again (it spans less than the failed one, so it fits the limits).
     const subs = halves.flatMap((points) => planReads(points, { ...planOptionsFor(this.device), onePointPerRequest: false, unitId: block.unitId, maxGap: 65535, maxBitGap: 65535 }));
     let last: ModbusRequestError | undefined;
+    let allDirect = true;
     for (let i = 0; i < subs.length; i++) {
-      const e = await this.readBlock(subs[i]!);
+      const { error: e, direct } = await this.readBlock(subs[i]!);
       if (e && e.kind !== 'exception') {
         // The link failed mid-split: the halves not read yet must not keep stale Good values.
         for (const rest of subs.slice(i + 1)) this.publishBad(rest.points, qualityOf(e), e.message);
-        return e;
+        return { error: e, direct: false };
       }
       last = e ?? last;
+      allDirect &&= direct;
     }
-    return last;
+    if (allDirect && halves[1]!.length > 0) {
+      // Each half read fine with one request: the device rejects the unused addresses between them.
+      // Remember not to merge across that hole. (Where a half needed splitting, the recursion has
+      // already found the culprit inside it.)
+      this.breaks.add(halves[1]![0]!.id);
+      this.replanNeeded = true;
+    }
+    return last ? { error: last, direct: false } : { direct: false };
   }
 
   private replan(): void {

@@ -72,6 +72,8 @@ export class OpcuaAdapter implements Adapter {
   private readonly lastQuality = new Map<string, QualityCode>();
   private readonly serverInfo = new Map<string, ServerPointInfo>();
   private lastError = '';
+  private lastErrorKind = '';
+  private lastErrorLoggedAt = 0;
   private firstAttempt: { promise: Promise<void>; resolve: () => void };
   /** Current session's end signal: called once with the reason. */
   private endSession: ((reason: string) => void) | undefined;
@@ -145,6 +147,7 @@ export class OpcuaAdapter implements Adapter {
         if (this.lastError) log.info(`OPC UA 设备 ${this.deviceId} 已重新连接 ${this.device.endpoint}`);
         else log.info(`OPC UA 设备 ${this.deviceId} 已连接 ${this.device.endpoint}（${this.device.security.mode}/${this.device.security.policy}）`);
         this.lastError = '';
+        this.lastErrorKind = '';
         attempt = 0;
         this.ctx.metrics.set('opcua_connected', 1, this.labels);
         reason = await this.runSession(conn);
@@ -152,8 +155,13 @@ export class OpcuaAdapter implements Adapter {
         reason = err instanceof Error ? err.message : String(err);
         const kind = err instanceof OpcuaConnectError ? err.kind : 'session';
         this.ctx.metrics.inc('opcua_connect_failures', { ...this.labels, kind });
-        if (reason !== this.lastError) {
+        // Log a new kind of failure at once; the same kind again at most every 10 minutes (a server
+        // down overnight must not fill the disk, but must not go quiet either).
+        const now = Date.now();
+        if (kind !== this.lastErrorKind || now - this.lastErrorLoggedAt > 600_000) {
           (kind === 'untrusted-server' || kind === 'auth' || kind === 'security' ? log.error : log.warn)(reason, { device: this.deviceId });
+          this.lastErrorKind = kind;
+          this.lastErrorLoggedAt = now;
         }
         this.lastError = reason;
       }
@@ -186,6 +194,8 @@ export class OpcuaAdapter implements Adapter {
     };
     const end = (reason: string) => this.endSession?.(reason);
     client.on('connection_lost', () => end('连接丢失'));
+    // node-opcua emitters without an 'error' listener would throw and take the gateway down.
+    (client as unknown as NodeJS.EventEmitter).on('error', (err: Error) => end(`客户端错误：${err.message}`));
     client.on('close', () => end('连接关闭'));
     session.on('session_closed', () => end('会话被关闭'));
 
@@ -282,6 +292,8 @@ export class OpcuaAdapter implements Adapter {
     subscription.on('keepalive', touch);
     subscription.on('received_notifications', touch);
     subscription.on('terminated', () => end('订阅已终止'));
+    subscription.on('error', (err) => end(`订阅错误：${err.message}`));
+    subscription.on('internal_error', (err) => end(`订阅内部错误：${err.message}`));
     subscription.on('status_changed', (status) => {
       if (status.isNotGood()) end(`订阅状态 ${status.name}`);
     });

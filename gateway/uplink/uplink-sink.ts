@@ -163,7 +163,7 @@ export class UplinkSink {
     const item: EnvelopeItem = {
       pointCode: mapped.code,
       value: e.value,
-      unit: e.unit ?? mapped.unit,
+      unit: mapped.unit || e.unit || '',
       quality: this.latest.get(e.point)?.quality ?? 'Good',
       time: Math.round(e.ts),
       alarmLevel: e.active ? e.severity : 0,

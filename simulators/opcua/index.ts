@@ -43,6 +43,8 @@ export interface PlcSimulatorsOptions {
   /** PKI folder of the servers; default a new temp dir. */
   pkiDir?: string;
   tickMs?: number;
+  /** Simulated seconds per real second (default 1). */
+  speed?: number;
   users?: ReadonlyArray<{ username: string; password: string }>;
   log?: Logger;
 }
@@ -116,6 +118,7 @@ export async function startPlcSimulators(options: PlcSimulatorsOptions = {}): Pr
         // Each server keeps its own certificate, as separate PLCs do.
         pkiDir: join(pkiDir, id),
         ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
+        ...(options.speed !== undefined ? { speed: options.speed } : {}),
         ...(options.users ? { users: options.users } : {}),
         log,
       });

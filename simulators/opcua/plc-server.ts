@@ -27,6 +27,8 @@ export interface PlcServerOptions {
   pkiDir: string;
   /** Simulation step and publish period, ms. */
   tickMs?: number;
+  /** Simulated seconds per real second (tests run minute-long scenarios in seconds). */
+  speed?: number;
   /** Username/password pairs accepted besides anonymous and X.509 users. */
   users?: ReadonlyArray<{ username: string; password: string }>;
   allowAnonymous?: boolean;
@@ -172,8 +174,7 @@ export class PlcServer {
     for (const s of this.model.signals) {
       const variable = this.addVariable(ns, folder, s);
       this.variables.set(s.key, variable);
-      this.writeValue(s, variable, this.model.published(s.key), StatusCodes.Good, now);
-      this.lastPublished.set(s.key, JSON.stringify(this.model.published(s.key)));
+      this.publish(s.key, now.getTime());
     }
   }
 
@@ -213,7 +214,7 @@ export class PlcServer {
     if (!variable) return;
     const value = this.model.published(key);
     const status = this.statusOverride.get(key) ?? StatusCodes.Good;
-    const fingerprint = JSON.stringify(value) + status.value;
+    const fingerprint = (Array.isArray(value) ? value.join(',') : String(value)) + '|' + status.value;
     if (this.lastPublished.get(key) === fingerprint) return;
     this.lastPublished.set(key, fingerprint);
     this.writeValue(this.model.signal(key), variable, value, status, new Date(nowMs));
@@ -221,7 +222,7 @@ export class PlcServer {
 
   private tick(): void {
     const now = Date.now();
-    const dt = Math.min(5, (now - this.lastTick) / 1000);
+    const dt = Math.min(5, (now - this.lastTick) / 1000) * (this.options.speed ?? 1);
     this.lastTick = now;
     const before = this.model.activeScenario;
     this.model.tick(dt);

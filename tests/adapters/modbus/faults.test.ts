@@ -32,27 +32,56 @@ describe('Modbus faults', () => {
     for (let i = 0; i < 8; i++) sim.bank(1).write('holding', i, 100 + i);
     sim.exceptionAt('holding', 5, 2);
     const ctx = new RecordingContext();
+    // The simulator's request count at each r0 reading: one mark per poll, always at the same phase.
+    const marks: number[] = [];
+    const record = ctx.publish;
+    ctx.publish = (r) => {
+      if (r.point === 'r0') marks.push(sim.totalRequests());
+      record(r);
+    };
     const a = adapter({ id: 'dev', port: sim.port, points: regs(8) }, ctx);
     await a.start();
     const bad = await ctx.until('r5', (r) => r.quality !== 'Good' && r.reason !== undefined);
     expect(bad.quality).toBe('BadConfigurationError');
     expect(bad.value).toBeNull();
     expect(bad.reason).toContain('exception 2');
+    await ctx.until('dev.comm_ok', (r) => r.value === true); // published at the end of that poll
     // The neighbours of the bad register were read in the same cycle, Good.
     for (const id of ['r0', 'r4', 'r6', 'r7']) expect(ctx.latest(id)).toMatchObject({ quality: 'Good', value: 100 + Number(id.slice(1)) });
     expect(a.stats().isolated).toEqual(['r5']);
-    // Once learnt, a cycle costs a fixed number of requests (no splitting again): r0–4, r5 alone, r6–7.
-    await sleep(250);
-    const before = sim.totalRequests();
-    await sleep(500);
-    const perCycle = (sim.totalRequests() - before) / 5;
-    expect(perCycle).toBeGreaterThanOrEqual(2);
-    expect(perCycle).toBeLessThanOrEqual(4);
+    // Once learnt, a poll costs a fixed number of requests (no splitting again): r0–4, r5 alone, r6–7.
+    const from = marks.length;
+    await waitFor(() => marks.length >= from + 5, 5000, 'five more polls');
+    expect((marks[from + 4]! - marks[from]!) / 4).toBe(3);
     expect(ctx.metrics.counter('modbus_errors', { device: 'dev', kind: 'exception' })).toBeGreaterThan(0);
     // The register comes back (device reconfigured): the isolated point reads Good again.
     sim.clearExceptions();
     await ctx.until('r5', (r) => r.quality === 'Good' && r.value === 105);
     await ctx.until('dev.comm_ok', (r) => r.value === true);
+  });
+
+  it('learns a hole between points and stops merging across it', async () => {
+    const sim = await server();
+    for (const i of [0, 1, 2, 3, 6, 7]) sim.bank(1).write('holding', i, 200 + i);
+    sim.exceptionAt('holding', 4, 2); // registers 4–5 do not exist on this device
+    sim.exceptionAt('holding', 5, 2);
+    const ctx = new RecordingContext();
+    const points = [0, 1, 2, 3, 6, 7].map((i) => ({ id: `h${i}`, name: `h${i}`, table: 'holding', address: i }));
+    const a = adapter({ id: 'dev', port: sim.port, maxGap: 8, points }, ctx);
+    await a.start();
+    await ctx.until('dev.comm_ok', (r) => r.value === true);
+    // No point was ever Bad: the split happened within the first poll.
+    expect(ctx.readings.filter((r) => r.point.startsWith('h')).every((r) => r.quality === 'Good')).toBe(true);
+    for (const i of [0, 1, 2, 3, 6, 7]) expect(ctx.latest(`h${i}`)!.value).toBe(200 + i);
+    expect(a.stats().isolated).toEqual([]);
+    // Learnt plan: 0–3 and 6–7, two requests per poll.
+    const before = sim.totalRequests();
+    const polls = ctx.readings.filter((r) => r.point === 'h0').length;
+    await waitFor(() => ctx.readings.filter((r) => r.point === 'h0').length >= polls + 4, 5000, 'four more polls');
+    const after = sim.totalRequests();
+    const pollsDone = ctx.readings.filter((r) => r.point === 'h0').length - polls;
+    expect(after - before).toBeGreaterThanOrEqual(2 * (pollsDone - 1));
+    expect(after - before).toBeLessThanOrEqual(2 * (pollsDone + 1));
   });
 
   it('a device failure exception marks the request Bad with the code and keeps the link up', async () => {
@@ -143,7 +172,8 @@ describe('Modbus faults', () => {
     expect(slow.totalRequests()).toBeLessThan(10);
     // The fast device kept its 100 ms cadence.
     expect(fast.totalRequests()).toBeGreaterThanOrEqual(10);
-    expect(f.stats().overruns).toBe(0);
+    // (An event-loop stall on a loaded test machine may cost it a tick; the slow device costs it none.)
+    expect(f.stats().overruns).toBeLessThanOrEqual(2);
     expect(f.stats().rttMsAvg).toBeGreaterThan(0);
     expect(f.stats().lastGoodPollAt).toBeGreaterThan(0);
   });

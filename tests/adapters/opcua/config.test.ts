@@ -67,3 +67,21 @@ describe('opcua device config', () => {
     expect(substituteNamespaceUri('nsu=urn:missing;i=7', ns)).toBeUndefined();
   });
 });
+
+describe('adapters/opcua/sample.yaml', () => {
+  it('every device in the sample parses, and point ids are unique across devices', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const doc = parse(readFileSync(new URL('../../../adapters/opcua/sample.yaml', import.meta.url), 'utf8')) as { devices: unknown[] };
+    const ids = new Set<string>();
+    for (const [i, d] of doc.devices.entries()) {
+      const r = opcuaDeviceSchema.safeParse(d);
+      expect(r.success, `devices.${i}: ${r.success ? '' : r.error.message}`).toBe(true);
+      for (const p of r.success ? r.data.points : []) {
+        expect(ids.has(p.id), p.id).toBe(false);
+        ids.add(p.id);
+      }
+    }
+    expect([...ids]).toEqual(expect.arrayContaining(['bf1.top_pressure', 'cv1.lance_cw_flow_diff', 'gh1.piston_tilt']));
+  });
+});

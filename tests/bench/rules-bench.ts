@@ -1,0 +1,119 @@
+// Benchmark: the real rule engine and alarm manager (with the SQLite journal) on one core.
+// 10,000 points, 20,000 rules (threshold limits, rate of change, deviation, STEL), 1,000,000 readings.
+// Prints progress, then one JSON object as the last line. Run: npm run bench:rules
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { asyncScheduler } from 'rxjs';
+import { ReadingBus } from '../../gateway/core/bus.js';
+import { silentLogger } from '../../gateway/core/logger.js';
+import { validateConfig } from '../../gateway/config/load.js';
+import { pointDefinitions } from '../../gateway/config/schema.js';
+import { AlarmManager } from '../../gateway/alarms/alarm-manager.js';
+import { SqliteAlarmJournal } from '../../gateway/alarms/sqlite-journal.js';
+import { openDatabase } from '../../gateway/store/database.js';
+import { RuleRunner } from '../../gateway/runtime/rule-runner.js';
+import { buildRuleSet } from '../../rules/engine.js';
+
+const POINTS = Number(process.env.BENCH_POINTS ?? 10_000);
+const READINGS = Number(process.env.BENCH_READINGS ?? 1_000_000);
+const ROUNDS = Math.ceil(READINGS / POINTS);
+
+function benchConfig() {
+  const points = Array.from({ length: POINTS }, (_, i) => ({
+    id: `p${i}`,
+    name: `测点${i}`,
+    unit: 'ppm',
+    area: `area${i % 20}`,
+    table: 'holding',
+    address: i % 60_000,
+    limits: { H: 50, HH: 80, deadband: 2 },
+  }));
+  const rules: Record<string, unknown>[] = [];
+  const n = POINTS / 10;
+  for (let i = 0; i < 4 * n; i++) rules.push({ id: `roc${i}`, kind: 'rate-of-change', point: `p${i}`, direction: 'rising', limit: 30, per: 's' });
+  for (let i = 0; i < 3 * n; i++) rules.push({ id: `dev${i}`, kind: 'deviation', point: `p${4 * n + 2 * i}`, reference: `p${4 * n + 2 * i + 1}`, limit: 40 });
+  for (let i = 0; i < 3 * n; i++) rules.push({ id: `stel${i}`, kind: 'stel', point: `p${i}`, limit: 26 });
+  return {
+    gateway: { id: 'bench', enterprise: { name: '基准测试', creditCode: '91350100M000100Y43' } },
+    devices: [{ id: 'bench', type: 'modbus-tcp', host: '127.0.0.1', points }],
+    rules,
+  };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function main() {
+  const t0 = performance.now();
+  const parsed = validateConfig(benchConfig());
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors.slice(0, 5)));
+  const config = parsed.config;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-rules-'));
+  const db = openDatabase(join(dir, 'gateway.db'), { synchronous: 'NORMAL' });
+  const bus = new ReadingBus();
+  const points = pointDefinitions(config);
+  const set = buildRuleSet({ config, points, point$: (id) => bus.point$(id), scheduler: asyncScheduler });
+  const manager = new AlarmManager({ definitions: set.definitions, journal: new SqliteAlarmJournal(db), pointInfo: (id) => ({ name: points.get(id)!.name, unit: 'ppm', area: points.get(id)!.area }) });
+  const runner = new RuleRunner(manager, silentLogger);
+  runner.apply(set);
+  console.log(`config: ${POINTS} points, ${set.rules.length} compiled rules (${config.rules.length + POINTS} configured), ${set.definitions.length} alarms; setup ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const latencies = new Float64Array(200_000);
+  let nLat = 0;
+  let publishedAt = 0;
+  let events = 0;
+  manager.events$.subscribe(() => {
+    events++;
+    if (nLat < latencies.length) latencies[nLat++] = performance.now() - publishedAt;
+  });
+
+  let peakRss = process.memoryUsage().rss;
+  const base = Date.UTC(2026, 10, 23);
+  const excursion = new Set<number>();
+  const cpu0 = process.cpuUsage();
+  const start = performance.now();
+  let sent = 0;
+  for (let round = 0; round < ROUNDS && sent < READINGS; round++) {
+    // About 0.2 % of points jump above HH for one round, then come back: raises and clears.
+    excursion.clear();
+    for (let k = 0; k < POINTS / 500; k++) excursion.add(Math.floor(Math.random() * POINTS));
+    const ts = base + round * 1000;
+    for (let i = 0; i < POINTS && sent < READINGS; i++, sent++) {
+      const value = excursion.has(i) ? 90 + Math.random() * 5 : 10 + Math.random() * 10;
+      publishedAt = performance.now();
+      bus.publish({ point: `p${i}`, value, quality: 'Good', ts, receivedAt: ts });
+    }
+    if (round % 10 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    await new Promise((r) => setImmediate(r));
+  }
+  const elapsedS = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const sorted = latencies.slice(0, nLat).sort();
+  runner.stop();
+  manager.close();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  const result = {
+    points: POINTS,
+    rules: config.rules.length + POINTS,
+    readings: sent,
+    alarmEvents: events,
+    readingsPerSec: Math.round(sent / elapsedS),
+    cpuPctOfOneCore: Math.round(((cpu.user + cpu.system) / 1e6 / elapsedS) * 100),
+    p50Ms: Number(percentile(sorted, 50).toFixed(4)),
+    p99Ms: Number(percentile(sorted, 99).toFixed(4)),
+    maxMs: Number((sorted[sorted.length - 1] ?? 0).toFixed(3)),
+    peakRssMb: Math.round(peakRss / 1048576),
+  };
+  console.log(JSON.stringify(result));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
