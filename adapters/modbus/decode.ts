@@ -34,12 +34,18 @@ export function registerCount(dataType: ModbusDataType, length = 1): number {
  * (= DCBA). Every order is its own inverse, so the same function encodes.
  */
 export function orderBytes(words: readonly number[], order: WordOrder): Buffer {
+  return orderInto(Buffer.alloc(words.length * 2), words, order);
+}
+
+/** Reused by decodeRegisters so the poll loop allocates nothing per value (JavaScript is single-threaded). */
+const SCRATCH = Buffer.alloc(8);
+
+/** orderBytes into a caller's buffer (at least 2 × words.length bytes). */
+function orderInto(out: Buffer, words: readonly number[], order: WordOrder, offset = 0, n = words.length - offset): Buffer {
   const wordSwap = order === 'CDAB' || order === 'DCBA';
   const byteSwap = order === 'BADC' || order === 'DCBA';
-  const n = words.length;
-  const out = Buffer.alloc(n * 2);
   for (let i = 0; i < n; i++) {
-    const w = words[wordSwap ? n - 1 - i : i]! & 0xffff;
+    const w = words[offset + (wordSwap ? n - 1 - i : i)]! & 0xffff;
     if (byteSwap) out.writeUInt16LE(w, i * 2);
     else out.writeUInt16BE(w, i * 2);
   }
@@ -58,7 +64,19 @@ function bufferToWords(buf: Buffer): number[] {
  * downstream store (InfluxDB fields, JSON) does.
  */
 export function decodeRegisters(words: readonly number[], dataType: NumericDataType, order: WordOrder): number {
-  const buf = orderBytes(words, order);
+  return decodeRegistersAt(words, 0, dataType, order);
+}
+
+/** decodeRegisters on the words starting at `offset` of a reply, without copying them out. */
+export function decodeRegistersAt(words: readonly number[], offset: number, dataType: NumericDataType, order: WordOrder): number {
+  const byteSwap = order === 'BADC' || order === 'DCBA';
+  // 16-bit values are most of a plant's registers: decode them without touching a buffer.
+  if (dataType === 'uint16' || dataType === 'int16') {
+    let w = words[offset]! & 0xffff;
+    if (byteSwap) w = ((w & 0xff) << 8) | (w >> 8);
+    return dataType === 'int16' ? (w << 16) >> 16 : w;
+  }
+  const buf = orderInto(SCRATCH, words, order, offset, registerCount(dataType));
   switch (dataType) {
     case 'int16':
       return buf.readInt16BE(0);

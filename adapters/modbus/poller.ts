@@ -3,7 +3,7 @@ import type { QualityCode } from '../../gateway/core/quality.js';
 import type { Reading } from '../../gateway/core/reading.js';
 import type { Logger } from '../../gateway/core/logger.js';
 import { defaultInterFrameDelayMs, pointWidth, type ModbusDevice, type ModbusPoint } from './config.js';
-import { decodeRegisters, registerBit, type NumericDataType } from './decode.js';
+import { decodeRegistersAt, registerBit, type NumericDataType } from './decode.js';
 import { planDevice, planReads, planOptionsFor, type ReadBlock } from './plan.js';
 import { scaleValue, type ScaledValue } from '../shared/scaling.js';
 import { formatReference } from './address.js';
@@ -67,9 +67,8 @@ export function decodePoint(p: ModbusPoint, block: Pick<ReadBlock, 'start'>, dat
   const offset = p.address - block.start;
   if (p.table === 'coil' || p.table === 'discrete') return { value: Boolean(data[offset]), quality: 'Good' };
   if (p.bit !== undefined) return { value: registerBit(Number(data[offset]), p.bit), quality: 'Good' };
-  const words = data.slice(offset, offset + pointWidth(p)) as number[];
-  if (words.length < pointWidth(p)) return { value: null, quality: 'BadCommunicationError', reason: 'short reply' };
-  return scaleValue(decodeRegisters(words, p.dataType as NumericDataType, p.wordOrder), p.scale);
+  if (data.length < offset + pointWidth(p)) return { value: null, quality: 'BadCommunicationError', reason: '应答过短 short reply' };
+  return scaleValue(decodeRegistersAt(data as readonly number[], offset, p.dataType as NumericDataType, p.wordOrder), p.scale);
 }
 
 export function linkSpecOf(device: ModbusDevice): LinkSpec {

@@ -15,6 +15,9 @@ import { RuleRunner } from './rule-runner.js';
 import { ControlServer } from '../control/server.js';
 import { CONTROL_SOCKET } from '../control/protocol.js';
 import { mkdirSync } from 'node:fs';
+import { InfluxSink } from '../sinks/influx/influx-sink.js';
+import { UplinkSink } from '../uplink/uplink-sink.js';
+import type { CompiledRule } from '../../rules/engine.js';
 import { EmbeddedBroker } from '../mqtt/broker.js';
 import { MqttPublisher } from '../sinks/mqtt-publisher.js';
 import { ConsoleReporter } from './console-reporter.js';
@@ -37,8 +40,8 @@ export interface GatewayOptions {
 export function reloadProblem(running: GatewayConfig, next: GatewayConfig): string | undefined {
   const strip = (c: GatewayConfig) => c.devices.map((d) => ({ ...d, points: d.points.map((p) => ({ ...p, limits: undefined })) }));
   if (!isDeepStrictEqual(strip(running), strip(next))) return 'devices or points changed (other than limits): restart the gateway to apply them';
-  if (!isDeepStrictEqual(running.gateway, next.gateway) || !isDeepStrictEqual(running.mqtt, next.mqtt) || !isDeepStrictEqual(running.storage, next.storage)) {
-    return 'gateway, mqtt or storage settings changed: restart the gateway to apply them';
+  for (const key of ['gateway', 'mqtt', 'storage', 'influx', 'uplink'] as const) {
+    if (!isDeepStrictEqual(running[key], next[key])) return `${key} settings changed: restart the gateway to apply them`;
   }
   return undefined;
 }
@@ -60,6 +63,10 @@ export class Gateway {
   private readonly runner: RuleRunner;
   private readonly scheduler: SchedulerLike;
   private readonly db: Db | undefined;
+  /** Second connection for the sinks' store-and-forward queues, with fsync per commit (see database.ts). */
+  private readonly queueDb: Db | undefined;
+  private readonly influx: InfluxSink | undefined;
+  private readonly uplink: UplinkSink | undefined;
   private control: ControlServer | undefined;
   readonly dataDir: string;
   private current: GatewayConfig;
@@ -77,12 +84,22 @@ export class Gateway {
       this.db = openDatabase(join(this.dataDir, 'gateway.db'), { synchronous: 'NORMAL' });
       journal = new SqliteAlarmJournal(this.db);
     }
+    if (cfg.influx?.enabled || cfg.uplink?.enabled) {
+      this.queueDb = openDatabase(join(this.dataDir, 'gateway.db'));
+      const logger = o.log;
+      if (cfg.influx?.enabled) this.influx = new InfluxSink({ config: cfg.influx, gatewayId: cfg.gateway.id, logger, metrics: this.metrics, db: this.queueDb, points: this.points });
+      if (cfg.uplink?.enabled) {
+        const pointUnits = new Map([...this.points].map(([id, p]) => [id, p.unit]));
+        this.uplink = new UplinkSink({ config: cfg.uplink, gateway: { id: cfg.gateway.id, creditCode: cfg.gateway.enterprise.creditCode }, logger, metrics: this.metrics, db: this.queueDb, pointUnits });
+      }
+    }
     const ruleSet = this.compile(cfg);
     this.alarms = new AlarmManager({
       definitions: ruleSet.definitions,
       pointInfo: (id) => {
         const p = this.points.get(id);
-        return p ? { name: p.name, unit: p.unit, equipment: p.equipment, area: p.area } : { name: id, unit: '', area: 'gateway' };
+        if (p) return { name: p.name, unit: p.unit, equipment: p.equipment, area: p.area };
+        return id === 'gateway' ? { name: '网关', unit: '', area: 'gateway' } : { name: id, unit: '', area: 'gateway' };
       },
       journal,
       scheduler: this.scheduler,
@@ -96,7 +113,15 @@ export class Gateway {
   private pendingRuleSet: ReturnType<Gateway['compile']> | undefined;
 
   private compile(cfg: GatewayConfig) {
-    return buildRuleSet({ config: cfg, points: this.points, point$: (id) => this.bus.point$(id), scheduler: this.scheduler });
+    const set = buildRuleSet({ config: cfg, points: this.points, point$: (id) => this.bus.point$(id), scheduler: this.scheduler });
+    // The sinks' own diagnostics (link down, queue thinning, history writes failing) are alarms too.
+    const sinkRules: CompiledRule[] = [];
+    for (const [id, sink] of [['influx', this.influx], ['uplink', this.uplink]] as const) {
+      if (sink) sinkRules.push({ id: `sink:${id}`, fingerprint: `sink:${id}`, definitions: sink.alarmDefinitions(), conditions$: sink.diagnostics$ });
+    }
+    set.rules.push(...sinkRules);
+    set.definitions.push(...sinkRules.flatMap((r) => r.definitions));
+    return set;
   }
 
   get config(): GatewayConfig {
@@ -152,6 +177,9 @@ export class Gateway {
     });
     await this.publisher.start(this.bus.readings$, this.alarms.events$, this.alarms.latestEvents());
 
+    this.influx?.start(this.bus.readings$, this.alarms.events$);
+    this.uplink?.start(this.bus.readings$, this.alarms.events$);
+
     mkdirSync(this.dataDir, { recursive: true });
     this.control = new ControlServer(join(this.dataDir, CONTROL_SOCKET), this.alarms, log.child('control'), this.metrics);
     await this.control.start();
@@ -188,6 +216,8 @@ export class Gateway {
     this.adapters.length = 0;
     await this.control?.stop();
     this.reporter?.stop();
+    await this.uplink?.stop();
+    await this.influx?.stop();
     await this.publisher?.stop();
     this.runner.stop();
     for (const s of this.subs) s.unsubscribe();
@@ -195,6 +225,7 @@ export class Gateway {
     this.alarms.close();
     await this.broker?.stop();
     this.db?.close();
+    this.queueDb?.close();
     this.o.log.info('gateway stopped');
   }
 }

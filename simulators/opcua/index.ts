@@ -173,7 +173,9 @@ export interface DemoPlcSimulators extends PlcSimulators {
  */
 export async function startDemoPlcSimulators(options: PlcSimulatorsOptions & { timeline?: typeof DEMO_TIMELINE } = {}): Promise<DemoPlcSimulators> {
   const sims = await startPlcSimulators({ port: DEMO_BASE_PORT, ...options });
-  const timers = (options.timeline ?? DEMO_TIMELINE).map(({ atS, scenario }) => setTimeout(() => sims.startScenario(scenario), atS * 1000));
+  // With --speed the timeline runs faster too, so the scenarios keep their place in the story.
+  const speed = options.speed ?? 1;
+  const timers = (options.timeline ?? DEMO_TIMELINE).map(({ atS, scenario }) => setTimeout(() => sims.startScenario(scenario), (atS * 1000) / speed));
   const cancelTimeline = () => timers.forEach((t) => clearTimeout(t));
   return {
     ...sims,

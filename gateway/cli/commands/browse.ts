@@ -18,7 +18,7 @@ const optionsSchema = z.strictObject({
   'password-env': z.string().optional(),
   cert: z.string().optional(),
   key: z.string().optional(),
-  pki: z.string().default('data/pki/opcua'),
+  pki: z.string().default('.data/pki/opcua'),
   'trust-all': z.boolean().default(false),
   root: z.string().optional(),
   depth: z.coerce.number().int().min(0).max(20).default(6),

@@ -24,7 +24,7 @@ const command: Command = {
       },
       usage,
     );
-    const pki = o.pki ?? 'data/pki/opcua';
+    const pki = o.pki ?? '.data/pki/opcua';
     if (o.thumbprint) {
       const c = await trustRejected(pki, o.thumbprint);
       console.log(`已信任 (trusted):\n${show(c)}\n运行中的网关会在下次重连时自动连上该服务器，无需重启。`);

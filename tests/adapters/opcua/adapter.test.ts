@@ -1,5 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { openSession } from '../../../adapters/opcua/connection.js';
+import { browseAddressSpace, formatPointsYaml, formatTree } from '../../../adapters/opcua/browse.js';
+import { opcuaPointSchema } from '../../../adapters/opcua/config.js';
 import { startPlcSimulators, type PlcHandle, type PlcSimulators } from '../../../simulators/opcua/index.js';
 import { startAdapter, tempDir, type Harness } from './harness.js';
 import { SilentableProxy } from './tcp-proxy.js';
@@ -166,6 +170,34 @@ describe('OPC UA adapter against the blast-furnace PLC simulator (security None)
       await proxy.stop();
     }
   }, 40_000);
+
+  it('browse lists the address space with NodeIds, browse paths, units and ranges, and writes valid point config', async () => {
+    const conn = await openSession({
+      endpoint: bf.endpointUrl,
+      security: { mode: 'None', policy: 'None' },
+      auth: { type: 'anonymous' },
+      pkiDir: join(dir, 'gw'),
+      trustAllServers: false,
+      connectTimeout: 5000,
+      requestTimeout: 5000,
+      sessionTimeout: 30_000,
+    });
+    try {
+      const nodes = await browseAddressSpace(conn.session);
+      const tp = nodes.find((n) => n.nodeId === 'ns=1;s=BF1.TopPressure');
+      expect(tp).toMatchObject({ browsePath: '/1:BF1/1:TopPressure', nodeClass: 'Variable', dataType: 'Double', unit: 'kPa', euRange: { low: 0, high: 400 }, displayName: '炉顶压力' });
+      expect(nodes.find((n) => n.nodeId === 'ns=1;s=BF1.StaveTemperatures')?.arrayLength).toBe(8);
+      // Properties (EURange, EngineeringUnits) are folded into their variable, not listed as points.
+      expect(nodes.some((n) => n.browseName === 'EURange')).toBe(false);
+      expect(formatTree(nodes)).toContain('TopPressure = ');
+      const yaml = parse(formatPointsYaml(nodes.filter((n) => n.browsePath.startsWith('/1:BF1')))) as { points: unknown[] };
+      // 10 scalar tags + 8 stave elements.
+      expect(yaml.points).toHaveLength(18);
+      for (const p of yaml.points) expect(opcuaPointSchema.safeParse(p).success, JSON.stringify(p)).toBe(true);
+    } finally {
+      await conn.close();
+    }
+  });
 
   it('server stop and restart: points go BadNotConnected, then data resumes by itself', async () => {
     const lost = main.next((r) => r.point === 'bf1.top_pressure' && r.quality === 'BadNotConnected');
