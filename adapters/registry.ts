@@ -1,5 +1,7 @@
-import type { AdapterDefinition } from './types.js';
+import type { AdapterDefinition, BaseDevice } from './types.js';
+import type { BasePoint } from '../gateway/config/point-schema.js';
 import { modbusRtuDeviceSchema, modbusRtuOverTcpDeviceSchema, modbusTcpDeviceSchema } from './modbus/config.js';
+import { diagnosticPoints as modbusDiagnostics } from './modbus/diagnostics.js';
 import { opcuaDeviceSchema } from './opcua/config.js';
 
 /**
@@ -7,12 +9,17 @@ import { opcuaDeviceSchema } from './opcua/config.js';
  * one entry here.
  */
 export const ADAPTERS = [
-  { type: 'modbus-tcp', deviceSchema: modbusTcpDeviceSchema, load: () => import('./modbus/tcp-adapter.js') },
-  { type: 'modbus-rtu', deviceSchema: modbusRtuDeviceSchema, load: () => import('./modbus/rtu-adapter.js') },
-  { type: 'modbus-rtu-over-tcp', deviceSchema: modbusRtuOverTcpDeviceSchema, load: () => import('./modbus/rtu-over-tcp-adapter.js') },
+  { type: 'modbus-tcp', deviceSchema: modbusTcpDeviceSchema, diagnosticPoints: modbusDiagnostics, load: () => import('./modbus/tcp-adapter.js') },
+  { type: 'modbus-rtu', deviceSchema: modbusRtuDeviceSchema, diagnosticPoints: modbusDiagnostics, load: () => import('./modbus/rtu-adapter.js') },
+  { type: 'modbus-rtu-over-tcp', deviceSchema: modbusRtuOverTcpDeviceSchema, diagnosticPoints: modbusDiagnostics, load: () => import('./modbus/rtu-over-tcp-adapter.js') },
   { type: 'opcua', deviceSchema: opcuaDeviceSchema, load: () => import('./opcua/adapter.js') },
 ] as const satisfies readonly AdapterDefinition[];
 
 export function findAdapter(type: string): AdapterDefinition | undefined {
   return (ADAPTERS as readonly AdapterDefinition[]).find((a) => a.type === type);
+}
+
+/** A device's configured points followed by the diagnostic points its adapter publishes. */
+export function devicePoints(device: BaseDevice): BasePoint[] {
+  return [...device.points, ...(findAdapter(device.type)?.diagnosticPoints?.(device) ?? [])];
 }

@@ -36,6 +36,8 @@ export interface AdapterDefinition<S extends z.ZodType<BaseDevice> = z.ZodType<B
   readonly type: string;
   /** zod schema of one device entry, including its points. */
   readonly deviceSchema: S;
+  /** Points the adapter publishes besides the configured ones (communication health, …). */
+  readonly diagnosticPoints?: (device: z.infer<S>) => BasePoint[];
   /** Loaded lazily so validating a config does not load every protocol stack. */
   readonly load: () => Promise<{ createAdapter(device: z.infer<S>, ctx: AdapterContext): Adapter }>;
 }

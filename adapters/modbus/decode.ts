@@ -78,10 +78,6 @@ export function decodeRegistersAt(words: readonly number[], offset: number, data
   }
   const buf = orderInto(SCRATCH, words, order, offset, registerCount(dataType));
   switch (dataType) {
-    case 'int16':
-      return buf.readInt16BE(0);
-    case 'uint16':
-      return buf.readUInt16BE(0);
     case 'int32':
       return buf.readInt32BE(0);
     case 'uint32':

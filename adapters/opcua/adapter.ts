@@ -78,24 +78,30 @@ export class OpcuaAdapter implements Adapter {
   /** Current session's end signal: called once with the reason. */
   private endSession: ((reason: string) => void) | undefined;
   private lastActivity = 0;
+  private readonly pointsById: ReadonlyMap<string, OpcuaPoint>;
 
   constructor(
     private readonly device: OpcuaDevice,
     private readonly ctx: AdapterContext,
   ) {
     this.deviceId = device.id;
+    this.pointsById = new Map(device.points.map((p) => [p.id, p]));
     let resolve!: () => void;
     const promise = new Promise<void>((r) => (resolve = r));
     this.firstAttempt = { promise, resolve };
   }
 
-  /** Starts the supervisor; resolves once the first connection attempt has succeeded or failed. */
+  /**
+   * Starts the supervisor. Resolves once the first connection attempt has finished (subscribed or
+   * failed), or after 3 s at most: a server that does not answer must not hold up the other devices,
+   * and connecting goes on in the background.
+   */
   async start(): Promise<void> {
     if (this.loop) return;
     this.loop = this.supervise().catch((err: unknown) => {
       this.ctx.log.error(`OPC UA 设备 ${this.deviceId} 的监控循环异常退出`, { error: String(err) });
     });
-    await this.firstAttempt.promise;
+    await withDeadline(this.firstAttempt.promise, 3000);
   }
 
   async stop(): Promise<void> {
@@ -251,7 +257,7 @@ export class OpcuaAdapter implements Adapter {
     const info = await readEngineeringInfo(conn.session, nodes, this.device.maxItemsPerCall).catch(() => new Map<string, ServerPointInfo>());
     for (const [id, i] of info) {
       this.serverInfo.set(id, i);
-      const p = this.device.points.find((x) => x.id === id)!;
+      const p = this.pointsById.get(id)!;
       if (i.unit && p.unit && p.unit !== i.unit && !p.scale) {
         this.ctx.metrics.inc('opcua_unit_mismatch', this.labels);
         this.ctx.log.warn(`点 ${p.id}（${p.name}）配置单位 "${p.unit}" 与服务器 EngineeringUnits "${i.unit}" 不一致，请核对量程与报警限值`, { device: this.deviceId });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ADAPTERS } from '../../adapters/registry.js';
+import { ADAPTERS, devicePoints } from '../../adapters/registry.js';
 import { durationSchema } from '../core/duration.js';
 import { ruleSchema, ruleKind } from '../../rules/registry.js';
 import { resolveLimits } from '../../rules/limits.js';
@@ -78,12 +78,17 @@ export const gatewayConfigSchema = z
     cfg.devices.forEach((d, di) => {
       if (deviceIds.has(d.id)) ctx.addIssue({ code: 'custom', path: ['devices', di, 'id'], message: `duplicate device id "${d.id}" (also devices[${deviceIds.get(d.id)}])` });
       else deviceIds.set(d.id, di);
-      d.points.forEach((p, pi) => {
-        const here = `devices[${di}].points[${pi}]`;
+      // Diagnostic points (e.g. <device>.comm_ok) come after the configured ones and may be named by rules.
+      devicePoints(d).forEach((p, pi) => {
+        const configured = pi < d.points.length;
+        const here = configured ? `devices[${di}].points[${pi}]` : `the diagnostic point of devices[${di}]`;
         const prev = pointIds.get(p.id);
-        if (prev) ctx.addIssue({ code: 'custom', path: ['devices', di, 'points', pi, 'id'], message: `duplicate point id "${p.id}" (also ${prev})` });
+        // A duplicate device id is reported once, not again through its diagnostic points.
+        if (!configured && deviceIds.get(d.id) !== di) return;
+        if (prev) ctx.addIssue({ code: 'custom', path: configured ? ['devices', di, 'points', pi, 'id'] : ['devices', di, 'id'], message: `duplicate point id "${p.id}" (also ${prev})` });
         else pointIds.set(p.id, here);
         points.set(p.id, { ...p, device: d.id });
+        if (!configured) return;
         for (const problem of resolveLimits(p).problems) {
           ctx.addIssue({ code: 'custom', path: ['devices', di, 'points', pi, 'limits', ...problem.path], message: problem.message });
         }
@@ -130,7 +135,7 @@ export type PointDefinition = BasePoint & { device: string };
 
 export function pointDefinitions(cfg: GatewayConfig): Map<string, PointDefinition> {
   const map = new Map<string, PointDefinition>();
-  for (const d of cfg.devices) for (const p of d.points) map.set(p.id, { ...p, device: d.id });
+  for (const d of cfg.devices) for (const p of devicePoints(d)) map.set(p.id, { ...p, device: d.id });
   return map;
 }
 

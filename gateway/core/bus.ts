@@ -1,33 +1,52 @@
-import { Observable, Subject } from 'rxjs';
+import { Observable, Subject, type Subscriber } from 'rxjs';
 import type { Reading } from './reading.js';
 
+type Handler = Subscriber<Reading>;
+
 /**
- * The one hot stream of readings. Rules subscribe per point (a map lookup per reading, not a filter
- * per rule, so 20,000 rules do not each look at every reading); sinks subscribe to all readings.
- * Per-point subscribers run before the all-readings subscribers so alarms are not delayed by sinks.
+ * The one hot stream of readings. Rules subscribe per point: a reading costs one map lookup and a
+ * direct call per subscriber of its point, not a filter per rule (20,000 rules do not each look at
+ * every reading) nor a Subject per point (whose bookkeeping dominated the rule benchmark). Sinks
+ * subscribe to all readings. Per-point subscribers run first so alarms never wait for sinks.
  */
 export class ReadingBus {
   private readonly all = new Subject<Reading>();
-  private readonly byPoint = new Map<string, Subject<Reading>>();
+  private readonly byPoint = new Map<string, Handler[]>();
   readonly readings$: Observable<Reading> = this.all.asObservable();
+  private completed = false;
 
   publish(reading: Reading): void {
-    this.byPoint.get(reading.point)?.next(reading);
+    const handlers = this.byPoint.get(reading.point);
+    if (handlers !== undefined) {
+      // Subscribers may unsubscribe while we iterate (hot reload): iterate a stable array.
+      for (let i = 0; i < handlers.length; i++) handlers[i]!.next(reading);
+    }
     this.all.next(reading);
   }
 
   /** Readings of one point, hot. */
   point$(pointId: string): Observable<Reading> {
-    let subject = this.byPoint.get(pointId);
-    if (!subject) {
-      subject = new Subject<Reading>();
-      this.byPoint.set(pointId, subject);
-    }
-    return subject.asObservable();
+    return new Observable<Reading>((subscriber) => {
+      if (this.completed) {
+        subscriber.complete();
+        return;
+      }
+      const handler: Handler = subscriber;
+      // Copy on write: publish() may be iterating the current array.
+      this.byPoint.set(pointId, [...(this.byPoint.get(pointId) ?? []), handler]);
+      return () => {
+        const rest = (this.byPoint.get(pointId) ?? []).filter((h) => h !== handler);
+        if (rest.length > 0) this.byPoint.set(pointId, rest);
+        else this.byPoint.delete(pointId);
+      };
+    });
   }
 
   complete(): void {
-    for (const s of this.byPoint.values()) s.complete();
+    this.completed = true;
+    const all = [...this.byPoint.values()].flat();
+    this.byPoint.clear();
+    for (const s of all) s.complete();
     this.all.complete();
   }
 }

@@ -14,4 +14,7 @@ if (!values.pki) throw new Error('--pki <dir> is required');
 const server = new PlcServer(new BenchPlc(items), { pkiDir: values.pki, tickMs, port: 0 });
 await server.start();
 process.stdout.write(`READY ${server.port}\n`);
+// How many changes the server actually produced: on a loaded machine its tick can fall behind, and
+// the benchmark must tell a slow server from a slow client.
+setInterval(() => process.stdout.write(`CHANGES ${Date.now()} ${server.changesPublished}\n`), 1000).unref();
 process.on('SIGTERM', () => void server.stop().then(() => process.exit(0)));

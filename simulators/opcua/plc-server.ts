@@ -50,11 +50,13 @@ export interface PlcServerOptions {
 export class PlcServer {
   private server: OPCUAServer | undefined;
   private readonly variables = new Map<string, UAVariable>();
-  private readonly lastPublished = new Map<string, string>();
+  private readonly lastPublished = new Map<string, { value: SimValue; status: number }>();
   private readonly statusOverride = new Map<string, StatusCode>();
   private timer: NodeJS.Timeout | undefined;
   private lastTick = 0;
   private chosenPort: number;
+  /** Value changes written to the address space since start (the benchmark's offered load). */
+  changesPublished = 0;
   private readonly log: Logger;
 
   constructor(
@@ -141,7 +143,7 @@ export class PlcServer {
   /** Forces a value (like a PLC force table) and publishes it now. */
   set(key: string, value: SimValue): void {
     this.model.force(key, value);
-    this.publish(key, Date.now());
+    this.publish(key, new Date());
   }
 
   release(key: string): void {
@@ -159,7 +161,7 @@ export class PlcServer {
     if (statusName === 'Good') this.statusOverride.delete(key);
     else this.statusOverride.set(key, code);
     this.lastPublished.delete(key);
-    this.publish(key, Date.now());
+    this.publish(key, new Date());
   }
 
   private buildAddressSpace(server: OPCUAServer): void {
@@ -174,7 +176,7 @@ export class PlcServer {
     for (const s of this.model.signals) {
       const variable = this.addVariable(ns, folder, s);
       this.variables.set(s.key, variable);
-      this.publish(s.key, now.getTime());
+      this.publish(s.key, now);
     }
   }
 
@@ -208,16 +210,17 @@ export class PlcServer {
     variable.setValueFromSource(variant, status, ts);
   }
 
-  /** Publishes a signal if its rounded value or status changed; the source timestamp is now. */
-  private publish(key: string, nowMs: number): void {
+  /** Publishes a signal if its rounded value or status changed, with the given source timestamp. */
+  private publish(key: string, ts: Date): void {
     const variable = this.variables.get(key);
     if (!variable) return;
     const value = this.model.published(key);
     const status = this.statusOverride.get(key) ?? StatusCodes.Good;
-    const fingerprint = (Array.isArray(value) ? value.join(',') : String(value)) + '|' + status.value;
-    if (this.lastPublished.get(key) === fingerprint) return;
-    this.lastPublished.set(key, fingerprint);
-    this.writeValue(this.model.signal(key), variable, value, status, new Date(nowMs));
+    const prev = this.lastPublished.get(key);
+    if (prev && prev.status === status.value && sameValue(prev.value, value)) return;
+    this.lastPublished.set(key, { value, status: status.value });
+    this.writeValue(this.model.signal(key), variable, value, status, ts);
+    this.changesPublished++;
   }
 
   private tick(): void {
@@ -227,7 +230,9 @@ export class PlcServer {
     const before = this.model.activeScenario;
     this.model.tick(dt);
     if (before && !this.model.activeScenario) this.log.info(`场景 ${before} 结束，恢复正常工况`);
-    for (const s of this.model.signals) this.publish(s.key, now);
+    // One timestamp for the whole scan, as a PLC stamps one cycle.
+    const ts = new Date(now);
+    for (const s of this.model.signals) this.publish(s.key, ts);
   }
 }
 
@@ -239,4 +244,9 @@ function assertPortFree(host: string, port: number): Promise<void> {
     );
     probe.listen(port, host, () => probe.close(() => resolve()));
   });
+}
+
+function sameValue(a: SimValue, b: SimValue): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
+  return a === b;
 }

@@ -105,6 +105,8 @@ async function main() {
     alarmEvents: events,
     readingsPerSec: Math.round(sent / elapsedS),
     cpuPctOfOneCore: Math.round(((cpu.user + cpu.system) / 1e6 / elapsedS) * 100),
+    // Throughput per CPU second: steadier than wall time on a shared machine.
+    readingsPerCpuSec: Math.round(sent / ((cpu.user + cpu.system) / 1e6)),
     p50Ms: Number(percentile(sorted, 50).toFixed(4)),
     p99Ms: Number(percentile(sorted, 99).toFixed(4)),
     maxMs: Number((sorted[sorted.length - 1] ?? 0).toFixed(3)),

@@ -1,0 +1,194 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { loadConfigFile, validateConfig } from '../../gateway/config/load.js';
+import { COMMANDS } from '../../gateway/cli/commands.js';
+import { REPO_ROOT } from '../helpers/cli.js';
+import { DASHBOARD_DIR, GRAFANA_DIR, PROVIDER_FILE, defaultMeasurements, providerProvisioningSchema, provisionedDatasource, readYaml } from './grafana.js';
+
+/*
+ * The machine that builds this project has no Docker engine, so the compose stack is checked
+ * statically: every path, name and port the three containers share must line up.
+ */
+
+const serviceSchema = z
+  .object({
+    image: z.string().optional(),
+    build: z.union([z.string(), z.object({ context: z.string(), dockerfile: z.string().optional() })]).optional(),
+    command: z.union([z.string(), z.array(z.string())]).optional(),
+    environment: z.union([z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])), z.array(z.string())]).optional(),
+    volumes: z.array(z.string()).optional(),
+    ports: z.array(z.string()).optional(),
+    depends_on: z.union([z.array(z.string()), z.record(z.string(), z.object({ condition: z.string() }))]).optional(),
+  })
+  .passthrough();
+const composeSchema = z.object({ services: z.record(z.string(), serviceSchema), volumes: z.record(z.string(), z.unknown().nullable()).optional() }).passthrough();
+type Service = z.infer<typeof serviceSchema>;
+
+const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
+const compose = composeSchema.parse(parseYaml(readFileSync(COMPOSE_FILE, 'utf8')));
+const services = compose.services;
+
+/** Compose variable interpolation with the defaults the file gives (`${VAR:-default}`), no environment. */
+function interpolate(text: string): string {
+  return text.replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_m, _name: string, def: string | undefined) => def ?? '');
+}
+
+interface Mount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+  bind: boolean;
+}
+
+function mounts(s: Service): Mount[] {
+  return (s.volumes ?? []).map((v) => {
+    const [source = '', target = '', mode] = interpolate(v).split(':');
+    return { source, target, readOnly: mode === 'ro', bind: source.startsWith('.') || source.startsWith('/') };
+  });
+}
+
+function env(s: Service): Record<string, string> {
+  if (Array.isArray(s.environment)) return Object.fromEntries(s.environment.map((kv) => [kv.split('=')[0]!, kv.slice(kv.indexOf('=') + 1)]));
+  return Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]));
+}
+
+/** Host path of a container path, through the service's bind mounts (longest target first). */
+function hostPath(s: Service, containerPath: string): string | undefined {
+  const m = mounts(s)
+    .filter((x) => x.bind && (containerPath === x.target || containerPath.startsWith(x.target + '/')))
+    .sort((a, b) => b.target.length - a.target.length)[0];
+  return m ? join(REPO_ROOT, m.source, posix.relative(m.target, containerPath)) : undefined;
+}
+
+function commandArgs(s: Service): string[] {
+  const c = s.command ?? [];
+  return (Array.isArray(c) ? c : c.split(/\s+/)).map(interpolate);
+}
+
+function publishedContainerPorts(s: Service): number[] {
+  return (s.ports ?? []).map((p) => Number(p.split(':').at(-1)!.split('/')[0]));
+}
+
+const gateway = services['gateway']!;
+const influxdb = services['influxdb']!;
+const grafana = services['grafana']!;
+
+const configArgs = commandArgs(gateway);
+const configContainerPath = configArgs[configArgs.indexOf('--config') + 1]!;
+const configHostPath = hostPath(gateway, configContainerPath);
+
+describe('docker-compose.yml (static checks only: no Docker engine on this machine)', () => {
+  it('static: has the gateway, influxdb and grafana services, each with an image or a build', () => {
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(['gateway', 'influxdb', 'grafana']));
+    for (const [name, s] of Object.entries(services)) expect(s.image !== undefined || s.build !== undefined, `${name}: neither image nor build`).toBe(true);
+    expect(influxdb.image).toMatch(/^influxdb:1\.8/);
+    expect(grafana.image).toMatch(/^grafana\/grafana-oss/);
+  });
+
+  it('static: every bind-mounted host path exists in the repo, every named volume is declared', () => {
+    let binds = 0;
+    for (const [name, s] of Object.entries(services)) {
+      for (const m of mounts(s)) {
+        expect(m.target, `${name}: ${m.source}`).toMatch(/^\//);
+        if (m.bind) {
+          binds++;
+          expect(existsSync(join(REPO_ROOT, m.source)), `${name}: host path ${m.source} does not exist`).toBe(true);
+        } else {
+          expect(Object.keys(compose.volumes ?? {}), `${name}: volume ${m.source} not declared`).toContain(m.source);
+        }
+      }
+    }
+    expect(binds).toBeGreaterThanOrEqual(3);
+  });
+
+  it('static: the gateway build context has the Dockerfile, and every path it COPYs exists', () => {
+    const build = typeof gateway.build === 'string' ? { context: gateway.build, dockerfile: 'Dockerfile' } : gateway.build!;
+    const context = join(REPO_ROOT, build.context);
+    const dockerfile = readFileSync(join(context, build.dockerfile ?? 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim/m);
+    expect(dockerfile).toMatch(/RUN npm ci/);
+    expect(dockerfile).toMatch(/python3 make g\+\+/); // better-sqlite3 compiles when no prebuilt binary fits
+    expect(dockerfile).toMatch(/EXPOSE 1883/);
+    // The image's default command is the one docker-compose.yml spells out.
+    expect(dockerfile).toContain('CMD ["npm", "run", "gateway", "--", "run", "--config", "/config/plant.yaml"]');
+    const copies = [...dockerfile.matchAll(/^COPY (?!--from)(.+)$/gm)].map((m) => m[1]!.trim().split(/\s+/).slice(0, -1)).flat();
+    expect(copies).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'gateway', 'adapters', 'rules']));
+    for (const c of copies) expect(existsSync(join(context, c)), `Dockerfile COPY ${c}`).toBe(true);
+    const ignore = readFileSync(join(context, '.dockerignore'), 'utf8').split('\n');
+    expect(ignore).toEqual(expect.arrayContaining(['node_modules', '.data']));
+  });
+
+  it('static: the gateway command is a CLI command and its --config file, mounted read-only, validates', () => {
+    expect(configArgs.slice(0, 4)).toEqual(['npm', 'run', 'gateway', '--']);
+    expect(Object.keys(COMMANDS)).toContain(configArgs[4]);
+    // The documented alternative GATEWAY_MODE=demo is a CLI command too.
+    expect(gateway.command?.toString()).toContain('${GATEWAY_MODE:-run}');
+    expect(Object.keys(COMMANDS)).toContain('demo');
+    expect(configHostPath, `${configContainerPath} is not bind-mounted`).toBeDefined();
+    expect(statSync(configHostPath!).isFile()).toBe(true);
+    expect(mounts(gateway).find((m) => m.target === configContainerPath)?.readOnly).toBe(true);
+    const result = loadConfigFile(configHostPath!);
+    expect(result.ok ? [] : result.errors).toEqual([]);
+    // The same data through validateConfig directly (what hot reload uses after parsing).
+    expect(validateConfig(readYaml(configHostPath!)).ok).toBe(true);
+  });
+
+  it('static: the gateway config listens on the published MQTT port and keeps its database in a named volume', () => {
+    const r = loadConfigFile(configHostPath!);
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const cfg = r.config;
+    expect(cfg.mqtt.broker).toBe('embedded');
+    expect(cfg.mqtt.host).toBe('0.0.0.0');
+    expect(publishedContainerPorts(gateway)).toContain(cfg.mqtt.port);
+    const data = mounts(gateway).find((m) => m.target === cfg.storage.dataDir);
+    expect(data, `storage.dataDir ${cfg.storage.dataDir} is not a volume: the alarm journal would die with the container`).toBeDefined();
+    expect(data!.bind).toBe(false);
+    expect(data!.readOnly).toBe(false);
+  });
+
+  it('static: the config writes to the influxdb service, into the database the service creates and Grafana reads', () => {
+    const r = loadConfigFile(configHostPath!);
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const influx = r.config.influx;
+    expect(influx?.enabled).toBe(true);
+    expect(influx!.api).toBe('v1');
+    const url = new URL(influx!.url);
+    expect(Object.keys(services)).toContain(url.hostname);
+    expect(services[url.hostname]).toBe(influxdb);
+    expect(url.port).toBe('8086');
+    if (influx!.api !== 'v1') throw new Error('unreachable');
+    expect(env(influxdb)['INFLUXDB_DB']).toBe(influx!.database);
+    // Dashboards query the default measurement names; a config override would leave them empty.
+    const names = defaultMeasurements();
+    expect([influx!.measurement, influx!.alarmMeasurement]).toEqual([names.reading, names.alarm]);
+    const ds = provisionedDatasource();
+    expect(ds.jsonData.dbName).toBe(influx!.database);
+  });
+
+  it('static: Grafana mounts the provisioning read-only, its datasource points at the influxdb service, its provider at the mounted dashboards', () => {
+    const provisioning = mounts(grafana).find((m) => m.target === '/etc/grafana/provisioning');
+    expect(provisioning).toMatchObject({ bind: true, readOnly: true });
+    expect(join(REPO_ROOT, provisioning!.source)).toBe(join(GRAFANA_DIR, 'provisioning'));
+    const ds = provisionedDatasource();
+    const url = new URL(ds.url);
+    expect(services[url.hostname]).toBe(influxdb);
+    expect(ds.jsonData.version).toBe('InfluxQL');
+    const provider = providerProvisioningSchema.parse(readYaml(PROVIDER_FILE)).providers[0]!;
+    const dashboardsOnHost = hostPath(grafana, provider.options.path);
+    expect(dashboardsOnHost, `${provider.options.path} is not mounted into grafana`).toBeDefined();
+    expect(join(dashboardsOnHost!)).toBe(join(DASHBOARD_DIR));
+    expect(mounts(grafana).find((m) => m.target === provider.options.path)?.readOnly).toBe(true);
+    expect(readdirSync(dashboardsOnHost!)).toEqual(expect.arrayContaining(['alarm-wall.json', 'plant-overview.json']));
+    const home = env(grafana)['GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH'];
+    expect(home && existsSync(hostPath(grafana, home)!), `home dashboard ${home}`).toBe(true);
+    expect(publishedContainerPorts(grafana)).toContain(3000);
+  });
+
+  it('static: services start in order: the gateway waits for a healthy InfluxDB', () => {
+    expect(gateway.depends_on).toMatchObject({ influxdb: { condition: 'service_healthy' } });
+    expect((influxdb as { healthcheck?: { test?: string[] } }).healthcheck?.test?.join(' ')).toContain('/ping');
+  });
+});
