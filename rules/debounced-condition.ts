@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, Subscriber, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Reading } from '../gateway/core/reading.js';
 import { isBad } from '../gateway/core/quality.js';
 import type { ConditionUpdate } from './condition.js';
@@ -31,7 +31,14 @@ export interface DebouncedConditionSpec<V> {
  *
  * A class rather than closures: it runs once per reading per condition, the rule engine's hot path.
  */
-export class ConditionDebouncer<V> {
+/** Something that watches the readings of one point and reports condition updates. */
+export interface ReadingMachine {
+  /** `bad` is isBad(r.quality), computed once per reading for all machines on it. */
+  next(r: Reading, bad: boolean): void;
+  dispose(): void;
+}
+
+export class ConditionDebouncer<V> implements ReadingMachine {
   private active = false;
   private known = false;
   private last: Reading | undefined;
@@ -44,9 +51,9 @@ export class ConditionDebouncer<V> {
     private readonly emitUpdate: (u: ConditionUpdate) => void,
   ) {}
 
-  next(r: Reading): void {
+  next(r: Reading, bad: boolean): void {
     const spec = this.spec;
-    const v = isBad(r.quality) && !spec.includeBad ? undefined : spec.extract(r);
+    const v = bad && !spec.includeBad ? undefined : spec.extract(r);
     if (v === undefined) {
       this.cancelOn();
       this.cancelOff();
@@ -100,24 +107,52 @@ export class ConditionDebouncer<V> {
   }
 }
 
-/** Several conditions on one stream with one subscription (e.g. the LL/L/H/HH limits of a point). */
-export function debouncedConditions<V>(specs: readonly DebouncedConditionSpec<V>[], scheduler: SchedulerLike): OperatorFunction<Reading, ConditionUpdate> {
+/**
+ * Feeds readings to debouncers. A Subscriber subclass rather than an observer object: the bus then
+ * calls it directly, without RxJS wrapping it in a SafeSubscriber (two calls fewer per reading).
+ */
+class MachineSubscriber extends Subscriber<Reading> {
+  constructor(
+    private readonly machines: readonly ReadingMachine[],
+    private readonly downstream: Subscriber<ConditionUpdate>,
+  ) {
+    super();
+  }
+
+  protected override _next(r: Reading): void {
+    const bad = isBad(r.quality);
+    const machines = this.machines;
+    for (let i = 0; i < machines.length; i++) machines[i]!.next(r, bad);
+  }
+
+  protected override _error(err: unknown): void {
+    this.downstream.error(err);
+  }
+
+  protected override _complete(): void {
+    this.downstream.complete();
+  }
+}
+
+/**
+ * Runs machines on one stream with one subscription (e.g. the limits and the quality diagnostic of a
+ * point): one hop from the bus per reading, however many conditions watch it.
+ */
+export function runMachines(create: (emit: (u: ConditionUpdate) => void) => ReadingMachine[]): OperatorFunction<Reading, ConditionUpdate> {
   return (source) =>
     new Observable<ConditionUpdate>((subscriber) => {
-      const emit = (u: ConditionUpdate) => subscriber.next(u);
-      const machines = specs.map((spec) => new ConditionDebouncer(spec, scheduler, emit));
-      const sub = source.subscribe({
-        next(r) {
-          for (let i = 0; i < machines.length; i++) machines[i]!.next(r);
-        },
-        error: (e) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
+      const machines = create((u) => subscriber.next(u));
+      const sub = source.subscribe(new MachineSubscriber(machines, subscriber));
       return () => {
         for (const m of machines) m.dispose();
         sub.unsubscribe();
       };
     });
+}
+
+/** Several conditions of one kind on one stream. */
+export function debouncedConditions<V>(specs: readonly DebouncedConditionSpec<V>[], scheduler: SchedulerLike): OperatorFunction<Reading, ConditionUpdate> {
+  return runMachines((emit) => specs.map((spec) => new ConditionDebouncer(spec, scheduler, emit)));
 }
 
 /** One condition on a stream as a pure operator. */

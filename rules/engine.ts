@@ -5,8 +5,9 @@ import type { GatewayConfig, PointDefinition } from '../gateway/config/schema.js
 import { conditionLabel, type AlarmDefinition, type ConditionUpdate, type RuleContext } from './condition.js';
 import { limitAlarmId, resolveLimits } from './limits.js';
 import { ruleKind } from './registry.js';
-import { thresholdAlarms, type ThresholdSpec } from './threshold.js';
-import { badQualityAlarm } from './quality-alarm.js';
+import { thresholdConditionSpec, type ThresholdSpec } from './threshold.js';
+import { badQualitySpec } from './quality-alarm.js';
+import { ConditionDebouncer, runMachines, type ReadingMachine } from './debounced-condition.js';
 
 /** One unit of evaluation: a rule, the limits of a point, or a point's quality diagnostic. */
 export interface CompiledRule {
@@ -42,9 +43,13 @@ export interface RuleSet {
   conditions$: Observable<ConditionUpdate>;
 }
 
-function limitRule(p: PointDefinition, ctx: RuleContext, defaultReAlarm: number): CompiledRule | undefined {
+/**
+ * The alarms that belong to one point itself: its LL/L/H/HH limits and its quality diagnostic, run
+ * on one subscription (one hop from the bus per reading, however many conditions).
+ */
+function pointRule(p: PointDefinition, ctx: RuleContext, alarms: RuleSetInput['config']['alarms'], withQuality: boolean): CompiledRule | undefined {
   const limits = resolveLimits(p).limits;
-  if (limits.length === 0) return undefined;
+  if (limits.length === 0 && !withQuality) return undefined;
   const definitions: AlarmDefinition[] = [];
   const specs: ThresholdSpec[] = [];
   for (const l of limits) {
@@ -57,17 +62,27 @@ function limitRule(p: PointDefinition, ctx: RuleContext, defaultReAlarm: number)
       label: conditionLabel(l.level),
       message: l.message,
       limit: l.value,
-      reAlarmMs: l.reAlarmMs ?? (defaultReAlarm || undefined),
-      ruleId: `${p.id}:limits`,
+      reAlarmMs: l.reAlarmMs ?? (alarms.reAlarm || undefined),
+      ruleId: `${p.id}:point`,
     });
     const direction = l.level === 'H' || l.level === 'HH' ? 'high' : 'low';
     specs.push({ alarmId, direction, limit: l.value, deadband: l.deadband, onDelayMs: l.onDelayMs, offDelayMs: l.offDelayMs });
   }
+  const qualityId = `${p.id}:BAD_QUALITY`;
+  if (withQuality) {
+    definitions.push({ alarmId: qualityId, point: p.id, condition: 'BAD_QUALITY', severity: alarms.badQuality.severity, label: conditionLabel('BAD_QUALITY'), ruleId: `${p.id}:point` });
+  }
   return {
-    id: `${p.id}:limits`,
-    fingerprint: JSON.stringify([limits, p.name, p.unit, p.equipment, p.area, defaultReAlarm]),
+    id: `${p.id}:point`,
+    fingerprint: JSON.stringify([limits, withQuality && alarms.badQuality, p.name, p.unit, p.equipment, p.area, alarms.reAlarm]),
     definitions,
-    conditions$: ctx.point$(p.id).pipe(thresholdAlarms(specs, ctx.scheduler)),
+    conditions$: ctx.point$(p.id).pipe(
+      runMachines((emit) => {
+        const machines: ReadingMachine[] = specs.map((spec) => new ConditionDebouncer(thresholdConditionSpec(spec), ctx.scheduler, emit));
+        if (withQuality) machines.push(new ConditionDebouncer(badQualitySpec(qualityId, alarms.badQuality.onDelay), ctx.scheduler, emit));
+        return machines;
+      }),
+    ),
   };
 }
 
@@ -87,31 +102,20 @@ export function buildRuleSet(input: RuleSetInput): RuleSet {
   };
   const { alarms } = input.config;
   const rules: CompiledRule[] = [];
-  for (const p of input.points.values()) {
-    const r = limitRule(p, ctx, alarms.reAlarm);
-    if (r) rules.push(r);
-  }
   // Every point an alarm depends on gets a quality diagnostic: a Bad input of a multi-point rule
   // holds that rule's alarm, and the operator must be told why.
-  const watched = new Set<string>(rules.flatMap((r) => r.definitions.map((d) => d.point)));
+  const watched = new Set<string>();
   for (const rule of input.config.rules) {
     const kind = ruleKind(rule.kind);
     const definitions = kind.alarms(rule, input.points).map((d) => ({ ...d, reAlarmMs: d.reAlarmMs ?? (alarms.reAlarm || undefined) }));
     rules.push({ id: rule.id, fingerprint: JSON.stringify([rule, definitions]), definitions, conditions$: kind.build(rule, ctx) });
+    for (const d of definitions) watched.add(d.point);
     for (const p of kind.inputs(rule)) watched.add(p);
   }
-  if (alarms.badQuality.enabled) {
-    const alarmed = [...watched].filter((p) => input.points.has(p));
-    for (const pointId of alarmed) {
-      const alarmId = `${pointId}:BAD_QUALITY`;
-      const def: AlarmDefinition = { alarmId, point: pointId, condition: 'BAD_QUALITY', severity: alarms.badQuality.severity, label: conditionLabel('BAD_QUALITY'), ruleId: `${pointId}:quality` };
-      rules.push({
-        id: def.ruleId,
-        fingerprint: JSON.stringify([def, alarms.badQuality]),
-        definitions: [def],
-        conditions$: ctx.point$(pointId).pipe(badQualityAlarm(alarmId, alarms.badQuality.onDelay, ctx.scheduler)),
-      });
-    }
+  for (const p of input.points.values()) {
+    const hasLimits = resolveLimits(p).limits.length > 0;
+    const r = pointRule(p, ctx, alarms, alarms.badQuality.enabled && (hasLimits || watched.has(p.id)));
+    if (r) rules.push(r);
   }
   const allAlarms = rules.flatMap((r) => r.definitions);
   const gates: CompiledGate[] = input.config.suppression.map((s) => {

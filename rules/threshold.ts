@@ -13,7 +13,7 @@ export interface ThresholdSpec {
   offDelayMs: number;
 }
 
-function conditionSpec(spec: ThresholdSpec): DebouncedConditionSpec<number> {
+export function thresholdConditionSpec(spec: ThresholdSpec): DebouncedConditionSpec<number> {
   const high = spec.direction === 'high';
   const clearBelow = spec.limit - spec.deadband;
   const clearAbove = spec.limit + spec.deadband;
@@ -33,10 +33,10 @@ function conditionSpec(spec: ThresholdSpec): DebouncedConditionSpec<number> {
  * a low limit mirrors it.
  */
 export function thresholdAlarm(spec: ThresholdSpec, scheduler: SchedulerLike): OperatorFunction<Reading, ConditionUpdate> {
-  return debouncedCondition(conditionSpec(spec), scheduler);
+  return debouncedCondition(thresholdConditionSpec(spec), scheduler);
 }
 
 /** All limits of one point on one subscription. */
 export function thresholdAlarms(specs: readonly ThresholdSpec[], scheduler: SchedulerLike): OperatorFunction<Reading, ConditionUpdate> {
-  return debouncedConditions(specs.map(conditionSpec), scheduler);
+  return debouncedConditions(specs.map(thresholdConditionSpec), scheduler);
 }

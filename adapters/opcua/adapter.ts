@@ -205,16 +205,17 @@ export class OpcuaAdapter implements Adapter {
     client.on('close', () => end('连接关闭'));
     session.on('session_closed', () => end('会话被关闭'));
 
-    const watchdogMs = watchdogTimeoutMs(this.device);
+    // Mutable: raised below if the server revises the keep-alive period upwards.
+    const watchdog = { ms: watchdogTimeoutMs(this.device) };
     this.lastActivity = Date.now();
     timers.push(
       setInterval(() => {
         const silent = Date.now() - this.lastActivity;
-        if (silent > watchdogMs) {
+        if (silent > watchdog.ms) {
           this.ctx.metrics.inc('opcua_watchdog_trips', this.labels);
-          end(`会话静默 ${Math.round(silent / 1000)} s（看门狗 ${watchdogMs} ms），重建连接`);
+          end(`会话静默 ${Math.round(silent / 1000)} s（看门狗 ${watchdog.ms} ms），重建连接`);
         }
-      }, Math.min(1000, Math.max(100, watchdogMs / 4))),
+      }, Math.min(1000, Math.max(100, watchdog.ms / 4))),
     );
 
     const state = { subscription: undefined as ClientSubscription | undefined };
@@ -222,6 +223,15 @@ export class OpcuaAdapter implements Adapter {
       const resolved = await this.resolveAndDescribe(conn, new Set(this.device.points.map((p) => p.id)));
       if (this.device.mode === 'subscription') {
         state.subscription = await this.subscribe(conn, resolved, end);
+        // Servers may revise the publishing interval and keep-alive count upwards; a watchdog shorter
+        // than the revised keep-alive period would tear down healthy, quiet sessions.
+        const sub = state.subscription;
+        const keepAliveMs = sub.publishingInterval * sub.maxKeepAliveCount;
+        const needed = this.device.watchdogTimeout !== undefined ? Math.ceil(1.5 * keepAliveMs) : Math.max(10_000, 3 * keepAliveMs);
+        if (needed > watchdog.ms) {
+          this.ctx.log.warn(`服务器将保活周期修订为 ${keepAliveMs} ms（发布间隔 ${sub.publishingInterval} ms × ${sub.maxKeepAliveCount}），看门狗相应放宽到 ${needed} ms`, { device: this.deviceId });
+          watchdog.ms = needed;
+        }
       } else {
         this.startPolling(conn, resolved, timers, end);
       }

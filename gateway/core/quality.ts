@@ -28,14 +28,20 @@ export const QUALITY_CODES = [
 export const qualityCodeSchema = z.enum(QUALITY_CODES);
 export type QualityCode = z.infer<typeof qualityCodeSchema>;
 
+// Every code starts with its class, and G, U and B differ: one character decides. This runs for every
+// reading in every rule, so it avoids string scans.
+const G = 'G'.charCodeAt(0);
+const U = 'U'.charCodeAt(0);
+const B = 'B'.charCodeAt(0);
+
 export function isGood(q: QualityCode): boolean {
-  return q.startsWith('Good');
+  return q.charCodeAt(0) === G;
 }
 
 export function isBad(q: QualityCode): boolean {
-  return q.startsWith('Bad');
+  return q.charCodeAt(0) === B;
 }
 
 export function isUncertain(q: QualityCode): boolean {
-  return q.startsWith('Uncertain');
+  return q.charCodeAt(0) === U;
 }

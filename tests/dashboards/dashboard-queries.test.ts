@@ -142,8 +142,8 @@ describe('dashboard InfluxQL against a real InfluxDB 1.6 with lines from the sin
     const rate = rows(await run(panelQuery(wall, /报警率/), { site: ['demo-gw'] }));
     expect(rate.reduce((a, r) => a + (r.count as number), 0)).toBe(3);
     expect(rate.every((r) => (r.count as number) <= 1)).toBe(true);
-    const sev2 = wall.dashboard.annotations.list.find((a) => a.query.includes(`"severity" = '2'`))!;
-    const marks = rows(await run(sev2.query, { site: ['demo-gw'] }));
+    const sev2 = wall.dashboard.annotations.list.find((a) => a.target.query.includes(`"severity" = '2'`))!;
+    const marks = rows(await run(sev2.target.query, { site: ['demo-gw'] }));
     expect(marks).toEqual([expect.objectContaining({ message: 'booster.co UNACK', point: 'booster.co', alarm_id: 'booster.co:H' })]);
   });
 

@@ -55,6 +55,17 @@ describe('Grafana dashboards (static checks: JSON and InfluxQL text against the 
     for (const q of allQueries) expect(q.datasourceUid, q.where).toBe(datasource.uid);
   });
 
+  it('static: annotations mark alarm raises with the message as text, the same in the current and the pre-10 form', () => {
+    for (const { file, dashboard } of dashboards) {
+      expect(dashboard.annotations.list.length, file).toBe(4);
+      for (const a of dashboard.annotations.list) {
+        expect([a.query, a.textColumn, a.tagsColumn], `${file} ${a.name}`).toEqual([a.target.query, a.target.textColumn, a.target.tagsColumn]);
+        expect(comparedValues(a.target.query, 'state')).toEqual(['UNACK']);
+        for (const column of [a.target.textColumn, ...a.target.tagsColumn.split(',')]) expect(identifiersOf(a.target.query), `${file} ${a.name}`).toContain(column);
+      }
+    }
+  });
+
   it('static: panels have unique ids, fit the 24-column grid and do not overlap', () => {
     const overlaps = (a: Panel['gridPos'], b: Panel['gridPos']) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
     for (const { file, dashboard } of dashboards) {

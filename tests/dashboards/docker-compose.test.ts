@@ -136,6 +136,15 @@ describe('docker-compose.yml (static checks only: no Docker engine on this machi
     expect(validateConfig(readYaml(configHostPath!)).ok).toBe(true);
   });
 
+  it('static: the compose config is the demo plant plus only the container differences (so the two cannot drift apart)', () => {
+    const demo = readYaml(join(REPO_ROOT, 'gateway', 'config', 'demo-plant.yaml')) as Record<string, Record<string, unknown>>;
+    const composed = readYaml(configHostPath!) as Record<string, Record<string, unknown>>;
+    const { storage, influx, ...rest } = composed;
+    expect(storage).toEqual({ dataDir: '/data' });
+    expect(influx).toMatchObject({ api: 'v1', url: 'http://influxdb:8086' });
+    expect(rest).toEqual({ ...demo, mqtt: { ...demo.mqtt, host: '0.0.0.0' } });
+  });
+
   it('static: the gateway config listens on the published MQTT port and keeps its database in a named volume', () => {
     const r = loadConfigFile(configHostPath!);
     if (!r.ok) throw new Error(JSON.stringify(r.errors));

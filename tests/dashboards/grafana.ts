@@ -72,7 +72,18 @@ export const panelSchema = z
   .passthrough();
 export type Panel = z.infer<typeof panelSchema>;
 
-const annotationSchema = z.object({ name: z.string(), datasource: datasourceRef, query: z.string(), iconColor: z.string(), textColumn: z.string() }).passthrough();
+/** Current Grafana reads `target`; `query` / `textColumn` / `tagsColumn` are the pre-10 form of the same. */
+const annotationSchema = z
+  .object({
+    name: z.string(),
+    datasource: datasourceRef,
+    iconColor: z.string(),
+    target: z.object({ query: z.string(), fromAnnotations: z.literal(true), textColumn: z.string().min(1), tagsColumn: z.string() }).passthrough(),
+    query: z.string(),
+    textColumn: z.string(),
+    tagsColumn: z.string(),
+  })
+  .passthrough();
 const variableSchema = z.object({ name: z.string().regex(/^\w+$/), type: z.literal('query'), datasource: datasourceRef, query: z.string(), allValue: z.string().optional() }).passthrough();
 
 export const dashboardSchema = z
@@ -122,7 +133,7 @@ export function queriesOf(f: DashboardFile): DashboardQuery[] {
     ...d.panels.flatMap((p) =>
       p.targets.map((t) => ({ where: `${f.file} panel "${p.title}" (${t.refId})`, query: t.query, alias: t.alias, datasourceUid: t.datasource.uid, kind: 'panel' as const })),
     ),
-    ...d.annotations.list.map((a) => ({ where: `${f.file} annotation "${a.name}"`, query: a.query, datasourceUid: a.datasource.uid, kind: 'annotation' as const })),
+    ...d.annotations.list.map((a) => ({ where: `${f.file} annotation "${a.name}"`, query: a.target.query, datasourceUid: a.datasource.uid, kind: 'annotation' as const })),
     ...d.templating.list.map((v) => ({ where: `${f.file} variable $${v.name}`, query: v.query, datasourceUid: v.datasource.uid, kind: 'variable' as const })),
   ];
 }
