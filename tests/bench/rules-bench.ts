@@ -54,6 +54,7 @@ async function main() {
   const config = parsed.config;
   const dir = mkdtempSync(join(tmpdir(), 'bench-rules-'));
   const db = openDatabase(join(dir, 'gateway.db'), { synchronous: 'NORMAL' });
+  if (process.env.BENCH_CKPT) db.pragma(`wal_autocheckpoint = ${process.env.BENCH_CKPT}`);
   const bus = new ReadingBus();
   const points = pointDefinitions(config);
   const set = buildRuleSet({ config, points, point$: (id) => bus.point$(id), scheduler: asyncScheduler });
