@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { distinctUntilChanged, filter, map, merge, type Observable, type SchedulerLike } from 'rxjs';
 import type { Reading } from '../gateway/core/reading.js';
 import { isBad } from '../gateway/core/quality.js';
@@ -8,6 +9,11 @@ import { ruleKind } from './registry.js';
 import { thresholdConditionSpec, type ThresholdSpec } from './threshold.js';
 import { badQualitySpec } from './quality-alarm.js';
 import { ConditionDebouncer, runMachines, type ReadingMachine } from './debounced-condition.js';
+
+/** A short digest of the config that built a rule: equal configs, equal fingerprints. */
+function fingerprint(parts: unknown): string {
+  return createHash('sha1').update(JSON.stringify(parts)).digest('base64');
+}
 
 /** One unit of evaluation: a rule, the limits of a point, or a point's quality diagnostic. */
 export interface CompiledRule {
@@ -74,7 +80,7 @@ function pointRule(p: PointDefinition, ctx: RuleContext, alarms: RuleSetInput['c
   }
   return {
     id: `${p.id}:point`,
-    fingerprint: JSON.stringify([limits, withQuality && alarms.badQuality, p.name, p.unit, p.equipment, p.area, alarms.reAlarm]),
+    fingerprint: fingerprint([limits, withQuality && alarms.badQuality, p.name, p.unit, p.equipment, p.area, alarms.reAlarm]),
     definitions,
     conditions$: ctx.point$(p.id).pipe(
       runMachines((emit) => {
@@ -108,7 +114,7 @@ export function buildRuleSet(input: RuleSetInput): RuleSet {
   for (const rule of input.config.rules) {
     const kind = ruleKind(rule.kind);
     const definitions = kind.alarms(rule, input.points).map((d) => ({ ...d, reAlarmMs: d.reAlarmMs ?? (alarms.reAlarm || undefined) }));
-    rules.push({ id: rule.id, fingerprint: JSON.stringify([rule, definitions]), definitions, conditions$: kind.build(rule, ctx) });
+    rules.push({ id: rule.id, fingerprint: fingerprint([rule, definitions]), definitions, conditions$: kind.build(rule, ctx) });
     for (const d of definitions) watched.add(d.point);
     for (const p of kind.inputs(rule)) watched.add(p);
   }
@@ -123,7 +129,7 @@ export function buildRuleSet(input: RuleSetInput): RuleSet {
     const alarmIds = [...new Set([...allAlarms.filter((d) => pointSet.has(d.point) && d.condition !== 'BAD_QUALITY').map((d) => d.alarmId), ...s.alarms])];
     return {
       id: s.id,
-      fingerprint: JSON.stringify([s, alarmIds]),
+      fingerprint: fingerprint([s, alarmIds]),
       alarmIds,
       reason: s.reason,
       suppress$: ctx.point$(s.when.point).pipe(

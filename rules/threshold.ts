@@ -13,19 +13,42 @@ export interface ThresholdSpec {
   offDelayMs: number;
 }
 
+/**
+ * The debouncer spec of one limit. A class, not an object of closures: a plant has tens of thousands
+ * of limits and the methods are shared on the prototype.
+ */
+class ThresholdCondition implements DebouncedConditionSpec<number> {
+  readonly alarmId: string;
+  readonly onDelayMs: number;
+  readonly offDelayMs: number;
+  readonly limit: number;
+  private readonly high: boolean;
+  private readonly clearAt: number;
+
+  constructor(spec: ThresholdSpec) {
+    this.alarmId = spec.alarmId;
+    this.onDelayMs = spec.onDelayMs;
+    this.offDelayMs = spec.offDelayMs;
+    this.limit = spec.limit;
+    this.high = spec.direction === 'high';
+    this.clearAt = this.high ? spec.limit - spec.deadband : spec.limit + spec.deadband;
+  }
+
+  extract(r: Reading): number | undefined {
+    return numericValue(r);
+  }
+
+  raise(x: number): boolean {
+    return this.high ? x >= this.limit : x <= this.limit;
+  }
+
+  clear(x: number): boolean {
+    return this.high ? x < this.clearAt : x > this.clearAt;
+  }
+}
+
 export function thresholdConditionSpec(spec: ThresholdSpec): DebouncedConditionSpec<number> {
-  const high = spec.direction === 'high';
-  const clearBelow = spec.limit - spec.deadband;
-  const clearAbove = spec.limit + spec.deadband;
-  return {
-    alarmId: spec.alarmId,
-    extract: numericValue,
-    raise: high ? (x) => x >= spec.limit : (x) => x <= spec.limit,
-    clear: high ? (x) => x < clearBelow : (x) => x > clearAbove,
-    onDelayMs: spec.onDelayMs,
-    offDelayMs: spec.offDelayMs,
-    limit: spec.limit,
-  };
+  return new ThresholdCondition(spec);
 }
 
 /**

@@ -282,6 +282,7 @@ export class OpcuaAdapter implements Adapter {
       this.ctx.log.warn(`点 ${p.id}（${p.name}）被服务器拒绝：${problem.reason ?? problem.quality}；其他点不受影响，${this.device.retryBadPointsInterval / 1000} s 后重试`, { device: this.deviceId });
     }
     this.rejectedPoints.add(p.id);
+    this.ctx.metrics.set('opcua_points_rejected', this.rejectedPoints.size, this.labels);
     this.ctx.metrics.inc('opcua_point_errors', { ...this.labels, quality: problem.quality });
     this.publishProblem(p, problem, true);
   }

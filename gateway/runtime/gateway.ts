@@ -11,6 +11,7 @@ import { buildRuleSet } from '../../rules/engine.js';
 import { AlarmManager, type AlarmJournal } from '../alarms/alarm-manager.js';
 import { SqliteAlarmJournal } from '../alarms/sqlite-journal.js';
 import { openDatabase, type Db } from '../store/database.js';
+import { Checkpointer } from '../store/checkpointer.js';
 import { RuleRunner } from './rule-runner.js';
 import { ControlServer } from '../control/server.js';
 import { CONTROL_SOCKET } from '../control/protocol.js';
@@ -65,6 +66,7 @@ export class Gateway {
   private readonly db: Db | undefined;
   /** Second connection for the sinks' store-and-forward queues, with fsync per commit (see database.ts). */
   private readonly queueDb: Db | undefined;
+  private readonly checkpointer: Checkpointer | undefined;
   private readonly influx: InfluxSink | undefined;
   private readonly uplink: UplinkSink | undefined;
   private control: ControlServer | undefined;
@@ -81,11 +83,12 @@ export class Gateway {
     let journal = o.journal;
     if (!journal) {
       // The journal's hot path takes synchronous=NORMAL: kill -9 safe, ~30 µs per event (see database.ts).
-      this.db = openDatabase(join(this.dataDir, 'gateway.db'), { synchronous: 'NORMAL' });
+      this.db = openDatabase(join(this.dataDir, 'gateway.db'), { synchronous: 'NORMAL', autoCheckpoint: false });
+      this.checkpointer = new Checkpointer(join(this.dataDir, 'gateway.db'), 1000, (m) => o.log.warn(`WAL checkpoint: ${m}`));
       journal = new SqliteAlarmJournal(this.db);
     }
     if (cfg.influx?.enabled || cfg.uplink?.enabled) {
-      this.queueDb = openDatabase(join(this.dataDir, 'gateway.db'));
+      this.queueDb = openDatabase(join(this.dataDir, 'gateway.db'), { autoCheckpoint: !this.checkpointer });
       const logger = o.log;
       if (cfg.influx?.enabled) this.influx = new InfluxSink({ config: cfg.influx, gatewayId: cfg.gateway.id, logger, metrics: this.metrics, db: this.queueDb, points: this.points });
       if (cfg.uplink?.enabled) {
@@ -147,6 +150,7 @@ export class Gateway {
   async start(): Promise<void> {
     const cfg = this.o.config;
     const log = this.o.log;
+    this.checkpointer?.start();
     // Rules and alarms first, so not one reading is evaluated late.
     if (this.pendingRuleSet) this.runner.apply(this.pendingRuleSet);
     this.pendingRuleSet = undefined;
@@ -226,6 +230,7 @@ export class Gateway {
     await this.broker?.stop();
     this.db?.close();
     this.queueDb?.close();
+    await this.checkpointer?.stop();
     this.o.log.info('gateway stopped');
   }
 }

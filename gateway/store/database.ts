@@ -20,6 +20,8 @@ export interface OpenOptions {
    * commits may be lost on power loss; it costs about 30 µs, for hot paths such as the alarm journal.
    */
   synchronous?: 'FULL' | 'NORMAL';
+  /** false: no automatic WAL checkpoints on this connection; a Checkpointer does them off-thread. */
+  autoCheckpoint?: boolean;
 }
 
 /** Opens (a connection to) the gateway's one SQLite database, in WAL mode. */
@@ -28,6 +30,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  if (options.autoCheckpoint === false) db.pragma('wal_autocheckpoint = 0');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');

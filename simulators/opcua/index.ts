@@ -65,6 +65,9 @@ export interface PlcHandle {
   release(key: string): void;
   /** Publishes a signal with an OPC UA status such as BadSensorFailure; 'Good' clears it. */
   setStatus(key: string, statusName: string): void;
+  /** Removes a tag from the address space / adds it back (a PLC program download). */
+  removeTag(key: string): void;
+  restoreTag(key: string): void;
   stop(): Promise<void>;
   restart(): Promise<void>;
 }
@@ -94,6 +97,8 @@ function handleFor(id: PlcId, server: PlcServer): PlcHandle {
     set: (key, value) => server.set(key, value),
     release: (key) => server.release(key),
     setStatus: (key, status) => server.setStatus(key, status),
+    removeTag: (key) => server.removeTag(key),
+    restoreTag: (key) => server.restoreTag(key),
     stop: () => server.stop(),
     restart: () => server.restart(),
   };

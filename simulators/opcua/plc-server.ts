@@ -131,6 +131,7 @@ export class PlcServer {
     this.server = undefined;
     this.variables.clear();
     this.lastPublished.clear();
+    this.folder = undefined;
     if (server) await server.shutdown(0);
   }
 
@@ -164,6 +165,25 @@ export class PlcServer {
     this.publish(key, new Date());
   }
 
+  private folder: Parameters<PlcServer['addVariable']>[1] | undefined;
+
+  /** Deletes a tag from the address space, as a PLC program download that drops it would. */
+  removeTag(key: string): void {
+    const variable = this.variables.get(key);
+    if (!variable || !this.server) return;
+    this.server.engine.addressSpace!.deleteNode(variable);
+    this.variables.delete(key);
+    this.lastPublished.delete(key);
+  }
+
+  /** Adds a removed tag back (the next program download); clients must find it on their own. */
+  restoreTag(key: string): void {
+    if (this.variables.has(key) || !this.server || !this.folder) return;
+    const ns = this.server.engine.addressSpace!.getOwnNamespace();
+    this.variables.set(key, this.addVariable(ns, this.folder, this.model.signal(key)));
+    this.publish(key, new Date());
+  }
+
   private buildAddressSpace(server: OPCUAServer): void {
     const addressSpace = server.engine.addressSpace!;
     const ns = addressSpace.getOwnNamespace();
@@ -172,6 +192,7 @@ export class PlcServer {
       nodeId: `s=${this.model.folder}`,
       displayName: `${this.model.title} ${this.model.folder}`,
     });
+    this.folder = folder;
     const now = new Date();
     for (const s of this.model.signals) {
       const variable = this.addVariable(ns, folder, s);

@@ -13,6 +13,7 @@ import { pointDefinitions } from '../../gateway/config/schema.js';
 import { AlarmManager } from '../../gateway/alarms/alarm-manager.js';
 import { SqliteAlarmJournal } from '../../gateway/alarms/sqlite-journal.js';
 import { openDatabase } from '../../gateway/store/database.js';
+import { Checkpointer } from '../../gateway/store/checkpointer.js';
 import { RuleRunner } from '../../gateway/runtime/rule-runner.js';
 import { buildRuleSet } from '../../rules/engine.js';
 
@@ -53,8 +54,10 @@ async function main() {
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors.slice(0, 5)));
   const config = parsed.config;
   const dir = mkdtempSync(join(tmpdir(), 'bench-rules-'));
-  const db = openDatabase(join(dir, 'gateway.db'), { synchronous: 'NORMAL' });
-  if (process.env.BENCH_CKPT) db.pragma(`wal_autocheckpoint = ${process.env.BENCH_CKPT}`);
+  // As the gateway runs it: journal on synchronous=NORMAL, WAL checkpoints in a worker thread.
+  const db = openDatabase(join(dir, 'gateway.db'), { synchronous: 'NORMAL', autoCheckpoint: false });
+  const checkpointer = new Checkpointer(join(dir, 'gateway.db'));
+  checkpointer.start();
   const bus = new ReadingBus();
   const points = pointDefinitions(config);
   const set = buildRuleSet({ config, points, point$: (id) => bus.point$(id), scheduler: asyncScheduler });
@@ -98,6 +101,7 @@ async function main() {
   runner.stop();
   manager.close();
   db.close();
+  await checkpointer.stop();
   rmSync(dir, { recursive: true, force: true });
   const result = {
     points: POINTS,

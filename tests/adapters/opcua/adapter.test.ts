@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -42,6 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await main?.stop();
   await sims?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('OPC UA adapter against the blast-furnace PLC simulator (security None)', () => {
@@ -170,6 +172,36 @@ describe('OPC UA adapter against the blast-furnace PLC simulator (security None)
       await proxy.stop();
     }
   }, 40_000);
+
+  it('a tag missing from the PLC program is retried on its own and read once it appears', async () => {
+    bf.removeTag('cooling_water_flow');
+    const h = await startAdapter({
+      id: 'bf1-download',
+      type: 'opcua',
+      endpoint: bf.endpointUrl,
+      pkiDir: join(dir, 'gw'),
+      ...fast,
+      retryBadPointsInterval: '300ms',
+      points: [
+        { id: 'd.top_pressure', name: '炉顶压力', unit: 'kPa', nodeId: bf.nodeId('top_pressure') },
+        { id: 'd.cooling_water_flow', name: '炉体冷却水总流量', unit: 'm³/h', nodeId: bf.nodeId('cooling_water_flow') },
+      ],
+    });
+    try {
+      const missing = h.readings.find((r) => r.point === 'd.cooling_water_flow') ?? (await h.next((r) => r.point === 'd.cooling_water_flow'));
+      expect(missing.quality).toBe('BadNodeIdUnknown');
+      expect(h.metrics.gauge('opcua_points_rejected', { device: 'bf1-download' })).toBe(1);
+      const found = h.next((r) => r.point === 'd.cooling_water_flow' && r.quality === 'Good');
+      bf.restoreTag('cooling_water_flow');
+      expect((await found).value as number).toBeGreaterThan(4000);
+      expect(h.metrics.counter('opcua_reconnects', { device: 'bf1-download' })).toBe(0);
+      expect(h.readings.filter((r) => r.point === 'd.top_pressure').every((r) => r.quality === 'Good')).toBe(true);
+      expect(h.metrics.gauge('opcua_points_rejected', { device: 'bf1-download' })).toBe(0);
+    } finally {
+      bf.restoreTag('cooling_water_flow');
+      await h.stop();
+    }
+  });
 
   it('browse lists the address space with NodeIds, browse paths, units and ranges, and writes valid point config', async () => {
     const conn = await openSession({

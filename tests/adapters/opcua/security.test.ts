@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { OPCUACertificateManager } from 'node-opcua';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled(running.map((h) => h.stop()));
   await sims?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('OPC UA security', () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,6 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled(adapters.map((a) => a.stop()));
   await sims?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const byDevice = (id: string) => adapters[sample.devices.findIndex((d) => d.id === id)]!;
