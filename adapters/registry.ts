@@ -3,6 +3,7 @@ import type { BasePoint } from '../gateway/config/point-schema.js';
 import { modbusRtuDeviceSchema, modbusRtuOverTcpDeviceSchema, modbusTcpDeviceSchema } from './modbus/config.js';
 import { diagnosticPoints as modbusDiagnostics } from './modbus/diagnostics.js';
 import { opcuaDeviceSchema } from './opcua/config.js';
+import { diagnosticPoints as opcuaDiagnostics } from './opcua/diagnostics.js';
 
 /**
  * Every southbound protocol the gateway speaks. A new protocol is a new folder under adapters/ and
@@ -12,7 +13,7 @@ export const ADAPTERS = [
   { type: 'modbus-tcp', deviceSchema: modbusTcpDeviceSchema, diagnosticPoints: modbusDiagnostics, load: () => import('./modbus/tcp-adapter.js') },
   { type: 'modbus-rtu', deviceSchema: modbusRtuDeviceSchema, diagnosticPoints: modbusDiagnostics, load: () => import('./modbus/rtu-adapter.js') },
   { type: 'modbus-rtu-over-tcp', deviceSchema: modbusRtuOverTcpDeviceSchema, diagnosticPoints: modbusDiagnostics, load: () => import('./modbus/rtu-over-tcp-adapter.js') },
-  { type: 'opcua', deviceSchema: opcuaDeviceSchema, load: () => import('./opcua/adapter.js') },
+  { type: 'opcua', deviceSchema: opcuaDeviceSchema, diagnosticPoints: opcuaDiagnostics, load: () => import('./opcua/adapter.js') },
 ] as const satisfies readonly AdapterDefinition[];
 
 export function findAdapter(type: string): AdapterDefinition | undefined {

@@ -19,6 +19,10 @@ import { OpcuaConnectError, openSession, type OpenSession } from './connection.j
 import { mapStatusCode, type MappedQuality } from './quality.js';
 import { readEngineeringInfo, resolvePoints, type ServerPointInfo } from './resolve.js';
 import { toReading } from './values.js';
+import { commOkPointId } from './diagnostics.js';
+
+/** comm_ok is re-published at least this often, so late subscribers and stale-data rules see it. */
+const COMM_OK_REFRESH_MS = 10_000;
 
 /** Status codes that mean "this server does not do that filter": the item is retried without it. */
 const FILTER_REJECTED = new Set([0x80450000 /* BadFilterNotAllowed */, 0x80440000 /* BadMonitoredItemFilterUnsupported */, 0x80430000 /* BadMonitoredItemFilterInvalid */, 0x808e0000 /* BadDeadbandFilterInvalid */]);
@@ -78,6 +82,8 @@ export class OpcuaAdapter implements Adapter {
   /** Current session's end signal: called once with the reason. */
   private endSession: ((reason: string) => void) | undefined;
   private lastActivity = 0;
+  private commOk: boolean | undefined;
+  private commOkTimer: NodeJS.Timeout | undefined;
   private readonly pointsById: ReadonlyMap<string, OpcuaPoint>;
 
   constructor(
@@ -98,6 +104,9 @@ export class OpcuaAdapter implements Adapter {
    */
   async start(): Promise<void> {
     if (this.loop) return;
+    this.commOkTimer = setInterval(() => {
+      if (this.commOk !== undefined) this.publishCommOk(this.commOk, true);
+    }, COMM_OK_REFRESH_MS);
     this.loop = this.supervise().catch((err: unknown) => {
       this.ctx.log.error(`OPC UA 设备 ${this.deviceId} 的监控循环异常退出`, { error: String(err) });
     });
@@ -106,6 +115,7 @@ export class OpcuaAdapter implements Adapter {
 
   async stop(): Promise<void> {
     this.abort.abort();
+    if (this.commOkTimer) clearInterval(this.commOkTimer);
     this.endSession?.('停止');
     await this.loop;
   }
@@ -132,6 +142,15 @@ export class OpcuaAdapter implements Adapter {
     this.publish({ point: point.id, value: null, quality: problem.quality, ts: now, receivedAt: now, ...(problem.reason ? { reason: problem.reason } : {}) });
   }
 
+  private publishCommOk(ok: boolean, refresh = false): void {
+    if (ok === this.commOk && !refresh) return;
+    if (this.commOk !== undefined && ok !== this.commOk) this.ctx.log.warn(ok ? `OPC UA 设备 ${this.deviceId} 通讯恢复` : `OPC UA 设备 ${this.deviceId} 通讯中断`);
+    this.commOk = ok;
+    this.ctx.metrics.set('opcua_connected', ok ? 1 : 0, this.labels);
+    const now = this.ctx.now();
+    this.ctx.publish({ point: commOkPointId(this.deviceId), value: ok, quality: 'Good', ts: now, receivedAt: now });
+  }
+
   private markAllDisconnected(reason: string): void {
     for (const p of this.device.points) this.publishProblem(p, { quality: 'BadNotConnected', reason }, true);
   }
@@ -155,7 +174,6 @@ export class OpcuaAdapter implements Adapter {
         this.lastError = '';
         this.lastErrorKind = '';
         attempt = 0;
-        this.ctx.metrics.set('opcua_connected', 1, this.labels);
         reason = await this.runSession(conn);
       } catch (err) {
         reason = err instanceof Error ? err.message : String(err);
@@ -171,9 +189,9 @@ export class OpcuaAdapter implements Adapter {
         }
         this.lastError = reason;
       }
-      this.firstAttempt.resolve();
-      this.ctx.metrics.set('opcua_connected', 0, this.labels);
       this.endSession = undefined;
+      if (!this.abort.signal.aborted) this.publishCommOk(false);
+      this.firstAttempt.resolve();
       if (conn) {
         // A dead transport makes a polite session close hang until its timeout: bound it.
         await withDeadline(conn.close(), 2000);
@@ -239,7 +257,10 @@ export class OpcuaAdapter implements Adapter {
       timers.push(setInterval(() => void this.retryBadPoints(conn, state.subscription).catch((e: unknown) => end(String(e))), this.device.retryBadPointsInterval));
     };
     setup().then(
-      () => this.firstAttempt.resolve(),
+      () => {
+        if (!done) this.publishCommOk(true);
+        this.firstAttempt.resolve();
+      },
       (err: unknown) => end(`建立订阅失败：${err instanceof Error ? err.message : String(err)}`),
     );
     const reason = await endedP;

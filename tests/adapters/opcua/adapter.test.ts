@@ -159,13 +159,13 @@ describe('OPC UA adapter against the blast-furnace PLC simulator (security None)
       points: [{ id: 's.top_pressure', name: '炉顶压力', unit: 'kPa', nodeId: bf.nodeId('top_pressure') }],
     });
     try {
-      await h.next((r) => r.quality === 'Good');
+      await h.next((r) => r.point === 's.top_pressure' && r.quality === 'Good');
       proxy.blackhole = true;
-      const lost = await h.next((r) => r.quality === 'BadNotConnected', 8000);
+      const lost = await h.next((r) => r.point === 's.top_pressure' && r.quality === 'BadNotConnected', 8000);
       expect(lost.reason).toContain('看门狗');
       expect(h.metrics.counter('opcua_watchdog_trips', { device: 'bf1-silent' })).toBeGreaterThanOrEqual(1);
       proxy.blackhole = false;
-      const back = await h.next((r) => r.quality === 'Good', 15_000);
+      const back = await h.next((r) => r.point === 's.top_pressure' && r.quality === 'Good', 15_000);
       expect(typeof back.value).toBe('number');
     } finally {
       await h.stop();
@@ -233,14 +233,19 @@ describe('OPC UA adapter against the blast-furnace PLC simulator (security None)
 
   it('server stop and restart: points go BadNotConnected, then data resumes by itself', async () => {
     const lost = main.next((r) => r.point === 'bf1.top_pressure' && r.quality === 'BadNotConnected');
+    const commLost = main.next((r) => r.point === 'bf1-plc.comm_ok' && r.value === false);
     await bf.stop();
     expect((await lost).value).toBeNull();
+    // The communication-health point stays Good quality: it is what a comm-loss alarm watches.
+    expect((await commLost).quality).toBe('Good');
     expect(main.metrics.gauge('opcua_connected', { device: 'bf1-plc' })).toBe(0);
     await bf.restart();
     const resumed = main.next((r) => r.point === 'bf1.top_pressure' && r.value === 255.5 && r.quality === 'Good', 15_000);
     // The new server instance publishes the forced value; the adapter must find it on its own.
     const waitReconnect = main.next((r) => r.point === 'bf1.top_pressure' && r.quality === 'Good', 15_000);
+    const commBack = main.next((r) => r.point === 'bf1-plc.comm_ok' && r.value === true, 15_000);
     await waitReconnect;
+    await commBack;
     bf.set('top_pressure', 255.5);
     await resumed;
     bf.release('top_pressure');

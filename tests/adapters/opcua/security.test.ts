@@ -65,7 +65,8 @@ describe('OPC UA security', () => {
     expect(h.logs.some((l) => l.startsWith('ERROR') && l.includes(m![2]!))).toBe(true);
     expect(h.metrics.counter('opcua_connect_failures', { device: 'cv1', kind: 'untrusted-server' })).toBeGreaterThanOrEqual(1);
     expect(listPki(gwPki).rejected.map((c) => c.thumbprint)).toContain(m![2]);
-    expect(h.readings.some((r) => r.quality === 'Good')).toBe(false);
+    expect(h.readings.some((r) => r.quality === 'Good' && r.point !== 'cv1.comm_ok')).toBe(false);
+    expect(h.readings.find((r) => r.point === 'cv1.comm_ok')?.value).toBe(false);
 
     // What `npm run gateway -- opcua-trust --pki … --thumbprint …` does.
     const trusted = await trustRejected(gwPki, m![2]!);
