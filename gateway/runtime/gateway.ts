@@ -1,27 +1,26 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
-import { ReadingBus } from '../core/bus.js';
-import { Metrics } from '../core/metrics.js';
-import type { Logger } from '../core/logger.js';
-import { pointDefinitions, type GatewayConfig, type PointDefinition } from '../config/schema.js';
 import { findAdapter } from '../../adapters/registry.js';
 import type { Adapter, AdapterContext } from '../../adapters/types.js';
-import { buildRuleSet } from '../../rules/engine.js';
+import { buildRuleSet, type CompiledRule, type RuleSet } from '../../rules/engine.js';
 import { AlarmManager, type AlarmJournal } from '../alarms/alarm-manager.js';
 import { SqliteAlarmJournal } from '../alarms/sqlite-journal.js';
-import { openDatabase, type Db } from '../store/database.js';
-import { Checkpointer } from '../store/checkpointer.js';
-import { RuleRunner } from './rule-runner.js';
-import { ControlServer } from '../control/server.js';
+import { pointDefinitions, type GatewayConfig, type PointDefinition } from '../config/schema.js';
 import { CONTROL_SOCKET } from '../control/protocol.js';
-import { mkdirSync } from 'node:fs';
-import { InfluxSink } from '../sinks/influx/influx-sink.js';
-import { UplinkSink } from '../uplink/uplink-sink.js';
-import type { CompiledRule } from '../../rules/engine.js';
+import { ControlServer } from '../control/server.js';
+import { ReadingBus } from '../core/bus.js';
+import type { Logger } from '../core/logger.js';
+import { Metrics } from '../core/metrics.js';
 import { EmbeddedBroker } from '../mqtt/broker.js';
+import { InfluxSink } from '../sinks/influx/influx-sink.js';
 import { MqttPublisher } from '../sinks/mqtt-publisher.js';
+import { Checkpointer } from '../store/checkpointer.js';
+import { openDatabase, type Db } from '../store/database.js';
+import { UplinkSink } from '../uplink/uplink-sink.js';
 import { ConsoleReporter } from './console-reporter.js';
+import { RuleRunner } from './rule-runner.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -70,6 +69,8 @@ export class Gateway {
   private readonly influx: InfluxSink | undefined;
   private readonly uplink: UplinkSink | undefined;
   private control: ControlServer | undefined;
+  /** Compiled in the constructor (the alarm manager needs the definitions), subscribed in start(). */
+  private pendingRuleSet: RuleSet | undefined;
   readonly dataDir: string;
   private current: GatewayConfig;
   mqttPort = 0;
@@ -113,9 +114,7 @@ export class Gateway {
     this.pendingRuleSet = ruleSet;
   }
 
-  private pendingRuleSet: ReturnType<Gateway['compile']> | undefined;
-
-  private compile(cfg: GatewayConfig) {
+  private compile(cfg: GatewayConfig): RuleSet {
     const set = buildRuleSet({ config: cfg, points: this.points, point$: (id) => this.bus.point$(id), scheduler: this.scheduler });
     // The sinks' own diagnostics (link down, queue thinning, history writes failing) are alarms too.
     const sinkRules: CompiledRule[] = [];

@@ -1,4 +1,4 @@
-import { merge, Observable, map, type OperatorFunction } from 'rxjs';
+import { Observable, Subscriber, Subscription, map, type OperatorFunction } from 'rxjs';
 import { z } from 'zod';
 import { severitySchema, type Severity } from '../../gateway/core/alarm-event.js';
 import { durationSchema } from '../../gateway/core/duration.js';
@@ -74,19 +74,42 @@ export function alarmDefinition(
   };
 }
 
-/** Latest reading of each of several points, re-emitted whenever any of them updates. */
+/** Keeps the latest reading of its point in a shared map and re-emits the map downstream. */
+class LatestSubscriber extends Subscriber<Reading> {
+  constructor(
+    private readonly latest: Map<string, Reading>,
+    private readonly downstream: Subscriber<{ latest: ReadonlyMap<string, Reading>; changed: Reading }>,
+    private readonly onComplete: () => void,
+  ) {
+    super();
+  }
+  protected override _next(r: Reading): void {
+    this.latest.set(r.point, r);
+    this.downstream.next({ latest: this.latest, changed: r });
+  }
+  protected override _error(err: unknown): void {
+    this.downstream.error(err);
+  }
+  protected override _complete(): void {
+    this.onComplete();
+  }
+}
+
+/**
+ * Latest reading of each of several points, re-emitted whenever any of them updates. Subscribes to
+ * each point directly (no merge): this runs for every reading of every multi-point rule.
+ */
 export function latestReadings(ctx: RuleContext, pointIds: readonly string[]): Observable<{ latest: ReadonlyMap<string, Reading>; changed: Reading }> {
   const ids = [...new Set(pointIds)];
   return new Observable((subscriber) => {
     const latest = new Map<string, Reading>();
-    return merge(...ids.map((id) => ctx.point$(id))).subscribe({
-      next(r) {
-        latest.set(r.point, r);
-        subscriber.next({ latest, changed: r });
-      },
-      error: (e) => subscriber.error(e),
-      complete: () => subscriber.complete(),
-    });
+    const subs = new Subscription();
+    let open = ids.length;
+    const onComplete = () => {
+      if (--open === 0) subscriber.complete();
+    };
+    for (const id of ids) subs.add(ctx.point$(id).subscribe(new LatestSubscriber(latest, subscriber, onComplete)));
+    return subs;
   });
 }
 

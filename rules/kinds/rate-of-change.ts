@@ -55,7 +55,8 @@ export function rateReadings(windowMs: number, perMs = 1000): OperatorFunction<R
       return source.subscribe({
         next(r) {
           const v = isBad(r.quality) ? undefined : numericValue(r);
-          if (v === undefined) return subscriber.next({ ...r, value: null });
+          // Explicit literals, not spreads: this runs for every reading of the point.
+          if (v === undefined) return subscriber.next({ point: r.point, value: null, quality: r.quality, ts: r.ts, receivedAt: r.receivedAt });
           // A clock step backwards (device resync) makes the old history meaningless.
           if (history.length > 0 && r.ts <= history[history.length - 1]!.ts) history.length = 0;
           history.push({ ts: r.ts, v });
@@ -63,7 +64,7 @@ export function rateReadings(windowMs: number, perMs = 1000): OperatorFunction<R
           while (history.length >= 2 && history[1]!.ts <= r.ts - windowMs) history.shift();
           const base = history[0]!;
           const rate = base.ts <= r.ts - windowMs ? ((v - base.v) * perMs) / (r.ts - base.ts) : null;
-          subscriber.next({ ...r, value: rate });
+          subscriber.next({ point: r.point, value: rate, quality: r.quality, ts: r.ts, receivedAt: r.receivedAt });
         },
         error: (e) => subscriber.error(e),
         complete: () => subscriber.complete(),
