@@ -52,6 +52,11 @@ export interface RuleKind<S extends z.ZodType<{ id: string; kind: string }>> {
   /** Point ids the rule reads; checked against the config's points. */
   inputs(rule: z.infer<S>): string[];
   alarms(rule: z.infer<S>, points: ReadonlyMap<string, PointDefinition>): AlarmDefinition[];
+  /**
+   * Problems only visible with the points at hand (a missing range, a wrong unit). Paths are
+   * relative to the rule; the config loader reports them as config errors.
+   */
+  check?(rule: z.infer<S>, points: ReadonlyMap<string, PointDefinition>): { path: (string | number)[]; message: string }[];
   build(rule: z.infer<S>, ctx: RuleContext): Observable<ConditionUpdate>;
 }
 

@@ -109,6 +109,7 @@ export const gatewayConfigSchema = z
         }
       }
       if (missing) return;
+      for (const problem of kind.check?.(rule, points) ?? []) ctx.addIssue({ code: 'custom', path: ['rules', ri, ...problem.path], message: problem.message });
       for (const alarm of kind.alarms(rule, points)) {
         const prev = alarmIds.get(alarm.alarmId);
         if (prev) ctx.addIssue({ code: 'custom', path: ['rules', ri], message: `alarm id "${alarm.alarmId}" is already defined by ${prev}` });

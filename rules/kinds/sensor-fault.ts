@@ -73,9 +73,13 @@ export const sensorFaultRule: RuleKind<typeof sensorFaultRuleSchema> = {
   schema: sensorFaultRuleSchema,
   inputs: (rule) => [rule.point],
   alarms: (rule) => [alarmDefinition(rule, `${rule.point}:FAULT`, rule.point, 'FAULT')],
+  check: (rule, points) => {
+    const bounds = faultBounds(rule, points.get(rule.point));
+    return typeof bounds === 'string' ? [{ path: ['signal'], message: bounds }] : [];
+  },
   build: (rule, ctx) => {
     const bounds = faultBounds(rule, ctx.point(rule.point));
-    // Config validation cannot see the point's range from a rule schema; fail at start, loudly.
+    // check() makes this a config error; a config that skipped validation still fails loudly.
     if (typeof bounds === 'string') throw new Error(bounds);
     const { low, high } = bounds;
     let which = '';

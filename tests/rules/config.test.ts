@@ -73,6 +73,13 @@ describe('rule kinds in the config file', () => {
     ]);
   });
 
+  it('reports a scaled sensor-fault rule on a point without range as a config error at the rule', () => {
+    expect(errorsOf([{ id: 'tp-fault', kind: 'sensor-fault', point: 'bf1.top_pressure', signal: 'scaled' }])).toEqual([
+      'rules[0].signal: rule tp-fault: signal: scaled needs the range of point bf1.top_pressure (range: { low, high } on the point or the rule)',
+    ]);
+    expect(errorsOf([{ id: 'tp-fault', kind: 'sensor-fault', point: 'bf1.top_pressure', signal: 'scaled', range: { low: 0, high: 400 } }])).toEqual([]);
+  });
+
   it('reports unknown points at the field that names them, with a suggestion', () => {
     expect(errorsOf([{ id: 'lance-diff', kind: 'deviation', point: 'bof1.water_in', reference: 'bof1.water_ot', limit: 8 }])).toEqual([
       'rules[0].reference: unknown point "bof1.water_ot" (did you mean "bof1.water_out"?)',
