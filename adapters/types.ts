@@ -12,6 +12,8 @@ export interface AdapterContext {
   metrics: Metrics;
   /** Gateway receive time, ms since epoch. */
   now(): number;
+  /** The gateway's data folder, for adapter state such as certificates (default .data). */
+  dataDir?: string;
 }
 
 export interface Adapter {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   AttributeIds,
   ClientMonitoredItemGroup,
@@ -168,7 +169,8 @@ export class OpcuaAdapter implements Adapter {
       let conn: OpenSession | undefined;
       let reason: string;
       try {
-        conn = await openSession({ ...this.device, transportTimeout: 2 * watchdogTimeoutMs(this.device) + this.device.connectTimeout }, log);
+        const pkiDir = this.device.pkiDir ?? join(this.ctx.dataDir ?? '.data', 'pki', 'opcua');
+        conn = await openSession({ ...this.device, pkiDir, transportTimeout: 2 * watchdogTimeoutMs(this.device) + this.device.connectTimeout }, log);
         if (this.lastError) log.info(`OPC UA 设备 ${this.deviceId} 已重新连接 ${this.device.endpoint}`);
         else log.info(`OPC UA 设备 ${this.deviceId} 已连接 ${this.device.endpoint}（${this.device.security.mode}/${this.device.security.policy}）`);
         this.lastError = '';

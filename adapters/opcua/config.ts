@@ -104,9 +104,9 @@ export const opcuaDeviceSchema = z
     auth: authSchema.default({ type: 'anonymous' }),
     /**
      * Folder of the gateway's OPC UA certificates: own/ (created on first start), trusted/,
-     * rejected/ (servers seen but not trusted), issuers/.
+     * rejected/ (servers seen but not trusted), issuers/. Default: <storage.dataDir>/pki/opcua.
      */
-    pkiDir: z.string().min(1).default('.data/pki/opcua'),
+    pkiDir: z.string().min(1).optional(),
     /** Trust any server certificate. Only for commissioning on an isolated network. */
     trustAllServers: z.boolean().default(false),
     /** subscription: the server reports changes (normal). polling: the gateway reads every pollInterval. */

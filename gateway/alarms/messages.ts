@@ -36,10 +36,13 @@ export interface MessageParts {
 
 /** Chinese alarm text with value, unit, limit and equipment, e.g. 【较大】煤气加压机房 加压机房CO 高高报: 182.3 ppm (限值 160 ppm). */
 export function alarmMessage(p: MessageParts): string {
-  const where = p.equipment ? `${p.equipment} ` : '';
-  const what = p.custom ?? p.label;
+  // A configured message is a whole sentence (1#高炉炉顶压力超过联锁放散设定值…): it replaces the point
+  // name and label; the equipment is added only when the sentence does not name it already.
+  const subject = p.custom
+    ? `${p.equipment && !p.custom.includes(p.equipment) ? `${p.equipment} ` : ''}${p.custom}`
+    : `${p.equipment ? `${p.equipment} ` : ''}${p.pointName} ${p.label}`;
   const limit = p.limit !== undefined && typeof p.value !== 'boolean' ? ` (限值 ${formatValue(p.limit, p.unit)})` : '';
   const detail = p.detail ? `，${p.detail}` : '';
-  if (p.active) return `【${SEVERITY_INFO[p.severity].zh}】${where}${p.pointName} ${what}: ${formatValue(p.value, p.unit)}${limit}${detail}`;
-  return `${where}${p.pointName} ${what} 已恢复: ${formatValue(p.value, p.unit)}${detail}`;
+  if (p.active) return `【${SEVERITY_INFO[p.severity].zh}】${subject}: ${formatValue(p.value, p.unit)}${limit}${detail}`;
+  return `${subject} 已恢复: ${formatValue(p.value, p.unit)}${detail}`;
 }

@@ -205,6 +205,7 @@ export class Gateway {
         log: log.child(`device:${device.id}`),
         metrics: this.metrics,
         now: () => Date.now(),
+        dataDir: this.dataDir,
       };
       const mod = await def.load();
       const adapter = mod.createAdapter(device, ctx);

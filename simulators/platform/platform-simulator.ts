@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -27,8 +28,10 @@ export interface PlatformSimulatorOptions {
   /**
    * Subscribes with a persistent session (clean: false, QoS 1) under clientId, so messages the
    * broker acknowledged while the simulator was disconnected are delivered when it reconnects.
+   * For an mqtts:// broker: caFile (the broker's CA), certFile / keyFile (a client certificate) as
+   * PEM file paths, like the gateway's mqtt profile.
    */
-  mqtt?: { url: string; topic?: string; clientId?: string };
+  mqtt?: { url: string; topic?: string; clientId?: string; username?: string; password?: string; caFile?: string; certFile?: string; keyFile?: string };
 }
 
 export interface Arrival {
@@ -67,7 +70,7 @@ export class PlatformSimulator {
 
   async start(): Promise<void> {
     if (this.opts.http) await this.listen(this.opts.http.port ?? 0);
-    if (this.opts.mqtt) await this.subscribe(this.opts.mqtt.url, this.opts.mqtt.topic ?? 'safety/#', this.opts.mqtt.clientId ?? 'platform-simulator');
+    if (this.opts.mqtt) await this.subscribe(this.opts.mqtt);
   }
 
   get port(): number {
@@ -199,8 +202,18 @@ export class PlatformSimulator {
 
   // ---- MQTT ----
 
-  private subscribe(url: string, topic: string, clientId: string): Promise<void> {
-    const client = mqtt.connect(url, { clientId, reconnectPeriod: 200, clean: false });
+  private subscribe(o: NonNullable<PlatformSimulatorOptions['mqtt']>): Promise<void> {
+    const topic = o.topic ?? 'safety/#';
+    const client = mqtt.connect(o.url, {
+      clientId: o.clientId ?? 'platform-simulator',
+      reconnectPeriod: 200,
+      clean: false,
+      ...(o.username !== undefined ? { username: o.username } : {}),
+      ...(o.password !== undefined ? { password: o.password } : {}),
+      ...(o.caFile ? { ca: readFileSync(o.caFile) } : {}),
+      ...(o.certFile ? { cert: readFileSync(o.certFile) } : {}),
+      ...(o.keyFile ? { key: readFileSync(o.keyFile) } : {}),
+    });
     this.mqttClient = client;
     client.on('message', (t, payload) => {
       const problem = this.record('mqtt', payload.toString('utf8'));

@@ -7,7 +7,7 @@ import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alarmEventSchema, type AlarmEvent } from '../../gateway/core/alarm-event.js';
 import { readingSchema } from '../../gateway/core/reading.js';
-import { freePort, waitFor } from '../helpers/ports.js';
+import { freePort, freePortRange, waitFor } from '../helpers/ports.js';
 import { startCli, type CliProcess } from '../helpers/cli.js';
 
 const run = promisify(execFile);
@@ -30,7 +30,8 @@ describe('demo plant end to end', () => {
   it('raises and clears the CO HH alarm on MQTT and goes offline on SIGTERM', async () => {
     const mqttPort = await freePort();
     const simPort = await freePort();
-    cli = startCli(['demo', '--mqtt-port', String(mqttPort), '--sim-port', String(simPort), '--speed', '4', '--data-dir', dataDir]);
+    const opcuaPort = await freePortRange(3);
+    cli = startCli(['demo', '--mqtt-port', String(mqttPort), '--sim-port', String(simPort), '--opcua-port', String(opcuaPort), '--speed', '4', '--data-dir', dataDir]);
 
     const messages: { topic: string; payload: string; retain: boolean }[] = [];
     client = await waitFor(
@@ -43,7 +44,7 @@ describe('demo plant end to end', () => {
             resolve(undefined);
           });
         }),
-      20_000,
+      60_000,
       `the demo's MQTT broker on port ${mqttPort}\n${cli.output()}`,
     );
     client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
@@ -80,11 +81,17 @@ describe('demo plant end to end', () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(messages.some((m) => m.topic === 'gw/demo-gw/status' && m.payload === 'online')).toBe(true);
 
+    // The OPC UA blast furnace: top-pressure excursion with a relief valve that does not open.
+    const relief = await waitFor(() => events().find((e) => e.alarmId === 'bf1-relief-not-open:EXPR' && e.active), 30_000, `relief valve alarm\n${cli.output()}`);
+    expect(relief.severity).toBe(4);
+    expect(relief.message).toMatch(/^【重大】1#高炉炉顶压力超过联锁放散设定值，放散阀未打开: \d+(\.\d+)? kPa$/);
+    expect(events().some((e) => e.alarmId.endsWith(':COMM') || e.alarmId.endsWith(':BAD_QUALITY'))).toBe(false);
+
     // The terminal shows the alarm in Chinese.
     expect(cli.output()).toMatch(/高高报: \d+(\.\d+)? ppm \(限值 160 ppm\)/);
 
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
     await waitFor(() => messages.find((m) => m.topic === 'gw/demo-gw/status' && m.payload === 'offline'), 5000, 'offline status');
-  }, 90_000);
+  }, 150_000);
 });

@@ -1,11 +1,24 @@
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { connect } from 'node:net';
 import { ServerProcess, freePort, tempDir } from './server-process.js';
 
+export interface MosquittoOptions {
+  /**
+   * A TLS listener (mqtts) instead of plain MQTT: PEM files for the CA that signs client
+   * certificates, the server certificate and its key. `requireCertificate`: clients must present a
+   * certificate signed by cafile, and its CN becomes their username (use_identity_as_username).
+   */
+  tls?: { cafile: string; certfile: string; keyfile: string; requireCertificate?: boolean };
+  /** username → password: a password_file (made with mosquitto_passwd) and no anonymous clients. */
+  users?: Record<string, string>;
+}
+
 /**
- * Mosquitto (Debian package mosquitto) on a free loopback port, anonymous, config in a temp dir.
+ * Mosquitto (Debian package mosquitto) on a free loopback port, config in a temp dir; anonymous and
+ * plain MQTT unless `options` ask for TLS, client certificates or a password file.
  * Persistence is on (in the temp dir) so persistent sessions and their queued QoS 1 messages
  * survive stop() / restart(), as on a platform's production broker. `user` is the current user:
  * run as root, mosquitto would otherwise switch to user mosquitto and fail to write the temp dir.
@@ -16,20 +29,42 @@ export class MosquittoServer {
   private constructor(
     readonly port: number,
     readonly process: ServerProcess,
+    readonly tls = false,
   ) {}
 
-  static async start(): Promise<MosquittoServer> {
+  static async start(options: MosquittoOptions = {}): Promise<MosquittoServer> {
     const port = await freePort();
     const dir = tempDir('mosquitto-test-');
     const conf = join(dir, 'mosquitto.conf');
-    writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`, `user ${userInfo().username}`, 'max_queued_messages 0', 'log_dest stderr', 'log_type error', ''].join('\n'));
+    const lines = [`listener ${port} 127.0.0.1`];
+    const { tls, users } = options;
+    if (tls) {
+      lines.push(`cafile ${tls.cafile}`, `certfile ${tls.certfile}`, `keyfile ${tls.keyfile}`);
+      if (tls.requireCertificate) lines.push('require_certificate true', 'use_identity_as_username true');
+    }
+    if (users) {
+      const passwd = join(dir, 'passwd');
+      Object.entries(users).forEach(([user, password], i) => {
+        // -c creates the file (first user only), -b takes the password from the command line.
+        execFileSync('/usr/bin/mosquitto_passwd', [...(i === 0 ? ['-c'] : []), '-b', passwd, user, password], { stdio: 'pipe' });
+      });
+      lines.push(`password_file ${passwd}`);
+    }
+    const anonymous = !users && !tls?.requireCertificate;
+    lines.push(`allow_anonymous ${anonymous}`, 'persistence true', `persistence_location ${dir}/`, `user ${userInfo().username}`, 'max_queued_messages 0', 'log_dest stderr', 'log_type error', ...(tls || users ? ['log_type warning'] : []), '');
+    writeFileSync(conf, lines.join('\n'));
     const proc = new ServerProcess('mosquitto', '/usr/sbin/mosquitto', ['-c', conf], () => canConnect(port), dir);
     await proc.start();
-    return new MosquittoServer(port, proc);
+    return new MosquittoServer(port, proc, tls !== undefined);
   }
 
   get url(): string {
-    return `mqtt://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${this.port}`;
+  }
+
+  /** Mosquitto's own log (errors and warnings: failed TLS handshakes, refused logins). */
+  get log(): string {
+    return this.process.log;
   }
 
   stop(): Promise<void> {

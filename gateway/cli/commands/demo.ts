@@ -1,40 +1,78 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from '../command.js';
 import { loadConfigOrThrow } from '../../config/load.js';
+import type { GatewayConfig } from '../../config/schema.js';
 import { parseOptions, portOption } from '../options.js';
 import { runUntilSignal } from '../run-gateway.js';
 import { DemoPlantSimulator } from '../../../simulators/modbus/demo-plant.js';
+import { DEMO_BASE_PORT, startDemoPlcSimulators } from '../../../simulators/opcua/index.js';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../config/demo-plant.yaml', import.meta.url));
 
-const usage = 'demo [--mqtt-port <n>] [--sim-port <n>] [--speed <x>] [--data-dir <dir>] [--config <file>]';
+const usage = 'demo [--mqtt-port <n>] [--sim-port <n>] [--opcua-port <n>] [--speed <x>] [--data-dir <dir>] [--config <file>]';
+
+/** Points the demo config's devices at the simulators actually started (ports may be overridden). */
+function pointAtSimulators(config: GatewayConfig, modbusPort: number, opcuaBase: number): void {
+  for (const d of config.devices) {
+    if (d.type === 'modbus-tcp') d.port = modbusPort;
+    if (d.type === 'opcua') {
+      const url = new URL(d.endpoint.replace(/^opc\.tcp:/, 'http:'));
+      const offset = Number(url.port) - DEMO_BASE_PORT;
+      if (offset >= 0 && offset < 3) d.endpoint = `opc.tcp://${url.hostname}:${opcuaBase + offset}${url.pathname === '/' ? '' : url.pathname}`;
+    }
+  }
+}
 
 const command: Command = {
-  summary: 'run the embedded demo plant (Modbus simulator with a gas and dust scenario) and the gateway on it',
+  summary: 'run the embedded demo plant (Modbus gas/dust simulator and OPC UA blast furnace, converter and gas holder PLCs) and the gateway on it',
   usage,
   async run(argv) {
     const opts = parseOptions(
       argv,
-      { 'mqtt-port': { type: 'string' }, 'sim-port': { type: 'string' }, speed: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string', short: 'c' } },
+      {
+        'mqtt-port': { type: 'string' },
+        'sim-port': { type: 'string' },
+        'opcua-port': { type: 'string' },
+        speed: { type: 'string' },
+        'data-dir': { type: 'string' },
+        config: { type: 'string', short: 'c' },
+      },
       usage,
     );
     const file = opts.config ?? DEMO_CONFIG;
     const config = loadConfigOrThrow(file);
     const simDevice = config.devices.find((d) => d.type === 'modbus-tcp');
     if (!simDevice || simDevice.type !== 'modbus-tcp') throw new Error(`${file}: the demo needs a modbus-tcp device for its simulator`);
-    const simPort = portOption(opts['sim-port'], '--sim-port') ?? simDevice.port;
     const speed = opts.speed !== undefined ? Number(opts.speed) : 1;
     if (!(speed > 0)) throw new Error(`--speed must be a positive number, got "${opts.speed}"`);
+    const opcuaBase = portOption(opts['opcua-port'], '--opcua-port') ?? DEMO_BASE_PORT;
 
-    const sim = new DemoPlantSimulator({ host: simDevice.host, port: simPort, speed });
-    const port = await sim.start();
-    // Every Modbus device of the demo config reads the one simulator.
-    const prepare = (c: typeof config) => {
-      for (const d of c.devices) if (d.type === 'modbus-tcp') d.port = port;
-    };
+    // The OPC UA servers take some seconds to start: start them first, so the gateway finds every
+    // device up and the demo opens without communication alarms.
+    const hasOpcua = config.devices.some((d) => d.type === 'opcua');
+    console.log(hasOpcua ? `演示装置启动中: OPC UA 高炉/转炉/煤气柜 PLC 模拟器 127.0.0.1:${opcuaBase}-${opcuaBase + 2} …` : '演示装置启动中 …');
+    const plcs = hasOpcua ? await startDemoPlcSimulators({ port: opcuaBase, speed }) : undefined;
+    const sim = new DemoPlantSimulator({ host: simDevice.host, port: portOption(opts['sim-port'], '--sim-port') ?? simDevice.port, speed });
+    let modbusPort: number;
+    try {
+      modbusPort = await sim.start();
+    } catch (err) {
+      await plcs?.stop();
+      throw err;
+    }
+    const prepare = (c: GatewayConfig) => pointAtSimulators(c, modbusPort, opcuaBase);
     prepare(config);
-    console.log(`演示装置: Modbus TCP 模拟器 ${simDevice.host}:${port} (情景周期 120 s${speed !== 1 ? `, ${speed} 倍速` : ''}); Ctrl-C 退出`);
-    return runUntilSignal(config, { mqttPort: portOption(opts['mqtt-port'], '--mqtt-port'), dataDir: opts['data-dir'], configFile: file, prepare, afterStop: () => sim.stop() });
+    console.log(`演示装置: Modbus TCP 模拟器 127.0.0.1:${modbusPort} (煤气/除尘, 情景周期 120 s)${plcs ? ', OPC UA PLC 情景: 45 s 高炉顶压超限放散阀拒动, 150 s 转炉氧枪漏水, 300 s 煤气柜活塞倾斜' : ''}${speed !== 1 ? `, ${speed} 倍速` : ''}; Ctrl-C 退出`);
+    return runUntilSignal(config, {
+      mqttPort: portOption(opts['mqtt-port'], '--mqtt-port'),
+      dataDir: opts['data-dir'],
+      configFile: file,
+      prepare,
+      afterStop: async () => {
+        await sim.stop();
+        await plcs?.stop();
+      },
+    });
   },
 };
 export default command;

@@ -17,7 +17,13 @@ export const mqttProfileSchema = z.strictObject({
   caFile: z.string().optional(),
   certFile: z.string().optional(),
   keyFile: z.string().optional(),
-  /** Only for test platforms with self-signed certificates. */
+  /**
+   * The name the platform's certificate is checked against (and sent as SNI), when url holds an IP
+   * address but the certificate is issued for a host name. Default: the host of url (an IP address
+   * is checked against the certificate's IP SANs).
+   */
+  servername: z.string().min(1).optional(),
+  /** Only for test platforms with self-signed certificates: false skips every certificate check. */
   rejectUnauthorized: z.boolean().default(true),
   /** Placeholders {enterpriseCode}, {gatewayCode}, {type}. */
   topic: z.string().default('safety/{enterpriseCode}/{gatewayCode}/{type}'),
@@ -35,6 +41,50 @@ function readPem(file: string | undefined, field: string): Buffer | undefined {
   } catch (err) {
     throw new Error(`uplink.transport.${field}: cannot read ${file}: ${(err as Error).message}`);
   }
+}
+
+/** Node's codes for a platform certificate that does not verify against caFile. */
+const SERVER_CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_REVOKED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+]);
+
+export type MqttConnectFailure = 'server_certificate' | 'tls_handshake' | 'auth' | 'network' | 'timeout';
+
+/**
+ * Why a connect failed, in words an operator can act on: the uplink logs this text with the first
+ * failed send, and the reason labels `uplink_mqtt_connect_failures_total`. A certificate or
+ * password problem does not heal by retrying, so it must not read like a flaky network.
+ */
+export function explainConnectError(err: Error & { code?: unknown }): { reason: MqttConnectFailure; text: string } {
+  const code = err.code;
+  if (typeof code === 'string' && SERVER_CERT_CODES.has(code)) {
+    return { reason: 'server_certificate', text: `平台服务器证书校验失败 (TLS certificate ${code}: ${err.message})，请检查 caFile 是否为平台的 CA 证书、证书是否在有效期内` };
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return { reason: 'server_certificate', text: `平台服务器证书与连接地址不符 (TLS certificate ${code}: ${err.message})，请检查 url，或设置 servername 为证书上的域名` };
+  }
+  if (typeof code === 'string' && code.startsWith('ERR_SSL_')) {
+    // OpenSSL's message carries its error stack; `reason` is the readable part ("tlsv13 alert certificate required").
+    const reason = (err as { reason?: unknown }).reason;
+    return { reason: 'tls_handshake', text: `TLS 握手被拒绝 (${code}: ${typeof reason === 'string' ? reason : err.message})，请检查客户端证书 certFile/keyFile 是否由平台签发、是否过期` };
+  }
+  // CONNACK return codes: 4 bad user name or password, 5 not authorized (MQTT 3.1.1).
+  if (code === 4 || code === 5) {
+    return { reason: 'auth', text: `平台拒绝登录 (CONNACK ${code}: ${err.message})，请检查 username/password 或客户端证书是否已在平台登记` };
+  }
+  return { reason: 'network', text: err.message };
 }
 
 /**
@@ -78,22 +128,31 @@ class MqttTransport implements UplinkTransport {
       connectTimeout: this.cfg.connectTimeout,
       keepalive: Math.max(1, Math.round(this.cfg.keepalive / 1000)),
       rejectUnauthorized: this.cfg.rejectUnauthorized,
+      ...(this.cfg.servername ? { servername: this.cfg.servername } : {}),
       ...this.tls,
     });
     this.connecting = new Promise<MqttClient>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error(`connect timeout after ${this.cfg.connectTimeout} ms`)), this.cfg.connectTimeout + 500);
-      const fail = (err: Error): void => {
+      let settled = false;
+      const timer = setTimeout(() => fail(new Error(`connect timeout after ${this.cfg.connectTimeout} ms`), 'timeout'), this.cfg.connectTimeout + 500);
+      // The first cause wins: a TLS or CONNACK error is followed by a 'close' that says nothing.
+      const fail = (err: Error, reason?: MqttConnectFailure): void => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         client.removeAllListeners('connect');
         client.end(true);
-        reject(new UplinkSendError(`MQTT connect to ${this.cfg.url} failed: ${err.message}`));
+        const explained = explainConnectError(err);
+        this.ctx.metrics.inc('uplink_mqtt_connect_failures_total', { reason: reason ?? explained.reason });
+        reject(new UplinkSendError(`MQTT connect to ${this.cfg.url} failed: ${explained.text}`));
       };
       client.once('connect', () => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         this.client = client;
         resolve(client);
       });
-      client.once('error', fail);
+      client.once('error', (err) => fail(err));
       client.once('close', () => fail(new Error('connection closed')));
     }).finally(() => {
       this.connecting = undefined;
