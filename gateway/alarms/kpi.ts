@@ -73,6 +73,8 @@ export interface KpiOptions {
   to: number;
   /** Area (console) of a point, for per-area figures. Without it only the total is given. */
   areaOf?: (point: string) => string;
+  /** The flood definition (default EEMUA 191: more than 10 in 10 min), as in the config's `alarms:`. */
+  flood?: { threshold: number; windowMs: number };
 }
 
 export interface AlarmRef {
@@ -306,7 +308,8 @@ function rate(times: readonly number[], window: RateWindow, from: number, to: nu
  * is 10 or fewer again (so 11 activations within 5 minutes give a flood lasting until 10 minutes
  * after the first of them). A flood still running at `to` is cut there and marked ongoing.
  */
-export function floodPeriods(sortedTimes: readonly number[], to: number): FloodPeriod[] {
+export function floodPeriods(sortedTimes: readonly number[], to: number, flood: { threshold: number; windowMs: number } = { threshold: FLOOD_THRESHOLD, windowMs: FLOOD_WINDOW_MS }): FloodPeriod[] {
+  const { threshold, windowMs } = flood;
   const periods: FloodPeriod[] = [];
   let enter = 0; // next activation to enter the window
   let leave = 0; // next activation to slide out of it
@@ -314,10 +317,10 @@ export function floodPeriods(sortedTimes: readonly number[], to: number): FloodP
   let current: { start: number; firstIndex: number; peak: number } | undefined;
   while (enter < sortedTimes.length || leave < enter) {
     const nextEnter = enter < sortedTimes.length ? sortedTimes[enter]! : Infinity;
-    const nextLeave = leave < enter ? sortedTimes[leave]! + FLOOD_WINDOW_MS : Infinity;
+    const nextLeave = leave < enter ? sortedTimes[leave]! + windowMs : Infinity;
     const t = Math.min(nextEnter, nextLeave);
     // At time t the window (t − 10 min, t] has lost what entered at t − 10 min and gained what came at t.
-    while (leave < enter && sortedTimes[leave]! + FLOOD_WINDOW_MS === t) {
+    while (leave < enter && sortedTimes[leave]! + windowMs === t) {
       leave++;
       count--;
     }
@@ -326,7 +329,7 @@ export function floodPeriods(sortedTimes: readonly number[], to: number): FloodP
       enter++;
       count++;
     }
-    if (count > FLOOD_THRESHOLD) {
+    if (count > threshold) {
       if (!current) current = { start: t, firstIndex: leave, peak: count };
       current.peak = Math.max(current.peak, count);
     } else if (current) {
@@ -402,11 +405,11 @@ function timeToAck(acks: readonly Ack[], annunciated: readonly Activation[]): Ac
   };
 }
 
-function figures(r: Replay, from: number, to: number): KpiFigures {
+function figures(r: Replay, from: number, to: number, flood: KpiOptions['flood']): KpiFigures {
   const annunciated = r.activations.filter((a) => a.annunciated).sort((a, b) => a.ts - b.ts);
   const times = annunciated.map((a) => a.ts);
   const hidden = r.activations.filter((a) => !a.annunciated);
-  const periods = floodPeriods(times, to);
+  const periods = floodPeriods(times, to, flood);
   const timeInFloodMs = periods.reduce((s, p) => s + (p.end - p.start), 0);
   const actors = badActors(annunciated);
   return {
@@ -452,10 +455,10 @@ export function computeAlarmKpis(events: readonly AlarmEvent[], opts: KpiOptions
         reAnnunciations: r.reAnnunciations.filter((a) => a.area === area),
         stale: r.stale.filter((s) => s.area === area),
       };
-      areas.push({ area, ...figures(sub, from, to) });
+      areas.push({ area, ...figures(sub, from, to, opts.flood) });
     }
   }
-  return { from, to, periodMs: to - from, total: figures(r, from, to), areas };
+  return { from, to, periodMs: to - from, total: figures(r, from, to, opts.flood), areas };
 }
 
 function groupByAlarm(list: readonly Activation[]): Map<string, Activation[]> {

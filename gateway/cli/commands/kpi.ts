@@ -89,6 +89,7 @@ const command: Command = {
     const sinceMs = parseDuration(opts.since);
     if (sinceMs === undefined || sinceMs <= 0) throw new Error(`--since must be a duration such as 10m, 24h, 7d, got "${opts.since}"\nusage: npm run gateway -- ${usage}`);
     let areaOf: ((point: string) => string) | undefined;
+    let flood: { threshold: number; windowMs: number } | undefined;
     let dataDir = opts['data-dir'] ?? '.data';
     if (opts.config) {
       const config = loadConfigOrThrow(opts.config);
@@ -96,11 +97,13 @@ const command: Command = {
       areaOf = (point) => points.get(point)?.area ?? UNCONFIGURED_AREA;
       // The journal the gateway on this config writes, unless told otherwise.
       dataDir = opts['data-dir'] ?? config.storage.dataDir;
+      // Floods as the running gateway marks them.
+      flood = { threshold: config.alarms.floodThreshold, windowMs: config.alarms.floodWindow };
     }
     const to = Date.now();
     const from = to - sinceMs;
     const journal = readJournal(dataDir, from, to);
-    const kpis = computeAlarmKpis(journal.events, { from, to, ...(areaOf ? { areaOf } : {}) });
+    const kpis = computeAlarmKpis(journal.events, { from, to, ...(areaOf ? { areaOf } : {}), ...(flood ? { flood } : {}) });
     const source = { file: journal.file, rows: journal.rows, invalidRows: journal.invalid, invalidSeqs: journal.invalidSeqs };
     if (opts.json) {
       console.log(JSON.stringify({ ...kpis, journal: source }, null, 2));

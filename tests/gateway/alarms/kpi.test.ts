@@ -57,6 +57,14 @@ describe('alarm KPIs: load and floods', () => {
     expect(computeAlarmKpis(k.events, period).total.flood.periods).toEqual([{ start: T0 + 10 * MINUTE - S, end: T0 + 10 * MINUTE, count: 11, peak: 11, ongoing: false }]);
   });
 
+  it('uses the configured flood definition when given (here more than 5 in 5 min)', () => {
+    const j = journal();
+    for (let i = 0; i < 6; i++) j.cycle(T0 + HOUR + i * 30 * S, `s${i}:H`);
+    expect(computeAlarmKpis(j.events, period).total.flood.periods).toEqual([]);
+    const strict = computeAlarmKpis(j.events, { ...period, flood: { threshold: 5, windowMs: 5 * MINUTE } });
+    expect(strict.total.flood.periods).toEqual([{ start: T0 + HOUR + 150 * S, end: T0 + HOUR + 300 * S, count: 6, peak: 6, ongoing: false }]);
+  });
+
   it('a flood still running at the end of the period is cut there and marked ongoing', () => {
     const j = journal();
     const to = T0 + HOUR;
