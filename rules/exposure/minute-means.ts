@@ -25,20 +25,31 @@ export function minuteMeans(maxGap = 480): OperatorFunction<Reading, ClosedMinut
       let start: number | undefined;
       let sum = 0;
       let count = 0;
+      // The minute's last reading as primitives (not the object: see ConditionDebouncer).
       let last: Reading | undefined;
+      const keep = (r: Reading) => {
+        if (!last) last = { point: r.point, value: r.value, quality: r.quality, ts: r.ts, receivedAt: r.receivedAt };
+        else {
+          last.value = r.value;
+          last.quality = r.quality;
+          last.ts = r.ts;
+          last.receivedAt = r.receivedAt;
+        }
+      };
+      const snapshot = (r: Reading): Reading => ({ point: r.point, value: r.value, quality: r.quality, ts: r.ts, receivedAt: r.receivedAt });
       return source.subscribe({
         next(r) {
           const minute = Math.floor(r.ts / MINUTE_MS) * MINUTE_MS;
           if (start !== undefined && minute < start) return;
           if (start !== undefined && minute > start) {
-            subscriber.next({ start, mean: count > 0 ? sum / count : undefined, last: last ?? r });
+            subscriber.next({ start, mean: count > 0 ? sum / count : undefined, last: snapshot(last ?? r) });
             const gaps = Math.min(maxGap, (minute - start) / MINUTE_MS - 1);
             for (let g = 1; g <= gaps; g++) subscriber.next({ start: start + g * MINUTE_MS, mean: undefined, last: r });
             sum = 0;
             count = 0;
           }
           start = minute;
-          last = r;
+          keep(r);
           const v = isBad(r.quality) ? undefined : numericValue(r);
           if (v !== undefined) {
             sum += v;

@@ -74,22 +74,38 @@ export function alarmDefinition(
   };
 }
 
-/** Keeps the latest reading of its point in a shared map and re-emits the map downstream. */
+/**
+ * Keeps the latest reading of its point in a shared map and re-emits the map downstream. The map
+ * holds one slot per point, overwritten in place: retaining each incoming Reading until the next one
+ * of its point would get it promoted to V8's old generation. Consumers read the map synchronously.
+ */
 class LatestSubscriber extends Subscriber<Reading> {
+  private readonly slot: Reading;
+
   constructor(
+    point: string,
     private readonly latest: Map<string, Reading>,
     private readonly downstream: Subscriber<{ latest: ReadonlyMap<string, Reading>; changed: Reading }>,
     private readonly onComplete: () => void,
   ) {
     super();
+    this.slot = { point, value: null, quality: 'BadWaitingForInitialData', ts: 0, receivedAt: 0 };
   }
+
   protected override _next(r: Reading): void {
-    this.latest.set(r.point, r);
+    const slot = this.slot;
+    slot.value = r.value;
+    slot.quality = r.quality;
+    slot.ts = r.ts;
+    slot.receivedAt = r.receivedAt;
+    if (!this.latest.has(slot.point)) this.latest.set(slot.point, slot);
     this.downstream.next({ latest: this.latest, changed: r });
   }
+
   protected override _error(err: unknown): void {
     this.downstream.error(err);
   }
+
   protected override _complete(): void {
     this.onComplete();
   }
@@ -108,7 +124,7 @@ export function latestReadings(ctx: RuleContext, pointIds: readonly string[]): O
     const onComplete = () => {
       if (--open === 0) subscriber.complete();
     };
-    for (const id of ids) subs.add(ctx.point$(id).subscribe(new LatestSubscriber(latest, subscriber, onComplete)));
+    for (const id of ids) subs.add(ctx.point$(id).subscribe(new LatestSubscriber(id, latest, subscriber, onComplete)));
     return subs;
   });
 }

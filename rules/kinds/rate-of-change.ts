@@ -51,19 +51,32 @@ const condition = (rule: RateOfChangeRule) => rule.condition ?? (rule.direction 
 export function rateReadings(windowMs: number, perMs = 1000): OperatorFunction<Reading, Reading> {
   return (source) =>
     new Observable<Reading>((subscriber) => {
-      const history: { ts: number; v: number }[] = [];
+      // History as parallel number arrays from `head` on: no object per reading (see ConditionDebouncer).
+      const ts: number[] = [];
+      const vs: number[] = [];
+      let head = 0;
       return source.subscribe({
         next(r) {
           const v = isBad(r.quality) ? undefined : numericValue(r);
           // Explicit literals, not spreads: this runs for every reading of the point.
           if (v === undefined) return subscriber.next({ point: r.point, value: null, quality: r.quality, ts: r.ts, receivedAt: r.receivedAt });
           // A clock step backwards (device resync) makes the old history meaningless.
-          if (history.length > 0 && r.ts <= history[history.length - 1]!.ts) history.length = 0;
-          history.push({ ts: r.ts, v });
+          if (ts.length > head && r.ts <= ts[ts.length - 1]!) {
+            ts.length = 0;
+            vs.length = 0;
+            head = 0;
+          }
+          ts.push(r.ts);
+          vs.push(v);
           // Keep exactly one sample at or before ts − window: the base of the rate.
-          while (history.length >= 2 && history[1]!.ts <= r.ts - windowMs) history.shift();
-          const base = history[0]!;
-          const rate = base.ts <= r.ts - windowMs ? ((v - base.v) * perMs) / (r.ts - base.ts) : null;
+          while (ts.length - head >= 2 && ts[head + 1]! <= r.ts - windowMs) head++;
+          if (head > 1024 && head * 2 > ts.length) {
+            ts.splice(0, head);
+            vs.splice(0, head);
+            head = 0;
+          }
+          const baseTs = ts[head]!;
+          const rate = baseTs <= r.ts - windowMs ? ((v - vs[head]!) * perMs) / (r.ts - baseTs) : null;
           subscriber.next({ point: r.point, value: rate, quality: r.quality, ts: r.ts, receivedAt: r.receivedAt });
         },
         error: (e) => subscriber.error(e),
