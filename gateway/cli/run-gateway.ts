@@ -59,10 +59,16 @@ export async function runUntilSignal(
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   log.info(`${signal} received, shutting down`);
-  // A second signal while stopping means "now": exit without waiting.
-  const force = () => process.exit(130);
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
+  // A second signal while stopping means "now": exit without waiting. Not within the first second:
+  // Ctrl-C under `npm start` arrives twice (from the terminal, and forwarded by npm).
+  const stoppingSince = Date.now();
+  const force = () => {
+    if (Date.now() - stoppingSince < 1000) return;
+    log.warn('second signal: exiting without a clean shutdown');
+    process.exit(130);
+  };
+  process.on('SIGINT', force);
+  process.on('SIGTERM', force);
   watcher?.close();
   await gateway.stop();
   await opts.afterStop?.();

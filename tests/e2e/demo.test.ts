@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { alarmEventSchema, type AlarmEvent } from '../../gateway/core/alarm-event.js';
 import { readingSchema } from '../../gateway/core/reading.js';
 import { freePort, freePortRange, waitFor } from '../helpers/ports.js';
-import { startCli, type CliProcess } from '../helpers/cli.js';
+import { REPO_ROOT, startCli, type CliProcess } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 
@@ -94,4 +94,28 @@ describe('demo plant end to end', () => {
     expect(await cli.exited).toBe(0);
     await waitFor(() => messages.find((m) => m.topic === 'gw/demo-gw/status' && m.payload === 'offline'), 5000, 'offline status');
   }, 150_000);
+
+  it('`npm start` (the README command) exits 0 on Ctrl-C, which reaches npm and the gateway both', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-npm-start-'));
+    const [mqttPort, simPort, opcuaPort] = [await freePort(), await freePort(), await freePortRange(3)];
+    // detached: its own process group, as a terminal gives it; Ctrl-C signals the whole group.
+    const npm = spawn('npm', ['start', '--', '--mqtt-port', String(mqttPort), '--sim-port', String(simPort), '--opcua-port', String(opcuaPort), '--data-dir', dir], {
+      cwd: REPO_ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    npm.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    npm.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => npm.on('exit', (code) => resolve(code)));
+    try {
+      await waitFor(() => out.includes('gateway demo-gw started'), 60_000, `the demo to start\n${out}`);
+      process.kill(-npm.pid!, 'SIGINT');
+      expect(await exited).toBe(0);
+      expect(out).toContain('gateway stopped');
+    } finally {
+      if (npm.exitCode === null) process.kill(-npm.pid!, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
