@@ -14,6 +14,11 @@ export interface AdapterContext {
   now(): number;
   /** The gateway's data folder, for adapter state such as certificates (default .data). */
   dataDir?: string;
+  /**
+   * Metadata the device itself reports (OPC UA EUInformation …). The gateway uses it where the
+   * config left the field out, so alarm messages show the server's engineering unit.
+   */
+  describePoint?(pointId: string, info: { unit?: string | undefined }): void;
 }
 
 export interface Adapter {

@@ -291,6 +291,7 @@ export class OpcuaAdapter implements Adapter {
     for (const [id, i] of info) {
       this.serverInfo.set(id, i);
       const p = this.pointsById.get(id)!;
+      if (i.unit && !p.unit) this.ctx.describePoint?.(id, { unit: i.unit });
       if (i.unit && p.unit && p.unit !== i.unit && !p.scale) {
         this.ctx.metrics.inc('opcua_unit_mismatch', this.labels);
         this.ctx.log.warn(`点 ${p.id}（${p.name}）配置单位 "${p.unit}" 与服务器 EngineeringUnits "${i.unit}" 不一致，请核对量程与报警限值`, { device: this.deviceId });

@@ -21,6 +21,7 @@ export interface AlarmStatus {
   condition: string;
   severity: AlarmDefinition['severity'];
   area: string;
+  unit: string;
   state: AlarmState;
   facts: AlarmFacts;
   value: ReadingValue;
@@ -104,7 +105,6 @@ export class AlarmActionError extends Error {}
 
 interface Entry {
   def: AlarmDefinition;
-  info: PointInfo;
   facts: AlarmFacts;
   value: ReadingValue;
   limit?: number | undefined;
@@ -151,7 +151,7 @@ export class AlarmManager {
   }
 
   private define(def: AlarmDefinition, saved?: PersistedAlarm): void {
-    const e: Entry = { def, info: this.options.pointInfo(def.point), facts: { ...NORMAL_FACTS }, value: null, limit: def.limit, ts: 0 };
+    const e: Entry = { def, facts: { ...NORMAL_FACTS }, value: null, limit: def.limit, ts: 0 };
     this.entries.set(def.alarmId, e);
     if (!saved) return;
     Object.assign(e, { facts: { ...saved.facts }, value: saved.value, ts: saved.ts, activeSince: saved.activeSince, shelvedUntil: saved.shelvedUntil, ackedAt: saved.ackedAt, lastEvent: saved.lastEvent });
@@ -248,7 +248,7 @@ export class AlarmManager {
   acknowledgeArea(area: string, user: string, comment?: string): AlarmStatus[] {
     const done: AlarmStatus[] = [];
     for (const e of this.entries.values()) {
-      if (e.info.area === area && (!e.facts.acked || e.facts.latched)) done.push(this.acknowledge(e.def.alarmId, user, comment));
+      if (this.info(e).area === area && (!e.facts.acked || e.facts.latched)) done.push(this.acknowledge(e.def.alarmId, user, comment));
     }
     return done;
   }
@@ -388,12 +388,12 @@ export class AlarmManager {
       ts,
     };
     if (e.limit !== undefined) event.limit = e.limit;
-    if (e.info.unit) event.unit = e.info.unit;
+    if (status.unit) event.unit = status.unit;
     if (meta.user !== undefined) event.user = meta.user;
     if (meta.comment !== undefined) event.comment = meta.comment;
     // A new annunciated activation counts towards floods and may be the first out of a burst.
     if (facts.active && !activeBefore && after === 'UNACK') {
-      const mark = this.flood.activation(e.info.area, e.def.alarmId, ts);
+      const mark = this.flood.activation(status.area, e.def.alarmId, ts);
       if (mark.firstOut) event.firstOut = true;
       if (mark.flood) event.flood = true;
     }
@@ -403,26 +403,33 @@ export class AlarmManager {
     this.subject.next(event);
   }
 
+  /** Looked up each time, not kept: a device may report a unit the config left out after start. */
+  private info(e: Entry): PointInfo {
+    return this.options.pointInfo(e.def.point);
+  }
+
   private status(e: Entry): AlarmStatus {
+    const info = this.info(e);
     return {
       alarmId: e.def.alarmId,
       point: e.def.point,
       condition: e.def.condition,
       severity: e.def.severity,
-      area: e.info.area,
+      area: info.area,
+      unit: info.unit,
       state: alarmState(e.facts),
       facts: { ...e.facts },
       value: e.value,
       limit: e.limit,
       message: alarmMessage({
         severity: e.def.severity,
-        pointName: e.info.name,
-        equipment: e.info.equipment,
+        pointName: info.name,
+        equipment: info.equipment,
         label: e.def.label,
         custom: e.def.message,
         active: e.facts.active || e.facts.latched,
         value: e.value,
-        unit: e.info.unit,
+        unit: info.unit,
         limit: e.limit,
         detail: e.detail,
       }),

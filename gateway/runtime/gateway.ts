@@ -206,6 +206,12 @@ export class Gateway {
         metrics: this.metrics,
         now: () => Date.now(),
         dataDir: this.dataDir,
+        describePoint: (id, info) => {
+          const p = this.points.get(id);
+          if (!p || p.unit || !info.unit) return;
+          p.unit = info.unit;
+          log.info(`point ${id}: unit "${info.unit}" from the device (not set in the config)`);
+        },
       };
       const mod = await def.load();
       const adapter = mod.createAdapter(device, ctx);

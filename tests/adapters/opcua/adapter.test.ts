@@ -36,6 +36,7 @@ beforeAll(async () => {
       { id: 'bf1.bad_path', name: '错误的路径', browsePath: '/1:BF1/1:NoSuchTag' },
       { id: 'bf1.hot_blast_pressure', name: '1#高炉热风压力', unit: 'kPa', browsePath: '/1:BF1/1:HotBlastPressure' },
       { id: 'bf1.stave_temp_4', name: '1#高炉4号冷却壁温度', unit: '°C', nodeId: bf.nodeId('stave_temps'), arrayIndex: 3 },
+      { id: 'bf1.cooling_water_flow', name: '1#高炉炉体冷却水总流量', nodeId: bf.nodeId('cooling_water_flow') },
     ],
   });
 }, 60_000);
@@ -47,6 +48,13 @@ afterAll(async () => {
 });
 
 describe('OPC UA adapter against the blast-furnace PLC simulator (security None)', () => {
+  it('reports the server\'s engineering unit (EUInformation) for a point whose config gives none', async () => {
+    await main.next((r) => r.point === 'bf1.cooling_water_flow' && r.quality === 'Good');
+    expect(main.describedUnits.get('bf1.cooling_water_flow')).toBe('m³/h');
+    // Points with a configured unit keep it: nothing is reported for them.
+    expect(main.describedUnits.has('bf1.top_pressure')).toBe(false);
+  });
+
   it('a changed value reaches the bus with its source timestamp and Good quality', async () => {
     const arrived = main.next((r) => r.point === 'bf1.top_pressure' && r.value === 287.5);
     const before = Date.now();

@@ -31,6 +31,8 @@ export interface Harness {
   readings: Reading[];
   metrics: Metrics;
   logs: string[];
+  /** Units the adapter reported through describePoint (from the server's EUInformation). */
+  describedUnits: Map<string, string>;
   /** Resolves with the first reading (from now on) that satisfies `pred`. */
   next(pred: (r: Reading) => boolean, timeoutMs?: number): Promise<Reading>;
   stop(): Promise<void>;
@@ -44,7 +46,14 @@ export async function startAdapter(device: z.input<typeof opcuaDeviceSchema>, lo
   const metrics = new Metrics();
   bus.readings$.subscribe((r) => readings.push(r));
   const parsed = opcuaDeviceSchema.parse(device);
-  const adapter = createAdapter(parsed, { publish: (r) => bus.publish(r), log: log ?? memoryLogger(logs), metrics, now: () => Date.now() }) as OpcuaAdapter;
+  const describedUnits = new Map<string, string>();
+  const adapter = createAdapter(parsed, {
+    publish: (r) => bus.publish(r),
+    log: log ?? memoryLogger(logs),
+    metrics,
+    now: () => Date.now(),
+    describePoint: (id, info) => info.unit && describedUnits.set(id, info.unit),
+  }) as OpcuaAdapter;
   const next = (pred: (r: Reading) => boolean, timeoutMs = 10_000) =>
     new Promise<Reading>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -61,7 +70,7 @@ export async function startAdapter(device: z.input<typeof opcuaDeviceSchema>, lo
       });
     });
   await adapter.start();
-  return { adapter, bus, readings, metrics, logs, next, stop: () => adapter.stop() };
+  return { adapter, bus, readings, metrics, logs, describedUnits, next, stop: () => adapter.stop() };
 }
 
 export { silentLogger };
