@@ -69,7 +69,7 @@ export class UplinkSink {
   private thinningRaised = false;
   private nextReplayAt = 0;
 
-  constructor(private readonly opts: UplinkSinkOptions) {
+  constructor(opts: UplinkSinkOptions) {
     this.cfg = opts.config;
     this.log = opts.logger.child('uplink');
     this.metrics = opts.metrics;

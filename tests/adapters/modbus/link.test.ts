@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ModbusLink, ModbusRequestError } from '../../../adapters/modbus/link.js';
+import { ModbusLink } from '../../../adapters/modbus/link.js';
 import { silentLogger } from '../../../gateway/core/logger.js';
 import { freePort } from '../../helpers/server-process.js';
 import { RegisterServer } from '../../../simulators/modbus/register-server.js';

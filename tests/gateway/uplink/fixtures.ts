@@ -5,7 +5,7 @@ import { Subject } from 'rxjs';
 import type { Reading } from '../../../gateway/core/reading.js';
 import type { AlarmEvent } from '../../../gateway/core/alarm-event.js';
 import { Metrics } from '../../../gateway/core/metrics.js';
-import { silentLogger } from '../../../gateway/core/logger.js';
+import { consoleLogger } from '../../../gateway/core/logger.js';
 import { openDatabase, type Db } from '../../../gateway/store/database.js';
 import { uplinkSectionSchema } from '../../../gateway/uplink/config.js';
 import { UplinkSink } from '../../../gateway/uplink/uplink-sink.js';
@@ -22,16 +22,19 @@ export interface Harness {
   alarms: Subject<AlarmEvent>;
   diagnostics: ConditionUpdate[];
   dir: string;
+  /** The uplink's log lines (what the operator reads). */
+  log: string[];
   close(): Promise<void>;
 }
 
 export function makeUplink(section: Record<string, unknown>, dir = mkdtempSync(join(tmpdir(), 'uplink-'))): Harness {
+  const log: string[] = [];
   const db = openDatabase(join(dir, 'gateway.db'));
   const metrics = new Metrics();
   const sink = new UplinkSink({
     config: uplinkSectionSchema.parse(section),
     gateway: { id: 'gw-test', creditCode: CREDIT_CODE },
-    logger: silentLogger,
+    logger: consoleLogger('info', 'gateway', (line) => log.push(line)),
     metrics,
     db,
     pointUnits: new Map([
@@ -52,6 +55,7 @@ export function makeUplink(section: Record<string, unknown>, dir = mkdtempSync(j
     alarms,
     diagnostics,
     dir,
+    log,
     async close() {
       await sink.stop();
       db.close();

@@ -1,20 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Subject } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AlarmEvent } from '../../../gateway/core/alarm-event.js';
-import { consoleLogger } from '../../../gateway/core/logger.js';
-import { Metrics } from '../../../gateway/core/metrics.js';
-import type { Reading } from '../../../gateway/core/reading.js';
-import { openDatabase } from '../../../gateway/store/database.js';
-import { uplinkSectionSchema } from '../../../gateway/uplink/config.js';
-import { UplinkSink } from '../../../gateway/uplink/uplink-sink.js';
-import type { ConditionUpdate } from '../../../rules/condition.js';
 import { PlatformSimulator } from '../../../simulators/platform/platform-simulator.js';
 import { MosquittoServer } from '../../helpers/mosquitto.js';
 import { TestPki, type CertFiles } from '../../helpers/tls-certs.js';
-import { CREDIT_CODE, alarm, reading, until, type Harness } from './fixtures.js';
+import { alarm, makeUplink, reading, until, type Harness } from './fixtures.js';
 
 /**
  * The mqtt profile over TLS against a real mosquitto: a throwaway CA (openssl), a server certificate
@@ -68,14 +56,9 @@ async function startSim(mqtt: NonNullable<ConstructorParameters<typeof PlatformS
   return sim;
 }
 
-/** Like fixtures.makeUplink, but the uplink's log lines are kept: the operator reads them. */
-function startUplink(transport: Record<string, unknown>): Harness & { log: string[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'uplink-tls-'));
-  const db = openDatabase(join(dir, 'gateway.db'));
-  const metrics = new Metrics();
-  const log: string[] = [];
-  const sink = new UplinkSink({
-    config: uplinkSectionSchema.parse({
+/** The uplink over MQTT with these transport settings; its log lines are kept (fixtures.makeUplink). */
+function startUplink(transport: Record<string, unknown>): Harness {
+  return makeUplink({
       transport: { profile: 'mqtt', clientId: `gw-test-${Math.random().toString(16).slice(2)}`, ackTimeout: '2s', connectTimeout: '2s', ...transport },
       points: [{ point: 'gh1.co', code: 'CO-2019-01' }],
       snapshotPeriod: '100ms',
@@ -83,33 +66,7 @@ function startUplink(transport: Record<string, unknown>): Harness & { log: strin
       retry: { initialDelay: '20ms', maxDelay: '100ms' },
       linkDownAlarmAfter: '200ms',
       replayRate: 0,
-    }),
-    gateway: { id: 'gw-test', creditCode: CREDIT_CODE },
-    logger: consoleLogger('info', 'gateway', (line) => log.push(line)),
-    metrics,
-    db,
-    pointUnits: new Map([['gh1.co', 'ppm']]),
-  });
-  const readings = new Subject<Reading>();
-  const alarms = new Subject<AlarmEvent>();
-  const diagnostics: ConditionUpdate[] = [];
-  sink.diagnostics$.subscribe((d) => diagnostics.push(d));
-  sink.start(readings, alarms);
-  return {
-    sink,
-    db,
-    metrics,
-    readings,
-    alarms,
-    diagnostics,
-    dir,
-    log,
-    async close() {
-      await sink.stop();
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    });
 }
 
 /** An alarm and a snapshot go up and arrive at the platform, without any failed send. */
