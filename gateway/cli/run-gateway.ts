@@ -44,6 +44,24 @@ export async function runUntilSignal(
   },
 ): Promise<number> {
   const log = consoleLogger(config.gateway.logLevel);
+  // One handler for the whole run, installed before the gateway starts (a Ctrl-C during start-up
+  // stops it once started). Ctrl-C under `npm start` arrives twice at once (from the terminal and
+  // forwarded by npm); a gap between two handlers would let the second kill the process. A second
+  // signal a second or more later means "now".
+  let stoppingSince: number | undefined;
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (stoppingSince === undefined) {
+        stoppingSince = Date.now();
+        return resolve(sig);
+      }
+      if (Date.now() - stoppingSince < 1000) return;
+      log.warn('second signal: exiting without a clean shutdown');
+      process.exit(130);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
   const gateway = new Gateway({ config, log, mqttPort: opts.mqttPort, dataDir: opts.dataDir });
   try {
     await gateway.start();
@@ -54,21 +72,8 @@ export async function runUntilSignal(
     return 1;
   }
   const watcher = opts.configFile ? watchConfig(opts.configFile, gateway, log, opts.prepare ?? (() => undefined)) : undefined;
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signal = await signalled;
   log.info(`${signal} received, shutting down`);
-  // A second signal while stopping means "now": exit without waiting. Not within the first second:
-  // Ctrl-C under `npm start` arrives twice (from the terminal, and forwarded by npm).
-  const stoppingSince = Date.now();
-  const force = () => {
-    if (Date.now() - stoppingSince < 1000) return;
-    log.warn('second signal: exiting without a clean shutdown');
-    process.exit(130);
-  };
-  process.on('SIGINT', force);
-  process.on('SIGTERM', force);
   watcher?.close();
   await gateway.stop();
   await opts.afterStop?.();
