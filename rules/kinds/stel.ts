@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { durationSchema } from '../../gateway/core/duration.js';
 import type { RuleKind } from '../condition.js';
-import { debouncedCondition, numericValue } from '../debounced-condition.js';
 import { stelReadings } from '../exposure/operators.js';
-import { alarmDefinition, ruleBaseFields, withDetail } from './common.js';
+import { alarmDefinition, ruleBaseFields } from './common.js';
+import { exposureLimitAlarm, exposureLimitFields } from './exposure-limit.js';
 
 /**
  * Short-term exposure: the rolling 15-min mean of 1-min means against a STEL, in the point's unit.
@@ -23,12 +22,8 @@ import { alarmDefinition, ruleBaseFields, withDetail } from './common.js';
 export const stelRuleSchema = z.strictObject({
   ...ruleBaseFields,
   kind: z.literal('stel'),
-  point: z.string().min(1),
-  limit: z.number().positive(),
-  deadband: z.number().nonnegative().default(0),
+  ...exposureLimitFields,
   minCoverage: z.number().gt(0).max(1).default(0.8),
-  onDelay: durationSchema.default(0),
-  offDelay: durationSchema.default(0),
 });
 export type StelRule = z.infer<typeof stelRuleSchema>;
 
@@ -39,21 +34,6 @@ export const stelRule: RuleKind<typeof stelRuleSchema> = {
   alarms: (rule) => [alarmDefinition(rule, `${rule.point}:STEL`, rule.point, 'STEL', { limit: rule.limit })],
   build: (rule, ctx) => {
     const unit = ctx.point(rule.point).unit;
-    return ctx.point$(rule.point).pipe(
-      stelReadings(rule.id, rule.minCoverage),
-      debouncedCondition(
-        {
-          alarmId: `${rule.point}:STEL`,
-          extract: numericValue,
-          raise: (v) => v >= rule.limit,
-          clear: (v) => v < rule.limit - rule.deadband,
-          onDelayMs: rule.onDelay,
-          offDelayMs: rule.offDelay,
-          limit: rule.limit,
-        },
-        ctx.scheduler,
-      ),
-      withDetail((u) => (u.active && typeof u.value === 'number' ? `15 分钟短时间接触浓度 ${u.value.toFixed(1)} ${unit}，限值 ${rule.limit} ${unit}` : undefined)),
-    );
+    return exposureLimitAlarm(ctx.point$(rule.point), rule, 'STEL', stelReadings(rule.id, rule.minCoverage), (v) => `15 分钟短时间接触浓度 ${v.toFixed(1)} ${unit}，限值 ${rule.limit} ${unit}`, ctx.scheduler);
   },
 };

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { durationSchema } from '../../gateway/core/duration.js';
 import type { RuleKind } from '../condition.js';
-import { debouncedCondition, numericValue } from '../debounced-condition.js';
 import { twaReadings } from '../exposure/operators.js';
-import { alarmDefinition, ruleBaseFields, withDetail } from './common.js';
+import { alarmDefinition, ruleBaseFields } from './common.js';
+import { exposureLimitAlarm, exposureLimitFields } from './exposure-limit.js';
 
 /**
  * Rolling 8-h time-weighted average: Σ(1-min means over the last 480 minutes) / 480, in the
@@ -25,11 +24,7 @@ import { alarmDefinition, ruleBaseFields, withDetail } from './common.js';
 export const twaRuleSchema = z.strictObject({
   ...ruleBaseFields,
   kind: z.literal('twa'),
-  point: z.string().min(1),
-  limit: z.number().positive(),
-  deadband: z.number().nonnegative().default(0),
-  onDelay: durationSchema.default(0),
-  offDelay: durationSchema.default(0),
+  ...exposureLimitFields,
 });
 export type TwaRule = z.infer<typeof twaRuleSchema>;
 
@@ -40,21 +35,6 @@ export const twaRule: RuleKind<typeof twaRuleSchema> = {
   alarms: (rule) => [alarmDefinition(rule, `${rule.point}:TWA`, rule.point, 'TWA', { limit: rule.limit })],
   build: (rule, ctx) => {
     const unit = ctx.point(rule.point).unit;
-    return ctx.point$(rule.point).pipe(
-      twaReadings(rule.id),
-      debouncedCondition(
-        {
-          alarmId: `${rule.point}:TWA`,
-          extract: numericValue,
-          raise: (v) => v >= rule.limit,
-          clear: (v) => v < rule.limit - rule.deadband,
-          onDelayMs: rule.onDelay,
-          offDelayMs: rule.offDelay,
-          limit: rule.limit,
-        },
-        ctx.scheduler,
-      ),
-      withDetail((u) => (u.active && typeof u.value === 'number' ? `8 小时时间加权平均浓度 ${u.value.toFixed(2)} ${unit}，限值 ${rule.limit} ${unit}` : undefined)),
-    );
+    return exposureLimitAlarm(ctx.point$(rule.point), rule, 'TWA', twaReadings(rule.id), (v) => `8 小时时间加权平均浓度 ${v.toFixed(2)} ${unit}，限值 ${rule.limit} ${unit}`, ctx.scheduler);
   },
 };
