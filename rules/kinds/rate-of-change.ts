@@ -1,10 +1,9 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import { z } from 'zod';
 import { durationSchema } from '../../gateway/core/duration.js';
-import { isBad } from '../../gateway/core/quality.js';
 import type { Reading } from '../../gateway/core/reading.js';
-import type { RuleKind } from '../condition.js';
-import { debouncedCondition, numericValue } from '../debounced-condition.js';
+import type { ConditionUpdate, RuleKind } from '../condition.js';
+import { ConditionDebouncer, numericValue, runMachines, type ReadingMachine } from '../debounced-condition.js';
 import { alarmDefinition, conditionCodeSchema, ruleBaseFields } from './common.js';
 
 /**
@@ -44,45 +43,85 @@ export type RateOfChangeRule = z.infer<typeof rateOfChangeRuleSchema>;
 const condition = (rule: RateOfChangeRule) => rule.condition ?? (rule.direction === 'rising' ? 'ROC_RISE' : 'ROC_FALL');
 
 /**
- * Turns readings into readings of their rate (units per `perMs`), taken between the newest reading
- * and the newest one at least `windowMs` older, by source timestamps. Until a full window of Good
- * history exists the rate is null (unknown). Bad readings pass as Bad.
+ * The rate of a point (units per `perMs`), taken between the newest reading and the newest one at
+ * least `windowMs` older, by source timestamps; null (unknown) until a full window of Good history
+ * exists. History is kept as parallel number arrays from `head` on: no object per reading.
  */
-export function rateReadings(windowMs: number, perMs = 1000): OperatorFunction<Reading, Reading> {
-  return (source) =>
-    new Observable<Reading>((subscriber) => {
-      // History as parallel number arrays from `head` on: no object per reading (see ConditionDebouncer).
-      const ts: number[] = [];
-      const vs: number[] = [];
-      let head = 0;
-      return source.subscribe({
-        next(r) {
-          const v = isBad(r.quality) ? undefined : numericValue(r);
-          // Explicit literals, not spreads: this runs for every reading of the point.
-          if (v === undefined) return subscriber.next({ point: r.point, value: null, quality: r.quality, ts: r.ts, receivedAt: r.receivedAt });
-          // A clock step backwards (device resync) makes the old history meaningless.
-          if (ts.length > head && r.ts <= ts[ts.length - 1]!) {
-            ts.length = 0;
-            vs.length = 0;
-            head = 0;
-          }
-          ts.push(r.ts);
-          vs.push(v);
-          // Keep exactly one sample at or before ts − window: the base of the rate.
-          while (ts.length - head >= 2 && ts[head + 1]! <= r.ts - windowMs) head++;
-          if (head > 1024 && head * 2 > ts.length) {
-            ts.splice(0, head);
-            vs.splice(0, head);
-            head = 0;
-          }
-          const baseTs = ts[head]!;
-          const rate = baseTs <= r.ts - windowMs ? ((v - vs[head]!) * perMs) / (r.ts - baseTs) : null;
-          subscriber.next({ point: r.point, value: rate, quality: r.quality, ts: r.ts, receivedAt: r.receivedAt });
-        },
-        error: (e) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
-    });
+export class RateTracker {
+  private readonly ts: number[] = [];
+  private readonly vs: number[] = [];
+  private head = 0;
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly perMs = 1000,
+  ) {}
+
+  /** Adds a good value at time t and returns the rate, or null while the window is not yet full. */
+  add(t: number, v: number): number | null {
+    const { ts, vs } = this;
+    // A clock step backwards (device resync) makes the old history meaningless.
+    if (ts.length > this.head && t <= ts[ts.length - 1]!) {
+      ts.length = 0;
+      vs.length = 0;
+      this.head = 0;
+    }
+    ts.push(t);
+    vs.push(v);
+    // Keep exactly one sample at or before t − window: the base of the rate.
+    while (ts.length - this.head >= 2 && ts[this.head + 1]! <= t - this.windowMs) this.head++;
+    if (this.head > 1024 && this.head * 2 > ts.length) {
+      ts.splice(0, this.head);
+      vs.splice(0, this.head);
+      this.head = 0;
+    }
+    const baseTs = ts[this.head]!;
+    return baseTs <= t - this.windowMs ? ((v - vs[this.head]!) * this.perMs) / (t - baseTs) : null;
+  }
+}
+
+/**
+ * Rate tracking and the alarm's debouncer in one machine on the point's stream: one hop from the bus
+ * and no allocation per reading (the rate goes to the debouncer in one reused Reading, which the
+ * debouncer does not keep).
+ */
+class RateOfChangeMachine implements ReadingMachine {
+  private readonly tracker: RateTracker;
+  private readonly debouncer: ConditionDebouncer<number>;
+  private readonly rate: Reading = { point: '', value: null, quality: 'Good', ts: 0, receivedAt: 0 };
+
+  constructor(rule: RateOfChangeRule, scheduler: SchedulerLike, emit: (u: ConditionUpdate) => void) {
+    this.tracker = new RateTracker(rule.window, rule.per === 'min' ? 60_000 : 1000);
+    const sign = rule.direction === 'rising' ? 1 : -1;
+    this.debouncer = new ConditionDebouncer(
+      {
+        alarmId: `${rule.point}:${condition(rule)}`,
+        extract: (r) => (typeof r.value === 'number' ? sign * r.value : undefined),
+        raise: (rate) => rate >= rule.limit,
+        clear: (rate) => rate < rule.limit - rule.deadband,
+        onDelayMs: rule.onDelay,
+        offDelayMs: rule.offDelay,
+        limit: rule.limit,
+      },
+      scheduler,
+      emit,
+    );
+  }
+
+  next(r: Reading, bad: boolean): void {
+    const v = bad ? undefined : numericValue(r);
+    const out = this.rate;
+    out.point = r.point;
+    out.quality = r.quality;
+    out.ts = r.ts;
+    out.receivedAt = r.receivedAt;
+    out.value = v === undefined ? null : this.tracker.add(r.ts, v);
+    this.debouncer.next(out, bad);
+  }
+
+  dispose(): void {
+    this.debouncer.dispose();
+  }
 }
 
 export const rateOfChangeRule: RuleKind<typeof rateOfChangeRuleSchema> = {
@@ -90,22 +129,5 @@ export const rateOfChangeRule: RuleKind<typeof rateOfChangeRuleSchema> = {
   schema: rateOfChangeRuleSchema,
   inputs: (rule) => [rule.point],
   alarms: (rule) => [alarmDefinition(rule, `${rule.point}:${condition(rule)}`, rule.point, condition(rule), { limit: rule.limit })],
-  build: (rule, ctx) => {
-    const sign = rule.direction === 'rising' ? 1 : -1;
-    return ctx.point$(rule.point).pipe(
-      rateReadings(rule.window, rule.per === 'min' ? 60_000 : 1000),
-      debouncedCondition(
-        {
-          alarmId: `${rule.point}:${condition(rule)}`,
-          extract: (r) => (typeof r.value === 'number' ? sign * r.value : undefined),
-          raise: (rate) => rate >= rule.limit,
-          clear: (rate) => rate < rule.limit - rule.deadband,
-          onDelayMs: rule.onDelay,
-          offDelayMs: rule.offDelay,
-          limit: rule.limit,
-        },
-        ctx.scheduler,
-      ),
-    );
-  },
+  build: (rule, ctx) => ctx.point$(rule.point).pipe(runMachines((emit) => [new RateOfChangeMachine(rule, ctx.scheduler, emit)])),
 };
