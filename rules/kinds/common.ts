@@ -129,6 +129,21 @@ export function latestReadings(ctx: RuleContext, pointIds: readonly string[]): O
   });
 }
 
+/** Calls a function for every reading it receives; the bus calls it directly (one hop). */
+class CallbackSubscriber extends Subscriber<Reading> {
+  constructor(private readonly fn: (r: Reading) => void) {
+    super();
+  }
+  protected override _next(r: Reading): void {
+    this.fn(r);
+  }
+}
+
+/** Subscribes `fn` to the readings of one point with a single hop from the bus. */
+export function onReadings(ctx: RuleContext, pointId: string, fn: (r: Reading) => void): Subscription {
+  return ctx.point$(pointId).subscribe(new CallbackSubscriber(fn));
+}
+
 /** Usable value of a reading for the expression language: undefined for Bad, missing or null. */
 export function usableValue(r: Reading | undefined): number | boolean | undefined {
   if (!r || isBad(r.quality) || r.value === null) return undefined;

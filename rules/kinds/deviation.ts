@@ -1,9 +1,10 @@
-import { map } from 'rxjs';
+import { Observable, Subscription } from 'rxjs';
 import { z } from 'zod';
 import { durationSchema } from '../../gateway/core/duration.js';
-import type { RuleKind } from '../condition.js';
-import { debouncedCondition } from '../debounced-condition.js';
-import { alarmDefinition, conditionCodeSchema, derivedReading, latestReadings, ruleBaseFields, usableValue } from './common.js';
+import type { Reading } from '../../gateway/core/reading.js';
+import type { ConditionUpdate, RuleKind } from '../condition.js';
+import { ConditionDebouncer } from '../debounced-condition.js';
+import { alarmDefinition, conditionCodeSchema, onReadings, ruleBaseFields, usableValue } from './common.js';
 
 /**
  * Deviation of a point from a reference point: inlet minus outlet flow, a measurement against its
@@ -44,17 +45,11 @@ export const deviationRule: RuleKind<typeof deviationRuleSchema> = {
   schema: deviationRuleSchema,
   inputs: (rule) => [rule.point, rule.reference],
   alarms: (rule) => [alarmDefinition(rule, `${rule.id}:${rule.condition}`, rule.point, rule.condition, { limit: rule.limit })],
-  build: (rule, ctx) => {
-    // The signed deviation, turned so that "more deviating" is always larger.
-    const measure = (diff: number) => (rule.direction === 'high' ? diff : rule.direction === 'low' ? -diff : Math.abs(diff));
-    return latestReadings(ctx, [rule.point, rule.reference]).pipe(
-      map(({ latest, changed }) => {
-        const a = usableValue(latest.get(rule.point));
-        const b = usableValue(latest.get(rule.reference));
-        const diff = typeof a === 'number' && typeof b === 'number' ? a - b : undefined;
-        return derivedReading(rule.id, diff, changed);
-      }),
-      debouncedCondition(
+  build: (rule, ctx) =>
+    new Observable<ConditionUpdate>((subscriber) => {
+      // The signed deviation, turned so that "more deviating" is always larger.
+      const measure = (diff: number) => (rule.direction === 'high' ? diff : rule.direction === 'low' ? -diff : Math.abs(diff));
+      const debouncer = new ConditionDebouncer<number>(
         {
           alarmId: `${rule.id}:${rule.condition}`,
           extract: (r) => (typeof r.value === 'number' ? measure(r.value) : undefined),
@@ -65,7 +60,30 @@ export const deviationRule: RuleKind<typeof deviationRuleSchema> = {
           limit: rule.limit,
         },
         ctx.scheduler,
-      ),
-    );
-  },
+        (u) => subscriber.next(u),
+      );
+      // Latest usable values of both inputs; the difference goes to the debouncer in one reused
+      // Reading (it keeps none). Either input Bad or not yet read: a Bad difference, which neither
+      // raises nor clears.
+      let a: number | undefined;
+      let b: number | undefined;
+      const diff: Reading = { point: rule.id, value: null, quality: 'Bad', ts: 0, receivedAt: 0 };
+      const update = (r: Reading, isPoint: boolean) => {
+        const v = usableValue(r);
+        const n = typeof v === 'number' ? v : undefined;
+        if (isPoint) a = n;
+        else b = n;
+        diff.ts = r.ts;
+        diff.receivedAt = r.receivedAt;
+        const known = a !== undefined && b !== undefined;
+        diff.value = known ? a! - b! : null;
+        diff.quality = known ? 'Good' : 'Bad';
+        debouncer.next(diff, !known);
+      };
+      const subs = new Subscription();
+      subs.add(onReadings(ctx, rule.point, (r) => update(r, true)));
+      subs.add(onReadings(ctx, rule.reference, (r) => update(r, false)));
+      subs.add(() => debouncer.dispose());
+      return subs;
+    }),
 };
