@@ -21,7 +21,8 @@ export class ReadingBus {
       // Subscribers may unsubscribe while we iterate (hot reload): iterate a stable array.
       for (let i = 0; i < handlers.length; i++) handlers[i]!.next(reading);
     }
-    this.all.next(reading);
+    // Subject.next allocates on every call; skip it when no sink listens.
+    if (this.all.observed) this.all.next(reading);
   }
 
   /** Readings of one point, hot. */
