@@ -1,17 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ServerProcess, freePort, tempDir } from './server-process.js';
+import { LoopbackServer, ServerProcess, freePort, tempDir } from './server-process.js';
 
 /**
  * InfluxDB 1.x (Debian package influxdb, 1.6.7) on free loopback ports, meta/data/wal in a temp dir,
  * reporting off. The RPC bind-address (default :8088) also gets a free loopback port so parallel
  * test files do not collide.
  */
-export class InfluxDb1Server {
-  private constructor(
-    readonly port: number,
-    readonly process: ServerProcess,
-  ) {}
+export class InfluxDb1Server extends LoopbackServer {
+  private constructor(port: number, process: ServerProcess) {
+    super(port, process);
+  }
 
   static async start(): Promise<InfluxDb1Server> {
     const port = await freePort();
@@ -48,22 +47,6 @@ export class InfluxDb1Server {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
-  }
-
-  stop(): Promise<void> {
-    return this.process.stop();
-  }
-
-  start(): Promise<void> {
-    return this.process.start();
-  }
-
-  restart(): Promise<void> {
-    return this.process.restart();
-  }
-
-  dispose(): Promise<void> {
-    return this.process.dispose();
   }
 
   /** Runs an InfluxQL statement (CREATE DATABASE needs POST) and returns the parsed JSON. */

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { connect } from 'node:net';
-import { ServerProcess, freePort, tempDir } from './server-process.js';
+import { LoopbackServer, ServerProcess, freePort, tempDir } from './server-process.js';
 
 export interface MosquittoOptions {
   /**
@@ -25,12 +25,14 @@ export interface MosquittoOptions {
  * No limit on queued messages per client (default 1000): a test must not lose messages to a slow
  * subscriber.
  */
-export class MosquittoServer {
+export class MosquittoServer extends LoopbackServer {
   private constructor(
-    readonly port: number,
-    readonly process: ServerProcess,
+    port: number,
+    process: ServerProcess,
     readonly tls = false,
-  ) {}
+  ) {
+    super(port, process);
+  }
 
   static async start(options: MosquittoOptions = {}): Promise<MosquittoServer> {
     const port = await freePort();
@@ -67,21 +69,6 @@ export class MosquittoServer {
     return this.process.log;
   }
 
-  stop(): Promise<void> {
-    return this.process.stop();
-  }
-
-  start(): Promise<void> {
-    return this.process.start();
-  }
-
-  restart(): Promise<void> {
-    return this.process.restart();
-  }
-
-  dispose(): Promise<void> {
-    return this.process.dispose();
-  }
 }
 
 function canConnect(port: number): Promise<boolean> {

@@ -99,3 +99,30 @@ export class ServerProcess {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * A server a test started on a loopback port: it can be stopped, started again on the same port and
+ * data directory (an outage), and disposed of.
+ */
+export abstract class LoopbackServer {
+  protected constructor(
+    readonly port: number,
+    readonly process: ServerProcess,
+  ) {}
+
+  stop(): Promise<void> {
+    return this.process.stop();
+  }
+
+  start(): Promise<void> {
+    return this.process.start();
+  }
+
+  restart(): Promise<void> {
+    return this.process.restart();
+  }
+
+  dispose(): Promise<void> {
+    return this.process.dispose();
+  }
+}

@@ -1,14 +1,13 @@
-import { ServerProcess, freePort, tempDir } from './server-process.js';
+import { LoopbackServer, ServerProcess, freePort, tempDir } from './server-process.js';
 
 /**
  * VictoriaMetrics (Debian package victoria-metrics) on a free loopback port, data in a temp dir.
  * It accepts the InfluxDB v2 write API at /api/v2/write and line protocol at /write.
  */
-export class VictoriaMetricsServer {
-  private constructor(
-    readonly port: number,
-    readonly process: ServerProcess,
-  ) {}
+export class VictoriaMetricsServer extends LoopbackServer {
+  private constructor(port: number, process: ServerProcess) {
+    super(port, process);
+  }
 
   static async start(): Promise<VictoriaMetricsServer> {
     const port = await freePort();
@@ -26,22 +25,6 @@ export class VictoriaMetricsServer {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
-  }
-
-  stop(): Promise<void> {
-    return this.process.stop();
-  }
-
-  restart(): Promise<void> {
-    return this.process.restart();
-  }
-
-  start(): Promise<void> {
-    return this.process.start();
-  }
-
-  dispose(): Promise<void> {
-    return this.process.dispose();
   }
 
   /** Makes recently written samples searchable at once (VictoriaMetrics buffers them for ~1 s). */
