@@ -69,6 +69,8 @@ export interface AlarmJournal {
   record(event: AlarmEvent, status: AlarmStatus, audit?: AuditEntry): void;
   /** Alarm statuses saved by a previous run. */
   restore(): Map<string, PersistedAlarm>;
+  /** Writes what it holds back; the database stays open. */
+  close?(): void;
 }
 
 /** A journal that lives in memory: seq restarts at 1 with the process. */
@@ -333,6 +335,7 @@ export class AlarmManager {
 
   close(): void {
     for (const e of this.entries.values()) this.disarm(e);
+    this.journal.close?.();
     this.subject.complete();
   }
 

@@ -17,6 +17,18 @@ export const ALARM_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_log_ts ON audit_log (ts);
     `,
   },
+  {
+    // Each event row carries the status it leads to, so an event is one row in one commit; the
+    // alarm_state table becomes a snapshot written in batches, complete up to alarm_state_mark.seq.
+    // The ts index cost a page write per event on the hot path; the KPI report scans instead.
+    id: 'alarms-002',
+    sql: `
+      ALTER TABLE alarm_events ADD COLUMN status TEXT;
+      DROP INDEX alarm_events_ts;
+      CREATE TABLE alarm_state_mark (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+      INSERT INTO alarm_state_mark (id, seq) SELECT 1, COALESCE(MAX(seq), 0) FROM alarm_events;
+    `,
+  },
 ];
 
 const persistedSchema = z.object({
@@ -36,41 +48,66 @@ const persistedSchema = z.object({
   ackedAt: z.number().optional(),
 });
 
+/** How long a changed alarm status may wait before the snapshot table is brought up to date. */
+const SNAPSHOT_INTERVAL_MS = 1000;
+
+interface DirtyStatus {
+  seq: number;
+  state: AlarmState;
+  status: string;
+}
+
+function persistedJson(status: AlarmStatus): string {
+  const persisted: PersistedAlarm = {
+    facts: status.facts,
+    value: status.value,
+    ts: status.ts,
+    ...(status.limit !== undefined ? { limit: status.limit } : {}),
+    ...(status.activeSince !== undefined ? { activeSince: status.activeSince } : {}),
+    ...(status.shelvedUntil !== undefined ? { shelvedUntil: status.shelvedUntil } : {}),
+    ...(status.ackedAt !== undefined ? { ackedAt: status.ackedAt } : {}),
+  };
+  return JSON.stringify(persisted);
+}
+
 /**
- * The alarm journal in SQLite: every event, the current status of every alarm and the audit log, each
- * event written in one transaction with the status it leads to, so a restart after kill -9 finds the
- * journal and the states consistent. Seq continues from the highest journaled seq.
+ * The alarm journal in SQLite: every event with the status it leads to, and the audit log. An event
+ * is one row committed before it is published (with its audit entry, in one transaction), so after
+ * kill -9 the journal holds every published event once. Seq continues from the highest journaled seq.
+ *
+ * Current statuses are restored from a snapshot table plus the events after it: writing the snapshot
+ * row with every event doubled the pages each commit writes, the journal's main cost in an alarm
+ * flood. The snapshot is brought up to date in one transaction at most a second after a change, and
+ * on close.
  */
 export class SqliteAlarmJournal implements AlarmJournal {
   private seq: number;
   private readonly insertEvent;
   private readonly upsertState;
   private readonly insertAudit;
-  private readonly write;
+  private readonly writeWithAudit;
+  private readonly writeSnapshot;
+  private readonly dirty = new Map<string, DirtyStatus>();
+  private snapshotTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly db: Db) {
     migrate(db, ALARM_MIGRATIONS);
     this.seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM alarm_events').get() as { seq: number }).seq;
-    this.insertEvent = db.prepare('INSERT INTO alarm_events (seq, ts, alarm_id, event) VALUES (?, ?, ?, ?)');
+    this.insertEvent = db.prepare('INSERT INTO alarm_events (seq, ts, alarm_id, event, status) VALUES (?, ?, ?, ?, ?)');
     this.upsertState = db.prepare(
       'INSERT INTO alarm_state (alarm_id, seq, state, status) VALUES (?, ?, ?, ?) ON CONFLICT(alarm_id) DO UPDATE SET seq = excluded.seq, state = excluded.state, status = excluded.status',
     );
+    const setMark = db.prepare('UPDATE alarm_state_mark SET seq = ? WHERE id = 1');
     this.insertAudit = db.prepare(
       'INSERT INTO audit_log (seq, ts, user, action, alarm_id, reason, before_state, after_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.write = db.transaction((event: AlarmEvent, status: AlarmStatus, audit: AuditEntry | undefined) => {
-      this.insertEvent.run(event.seq, event.ts, event.alarmId, JSON.stringify(event));
-      const persisted: PersistedAlarm = {
-        facts: status.facts,
-        value: status.value,
-        ts: status.ts,
-        ...(status.limit !== undefined ? { limit: status.limit } : {}),
-        ...(status.activeSince !== undefined ? { activeSince: status.activeSince } : {}),
-        ...(status.shelvedUntil !== undefined ? { shelvedUntil: status.shelvedUntil } : {}),
-        ...(status.ackedAt !== undefined ? { ackedAt: status.ackedAt } : {}),
-      };
-      this.upsertState.run(event.alarmId, event.seq, status.state, JSON.stringify(persisted));
-      if (audit) this.insertAudit.run(event.seq, audit.ts, audit.user, audit.action, audit.alarmId, audit.reason ?? null, audit.before, audit.after);
+    this.writeWithAudit = db.transaction((event: AlarmEvent, status: string, audit: AuditEntry) => {
+      this.insertEvent.run(event.seq, event.ts, event.alarmId, JSON.stringify(event), status);
+      this.insertAudit.run(event.seq, audit.ts, audit.user, audit.action, audit.alarmId, audit.reason ?? null, audit.before, audit.after);
+    });
+    this.writeSnapshot = db.transaction((rows: Iterable<[string, DirtyStatus]>, upTo: number) => {
+      for (const [alarmId, d] of rows) this.upsertState.run(alarmId, d.seq, d.state, d.status);
+      setMark.run(upTo);
     });
   }
 
@@ -79,18 +116,60 @@ export class SqliteAlarmJournal implements AlarmJournal {
   }
 
   record(event: AlarmEvent, status: AlarmStatus, audit?: AuditEntry): void {
-    this.write(event, status, audit);
+    const persisted = persistedJson(status);
+    if (audit) this.writeWithAudit(event, persisted, audit);
+    else this.insertEvent.run(event.seq, event.ts, event.alarmId, JSON.stringify(event), persisted);
+    this.dirty.set(event.alarmId, { seq: event.seq, state: status.state, status: persisted });
+    this.snapshotTimer ??= setTimeout(() => this.flushLater(), SNAPSHOT_INTERVAL_MS).unref();
+  }
+
+  /**
+   * The timed flush. The events are already safe, so a failed snapshot write (disk full) only makes a
+   * restart read more of them: keep the changes and try again later; a failing event write is what
+   * reports the problem. A database closed without close() (tests) just ends it.
+   */
+  private flushLater(): void {
+    this.snapshotTimer = undefined;
+    if (!this.db.open) return;
+    try {
+      this.flushSnapshot();
+    } catch {
+      this.snapshotTimer = setTimeout(() => this.flushLater(), SNAPSHOT_INTERVAL_MS).unref();
+    }
+  }
+
+  /** Brings the snapshot of current statuses up to the latest event. */
+  flushSnapshot(): void {
+    if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
+    this.snapshotTimer = undefined;
+    if (this.dirty.size === 0) return;
+    this.writeSnapshot(this.dirty, this.seq);
+    this.dirty.clear();
+  }
+
+  close(): void {
+    if (this.db.open) this.flushSnapshot();
   }
 
   restore(): Map<string, PersistedAlarm> {
     const out = new Map<string, PersistedAlarm>();
-    const rows = this.db.prepare('SELECT s.alarm_id, s.status, e.event FROM alarm_state s LEFT JOIN alarm_events e ON e.seq = s.seq').all() as { alarm_id: string; status: string; event: string | null }[];
-    for (const row of rows) {
-      const parsed = persistedSchema.safeParse(JSON.parse(row.status));
-      if (!parsed.success) continue;
-      const event = row.event ? alarmEventSchema.safeParse(JSON.parse(row.event)) : undefined;
-      out.set(row.alarm_id, { ...parsed.data, ...(event?.success ? { lastEvent: event.data } : {}) });
+    const put = (alarmId: string, status: string, event: string | null) => {
+      const parsed = persistedSchema.safeParse(JSON.parse(status));
+      if (!parsed.success) return;
+      const ev = event ? alarmEventSchema.safeParse(JSON.parse(event)) : undefined;
+      out.set(alarmId, { ...parsed.data, ...(ev?.success ? { lastEvent: ev.data } : {}) });
+    };
+    const snapshot = this.db.prepare('SELECT s.alarm_id, s.status, e.event FROM alarm_state s LEFT JOIN alarm_events e ON e.seq = s.seq').all() as { alarm_id: string; status: string; event: string | null }[];
+    for (const row of snapshot) put(row.alarm_id, row.status, row.event);
+    // Events the snapshot had not caught up with when the gateway stopped (or was killed).
+    const mark = (this.db.prepare('SELECT seq FROM alarm_state_mark WHERE id = 1').get() as { seq: number }).seq;
+    const tail = this.db.prepare('SELECT seq, alarm_id, event, status FROM alarm_events WHERE seq > ? AND status IS NOT NULL ORDER BY seq').all(mark) as { seq: number; alarm_id: string; event: string; status: string }[];
+    for (const row of tail) {
+      put(row.alarm_id, row.status, row.event);
+      const state = out.get(row.alarm_id)?.lastEvent?.state;
+      if (state) this.dirty.set(row.alarm_id, { seq: row.seq, state, status: row.status });
     }
+    this.flushSnapshot();
     return out;
   }
 

@@ -32,8 +32,10 @@ const intervalMs = Number(args.interval);
 const seconds = Number(args.seconds);
 const warmupS = Number(args.warmup);
 
-const simScript = fileURLToPath(new URL('../../simulators/modbus/many-devices.ts', import.meta.url));
-const sim = spawn(process.execPath, ['--import', 'tsx', simScript, String(devices), String(registers), String(intervalMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+// The simulator beside this script: compiled (npm run build) or TypeScript run with tsx.
+const compiled = import.meta.url.endsWith('.js');
+const simScript = fileURLToPath(new URL(`../../simulators/modbus/many-devices.${compiled ? 'js' : 'ts'}`, import.meta.url));
+const sim = spawn(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), simScript, String(devices), String(registers), String(intervalMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
 const ports = await new Promise<number[]>((resolve, reject) => {
   sim.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
   createInterface({ input: sim.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { ports: number[] }).ports));

@@ -16,11 +16,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { opcuaDeviceSchema } from '../../adapters/opcua/config.js';
 import { createAdapter } from '../../adapters/opcua/adapter.js';
 import { consoleLogger } from '../../gateway/core/logger.js';
 import { Metrics } from '../../gateway/core/metrics.js';
 import type { Reading } from '../../gateway/core/reading.js';
+
+// The bench server beside this script: compiled (npm run build) or TypeScript run with tsx.
+const compiled = import.meta.url.endsWith('.js');
 
 const ITEMS = Number(process.env['ITEMS'] ?? 5000);
 const WARMUP_S = Number(process.env['WARMUP_S'] ?? 5);
@@ -36,7 +40,7 @@ const log = consoleLogger('warn', 'bench');
 let serverChanges: { at: number; count: number } = { at: 0, count: 0 };
 
 function startServer(): Promise<{ port: number; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'simulators/opcua/bench-server.ts', '--items', String(ITEMS), '--tick', String(TICK_MS), '--pki', join(dir, 'server')], {
+  const child = spawn(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), fileURLToPath(new URL(`../../simulators/opcua/bench-server.${compiled ? 'js' : 'ts'}`, import.meta.url)), '--items', String(ITEMS), '--tick', String(TICK_MS), '--pki', join(dir, 'server')], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

@@ -64,7 +64,8 @@ async function main() {
   const manager = new AlarmManager({ definitions: set.definitions, journal: new SqliteAlarmJournal(db), pointInfo: (id) => ({ name: points.get(id)!.name, unit: 'ppm', area: points.get(id)!.area }) });
   const runner = new RuleRunner(manager, silentLogger);
   runner.apply(set);
-  console.log(`config: ${POINTS} points, ${set.rules.length} compiled rules (${config.rules.length + POINTS} configured), ${set.definitions.length} alarms; setup ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const mem = process.memoryUsage();
+  console.log(`config: ${POINTS} points, ${set.rules.length} compiled rules (${config.rules.length + POINTS} configured), ${set.definitions.length} alarms; setup ${((performance.now() - t0) / 1000).toFixed(1)} s, RSS ${Math.round(mem.rss / 1048576)} MB (heap ${Math.round(mem.heapUsed / 1048576)} MB)`);
 
   const latencies = new Float64Array(200_000);
   let nLat = 0;

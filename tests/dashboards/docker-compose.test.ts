@@ -112,18 +112,21 @@ describe('docker-compose.yml (static checks only: no Docker engine on this machi
     expect(dockerfile).toMatch(/RUN npm ci/);
     expect(dockerfile).toMatch(/python3 make g\+\+/); // better-sqlite3 compiles when no prebuilt binary fits
     expect(dockerfile).toMatch(/EXPOSE 1883/);
-    // The image's default command is the one docker-compose.yml spells out.
-    expect(dockerfile).toContain('CMD ["npm", "run", "gateway", "--", "run", "--config", "/config/plant.yaml"]');
+    // The image runs the compiled build, its default command the one docker-compose.yml spells out.
+    expect(dockerfile).toMatch(/RUN npm run build/);
+    expect(dockerfile).toContain('COPY --from=build /app/dist ./dist');
+    expect(dockerfile).toContain('CMD ["node", "dist/gateway/cli/main.js", "run", "--config", "/config/plant.yaml"]');
     const copies = [...dockerfile.matchAll(/^COPY (?!--from)(.+)$/gm)].map((m) => m[1]!.trim().split(/\s+/).slice(0, -1)).flat();
     expect(copies).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'gateway', 'adapters', 'rules']));
     for (const c of copies) expect(existsSync(join(context, c)), `Dockerfile COPY ${c}`).toBe(true);
     const ignore = readFileSync(join(context, '.dockerignore'), 'utf8').split('\n');
-    expect(ignore).toEqual(expect.arrayContaining(['node_modules', '.data']));
+    expect(ignore).toEqual(expect.arrayContaining(['node_modules', '.data', 'dist']));
   });
 
   it('static: the gateway command is a CLI command and its --config file, mounted read-only, validates', () => {
-    expect(configArgs.slice(0, 4)).toEqual(['npm', 'run', 'gateway', '--']);
-    expect(Object.keys(COMMANDS)).toContain(configArgs[4]);
+    // The entry point `npm run build` compiles (tests/e2e/build.test.ts runs it).
+    expect(configArgs.slice(0, 2)).toEqual(['node', 'dist/gateway/cli/main.js']);
+    expect(Object.keys(COMMANDS)).toContain(configArgs[2]);
     // The documented alternative GATEWAY_MODE=demo is a CLI command too.
     expect(gateway.command?.toString()).toContain('${GATEWAY_MODE:-run}');
     expect(Object.keys(COMMANDS)).toContain('demo');

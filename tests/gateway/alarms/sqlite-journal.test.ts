@@ -118,4 +118,75 @@ describe('SQLite alarm journal', () => {
     expect(shelved.state).toBe('SHELVED');
     expect(shelved.shelvedUntil).toBeGreaterThan(Date.now());
   });
+
+  it('restores from the status snapshot plus the events after it when the gateway stopped without closing', () => {
+    const store = tempDb();
+    const HOPPER = { ...CO_HH, alarmId: 'hopper:H', point: 'hopper' };
+    const db = store.open();
+    const journal = new SqliteAlarmJournal(db);
+    const first = new TestScheduler(() => undefined);
+    first.run(() => {
+      const { manager } = makeManager([CO_HH, HOPPER], journal, first);
+      first.schedule(() => {
+        manager.apply({ alarmId: 'co:HH', active: true, value: 170, ts: first.now() });
+        manager.apply({ alarmId: 'hopper:H', active: true, value: 80, ts: first.now() });
+        // The snapshot catches up here; what follows lives only in the event rows.
+        journal.flushSnapshot();
+        manager.acknowledge('co:HH', '张三');
+        manager.apply({ alarmId: 'hopper:H', active: false, value: 60, ts: first.now() });
+      }, 100);
+    });
+    const snapshot = db.prepare('SELECT alarm_id, state FROM alarm_state ORDER BY alarm_id').all();
+    expect(snapshot).toEqual([
+      { alarm_id: 'co:HH', state: 'UNACK' },
+      { alarm_id: 'hopper:H', state: 'UNACK' },
+    ]);
+    // No close(): as after kill -9.
+    dbs.pop()!.close();
+
+    const db2 = store.open();
+    const restored = new SqliteAlarmJournal(db2).restore();
+    expect(alarmState(restored.get('co:HH')!.facts)).toBe('ACKED');
+    expect(alarmState(restored.get('hopper:H')!.facts)).toBe('RTN_UNACK');
+    expect(restored.get('hopper:H')!.lastEvent?.seq).toBe(4);
+    // Restoring brought the snapshot up to date, so the next restart reads no old events again.
+    expect(db2.prepare('SELECT alarm_id, state FROM alarm_state ORDER BY alarm_id').all()).toEqual([
+      { alarm_id: 'co:HH', state: 'ACKED' },
+      { alarm_id: 'hopper:H', state: 'RTN_UNACK' },
+    ]);
+    expect(db2.prepare('SELECT seq FROM alarm_state_mark').get()).toEqual({ seq: 4 });
+  });
+
+  it('opens a journal written by the first schema (state row per event) and continues its seq', () => {
+    const store = tempDb();
+    const db = store.open();
+    db.exec(`
+      CREATE TABLE alarm_events (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, alarm_id TEXT NOT NULL, event TEXT NOT NULL);
+      CREATE INDEX alarm_events_ts ON alarm_events (ts);
+      CREATE TABLE alarm_state (alarm_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, state TEXT NOT NULL, status TEXT NOT NULL);
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL, ts INTEGER NOT NULL, user TEXT NOT NULL,
+        action TEXT NOT NULL, alarm_id TEXT NOT NULL, reason TEXT, before_state TEXT NOT NULL, after_state TEXT NOT NULL
+      );
+      CREATE INDEX audit_log_ts ON audit_log (ts);
+    `);
+    db.prepare('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)').run('alarms-001', 1);
+    const event = { seq: 7, alarmId: 'co:HH', point: 'co', condition: 'HH', severity: 3, state: 'UNACK', active: true, value: 170, limit: 160, message: '加压机房一氧化碳 高高报', ts: 50 };
+    db.prepare('INSERT INTO alarm_events (seq, ts, alarm_id, event) VALUES (7, 50, ?, ?)').run('co:HH', JSON.stringify(event));
+    const facts = { active: true, acked: false, latched: false, shelved: false, suppressed: false, outOfService: false };
+    db.prepare('INSERT INTO alarm_state (alarm_id, seq, state, status) VALUES (?, 7, ?, ?)').run('co:HH', 'UNACK', JSON.stringify({ facts, value: 170, limit: 160, ts: 50, activeSince: 50 }));
+
+    const journal = new SqliteAlarmJournal(db);
+    const scheduler = new TestScheduler(() => undefined);
+    scheduler.run(() => {
+      const { manager } = makeManager([CO_HH], journal, scheduler);
+      expect(manager.get('co:HH').state).toBe('UNACK');
+      expect(manager.latestEvents().map((e) => e.seq)).toEqual([7]);
+      manager.acknowledge('co:HH', '张三');
+    });
+    expect(journal.events().map((e) => [e.seq, e.state])).toEqual([
+      [7, 'UNACK'],
+      [8, 'ACKED'],
+    ]);
+  });
 });
