@@ -50,6 +50,8 @@ const persistedSchema = z.object({
 
 /** How long a changed alarm status may wait before the snapshot table is brought up to date. */
 const SNAPSHOT_INTERVAL_MS = 1000;
+/** Rows deleted per step of a prune; steps yield to the event loop so alarms never wait long. */
+const PRUNE_CHUNK = 2000;
 
 interface DirtyStatus {
   seq: number;
@@ -89,6 +91,8 @@ export class SqliteAlarmJournal implements AlarmJournal {
   private readonly writeSnapshot;
   private readonly dirty = new Map<string, DirtyStatus>();
   private snapshotTimer: NodeJS.Timeout | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private pruning = false;
 
   constructor(private readonly db: Db) {
     migrate(db, ALARM_MIGRATIONS);
@@ -148,7 +152,52 @@ export class SqliteAlarmJournal implements AlarmJournal {
   }
 
   close(): void {
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    this.retentionTimer = undefined;
     if (this.db.open) this.flushSnapshot();
+  }
+
+  /**
+   * Deletes up to `limit` events and audit entries older than `before` (ms since epoch); returns how
+   * many. The latest event of every alarm stays whatever its age: it is the alarm's retained state
+   * after a restart, and it keeps seq continuing from the highest ever written. Events are taken in
+   * seq order up to the first one at or after `before`, so an event stamped early by a device clock
+   * stays until the events around it go.
+   */
+  pruneStep(before: number, limit = PRUNE_CHUNK): { events: number; audit: number } {
+    this.flushSnapshot();
+    const first = this.db.prepare('SELECT seq FROM alarm_events WHERE ts >= ? ORDER BY seq LIMIT 1').get(before) as { seq: number } | undefined;
+    const below = first?.seq ?? this.seq + 1;
+    const events = this.db
+      .prepare('DELETE FROM alarm_events WHERE seq IN (SELECT seq FROM alarm_events WHERE seq < ? AND seq NOT IN (SELECT seq FROM alarm_state) LIMIT ?)')
+      .run(below, limit).changes;
+    const audit = this.db.prepare('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE ts < ? ORDER BY id LIMIT ?)').run(before, limit).changes;
+    return { events, audit };
+  }
+
+  /**
+   * Keeps the journal and audit log to `retentionMs`: prunes now and then every `intervalMs`, in
+   * steps that yield to the event loop. `done` hears what each complete prune removed.
+   */
+  startRetention(retentionMs: number, done: (removed: { events: number; audit: number }) => void = () => undefined, intervalMs = 3_600_000): void {
+    const prune = () => {
+      if (this.pruning || !this.db.open) return;
+      this.pruning = true;
+      const before = Date.now() - retentionMs;
+      const total = { events: 0, audit: 0 };
+      const step = () => {
+        if (!this.db.open) return void (this.pruning = false);
+        const r = this.pruneStep(before);
+        total.events += r.events;
+        total.audit += r.audit;
+        if (r.events === PRUNE_CHUNK || r.audit === PRUNE_CHUNK) return void setImmediate(step);
+        this.pruning = false;
+        done(total);
+      };
+      step();
+    };
+    prune();
+    this.retentionTimer = setInterval(prune, intervalMs).unref();
   }
 
   restore(): Map<string, PersistedAlarm> {

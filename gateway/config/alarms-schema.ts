@@ -47,4 +47,10 @@ export type SuppressionConfig = z.infer<typeof suppressionSchema>;
 export const storageSectionSchema = z.strictObject({
   /** Folder of the SQLite database (alarm journal, states, audit log, queues). */
   dataDir: z.string().default('.data'),
+  /**
+   * How long alarm events and audit entries are kept (the latest event of each alarm is always
+   * kept). Regulators expect at least 30 days of records at the enterprise; the default is 400 days
+   * so a year can be compared with the last.
+   */
+  journalRetention: durationSchema.default(400 * 86_400_000).refine((ms) => ms >= 86_400_000, 'journalRetention must be at least 1d'),
 });

@@ -86,7 +86,11 @@ export class Gateway {
       // The journal's hot path takes synchronous=NORMAL: kill -9 safe, ~30 µs per event (see database.ts).
       this.db = openDatabase(join(this.dataDir, 'gateway.db'), { synchronous: 'NORMAL', autoCheckpoint: false });
       this.checkpointer = new Checkpointer(join(this.dataDir, 'gateway.db'), 1000, (m) => o.log.warn(`WAL checkpoint: ${m}`));
-      journal = new SqliteAlarmJournal(this.db);
+      const sqlite = new SqliteAlarmJournal(this.db);
+      sqlite.startRetention(cfg.storage.journalRetention, ({ events, audit }) => {
+        if (events + audit > 0) o.log.info(`报警日志保留期清理 [journal retention]: ${events} events, ${audit} audit entries older than ${Math.round(cfg.storage.journalRetention / 86_400_000)} d removed`);
+      });
+      journal = sqlite;
     }
     if (cfg.influx?.enabled || cfg.uplink?.enabled) {
       this.queueDb = openDatabase(join(this.dataDir, 'gateway.db'), { autoCheckpoint: !this.checkpointer });

@@ -189,4 +189,52 @@ describe('SQLite alarm journal', () => {
       [8, 'ACKED'],
     ]);
   });
+
+  it('prunes events and audit entries past the retention but keeps the latest event of every alarm', () => {
+    const store = tempDb();
+    const HOPPER = { ...CO_HH, alarmId: 'hopper:H', point: 'hopper' };
+    const journal = new SqliteAlarmJournal(store.open());
+    const scheduler = new TestScheduler(() => undefined);
+    scheduler.run(() => {
+      const { manager } = makeManager([CO_HH, HOPPER], journal, scheduler);
+      const at = (t: number, f: () => void) => scheduler.schedule(f, t);
+      at(100, () => manager.apply({ alarmId: 'co:HH', active: true, value: 170, ts: 100 }));
+      at(150, () => manager.apply({ alarmId: 'hopper:H', active: true, value: 80, ts: 150 }));
+      at(160, () => manager.shelve('hopper:H', '李四', { reason: '检修' }));
+      at(200, () => manager.apply({ alarmId: 'co:HH', active: false, value: 20, ts: 200 }));
+      at(300, () => manager.apply({ alarmId: 'co:HH', active: true, value: 180, ts: 300 }));
+      at(310, () => manager.acknowledge('co:HH', '张三'));
+    });
+    expect(journal.pruneStep(250)).toEqual({ events: 3, audit: 1 });
+    expect(journal.events().map((e) => [e.alarmId, e.ts, e.state])).toEqual([
+      ['hopper:H', 160, 'SHELVED'],
+      ['co:HH', 300, 'UNACK'],
+      ['co:HH', 310, 'ACKED'],
+    ]);
+    expect(journal.auditLog().map((a) => a.action)).toEqual(['ACK']);
+    // Nothing more to prune; the states and the seq survive a restart.
+    expect(journal.pruneStep(250)).toEqual({ events: 0, audit: 0 });
+    journal.close();
+    dbs.pop()!.close();
+    const again = new SqliteAlarmJournal(store.open());
+    const restored = again.restore();
+    expect(alarmState(restored.get('hopper:H')!.facts)).toBe('SHELVED');
+    expect(alarmState(restored.get('co:HH')!.facts)).toBe('ACKED');
+    expect(again.nextSeq()).toBe(7);
+  });
+
+  it('retention prunes a long backlog in steps and reports the total', async () => {
+    const store = tempDb();
+    const journal = new SqliteAlarmJournal(store.open());
+    const scheduler = new TestScheduler(() => undefined);
+    // 5,001 events stamped in 1970: far past any retention.
+    scheduler.run(() => {
+      const { manager } = makeManager([CO_HH], journal, scheduler);
+      for (let i = 0; i <= 5000; i++) scheduler.schedule(() => manager.apply({ alarmId: 'co:HH', active: i % 2 === 0, value: i % 2 === 0 ? 170 : 20, ts: i }), i);
+    });
+    const removed = await new Promise<{ events: number; audit: number }>((resolve) => journal.startRetention(86_400_000, resolve));
+    journal.close();
+    expect(removed).toEqual({ events: 5000, audit: 0 });
+    expect(journal.events().map((e) => [e.seq, e.state])).toEqual([[5001, 'UNACK']]);
+  });
 });
