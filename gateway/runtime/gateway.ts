@@ -97,8 +97,9 @@ export class Gateway {
       const logger = o.log;
       if (cfg.influx?.enabled) this.influx = new InfluxSink({ config: cfg.influx, gatewayId: cfg.gateway.id, logger, metrics: this.metrics, db: this.queueDb, points: this.points });
       if (cfg.uplink?.enabled) {
-        const pointUnits = new Map([...this.points].map(([id, p]) => [id, p.unit]));
-        this.uplink = new UplinkSink({ config: cfg.uplink, gateway: { id: cfg.gateway.id, creditCode: cfg.gateway.enterprise.creditCode }, logger, metrics: this.metrics, db: this.queueDb, pointUnits });
+        // Looked up per message: describePoint below may fill in a unit the device reports.
+        const unitOf = (id: string) => this.points.get(id)?.unit || undefined;
+        this.uplink = new UplinkSink({ config: cfg.uplink, gateway: { id: cfg.gateway.id, creditCode: cfg.gateway.enterprise.creditCode }, logger, metrics: this.metrics, db: this.queueDb, unitOf });
       }
     }
     const ruleSet = this.compile(cfg);

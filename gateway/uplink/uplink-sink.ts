@@ -24,8 +24,11 @@ export interface UplinkSinkOptions {
   logger: Logger;
   metrics: Metrics;
   db: Db;
-  /** Units of the gateway's points, for mapped points without their own unit. */
-  pointUnits?: ReadonlyMap<string, string>;
+  /**
+   * The unit of a gateway point, for mapped points without their own unit. Asked each time a message
+   * is made: a device (OPC UA EUInformation) may tell a unit the config left out after start.
+   */
+  unitOf?(point: string): string | undefined;
   /** For tests that swap the transport; default: the configured profile. */
   transport?: UplinkTransport;
 }
@@ -49,7 +52,8 @@ export class UplinkSink {
   private readonly transport: UplinkTransport;
   private readonly enterpriseCode: string;
   private readonly gatewayCode: string;
-  private readonly codes = new Map<string, { code: string; unit: string }>();
+  private readonly codes = new Map<string, { code: string; unit: string | undefined }>();
+  private readonly unitOf: (point: string) => string | undefined;
   private readonly latest = new Map<string, Reading>();
   /** alarmId → severity, for alarms whose condition is active, per point. */
   private readonly activeAlarms = new Map<string, Map<string, Severity>>();
@@ -75,7 +79,8 @@ export class UplinkSink {
     this.metrics = opts.metrics;
     this.enterpriseCode = this.cfg.enterpriseCode ?? opts.gateway.creditCode;
     this.gatewayCode = this.cfg.gatewayCode ?? opts.gateway.id;
-    for (const p of this.cfg.points) this.codes.set(p.point, { code: p.code, unit: p.unit ?? opts.pointUnits?.get(p.point) ?? '' });
+    this.unitOf = opts.unitOf ?? (() => undefined);
+    for (const p of this.cfg.points) this.codes.set(p.point, { code: p.code, unit: p.unit });
     this.queue = new UplinkQueue(opts.db);
     // Whatever survived a restart is backlog now.
     this.queue.markAllHistorical();
@@ -163,7 +168,7 @@ export class UplinkSink {
     const item: EnvelopeItem = {
       pointCode: mapped.code,
       value: e.value,
-      unit: mapped.unit || e.unit || '',
+      unit: mapped.unit || e.unit || this.unitOf(e.point) || '',
       quality: this.latest.get(e.point)?.quality ?? 'Good',
       time: Math.round(e.ts),
       alarmLevel: e.active ? e.severity : 0,
@@ -186,7 +191,7 @@ export class UplinkSink {
     const items: EnvelopeItem[] = [];
     for (const [point, r] of this.latest) {
       const m = this.codes.get(point)!;
-      items.push({ pointCode: m.code, value: r.value, unit: m.unit, quality: r.quality, time: Math.round(r.ts), alarmLevel: this.alarmLevel(point) });
+      items.push({ pointCode: m.code, value: r.value, unit: m.unit ?? this.unitOf(point) ?? '', quality: r.quality, time: Math.round(r.ts), alarmLevel: this.alarmLevel(point) });
     }
     if (items.length === 0) return;
     for (let i = 0; i < items.length; i += this.cfg.maxItemsPerMessage) this.enqueue('realtime', items.slice(i, i + this.cfg.maxItemsPerMessage), now);

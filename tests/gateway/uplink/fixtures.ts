@@ -24,11 +24,17 @@ export interface Harness {
   dir: string;
   /** The uplink's log lines (what the operator reads). */
   log: string[];
+  /** Units of the gateway's points as the uplink sees them; a test may add one later, as a device would. */
+  units: Map<string, string>;
   close(): Promise<void>;
 }
 
 export function makeUplink(section: Record<string, unknown>, dir = mkdtempSync(join(tmpdir(), 'uplink-'))): Harness {
   const log: string[] = [];
+  const units = new Map([
+    ['gh1.co', 'ppm'],
+    ['bf1.top_pressure', 'kPa'],
+  ]);
   const db = openDatabase(join(dir, 'gateway.db'));
   const metrics = new Metrics();
   const sink = new UplinkSink({
@@ -37,10 +43,7 @@ export function makeUplink(section: Record<string, unknown>, dir = mkdtempSync(j
     logger: consoleLogger('info', 'gateway', (line) => log.push(line)),
     metrics,
     db,
-    pointUnits: new Map([
-      ['gh1.co', 'ppm'],
-      ['bf1.top_pressure', 'kPa'],
-    ]),
+    unitOf: (point) => units.get(point),
   });
   const readings = new Subject<Reading>();
   const alarms = new Subject<AlarmEvent>();
@@ -56,6 +59,7 @@ export function makeUplink(section: Record<string, unknown>, dir = mkdtempSync(j
     diagnostics,
     dir,
     log,
+    units,
     async close() {
       await sink.stop();
       db.close();

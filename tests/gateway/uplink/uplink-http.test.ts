@@ -65,6 +65,19 @@ describe('uplink over the MEM HTTP + SM4 profile', () => {
     assertInOrderOnce();
   });
 
+  it('sends the unit a device reports after start (OPC UA EUInformation) for a point configured without one', async () => {
+    h = makeUplink(section({ points: [{ point: 'bof1.o2_pressure', code: 'BOF1-O2P' }] }));
+    h.readings.next(reading('bof1.o2_pressure', 1.2));
+    await until(() => sim.arrivals.some((a) => a.envelope.type === 'realtime'), 5000, 'first snapshot');
+    const first = sim.arrivals.find((a) => a.envelope.type === 'realtime')!.envelope;
+    expect(first.items.map((i) => [i.pointCode, i.unit])).toEqual([['BOF1-O2P', '']]);
+    h.units.set('bof1.o2_pressure', 'MPa');
+    const count = sim.arrivals.length;
+    await until(() => sim.arrivals.slice(count).some((a) => a.envelope.type === 'realtime'), 5000, 'a later snapshot');
+    const later = sim.arrivals.slice(count).find((a) => a.envelope.type === 'realtime')!.envelope;
+    expect(later.items.map((i) => [i.pointCode, i.unit])).toEqual([['BOF1-O2P', 'MPa']]);
+  });
+
   it('HTTP 500 outage: raises LINK_DOWN, queues, then delivers everything in seq order, once each, replayed as historical', async () => {
     h = makeUplink(section());
     h.readings.next(reading('gh1.co', 10));
