@@ -61,6 +61,13 @@ export const uplinkSectionSchema = z.strictObject({
     .default({ initialDelay: 1000, maxDelay: 60_000 }),
   /** Failing this long raises uplink:LINK_DOWN. */
   linkDownAlarmAfter: durationSchema.default(60_000),
+  /**
+   * A message the platform refuses (an error code in its answer, HTTP 400/413/422) this many times
+   * in a row goes to the dead-letter table (uplink_dead_letter) if the platform then accepts the
+   * next message: it is that message, not the link, that is wrong, and it must not hold up the rest.
+   * While the platform refuses everything (a wrong appsecret) nothing is dead-lettered.
+   */
+  deadLetterAfter: z.number().int().min(1).default(3),
 });
 export type UplinkSection = z.infer<typeof uplinkSectionSchema>;
 export type UplinkSectionInput = z.input<typeof uplinkSectionSchema>;

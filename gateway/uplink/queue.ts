@@ -21,7 +21,29 @@ export const UPLINK_QUEUE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX uplink_queue_created ON uplink_queue (type, created_at);
     `,
   },
+  {
+    // Messages the platform refused while it accepted others: kept for the engineer, not resent.
+    id: 'uplink-queue-002',
+    sql: `
+      CREATE TABLE uplink_dead_letter (
+        seq INTEGER PRIMARY KEY, data_id TEXT NOT NULL, type TEXT NOT NULL, created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL, items TEXT NOT NULL, reason TEXT NOT NULL, dead_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
+
+/** A message the platform refused, as kept in uplink_dead_letter. */
+export interface DeadLetter {
+  seq: number;
+  dataId: string;
+  type: EnvelopeType;
+  createdAt: number;
+  attempts: number;
+  itemsJson: string;
+  reason: string;
+  deadAt: number;
+}
 
 export interface QueuedMessage {
   seq: number;
@@ -113,6 +135,11 @@ export class UplinkQueue {
       expire: db.prepare("DELETE FROM uplink_queue WHERE type IN ('realtime', 'heartbeat') AND created_at < ? RETURNING bytes"),
       snapshotTimes: db.prepare("SELECT DISTINCT created_at AS t FROM uplink_queue WHERE type = 'realtime' ORDER BY created_at"),
       deleteSnapshot: db.prepare("DELETE FROM uplink_queue WHERE type = 'realtime' AND created_at = ? RETURNING bytes"),
+      toDeadLetter: db.prepare(
+        'INSERT INTO uplink_dead_letter (seq, data_id, type, created_at, attempts, items, reason, dead_at) SELECT seq, data_id, type, created_at, attempts, items, ?, ? FROM uplink_queue WHERE seq = ?',
+      ),
+      deleteOne: db.prepare('DELETE FROM uplink_queue WHERE seq = ?'),
+      deadLetters: db.prepare('SELECT * FROM uplink_dead_letter ORDER BY seq'),
     };
     const t = this.stmt.totals.get() as { n: number; b: number };
     this.count = t.n;
@@ -191,6 +218,34 @@ export class UplinkQueue {
     if (this.ackedNotDeleted === 0 || !this.db.open) return;
     this.ackedNotDeleted = 0;
     this.stmt.deleteAcked.run(this.ackedThrough);
+  }
+
+  /**
+   * Moves the head message to the dead-letter table: it leaves the queue as an acknowledged one does
+   * (the queue stays a prefix-acknowledged sequence), but its content and the platform's reason stay.
+   */
+  deadLetter(m: Pick<QueuedMessage, 'seq' | 'bytes'>, reason: string, now: number): void {
+    if (m.seq <= this.ackedThrough) return;
+    this.db.transaction(() => {
+      this.stmt.toDeadLetter.run(reason, now, m.seq);
+      this.stmt.deleteOne.run(m.seq);
+    })();
+    this.ackedThrough = m.seq;
+    this.count--;
+    this.bytes -= m.bytes;
+  }
+
+  deadLetters(): DeadLetter[] {
+    return (this.stmt.deadLetters.all() as (Row & { reason: string; dead_at: number })[]).map((r) => ({
+      seq: r.seq,
+      dataId: r.data_id,
+      type: r.type as EnvelopeType,
+      createdAt: r.created_at,
+      attempts: r.attempts,
+      itemsJson: r.items,
+      reason: r.reason,
+      deadAt: r.dead_at,
+    }));
   }
 
   /** A send failed: the message will go again, as historical. */

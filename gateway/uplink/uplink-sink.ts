@@ -9,12 +9,13 @@ import type { UplinkSection } from './config.js';
 import { encodeEnvelope, type Envelope, type EnvelopeItem, type OutgoingMessage } from './envelope.js';
 import { UplinkQueue, type QueuedMessage } from './queue.js';
 import { createTransport } from './profiles/registry.js';
-import type { UplinkTransport } from './profiles/profile.js';
+import { UplinkSendError, type UplinkTransport } from './profiles/profile.js';
 
 export const UPLINK_DIAGNOSTIC_POINT = 'gateway';
 export const UPLINK_ALARM_IDS = {
   linkDown: 'uplink:LINK_DOWN',
   queueThinning: 'uplink:QUEUE_THINNING',
+  rejected: 'uplink:REJECTED',
 } as const;
 
 export interface UplinkSinkOptions {
@@ -72,6 +73,9 @@ export class UplinkSink {
   private linkDownRaised = false;
   private thinningRaised = false;
   private nextReplayAt = 0;
+  /** The head message the platform refuses, and how many times in a row. */
+  private refused: { seq: number; count: number } | undefined;
+  private rejectedRaised = false;
 
   constructor(opts: UplinkSinkOptions) {
     this.cfg = opts.config;
@@ -105,6 +109,15 @@ export class UplinkSink {
         severity: 2,
         label: '上报队列已满',
         message: '上报缓存队列已满，实时快照正在抽稀（报警数据不丢弃）',
+        ruleId: 'uplink',
+      },
+      {
+        alarmId: UPLINK_ALARM_IDS.rejected,
+        point: UPLINK_DIAGNOSTIC_POINT,
+        condition: 'REJECTED',
+        severity: 2,
+        label: '平台拒收数据',
+        message: '省级预警平台拒收一条上报数据，已转存死信表 uplink_dead_letter，其余数据继续上报',
         ruleId: 'uplink',
       },
     ];
@@ -315,14 +328,55 @@ export class UplinkSink {
     try {
       await this.transport.send(this.envelope(m));
     } catch (err) {
+      if (err instanceof UplinkSendError && !err.retryable && this.refusedAgain(m) >= this.cfg.deadLetterAfter && (await this.skipRefused(m, err))) return;
       await this.onSendFailed(m, err as Error);
       return;
     }
+    this.delivered(m);
+  }
+
+  /** Counts consecutive refusals of the head message. */
+  private refusedAgain(m: QueuedMessage): number {
+    if (this.refused?.seq !== m.seq) this.refused = { seq: m.seq, count: 0 };
+    return ++this.refused.count;
+  }
+
+  /**
+   * The platform keeps refusing `m`. Sends the message after it: if the platform takes that one, `m`
+   * itself is the problem and goes to the dead-letter table; if not, the platform refuses everything
+   * and `m` stays at the head.
+   */
+  private async skipRefused(m: QueuedMessage, err: UplinkSendError): Promise<boolean> {
+    const next = this.queue.peek(2)[1];
+    if (!next) return false;
+    try {
+      await this.transport.send(this.envelope(next));
+    } catch {
+      return false;
+    }
+    this.queue.deadLetter(m, err.message, Date.now());
+    this.refused = undefined;
+    this.metrics.inc('uplink_dead_lettered_total', { type: m.type });
+    this.log.error('平台多次拒收一条上报数据，已转存死信表 uplink_dead_letter', { seq: m.seq, dataId: m.dataId, type: m.type, attempts: m.attempts + 1, error: err.message });
+    this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.rejected, active: true, value: m.seq, ts: Date.now() });
+    this.rejectedRaised = true;
+    this.delivered(next, false);
+    return true;
+  }
+
+  private delivered(m: QueuedMessage, endsRefusal = true): void {
     this.queue.ack(m);
     this.metrics.inc('uplink_sent_total', { type: m.type });
     if (this.thinningRaised && this.queue.sizeBytes < this.cfg.queue.maxBytes / 2) this.enforceBounds();
     if (this.queue.size === 0) this.updateGauges();
     if (m.historical) this.metrics.inc('uplink_replayed_total');
+    // The next message after a dead-lettered one went through as usual: the refusal is over (the
+    // operator still acknowledges it and can look at uplink_dead_letter).
+    if (this.rejectedRaised && endsRefusal) {
+      this.rejectedRaised = false;
+      this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.rejected, active: false, value: this.queue.size, ts: Date.now() });
+    }
+    this.refused = undefined;
     if (!this.linkUp || this.failingSince !== undefined) {
       this.log.info('上报链路恢复，开始补传积压数据', { backlog: this.queue.size, failures: this.consecutiveFailures });
       this.linkUp = true;

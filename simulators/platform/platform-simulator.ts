@@ -64,6 +64,9 @@ export class PlatformSimulator {
   readonly duplicates: Arrival[] = [];
   private readonly byDataId = new Map<string, Envelope>();
   readonly rejections: Rejection[] = [];
+  /** Valid envelopes refused on purpose by refuseWhen (HTTP profile). */
+  readonly refused: Envelope[] = [];
+  private refuseFilter: ((e: Envelope) => boolean) | undefined;
   private readonly listeners = new Set<(a: Arrival) => void>();
 
   constructor(private readonly opts: PlatformSimulatorOptions) {}
@@ -169,10 +172,33 @@ export class PlatformSimulator {
     } catch (err) {
       return this.reject(res, 200, 4001, `SM4 解密失败: ${(err as Error).message}`);
     }
+    const refused = this.refusedEnvelope(plain);
+    if (refused) {
+      this.refused.push(refused);
+      return this.reply(res, 200, { code: 5001, msg: '数据校验不通过 (simulated)' });
+    }
     const problem = this.record('mem-http-sm4', plain, this.mode === 'reject');
     if (problem) return this.reject(res, 200, 4002, problem);
     if (this.mode === 'reject') return this.reply(res, 200, { code: 5000, msg: '平台拒收 (simulated)' });
     this.reply(res, 200, { code: 0, msg: 'success' });
+  }
+
+  /**
+   * Makes the HTTP profile refuse, with a business error code, every valid envelope the filter
+   * picks (a platform whose data check fails one record); undefined stops it.
+   */
+  refuseWhen(filter: ((e: Envelope) => boolean) | undefined): void {
+    this.refuseFilter = filter;
+  }
+
+  private refusedEnvelope(plain: string): Envelope | undefined {
+    if (!this.refuseFilter) return undefined;
+    try {
+      const r = envelopeSchema.safeParse(JSON.parse(plain));
+      return r.success && this.refuseFilter(r.data) ? r.data : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Validates and records one envelope; returns the problem when invalid. `dryRun` validates only. */

@@ -69,7 +69,9 @@ class MemHttpSm4Transport implements UplinkTransport {
     } catch (err) {
       throw new UplinkSendError(`HTTP ${res.status}: reading the response failed: ${(err as Error).message}`);
     }
-    if (res.status < 200 || res.status > 299) throw new UplinkSendError(`HTTP ${res.status} from the platform: ${text.slice(0, 200)}`);
+    // 400, 413 and 422 refuse this message's content; anything else may pass on a retry.
+    const refusesContent = res.status === 400 || res.status === 413 || res.status === 422;
+    if (res.status < 200 || res.status > 299) throw new UplinkSendError(`HTTP ${res.status} from the platform: ${text.slice(0, 200)}`, !refusesContent);
     let parsed: z.infer<typeof responseBodySchema>;
     try {
       parsed = responseBodySchema.parse(JSON.parse(text));
@@ -82,7 +84,7 @@ class MemHttpSm4Transport implements UplinkTransport {
     if (!ok) {
       this.ctx.metrics.inc('uplink_bad_responses_total', { profile: 'mem-http-sm4' });
       const msg = parsed[this.cfg.response.messageField];
-      throw new UplinkSendError(`platform answered ${this.cfg.response.codeField}=${JSON.stringify(code)}${typeof msg === 'string' ? ` (${msg})` : ''}`);
+      throw new UplinkSendError(`platform answered ${this.cfg.response.codeField}=${JSON.stringify(code)}${typeof msg === 'string' ? ` (${msg})` : ''}`, false);
     }
   }
 

@@ -132,6 +132,44 @@ describe('uplink over the MEM HTTP + SM4 profile', () => {
     expect(unique.filter((a) => a.envelope.type === 'alarm').map((a) => a.envelope.items[0]!.alarmActive)).toEqual([true, false]);
   });
 
+  it('a message the platform keeps refusing goes to the dead-letter table with the reason; the rest keep flowing in order', async () => {
+    h = makeUplink(section({ heartbeatPeriod: '1h' }));
+    // The platform's data check fails one record (value 999) and accepts everything else.
+    sim.refuseWhen((e) => e.items.some((i) => i.value === 999));
+    h.alarms.next(alarm('gh1.co', true, 999));
+    h.alarms.next(alarm('gh1.co', false, 20));
+    await until(() => h!.sink.queue.deadLetters().length === 1, 8000, 'the refused alarm in the dead-letter table');
+    const [dead] = h.sink.queue.deadLetters();
+    expect(dead!.type).toBe('alarm');
+    expect(dead!.reason).toContain('5001');
+    expect(JSON.parse(dead!.itemsJson)).toEqual([expect.objectContaining({ pointCode: 'CO-2019-01', value: 999, alarmActive: true })]);
+    expect(sim.refused).toHaveLength(3); // deadLetterAfter (default 3) refusals, then the next message went
+    await until(() => sim.arrivals.some((a) => a.envelope.type === 'alarm'), 5000, 'the alarm behind it');
+    expect(sim.arrivals.filter((a) => a.envelope.type === 'alarm').map((a) => a.envelope.items[0]!.value)).toEqual([20]);
+    expect(h.metrics.total('uplink_dead_lettered_total')).toBe(1);
+    expect(h.diagnostics.filter((d) => d.alarmId === 'uplink:REJECTED').map((d) => d.active)).toEqual([true]);
+    // The next regular delivery ends the refusal; LINK_DOWN never came (the link was fine).
+    h.readings.next(reading('gh1.co', 9));
+    await until(() => h!.diagnostics.some((d) => d.alarmId === 'uplink:REJECTED' && !d.active), 5000, 'REJECTED clears');
+    expect(h.diagnostics.some((d) => d.alarmId === 'uplink:LINK_DOWN')).toBe(false);
+    assertInOrderOnce();
+  });
+
+  it('a platform that refuses everything dead-letters nothing: the queue holds until it accepts again', async () => {
+    h = makeUplink(section({ heartbeatPeriod: '1h' }));
+    await sim.setMode('reject');
+    h.alarms.next(alarm('gh1.co', true, 180));
+    h.alarms.next(alarm('gh1.co', false, 20));
+    h.alarms.next(alarm('gh1.co', true, 190));
+    await until(() => h!.metrics.total('uplink_send_failures_total') >= 8, 8000, 'many refusals');
+    expect(h.sink.queue.deadLetters()).toEqual([]);
+    expect(h.sink.queue.size).toBeGreaterThanOrEqual(3); // the three alarms (and the start-up heartbeat)
+    await sim.setMode('ok');
+    await until(() => h!.sink.queue.size === 0, 10_000, 'drain');
+    expect(sim.arrivals.filter((a) => a.envelope.type === 'alarm').map((a) => a.envelope.items[0]!.value)).toEqual([180, 20, 190]);
+    assertInOrderOnce();
+  });
+
   it('thins snapshots when the queue is full, raises QUEUE_THINNING and keeps every alarm', async () => {
     h = makeUplink(section({ snapshotPeriod: '20ms', queue: { maxBytes: 4000, maxAge: '1d' } }));
     await sim.setMode('http500');
