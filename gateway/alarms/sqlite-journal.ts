@@ -89,6 +89,7 @@ export class SqliteAlarmJournal implements AlarmJournal {
   private readonly insertAudit;
   private readonly writeWithAudit;
   private readonly writeSnapshot;
+  private readonly prune;
   private readonly dirty = new Map<string, DirtyStatus>();
   private snapshotTimer: NodeJS.Timeout | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
@@ -113,6 +114,11 @@ export class SqliteAlarmJournal implements AlarmJournal {
       for (const [alarmId, d] of rows) this.upsertState.run(alarmId, d.seq, d.state, d.status);
       setMark.run(upTo);
     });
+    this.prune = {
+      firstKept: db.prepare('SELECT seq FROM alarm_events WHERE ts >= ? ORDER BY seq LIMIT 1'),
+      events: db.prepare('DELETE FROM alarm_events WHERE seq IN (SELECT seq FROM alarm_events WHERE seq < ? AND seq NOT IN (SELECT seq FROM alarm_state) LIMIT ?)'),
+      audit: db.prepare('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE ts < ? ORDER BY id LIMIT ?)'),
+    };
   }
 
   nextSeq(): number {
@@ -166,13 +172,9 @@ export class SqliteAlarmJournal implements AlarmJournal {
    */
   pruneStep(before: number, limit = PRUNE_CHUNK): { events: number; audit: number } {
     this.flushSnapshot();
-    const first = this.db.prepare('SELECT seq FROM alarm_events WHERE ts >= ? ORDER BY seq LIMIT 1').get(before) as { seq: number } | undefined;
+    const first = this.prune.firstKept.get(before) as { seq: number } | undefined;
     const below = first?.seq ?? this.seq + 1;
-    const events = this.db
-      .prepare('DELETE FROM alarm_events WHERE seq IN (SELECT seq FROM alarm_events WHERE seq < ? AND seq NOT IN (SELECT seq FROM alarm_state) LIMIT ?)')
-      .run(below, limit).changes;
-    const audit = this.db.prepare('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE ts < ? ORDER BY id LIMIT ?)').run(before, limit).changes;
-    return { events, audit };
+    return { events: this.prune.events.run(below, limit).changes, audit: this.prune.audit.run(before, limit).changes };
   }
 
   /**
@@ -180,7 +182,7 @@ export class SqliteAlarmJournal implements AlarmJournal {
    * steps that yield to the event loop. `done` hears what each complete prune removed.
    */
   startRetention(retentionMs: number, done: (removed: { events: number; audit: number }) => void = () => undefined, intervalMs = 3_600_000): void {
-    const prune = () => {
+    const pruneAll = () => {
       if (this.pruning || !this.db.open) return;
       this.pruning = true;
       const before = Date.now() - retentionMs;
@@ -196,8 +198,8 @@ export class SqliteAlarmJournal implements AlarmJournal {
       };
       step();
     };
-    prune();
-    this.retentionTimer = setInterval(prune, intervalMs).unref();
+    pruneAll();
+    this.retentionTimer = setInterval(pruneAll, intervalMs).unref();
   }
 
   restore(): Map<string, PersistedAlarm> {

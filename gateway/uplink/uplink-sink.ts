@@ -355,7 +355,6 @@ export class UplinkSink {
       return false;
     }
     this.queue.deadLetter(m, err.message, Date.now());
-    this.refused = undefined;
     this.metrics.inc('uplink_dead_lettered_total', { type: m.type });
     this.log.error('平台多次拒收一条上报数据，已转存死信表 uplink_dead_letter', { seq: m.seq, dataId: m.dataId, type: m.type, attempts: m.attempts + 1, error: err.message });
     this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.rejected, active: true, value: m.seq, ts: Date.now() });

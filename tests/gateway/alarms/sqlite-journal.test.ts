@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
-import { openDatabase, type Db } from '../../../gateway/store/database.js';
-import { SqliteAlarmJournal } from '../../../gateway/alarms/sqlite-journal.js';
+import { migrate, openDatabase, type Db } from '../../../gateway/store/database.js';
+import { ALARM_MIGRATIONS, SqliteAlarmJournal } from '../../../gateway/alarms/sqlite-journal.js';
 import { alarmState } from '../../../gateway/alarms/alarm-state.js';
 import { CO_HH, makeManager } from './harness.js';
 import { REPO_ROOT } from '../../helpers/cli.js';
@@ -160,17 +160,7 @@ describe('SQLite alarm journal', () => {
   it('opens a journal written by the first schema (state row per event) and continues its seq', () => {
     const store = tempDb();
     const db = store.open();
-    db.exec(`
-      CREATE TABLE alarm_events (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, alarm_id TEXT NOT NULL, event TEXT NOT NULL);
-      CREATE INDEX alarm_events_ts ON alarm_events (ts);
-      CREATE TABLE alarm_state (alarm_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, state TEXT NOT NULL, status TEXT NOT NULL);
-      CREATE TABLE audit_log (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL, ts INTEGER NOT NULL, user TEXT NOT NULL,
-        action TEXT NOT NULL, alarm_id TEXT NOT NULL, reason TEXT, before_state TEXT NOT NULL, after_state TEXT NOT NULL
-      );
-      CREATE INDEX audit_log_ts ON audit_log (ts);
-    `);
-    db.prepare('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)').run('alarms-001', 1);
+    migrate(db, ALARM_MIGRATIONS.slice(0, 1));
     const event = { seq: 7, alarmId: 'co:HH', point: 'co', condition: 'HH', severity: 3, state: 'UNACK', active: true, value: 170, limit: 160, message: '加压机房一氧化碳 高高报', ts: 50 };
     db.prepare('INSERT INTO alarm_events (seq, ts, alarm_id, event) VALUES (7, 50, ?, ?)').run('co:HH', JSON.stringify(event));
     const facts = { active: true, acked: false, latched: false, shelved: false, suppressed: false, outOfService: false };
