@@ -3,6 +3,7 @@ import type { Reading } from '../gateway/core/reading.js';
 import type { Logger } from '../gateway/core/logger.js';
 import type { Metrics } from '../gateway/core/metrics.js';
 import type { BasePoint } from '../gateway/config/point-schema.js';
+import type { PublishPolicyConfig } from '../gateway/config/publish-schema.js';
 
 /** What the gateway gives an adapter. Adapters know nothing of rules or sinks. */
 export interface AdapterContext {
@@ -35,6 +36,8 @@ export interface BaseDevice {
   type: string;
   name?: string | undefined;
   enabled: boolean;
+  /** MQTT reading publication default for the device's points. */
+  publish?: PublishPolicyConfig | undefined;
   points: BasePoint[];
 }
 

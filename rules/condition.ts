@@ -1,43 +1,10 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { z } from 'zod';
-import type { Reading, ReadingValue } from '../gateway/core/reading.js';
-import type { Severity } from '../gateway/core/alarm-event.js';
-import type { PointDefinition } from '../gateway/config/schema.js';
+import type { Reading } from '../gateway/core/reading.js';
+import type { AlarmDefinition, ConditionUpdate } from '../gateway/core/condition.js';
+import type { PointDefinition } from '../gateway/core/point.js';
 
-/**
- * What a rule says about one alarm at one moment: the process condition is present or not. Rules
- * emit these; only the alarm manager turns them into alarm states and AlarmEvents.
- */
-export interface ConditionUpdate {
-  alarmId: string;
-  active: boolean;
-  value: ReadingValue;
-  /** When the condition was confirmed: the reading's time, or the scheduler's time after a delay. */
-  ts: number;
-  /** The limit crossed, for the message and the journal. */
-  limit?: number;
-  /** Extra Chinese text, e.g. which interlock failed to act. */
-  detail?: string;
-}
-
-/** A configured alarm: what the alarm manager knows before any condition arrives. */
-export interface AlarmDefinition {
-  alarmId: string;
-  point: string;
-  condition: string;
-  severity: Severity;
-  /** Chinese label of the condition, e.g. 高高报. */
-  label: string;
-  /** Text replacing the generated message. */
-  message?: string | undefined;
-  limit?: number | undefined;
-  /** Latched alarms stay annunciated after the condition clears until acknowledged and reset. */
-  latch?: boolean | undefined;
-  /** An acknowledged alarm still active after this long is annunciated again. */
-  reAlarmMs?: number | undefined;
-  /** The rule that produced it, for hot reload (unchanged rules keep their alarm state). */
-  ruleId: string;
-}
+export type { ConditionUpdate, AlarmDefinition } from '../gateway/core/condition.js';
 
 export interface RuleContext {
   point$(pointId: string): Observable<Reading>;

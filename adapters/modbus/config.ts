@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { publishField } from '../../gateway/config/publish-schema.js';
 import { basePointFields, pointIdSchema } from '../../gateway/config/point-schema.js';
 import { durationSchema } from '../../gateway/core/duration.js';
 import { scaleSchema } from '../shared/scaling.js';
@@ -120,6 +121,7 @@ const deviceFields = {
   id: pointIdSchema,
   name: z.string().optional(),
   enabled: z.boolean().default(true),
+  ...publishField,
   unitId: z.number().int().min(0).max(255).default(1),
   pollInterval: durationSchema.default(1000),
   ...linkDefaults,

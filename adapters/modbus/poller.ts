@@ -276,7 +276,7 @@ export class ModbusDeviceAdapter implements Adapter {
         this.unitAnswered(unit);
         const now = this.ctx.now();
         this.stat.lastGood = now;
-        this.ctx.metrics.set('modbus_last_good_poll', now, this.labels);
+        this.ctx.metrics.set('modbus_last_good_poll_timestamp_seconds', now / 1000, this.labels);
         for (const p of block.points) {
           const v = decodePoint(p, block, data);
           const reading: Reading = { point: p.id, value: v.value, quality: v.quality, ts: now, receivedAt: now };
@@ -353,11 +353,8 @@ export class ModbusDeviceAdapter implements Adapter {
     if (rttMs === undefined) return;
     this.stat.rttSum += rttMs;
     this.stat.rttCount++;
-    if (rttMs > this.stat.rttMax) {
-      this.stat.rttMax = rttMs;
-      this.ctx.metrics.set('modbus_rtt_ms_max', rttMs, this.labels);
-    }
-    this.ctx.metrics.set('modbus_rtt_ms', rttMs, this.labels);
+    if (rttMs > this.stat.rttMax) this.stat.rttMax = rttMs;
+    this.ctx.metrics.observe('modbus_request_duration_seconds', rttMs / 1000, this.labels);
   }
 
   private unitAnswered(u: UnitHealth): void {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { publishField } from '../../gateway/config/publish-schema.js';
 import { basePointFields } from '../../gateway/config/point-schema.js';
 import { durationSchema } from '../../gateway/core/duration.js';
 import { scaleSchema } from '../shared/scaling.js';
@@ -98,6 +99,7 @@ export const opcuaDeviceSchema = z
     name: z.string().optional(),
     type: z.literal('opcua'),
     enabled: z.boolean().default(true),
+    ...publishField,
     /** opc.tcp://host:port[/path] of the server. */
     endpoint: z.string().regex(/^opc\.tcp:\/\/[^\s/:]+(:\d+)?(\/.*)?$/, 'expected an endpoint such as opc.tcp://10.1.2.3:4840'),
     security: securitySchema.default({ mode: 'None', policy: 'None' }),

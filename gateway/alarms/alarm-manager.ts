@@ -148,8 +148,25 @@ export class AlarmManager {
     this.journal = options.journal ?? new MemoryJournal();
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.flood = new FloodTracker(options.flood);
-    const saved = this.journal.restore();
-    for (const def of options.definitions) this.define(def, saved.get(def.alarmId));
+    this.saved = this.journal.restore();
+    for (const def of options.definitions) this.define(def, this.takeSaved(def.alarmId));
+  }
+
+  /**
+   * Persisted states not yet claimed by a definition: alarms defined after construction (a service's
+   * own alarms, defined when the service starts) come back with their state too. Each is used once.
+   */
+  private saved: Map<string, PersistedAlarm>;
+
+  /** After start-up: states nobody claimed belong to alarms no longer configured. */
+  forgetUnclaimed(): void {
+    this.saved.clear();
+  }
+
+  private takeSaved(alarmId: string): PersistedAlarm | undefined {
+    const s = this.saved.get(alarmId);
+    if (s) this.saved.delete(alarmId);
+    return s;
   }
 
   private define(def: AlarmDefinition, saved?: PersistedAlarm): void {
@@ -190,7 +207,7 @@ export class AlarmManager {
     }
     for (const [id, d] of next) {
       if (!this.entries.has(id)) {
-        this.define(d);
+        this.define(d, this.takeSaved(id));
         result.added.push(id);
       }
     }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { alarmEventSchema, type AlarmEvent, type AlarmState } from '../core/alarm-event.js';
 import { migrate, type Db, type Migration } from '../store/database.js';
+import type { Metrics } from '../core/metrics.js';
 import type { AlarmJournal, AlarmStatus, AuditEntry, PersistedAlarm } from './alarm-manager.js';
 
 export const ALARM_MIGRATIONS: readonly Migration[] = [
@@ -95,7 +96,11 @@ export class SqliteAlarmJournal implements AlarmJournal {
   private retentionTimer: NodeJS.Timeout | undefined;
   private pruning = false;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    /** Where the commit time of each event is recorded (gateway_journal_commit_duration_seconds). */
+    private readonly metrics?: Metrics,
+  ) {
     migrate(db, ALARM_MIGRATIONS);
     this.seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM alarm_events').get() as { seq: number }).seq;
     this.insertEvent = db.prepare('INSERT INTO alarm_events (seq, ts, alarm_id, event, status) VALUES (?, ?, ?, ?, ?)');
@@ -126,9 +131,11 @@ export class SqliteAlarmJournal implements AlarmJournal {
   }
 
   record(event: AlarmEvent, status: AlarmStatus, audit?: AuditEntry): void {
+    const started = this.metrics ? performance.now() : 0;
     const persisted = persistedJson(status);
     if (audit) this.writeWithAudit(event, persisted, audit);
     else this.insertEvent.run(event.seq, event.ts, event.alarmId, JSON.stringify(event), persisted);
+    this.metrics?.observe('journal_commit_duration_seconds', (performance.now() - started) / 1000);
     this.dirty.set(event.alarmId, { seq: event.seq, state: status.state, status: persisted });
     this.snapshotTimer ??= setTimeout(() => this.flushLater(), SNAPSHOT_INTERVAL_MS).unref();
   }

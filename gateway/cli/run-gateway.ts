@@ -35,6 +35,7 @@ export async function runUntilSignal(
   config: GatewayConfig,
   opts: {
     mqttPort?: number | undefined;
+    httpPort?: number | undefined;
     dataDir?: string | undefined;
     /** Watched for hot reload. */
     configFile?: string | undefined;
@@ -62,7 +63,7 @@ export async function runUntilSignal(
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  const gateway = new Gateway({ config, log, mqttPort: opts.mqttPort, dataDir: opts.dataDir });
+  const gateway = new Gateway({ config, log, mqttPort: opts.mqttPort, httpPort: opts.httpPort, dataDir: opts.dataDir });
   try {
     await gateway.start();
   } catch (err) {
@@ -71,6 +72,8 @@ export async function runUntilSignal(
     await opts.afterStop?.();
     return 1;
   }
+  // Operators look for this line: where the console, health and metrics are.
+  if (gateway.httpAddress) process.stdout.write(`HTTP 服务: ${gateway.httpAddress}  (健康 /healthz, 就绪 /readyz, 指标 /metrics)\n`);
   const watcher = opts.configFile ? watchConfig(opts.configFile, gateway, log, opts.prepare ?? (() => undefined)) : undefined;
   const signal = await signalled;
   log.info(`${signal} received, shutting down`);

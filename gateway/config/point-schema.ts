@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { limitsSchema } from './limits-schema.js';
+import { publishPolicySchema } from './publish-schema.js';
 
 /** Point ids appear in MQTT topics and InfluxDB tags: keep them to a safe alphabet. */
 export const pointIdSchema = z
@@ -27,16 +28,9 @@ export const basePointFields = {
   range: rangeSchema.optional(),
   limits: limitsSchema.optional(),
   description: z.string().optional(),
+  /** MQTT reading publication: false, true (on change) or { deadband, maxInterval }; see publish-schema.ts. */
+  publish: publishPolicySchema.optional(),
 };
 
-/** What every adapter's point schema must parse to. */
-export interface BasePoint {
-  id: string;
-  name: string;
-  unit: string;
-  equipment?: string | undefined;
-  area: string;
-  range?: { low: number; high: number } | undefined;
-  limits?: z.infer<typeof limitsSchema> | undefined;
-  description?: string | undefined;
-}
+/** What every adapter's point schema must parse to (the contract lives in gateway/core). */
+export type { BasePoint } from '../core/point.js';

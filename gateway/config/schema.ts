@@ -3,11 +3,15 @@ import { ADAPTERS, devicePoints } from '../../adapters/registry.js';
 import { durationSchema } from '../core/duration.js';
 import { ruleSchema, ruleKind } from '../../rules/registry.js';
 import { resolveLimits } from '../../rules/limits.js';
-import type { BasePoint } from './point-schema.js';
+import type { PointDefinition } from '../core/point.js';
 import { usccProblem } from './uscc.js';
+import { publishPolicySchema } from './publish-schema.js';
+import { publishPolicyProblem } from '../sinks/mqtt-publish-policy.js';
 import { alarmsSectionSchema, storageSectionSchema, suppressionSchema } from './alarms-schema.js';
 import { influxSectionSchema } from '../sinks/influx/config.js';
 import { uplinkSectionSchema, uplinkConfigProblems } from '../uplink/config.js';
+import { httpSectionSchema } from '../services/http/config.js';
+import { servicePoints } from '../services/registry.js';
 
 const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'ids may contain letters, digits, "_", "." and "-" only (they are used in MQTT topics)');
 
@@ -46,6 +50,12 @@ export const mqttSectionSchema = z
     allowAnonymous: z.boolean().default(false),
     /** Readings go out on change, and at least this often when unchanged (0: only on change). */
     readingsMaxInterval: durationSchema.default(10_000),
+    /**
+     * Default MQTT publication of readings for every point: true (on change), false (none: alarms,
+     * events and status still go out), or report by exception { deadband, maxInterval }. Devices
+     * and points override it with their own `publish:`.
+     */
+    publishReadings: publishPolicySchema.default(true),
   })
   .superRefine((m, ctx) => {
     if (m.broker === 'external' && !m.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'an external broker needs url: mqtt://host:port' });
@@ -69,6 +79,8 @@ export const gatewayConfigSchema = z
     storage: storageSectionSchema.default(() => storageSectionSchema.parse({})),
     influx: influxSectionSchema.optional(),
     uplink: uplinkSectionSchema.optional(),
+    /** The HTTP server (health, readiness, /metrics, API and console); off when the section is absent. */
+    http: httpSectionSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     // Cross-references and uniqueness: these are what zod alone cannot see.
@@ -89,11 +101,15 @@ export const gatewayConfigSchema = z
         else pointIds.set(p.id, here);
         points.set(p.id, { ...p, device: d.id });
         if (!configured) return;
+        const publishProblem = publishPolicyProblem(p, d.publish);
+        if (publishProblem) ctx.addIssue({ code: 'custom', path: ['devices', di, 'points', pi, 'publish'], message: publishProblem });
         for (const problem of resolveLimits(p).problems) {
           ctx.addIssue({ code: 'custom', path: ['devices', di, 'points', pi, 'limits', ...problem.path], message: problem.message });
         }
       });
     });
+    // Health points of the gateway's own services (gateway.uplink.link_up …) may be named by rules too.
+    for (const p of servicePoints(cfg as GatewayConfig)) if (!points.has(p.id)) points.set(p.id, { ...p, device: 'gateway' });
     const ruleIds = new Map<string, number>();
     const alarmIds = new Map<string, string>();
     for (const p of points.values()) for (const l of resolveLimits(p).limits) alarmIds.set(`${p.id}:${l.level}`, `the limits of point ${p.id}`);
@@ -131,12 +147,12 @@ export const gatewayConfigSchema = z
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export type DeviceConfig = GatewayConfig['devices'][number];
 
-/** A point as the runtime sees it: its config plus the device that reads it. */
-export type PointDefinition = BasePoint & { device: string };
+export type { PointDefinition } from '../core/point.js';
 
 export function pointDefinitions(cfg: GatewayConfig): Map<string, PointDefinition> {
   const map = new Map<string, PointDefinition>();
   for (const d of cfg.devices) for (const p of devicePoints(d)) map.set(p.id, { ...p, device: d.id });
+  for (const p of servicePoints(cfg)) if (!map.has(p.id)) map.set(p.id, { ...p, device: 'gateway' });
   return map;
 }
 

@@ -14,10 +14,15 @@ export class ReadingBus {
   private readonly byPoint = new Map<string, Handler[]>();
   readonly readings$: Observable<Reading> = this.all.asObservable();
   private completed = false;
+  /** Readings published, and deliveries to per-point subscribers (rule inputs); plain counters for /metrics. */
+  published = 0;
+  delivered = 0;
 
   publish(reading: Reading): void {
+    this.published++;
     const handlers = this.byPoint.get(reading.point);
     if (handlers !== undefined) {
+      this.delivered += handlers.length;
       // Subscribers may unsubscribe while we iterate (hot reload): iterate a stable array.
       for (let i = 0; i < handlers.length; i++) handlers[i]!.next(reading);
     }

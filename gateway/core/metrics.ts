@@ -1,8 +1,33 @@
 /**
- * Counters and gauges, keyed by name plus labels. Every dropped or rejected input is counted here so
- * an operator can see it (the summary line, later the HTTP API and Grafana).
+ * Counters, gauges and histograms, keyed by name plus labels. Every dropped or rejected input is
+ * counted here so an operator can see it (the summary line, `/metrics`, Grafana).
+ *
+ * Recording is a map lookup and an addition, so it can sit on hot paths; turning the figures into
+ * the Prometheus text format happens only when `/metrics` is scraped (gateway/services/http).
+ * Names follow Prometheus conventions when exported: `gateway_` is prefixed and counters end in
+ * `_total`; use base units in names (`_seconds`, `_bytes`). Labels must be bounded (device,
+ * service, reason, severity), never a point id.
  */
 export type Labels = Record<string, string | number>;
+
+export interface Series {
+  name: string;
+  labels: Labels;
+  value: number;
+}
+
+export interface HistogramSeries {
+  name: string;
+  labels: Labels;
+  /** Upper bounds, ascending; counts are per bucket (not cumulative). */
+  bounds: readonly number[];
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+/** Latency buckets in seconds, from 100 µs to 10 s. */
+export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
 function key(name: string, labels?: Labels): string {
   if (!labels) return name;
@@ -13,34 +38,93 @@ function key(name: string, labels?: Labels): string {
 }
 
 export class Metrics {
-  private readonly counters = new Map<string, number>();
-  private readonly gauges = new Map<string, number>();
+  private readonly counters = new Map<string, Series>();
+  private readonly gauges = new Map<string, Series>();
+  private readonly histograms = new Map<string, HistogramSeries>();
+  private readonly help = new Map<string, string>();
+  /** Figures computed at read time (queue depths, connected clients) rather than pushed. */
+  private readonly collectors = new Set<() => void>();
 
   inc(name: string, labels?: Labels, by = 1): void {
     const k = key(name, labels);
-    this.counters.set(k, (this.counters.get(k) ?? 0) + by);
+    const s = this.counters.get(k);
+    if (s !== undefined) s.value += by;
+    else this.counters.set(k, { name, labels: { ...labels }, value: by });
   }
 
   set(name: string, value: number, labels?: Labels): void {
-    this.gauges.set(key(name, labels), value);
+    const k = key(name, labels);
+    const s = this.gauges.get(k);
+    if (s !== undefined) s.value = value;
+    else this.gauges.set(k, { name, labels: { ...labels }, value });
+  }
+
+  /** Records one observation (in base units: seconds, bytes) in a histogram. */
+  observe(name: string, value: number, labels?: Labels, bounds: readonly number[] = LATENCY_BUCKETS): void {
+    const k = key(name, labels);
+    let h = this.histograms.get(k);
+    if (h === undefined) {
+      h = { name, labels: { ...labels }, bounds, counts: new Array<number>(bounds.length + 1).fill(0), sum: 0, count: 0 };
+      this.histograms.set(k, h);
+    }
+    let i = 0;
+    while (i < h.bounds.length && value > h.bounds[i]!) i++;
+    h.counts[i]!++;
+    h.sum += value;
+    h.count++;
+  }
+
+  /** Help text shown in `/metrics`. */
+  describe(name: string, help: string): void {
+    this.help.set(name, help);
+  }
+
+  helpOf(name: string): string | undefined {
+    return this.help.get(name);
+  }
+
+  /** Registers a function that updates gauges just before they are read; returns its removal. */
+  collect(fn: () => void): () => void {
+    this.collectors.add(fn);
+    return () => this.collectors.delete(fn);
   }
 
   counter(name: string, labels?: Labels): number {
-    return this.counters.get(key(name, labels)) ?? 0;
+    return this.counters.get(key(name, labels))?.value ?? 0;
   }
 
   gauge(name: string, labels?: Labels): number | undefined {
-    return this.gauges.get(key(name, labels));
+    return this.gauges.get(key(name, labels))?.value;
+  }
+
+  histogram(name: string, labels?: Labels): Readonly<HistogramSeries> | undefined {
+    return this.histograms.get(key(name, labels));
   }
 
   /** Sum of a counter over all label sets. */
   total(name: string): number {
     let sum = 0;
-    for (const [k, v] of this.counters) if (k === name || k.startsWith(name + '{')) sum += v;
+    for (const s of this.counters.values()) if (s.name === name) sum += s.value;
     return sum;
   }
 
+  /** Every series, after running the collectors. */
+  series(): { counters: Series[]; gauges: Series[]; histograms: HistogramSeries[] } {
+    for (const c of this.collectors) {
+      try {
+        c();
+      } catch {
+        // A collector that throws must not break the scrape; its gauges keep their last value.
+      }
+    }
+    return { counters: [...this.counters.values()], gauges: [...this.gauges.values()], histograms: [...this.histograms.values()] };
+  }
+
   snapshot(): { counters: Record<string, number>; gauges: Record<string, number> } {
-    return { counters: Object.fromEntries(this.counters), gauges: Object.fromEntries(this.gauges) };
+    const { counters, gauges } = this.series();
+    return {
+      counters: Object.fromEntries(counters.map((s) => [key(s.name, Object.keys(s.labels).length ? s.labels : undefined), s.value])),
+      gauges: Object.fromEntries(gauges.map((s) => [key(s.name, Object.keys(s.labels).length ? s.labels : undefined), s.value])),
+    };
   }
 }

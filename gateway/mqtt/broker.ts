@@ -77,6 +77,11 @@ export class EmbeddedBroker {
     return this.port;
   }
 
+  /** Clients connected now (the gateway's own publisher included). */
+  connectedClients(): number {
+    return this.aedes?.connectedClients ?? 0;
+  }
+
   async stop(): Promise<void> {
     const aedes = this.aedes;
     const server = this.server;

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
@@ -7,19 +6,17 @@ import type { Adapter, AdapterContext } from '../../adapters/types.js';
 import { buildRuleSet, type CompiledRule, type RuleSet } from '../../rules/engine.js';
 import { AlarmManager, type AlarmJournal } from '../alarms/alarm-manager.js';
 import { SqliteAlarmJournal } from '../alarms/sqlite-journal.js';
-import { pointDefinitions, type GatewayConfig, type PointDefinition } from '../config/schema.js';
-import { CONTROL_SOCKET } from '../control/protocol.js';
-import { ControlServer } from '../control/server.js';
+import { pointDefinitions, type GatewayConfig } from '../config/schema.js';
 import { ReadingBus } from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
 import { Metrics } from '../core/metrics.js';
-import { EmbeddedBroker } from '../mqtt/broker.js';
-import { InfluxSink } from '../sinks/influx/influx-sink.js';
-import { MqttPublisher } from '../sinks/mqtt-publisher.js';
+import { PointRegistry } from '../core/point-registry.js';
+import { HttpRoutes } from '../services/http-routes.js';
+import type { HttpService, Readiness } from '../services/http/service.js';
+import { SERVICES, startOrder } from '../services/registry.js';
+import type { Service, ServiceContext, ServiceDefinition } from '../services/service.js';
 import { Checkpointer } from '../store/checkpointer.js';
 import { openDatabase, type Db } from '../store/database.js';
-import { UplinkSink } from '../uplink/uplink-sink.js';
-import { ConsoleReporter } from './console-reporter.js';
 import { RuleRunner } from './rule-runner.js';
 
 export interface GatewayOptions {
@@ -27,6 +24,8 @@ export interface GatewayOptions {
   log: Logger;
   /** Overrides mqtt.port (embedded broker) — the CLI's --mqtt-port. */
   mqttPort?: number | undefined;
+  /** Overrides http.port — the CLI's --http-port. */
+  httpPort?: number | undefined;
   /** Overrides storage.dataDir — the CLI's --data-dir. */
   dataDir?: string | undefined;
   /** Where alarm lines and the summary go; default stdout. */
@@ -34,51 +33,55 @@ export interface GatewayOptions {
   /** Replaces the SQLite journal (tests, benchmarks). */
   journal?: AlarmJournal;
   scheduler?: SchedulerLike;
+  /** Replaces the service registry (tests, benchmarks that run a subset). */
+  services?: readonly ServiceDefinition[];
 }
 
 /** Why a reloaded config cannot be applied without a restart, or undefined when it can. */
-export function reloadProblem(running: GatewayConfig, next: GatewayConfig): string | undefined {
+export function reloadProblem(running: GatewayConfig, next: GatewayConfig, services: readonly ServiceDefinition[] = SERVICES): string | undefined {
   const strip = (c: GatewayConfig) => c.devices.map((d) => ({ ...d, points: d.points.map((p) => ({ ...p, limits: undefined })) }));
   if (!isDeepStrictEqual(strip(running), strip(next))) return 'devices or points changed (other than limits): restart the gateway to apply them';
-  for (const key of ['gateway', 'mqtt', 'storage', 'influx', 'uplink'] as const) {
+  const sections = new Set<keyof GatewayConfig>(['gateway', 'storage', ...services.flatMap((s) => s.restartOn ?? [])]);
+  for (const key of sections) {
     if (!isDeepStrictEqual(running[key], next[key])) return `${key} settings changed: restart the gateway to apply them`;
   }
   return undefined;
 }
 
+interface RunningService {
+  def: ServiceDefinition;
+  service: Service;
+  started: boolean;
+}
+
 /**
- * The runtime: adapters → bus → rules → alarm manager → sinks, started in dependency order and
- * stopped in reverse so the offline status is the last thing subscribers see.
+ * The composition root: point registry and bus, rules and the alarm manager, then the services of
+ * gateway/services/registry.ts in dependency order, then the adapters. Stopped in reverse, so the
+ * offline status is the last thing MQTT subscribers see.
  */
 export class Gateway {
   readonly bus = new ReadingBus();
   readonly metrics = new Metrics();
-  readonly points: Map<string, PointDefinition>;
+  readonly points: PointRegistry;
   readonly alarms: AlarmManager;
   private readonly adapters: Adapter[] = [];
   private readonly subs: Subscription[] = [];
-  private broker: EmbeddedBroker | undefined;
-  private publisher: MqttPublisher | undefined;
-  private reporter: ConsoleReporter | undefined;
+  private readonly services: RunningService[] = [];
   private readonly runner: RuleRunner;
   private readonly scheduler: SchedulerLike;
   private readonly db: Db | undefined;
   /** Second connection for the sinks' store-and-forward queues, with fsync per commit (see database.ts). */
-  private readonly queueDb: Db | undefined;
+  private queueDbConn: Db | undefined;
   private readonly checkpointer: Checkpointer | undefined;
-  private readonly influx: InfluxSink | undefined;
-  private readonly uplink: UplinkSink | undefined;
-  private control: ControlServer | undefined;
-  /** Compiled in the constructor (the alarm manager needs the definitions), subscribed in start(). */
-  private pendingRuleSet: RuleSet | undefined;
+  private readonly registry: readonly ServiceDefinition[];
   readonly dataDir: string;
   private current: GatewayConfig;
-  mqttPort = 0;
 
   constructor(private readonly o: GatewayOptions) {
     const cfg = o.config;
     this.current = cfg;
-    this.points = pointDefinitions(cfg);
+    this.registry = o.services ?? SERVICES;
+    this.points = new PointRegistry(pointDefinitions(cfg));
     this.scheduler = o.scheduler ?? asyncScheduler;
     this.dataDir = o.dataDir ?? cfg.storage.dataDir;
     let journal = o.journal;
@@ -86,21 +89,11 @@ export class Gateway {
       // The journal's hot path takes synchronous=NORMAL: kill -9 safe, ~30 µs per event (see database.ts).
       this.db = openDatabase(join(this.dataDir, 'gateway.db'), { synchronous: 'NORMAL', autoCheckpoint: false });
       this.checkpointer = new Checkpointer(join(this.dataDir, 'gateway.db'), 1000, (m) => o.log.warn(`WAL checkpoint: ${m}`));
-      const sqlite = new SqliteAlarmJournal(this.db);
+      const sqlite = new SqliteAlarmJournal(this.db, this.metrics);
       sqlite.startRetention(cfg.storage.journalRetention, ({ events, audit }) => {
         if (events + audit > 0) o.log.info(`报警日志保留期清理 [journal retention]: ${events} events, ${audit} audit entries older than ${Math.round(cfg.storage.journalRetention / 86_400_000)} d removed`);
       });
       journal = sqlite;
-    }
-    if (cfg.influx?.enabled || cfg.uplink?.enabled) {
-      this.queueDb = openDatabase(join(this.dataDir, 'gateway.db'), { autoCheckpoint: !this.checkpointer });
-      const logger = o.log;
-      if (cfg.influx?.enabled) this.influx = new InfluxSink({ config: cfg.influx, gatewayId: cfg.gateway.id, logger, metrics: this.metrics, db: this.queueDb, points: this.points });
-      if (cfg.uplink?.enabled) {
-        // Looked up per message: describePoint below may fill in a unit the device reports.
-        const unitOf = (id: string) => this.points.get(id)?.unit || undefined;
-        this.uplink = new UplinkSink({ config: cfg.uplink, gateway: { id: cfg.gateway.id, creditCode: cfg.gateway.enterprise.creditCode }, logger, metrics: this.metrics, db: this.queueDb, unitOf });
-      }
     }
     const ruleSet = this.compile(cfg);
     this.alarms = new AlarmManager({
@@ -116,23 +109,39 @@ export class Gateway {
       flood: { threshold: cfg.alarms.floodThreshold, windowMs: cfg.alarms.floodWindow, firstOutQuietMs: cfg.alarms.firstOutQuiet },
     });
     this.runner = new RuleRunner(this.alarms, o.log.child('rules'));
-    this.pendingRuleSet = ruleSet;
+    this.runner.apply(ruleSet);
   }
 
   private compile(cfg: GatewayConfig): RuleSet {
     const set = buildRuleSet({ config: cfg, points: this.points, point$: (id) => this.bus.point$(id), scheduler: this.scheduler });
-    // The sinks' own diagnostics (link down, queue thinning, history writes failing) are alarms too.
-    const sinkRules: CompiledRule[] = [];
-    for (const [id, sink] of [['influx', this.influx], ['uplink', this.uplink]] as const) {
-      if (sink) sinkRules.push({ id: `sink:${id}`, fingerprint: `sink:${id}`, definitions: sink.alarmDefinitions(), conditions$: sink.diagnostics$ });
+    // The services' own diagnostics (link down, queue thinning, history writes failing) are alarms too.
+    const serviceRules: CompiledRule[] = [];
+    for (const { def, service } of this.services) {
+      if (!service.alarmDefinitions || !service.diagnostics$) continue;
+      serviceRules.push({ id: `service:${def.name}`, fingerprint: `service:${def.name}`, definitions: service.alarmDefinitions(), conditions$: service.diagnostics$ });
     }
-    set.rules.push(...sinkRules);
-    set.definitions.push(...sinkRules.flatMap((r) => r.definitions));
+    set.rules.push(...serviceRules);
+    set.definitions.push(...serviceRules.flatMap((r) => r.definitions));
     return set;
   }
 
   get config(): GatewayConfig {
     return this.current;
+  }
+
+  /** A running service by name (tests, the CLI). */
+  service<T extends Service>(name: string): T | undefined {
+    return this.services.find((s) => s.def.name === name)?.service as T | undefined;
+  }
+
+  /** The HTTP server's address once it listens, e.g. http://127.0.0.1:8080. */
+  get httpAddress(): string | undefined {
+    return this.service<HttpService>('http')?.address || undefined;
+  }
+
+  /** The embedded broker's port, or 0. */
+  get mqttPort(): number {
+    return this.service<{ broker: { port: number } } & Service>('mqtt-broker')?.broker.port ?? 0;
   }
 
   /**
@@ -141,85 +150,118 @@ export class Gateway {
    * config stays) because they need a restart.
    */
   reload(next: GatewayConfig): { ok: true; started: number; kept: number; stopped: number } | { ok: false; error: string } {
-    const problem = reloadProblem(this.current, next);
+    const problem = reloadProblem(this.current, next, this.registry);
     if (problem) return { ok: false, error: problem };
-    // Limits live on points: take the new point definitions (same ids, same addresses).
-    for (const [id, p] of pointDefinitions(next)) this.points.set(id, p);
+    // Limits live on points: take the new point definitions (same ids, same addresses). What devices
+    // reported (OPC UA units) is kept by the registry.
+    this.points.replace(pointDefinitions(next));
     const changes = this.runner.apply(this.compile(next));
     this.current = next;
+    for (const { service } of this.services) service.reload?.(next);
     this.o.log.info(`config reloaded: ${changes.started} rules started, ${changes.kept} kept, ${changes.stopped} stopped`);
     return { ok: true, ...changes };
+  }
+
+  /** Whether every enabled service started and is healthy; the HTTP service's /readyz. */
+  readiness(): Readiness {
+    const services = this.services.map(({ def, service, started }) => {
+      const h = started ? (service.health?.() ?? { ok: true }) : { ok: false, detail: 'not started' };
+      return { name: def.name, started, ok: h.ok, ...(h.detail ? { detail: h.detail } : {}) };
+    });
+    return { ready: services.every((s) => s.started && s.ok), services };
+  }
+
+  private context(): ServiceContext {
+    const cfg = this.current;
+    const gw = this;
+    return {
+      config: cfg,
+      gatewayId: cfg.gateway.id,
+      dataDir: this.dataDir,
+      readings$: this.bus.readings$,
+      alarmEvents$: this.alarms.events$,
+      bus: this.bus,
+      points: this.points,
+      alarms: this.alarms,
+      scheduler: this.scheduler,
+      now: () => this.scheduler.now(),
+      log: this.o.log,
+      metrics: this.metrics,
+      db: this.db,
+      queueDb: () => {
+        gw.queueDbConn ??= openDatabase(join(gw.dataDir, 'gateway.db'), { autoCheckpoint: !gw.checkpointer });
+        return gw.queueDbConn;
+      },
+      write: this.o.write ?? ((l) => process.stdout.write(l + '\n')),
+      overrides: { mqttPort: this.o.mqttPort, httpPort: this.o.httpPort },
+      http: new HttpRoutes(),
+      service: <T extends Service>(name: string) => this.service<T>(name),
+    };
+  }
+
+  private countCoreMetrics(): void {
+    const m = this.metrics;
+    m.describe('bus_readings', 'Readings published on the bus');
+    m.describe('rule_evaluations', 'Readings delivered to rule inputs (per-point subscribers)');
+    m.describe('alarm_events', 'Alarm events (state changes) by severity');
+    m.describe('points_configured', 'Points known to the gateway (configured, diagnostic and service points)');
+    this.subs.push(this.alarms.events$.subscribe((e) => m.inc('alarm_events', { severity: e.severity })));
+    let lastPublished = 0;
+    let lastDelivered = 0;
+    // Counted as plain numbers on the bus; turned into counters only when someone reads them.
+    m.collect(() => {
+      m.inc('bus_readings', undefined, this.bus.published - lastPublished);
+      m.inc('rule_evaluations', undefined, this.bus.delivered - lastDelivered);
+      lastPublished = this.bus.published;
+      lastDelivered = this.bus.delivered;
+      m.set('points_configured', this.points.size);
+      m.set('alarms_annunciated', this.alarms.annunciated().length);
+    });
   }
 
   async start(): Promise<void> {
     const cfg = this.o.config;
     const log = this.o.log;
     this.checkpointer?.start();
-    // Rules and alarms first, so not one reading is evaluated late.
-    if (this.pendingRuleSet) this.runner.apply(this.pendingRuleSet);
-    this.pendingRuleSet = undefined;
-    this.subs.push(this.bus.readings$.subscribe(() => this.metrics.inc('readings')));
+    this.points.attach(this.bus);
+    this.countCoreMetrics();
 
-    let url = cfg.mqtt.url;
-    let credentials: { username?: string; password?: string } = { username: cfg.mqtt.username, password: cfg.mqtt.password };
-    if (cfg.mqtt.broker === 'embedded') {
-      this.broker = new EmbeddedBroker({
-        host: cfg.mqtt.host,
-        port: this.o.mqttPort ?? cfg.mqtt.port,
-        gatewayId: cfg.gateway.id,
-        allowAnonymous: cfg.mqtt.allowAnonymous,
-        log: log.child('mqtt-broker'),
-        metrics: this.metrics,
-      });
-      this.mqttPort = await this.broker.start();
-      url = `mqtt://${cfg.mqtt.host}:${this.mqttPort}`;
-      credentials = this.broker.internalUser;
+    const ctx = this.context();
+    for (const def of startOrder(cfg, this.registry)) {
+      const mod = await def.load();
+      const service = mod.createService(ctx);
+      const running: RunningService = { def, service, started: false };
+      this.services.push(running);
+      if (def.name === 'http') (service as HttpService).readiness = () => this.readiness();
+      try {
+        await service.start();
+      } catch (err) {
+        throw new Error(`${def.name}: ${(err as Error).message}`);
+      }
+      running.started = true;
     }
-    this.publisher = new MqttPublisher({
-      url: url!,
-      gatewayId: cfg.gateway.id,
-      ...credentials,
-      readingsMaxIntervalMs: cfg.mqtt.readingsMaxInterval,
-      log: log.child('mqtt'),
-      metrics: this.metrics,
-    });
-    await this.publisher.start(this.bus.readings$, this.alarms.events$, this.alarms.latestEvents());
-
-    this.influx?.start(this.bus.readings$, this.alarms.events$);
-    this.uplink?.start(this.bus.readings$, this.alarms.events$);
-
-    mkdirSync(this.dataDir, { recursive: true });
-    this.control = new ControlServer(join(this.dataDir, CONTROL_SOCKET), this.alarms, log.child('control'), this.metrics);
-    await this.control.start();
-
-    this.reporter = new ConsoleReporter({
-      write: this.o.write ?? ((l) => process.stdout.write(l + '\n')),
-      summaryIntervalMs: cfg.gateway.summaryInterval,
-      pointCount: this.points.size,
-      annunciated: () => this.alarms.annunciated(),
-      colour: Boolean(process.stdout.isTTY),
-    });
-    this.reporter.start(this.bus.readings$, this.alarms.events$);
+    // The services' own alarms join the rule set (their states restored from the journal).
+    this.runner.apply(this.compile(this.current));
+    this.alarms.forgetUnclaimed();
+    const http = this.httpAddress;
+    if (http) log.info(`HTTP: ${http} (/healthz, /readyz, /metrics)`);
 
     for (const device of cfg.devices) {
       if (!device.enabled) continue;
       const def = findAdapter(device.type);
       if (!def) throw new Error(`no adapter for device type ${device.type}`);
-      const ctx: AdapterContext = {
+      const actx: AdapterContext = {
         publish: (r) => this.bus.publish(r),
         log: log.child(`device:${device.id}`),
         metrics: this.metrics,
         now: () => Date.now(),
         dataDir: this.dataDir,
         describePoint: (id, info) => {
-          const p = this.points.get(id);
-          if (!p || p.unit || !info.unit) return;
-          p.unit = info.unit;
-          log.info(`point ${id}: unit "${info.unit}" from the device (not set in the config)`);
+          if (this.points.report(id, info)) log.info(`point ${id}: unit "${info.unit}" from the device (not set in the config)`);
         },
       };
       const mod = await def.load();
-      const adapter = mod.createAdapter(device, ctx);
+      const adapter = mod.createAdapter(device, actx);
       this.adapters.push(adapter);
       await adapter.start();
     }
@@ -229,18 +271,23 @@ export class Gateway {
   async stop(): Promise<void> {
     await Promise.allSettled(this.adapters.map((a) => a.stop()));
     this.adapters.length = 0;
-    await this.control?.stop();
-    this.reporter?.stop();
-    await this.uplink?.stop();
-    await this.influx?.stop();
-    await this.publisher?.stop();
+    // Reverse start order: the HTTP server first, the broker last (after the offline status).
+    for (const { def, service, started } of [...this.services].reverse()) {
+      if (!started) continue;
+      try {
+        await service.stop();
+      } catch (err) {
+        this.o.log.warn(`stopping ${def.name}: ${(err as Error).message}`);
+      }
+    }
+    this.services.length = 0;
     this.runner.stop();
     for (const s of this.subs) s.unsubscribe();
     this.subs.length = 0;
+    this.points.detach();
     this.alarms.close();
-    await this.broker?.stop();
     this.db?.close();
-    this.queueDb?.close();
+    this.queueDbConn?.close();
     await this.checkpointer?.stop();
     this.o.log.info('gateway stopped');
   }

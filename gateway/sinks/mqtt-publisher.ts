@@ -5,14 +5,24 @@ import type { AlarmEvent } from '../core/alarm-event.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { topics } from '../mqtt/topics.js';
+import type { PublishPolicy } from './mqtt-publish-policy.js';
+
+/** What was last published for one point, and how it may be published. */
+interface PointSlot {
+  policy: PublishPolicy;
+  sent: boolean;
+  value: Reading['value'];
+  quality: string;
+  at: number;
+}
 
 export interface MqttPublisherOptions {
   url: string;
   gatewayId: string;
   username?: string | undefined;
   password?: string | undefined;
-  /** Unchanged readings are republished at least this often (0: only on change). */
-  readingsMaxIntervalMs: number;
+  /** Each point's publication policy (report by exception, or not at all). */
+  policyOf: (pointId: string) => PublishPolicy;
   /** Readings waiting for the broker beyond this are dropped (and counted); alarms are never dropped. */
   maxQueuedReadings?: number;
   log: Logger;
@@ -26,7 +36,8 @@ export interface MqttPublisherOptions {
 export class MqttPublisher {
   private client: MqttClient | undefined;
   private readonly subs: Subscription[] = [];
-  private readonly lastSent = new Map<string, { value: Reading['value']; quality: string; at: number }>();
+  /** Publication state per point; not a copy of the latest value (that is the point registry's). */
+  private readonly slots = new Map<string, PointSlot>();
 
   constructor(private readonly o: MqttPublisherOptions) {}
 
@@ -77,18 +88,37 @@ export class MqttPublisher {
   private publishReading(r: Reading): void {
     const client = this.client;
     if (!client) return;
-    const prev = this.lastSent.get(r.point);
-    const changed = !prev || prev.value !== r.value || prev.quality !== r.quality;
-    const due = prev && this.o.readingsMaxIntervalMs > 0 && r.receivedAt - prev.at >= this.o.readingsMaxIntervalMs;
+    let slot = this.slots.get(r.point);
+    if (slot === undefined) {
+      slot = { policy: this.o.policyOf(r.point), sent: false, value: null, quality: '', at: 0 };
+      this.slots.set(r.point, slot);
+    }
+    const policy = slot.policy;
+    if (policy.off) return;
+    let changed = !slot.sent || slot.quality !== r.quality;
+    if (!changed) {
+      const v = r.value;
+      const prev = slot.value;
+      changed = typeof v === 'number' && typeof prev === 'number' ? Math.abs(v - prev) > policy.deadband || (policy.deadband === 0 && v !== prev) : v !== prev;
+    }
+    const due = slot.sent && policy.maxIntervalMs > 0 && r.receivedAt - slot.at >= policy.maxIntervalMs;
     if (!changed && !due) return;
     // mqtt.js queues while disconnected; bound that queue for readings (the latest value matters most).
     if (client.queue.length > (this.o.maxQueuedReadings ?? 10_000)) {
       this.o.metrics.inc('mqtt_readings_dropped');
       return;
     }
-    this.lastSent.set(r.point, { value: r.value, quality: r.quality, at: r.receivedAt });
+    slot.sent = true;
+    slot.value = r.value;
+    slot.quality = r.quality;
+    slot.at = r.receivedAt;
     client.publish(topics.reading(this.o.gatewayId, r.point), JSON.stringify(r), { qos: 0 });
     this.o.metrics.inc('mqtt_readings_published');
+  }
+
+  /** Connected to the broker now. */
+  get connected(): boolean {
+    return this.client?.connected ?? false;
   }
 
   private publishAlarm(e: AlarmEvent): void {

@@ -32,6 +32,11 @@ export interface UplinkSinkOptions {
   unitOf?(point: string): string | undefined;
   /** For tests that swap the transport; default: the configured profile. */
   transport?: UplinkTransport;
+  /**
+   * The latest value of a point (the gateway's point registry). Without it the sink keeps its own
+   * map of the mapped points' latest readings.
+   */
+  latestOf?(point: string): Pick<Reading, 'value' | 'quality' | 'ts'> | undefined;
 }
 
 const ENFORCE_EVERY_MS = 5000;
@@ -77,8 +82,11 @@ export class UplinkSink {
   private refused: { seq: number; count: number } | undefined;
   private rejectedRaised = false;
 
+  private readonly latestOf: ((point: string) => Pick<Reading, 'value' | 'quality' | 'ts'> | undefined) | undefined;
+
   constructor(opts: UplinkSinkOptions) {
     this.cfg = opts.config;
+    this.latestOf = opts.latestOf;
     this.log = opts.logger.child('uplink');
     this.metrics = opts.metrics;
     this.enterpriseCode = this.cfg.enterpriseCode ?? opts.gateway.creditCode;
@@ -127,12 +135,14 @@ export class UplinkSink {
     if (!this.cfg.enabled || this.running) return;
     this.running = true;
     this.log.info('上报通道启动', { transport: this.transport.describe(), backlog: this.queue.size });
-    this.subs.push(
-      readings$.subscribe((r) => {
-        if (this.codes.has(r.point)) this.latest.set(r.point, r);
-      }),
-      alarms$.subscribe((e) => this.onAlarm(e)),
-    );
+    if (!this.latestOf) {
+      this.subs.push(
+        readings$.subscribe((r) => {
+          if (this.codes.has(r.point)) this.latest.set(r.point, r);
+        }),
+      );
+    }
+    this.subs.push(alarms$.subscribe((e) => this.onAlarm(e)));
     this.timers.push(setInterval(() => this.enqueueSnapshot(Date.now()), this.cfg.snapshotPeriod));
     this.timers.push(setInterval(() => this.enqueueHeartbeat(Date.now()), this.cfg.heartbeatPeriod));
     this.timers.push(setInterval(() => this.enforceBounds(), ENFORCE_EVERY_MS));
@@ -182,7 +192,7 @@ export class UplinkSink {
       pointCode: mapped.code,
       value: e.value,
       unit: mapped.unit || e.unit || this.unitOf(e.point) || '',
-      quality: this.latest.get(e.point)?.quality ?? 'Good',
+      quality: this.latestValue(e.point)?.quality ?? 'Good',
       time: Math.round(e.ts),
       alarmLevel: e.active ? e.severity : 0,
       alarmType: e.condition,
@@ -202,12 +212,22 @@ export class UplinkSink {
   /** One snapshot: every mapped point with a value so far, split into messages of maxItemsPerMessage. */
   enqueueSnapshot(now: number): void {
     const items: EnvelopeItem[] = [];
-    for (const [point, r] of this.latest) {
-      const m = this.codes.get(point)!;
+    for (const [point, m] of this.codes) {
+      const r = this.latestValue(point);
+      if (r === undefined) continue;
       items.push({ pointCode: m.code, value: r.value, unit: m.unit ?? this.unitOf(point) ?? '', quality: r.quality, time: Math.round(r.ts), alarmLevel: this.alarmLevel(point) });
     }
     if (items.length === 0) return;
     for (let i = 0; i < items.length; i += this.cfg.maxItemsPerMessage) this.enqueue('realtime', items.slice(i, i + this.cfg.maxItemsPerMessage), now);
+  }
+
+  private latestValue(point: string): Pick<Reading, 'value' | 'quality' | 'ts'> | undefined {
+    return this.latestOf ? this.latestOf(point) : this.latest.get(point);
+  }
+
+  /** Connected to the platform (false from the first failed send until the next delivery). */
+  get isLinkUp(): boolean {
+    return this.linkUp;
   }
 
   /** A heartbeat says "alive now": while one is still queued, another adds nothing. */
@@ -266,7 +286,7 @@ export class UplinkSink {
     this.metrics.set('uplink_queue_messages', this.queue.size);
     this.metrics.set('uplink_queue_bytes', this.queue.sizeBytes);
     const oldest = this.queue.oldestCreatedAt();
-    this.metrics.set('uplink_queue_oldest_age_ms', oldest === undefined ? 0 : Math.max(0, Date.now() - oldest));
+    this.metrics.set('uplink_queue_oldest_age_seconds', oldest === undefined ? 0 : Math.max(0, Date.now() - oldest) / 1000);
     this.metrics.set('uplink_link_up', this.linkUp ? 1 : 0);
   }
 

@@ -9,7 +9,7 @@ import { DEMO_BASE_PORT, startDemoPlcSimulators } from '../../../simulators/opcu
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../config/demo-plant.yaml', import.meta.url));
 
-const usage = 'demo [--mqtt-port <n>] [--sim-port <n>] [--opcua-port <n>] [--speed <x>] [--data-dir <dir>] [--config <file>]';
+const usage = 'demo [--mqtt-port <n>] [--http-port <n>] [--sim-port <n>] [--opcua-port <n>] [--speed <x>] [--data-dir <dir>] [--config <file>]';
 
 /** Points the demo config's devices at the simulators actually started (ports may be overridden). */
 function pointAtSimulators(config: GatewayConfig, modbusPort: number, opcuaBase: number): void {
@@ -31,6 +31,7 @@ const command: Command = {
       argv,
       {
         'mqtt-port': { type: 'string' },
+        'http-port': { type: 'string' },
         'sim-port': { type: 'string' },
         'opcua-port': { type: 'string' },
         speed: { type: 'string' },
@@ -65,6 +66,7 @@ const command: Command = {
     console.log(`演示装置: Modbus TCP 模拟器 127.0.0.1:${modbusPort} (煤气/除尘, 情景周期 120 s)${plcs ? ', OPC UA PLC 情景: 45 s 高炉顶压超限放散阀拒动, 150 s 转炉氧枪漏水, 300 s 煤气柜活塞倾斜' : ''}${speed !== 1 ? `, ${speed} 倍速` : ''}; Ctrl-C 退出`);
     return runUntilSignal(config, {
       mqttPort: portOption(opts['mqtt-port'], '--mqtt-port'),
+      httpPort: portOption(opts['http-port'], '--http-port'),
       dataDir: opts['data-dir'],
       configFile: file,
       prepare,

@@ -59,6 +59,11 @@ export class InfluxSink {
     this.queue = new InfluxQueue(opts.db);
   }
 
+  /** The last write succeeded (false from a failed write until the next good one). */
+  get writeOk(): boolean {
+    return this.failingSince === undefined;
+  }
+
   alarmDefinitions(): AlarmDefinition[] {
     return [
       {

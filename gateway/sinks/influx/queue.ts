@@ -33,6 +33,7 @@ export class InfluxQueue {
     this.stmt = {
       insert: db.prepare('INSERT INTO influx_queue (created_at, lines, body) VALUES (?, ?, ?)'),
       head: db.prepare('SELECT id, created_at AS createdAt, lines, body FROM influx_queue ORDER BY id LIMIT 1'),
+      oldest: db.prepare('SELECT MIN(created_at) AS t FROM influx_queue'),
       remove: db.prepare('DELETE FROM influx_queue WHERE id = ? RETURNING lines'),
       totals: db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(lines), 0) AS l FROM influx_queue'),
       expire: db.prepare('DELETE FROM influx_queue WHERE created_at < ? RETURNING lines'),
@@ -48,6 +49,12 @@ export class InfluxQueue {
     this.stmt.insert.run(now, lines.length, lines.join('\n'));
     this.batchCount++;
     this.lineCount += lines.length;
+  }
+
+  /** When the oldest queued batch was made (ms since epoch), or undefined when the queue is empty. */
+  oldestCreatedAt(): number | undefined {
+    if (this.batchCount === 0) return undefined;
+    return (this.stmt.oldest.get() as { t: number | null }).t ?? undefined;
   }
 
   head(): QueuedBatch | undefined {

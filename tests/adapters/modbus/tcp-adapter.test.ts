@@ -102,7 +102,7 @@ describe('Modbus TCP adapter against the simulator', () => {
     await ctx.until('p', (r) => r.quality === 'Good' && r.value === 43, 8000);
     await ctx.until('dev.comm_ok', (r) => r.value === true);
     expect(ctx.metrics.counter('modbus_errors', { device: 'dev', kind: 'connect' }) + ctx.metrics.counter('modbus_errors', { device: 'dev', kind: 'comm' })).toBeGreaterThan(0);
-    expect(ctx.metrics.gauge('modbus_last_good_poll', { device: 'dev' })).toBeGreaterThan(0);
+    expect(ctx.metrics.gauge('modbus_last_good_poll_timestamp_seconds', { device: 'dev' })).toBeGreaterThan(0);
   });
 
   it('reads the demo plant as the demo config expects it', async () => {

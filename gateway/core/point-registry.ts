@@ -1,0 +1,130 @@
+import type { Subscription } from 'rxjs';
+import type { ReadingBus } from './bus.js';
+import type { PointDefinition } from './point.js';
+import type { QualityCode } from './quality.js';
+import type { Reading, ReadingValue } from './reading.js';
+
+/** The latest value of a point. One mutable slot per point: no allocation per reading. */
+export interface PointValue {
+  value: ReadingValue;
+  quality: QualityCode;
+  ts: number;
+  receivedAt: number;
+  reason?: string | undefined;
+}
+
+/** What a device itself reports about a point (OPC UA EUInformation …); survives hot reload. */
+export interface DeviceReportedInfo {
+  unit?: string | undefined;
+}
+
+/**
+ * Every point's definition, what devices report about it, and its latest value, quality and
+ * timestamps. The one place the runtime, sinks and services look a point up; it implements
+ * ReadonlyMap so rule compilation and the config checks take it as they take a plain map.
+ *
+ * Definitions are replaced on hot reload; device-reported facts are kept and re-applied, so a unit
+ * learnt from an OPC UA server is not lost when the config file is edited.
+ */
+export class PointRegistry implements ReadonlyMap<string, PointDefinition> {
+  private defs = new Map<string, PointDefinition>();
+  private readonly reported = new Map<string, DeviceReportedInfo>();
+  private readonly latestValues = new Map<string, PointValue>();
+  private sub: Subscription | undefined;
+
+  constructor(definitions: Iterable<[string, PointDefinition]> = []) {
+    this.replace(definitions);
+  }
+
+  /** Takes a new set of definitions (start, hot reload), keeping what devices reported. */
+  replace(definitions: Iterable<[string, PointDefinition]>): void {
+    const next = new Map<string, PointDefinition>();
+    for (const [id, def] of definitions) next.set(id, this.withReported({ ...def }, this.reported.get(id)));
+    this.defs = next;
+  }
+
+  /** Adds points published by services (gateway.uplink.link_up …); config points win on a clash. */
+  addMissing(points: Iterable<PointDefinition>): void {
+    for (const p of points) if (!this.defs.has(p.id)) this.defs.set(p.id, this.withReported({ ...p }, this.reported.get(p.id)));
+  }
+
+  /**
+   * Records what a device reports. Config fields win: a unit given in the config is never
+   * overwritten. Returns true when the definition changed.
+   */
+  report(id: string, info: DeviceReportedInfo): boolean {
+    const prev = this.reported.get(id) ?? {};
+    const merged = { ...prev, ...Object.fromEntries(Object.entries(info).filter(([, v]) => v !== undefined)) };
+    this.reported.set(id, merged);
+    const def = this.defs.get(id);
+    if (!def) return false;
+    const before = def.unit;
+    this.withReported(def, merged);
+    return def.unit !== before;
+  }
+
+  /** What devices reported about a point, if anything. */
+  reportedInfo(id: string): DeviceReportedInfo | undefined {
+    return this.reported.get(id);
+  }
+
+  private withReported(def: PointDefinition, info: DeviceReportedInfo | undefined): PointDefinition {
+    if (info?.unit && !def.unit) def.unit = info.unit;
+    return def;
+  }
+
+  /** Keeps the latest value of every point from the bus. */
+  attach(bus: ReadingBus): void {
+    this.sub?.unsubscribe();
+    this.sub = bus.readings$.subscribe((r) => this.record(r));
+  }
+
+  detach(): void {
+    this.sub?.unsubscribe();
+    this.sub = undefined;
+  }
+
+  record(r: Reading): void {
+    const slot = this.latestValues.get(r.point);
+    if (slot === undefined) {
+      this.latestValues.set(r.point, { value: r.value, quality: r.quality, ts: r.ts, receivedAt: r.receivedAt, reason: r.reason });
+      return;
+    }
+    slot.value = r.value;
+    slot.quality = r.quality;
+    slot.ts = r.ts;
+    slot.receivedAt = r.receivedAt;
+    slot.reason = r.reason;
+  }
+
+  /** The latest value of a point, or undefined before its first reading. Do not keep the object. */
+  latest(id: string): Readonly<PointValue> | undefined {
+    return this.latestValues.get(id);
+  }
+
+  // ReadonlyMap
+  get size(): number {
+    return this.defs.size;
+  }
+  get(id: string): PointDefinition | undefined {
+    return this.defs.get(id);
+  }
+  has(id: string): boolean {
+    return this.defs.has(id);
+  }
+  keys(): MapIterator<string> {
+    return this.defs.keys();
+  }
+  values(): MapIterator<PointDefinition> {
+    return this.defs.values();
+  }
+  entries(): MapIterator<[string, PointDefinition]> {
+    return this.defs.entries();
+  }
+  forEach(fn: (value: PointDefinition, key: string, map: ReadonlyMap<string, PointDefinition>) => void): void {
+    for (const [k, v] of this.defs) fn(v, k, this);
+  }
+  [Symbol.iterator](): MapIterator<[string, PointDefinition]> {
+    return this.defs.entries();
+  }
+}

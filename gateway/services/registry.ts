@@ -1,0 +1,88 @@
+import type { GatewayConfig } from '../config/schema.js';
+import type { BasePoint } from '../core/point.js';
+import { healthPoint } from './health-point.js';
+import type { ServiceDefinition } from './service.js';
+
+/**
+ * Everything the runtime starts besides the adapters, in start order (each entry's `after` names
+ * what must run first; stop order is the reverse). A new service is a folder with a `service.ts`
+ * exporting createService(ctx), plus one entry here. The HTTP server comes last so every route the
+ * others add exists before it listens.
+ */
+export const SERVICES: readonly ServiceDefinition[] = [
+  {
+    name: 'mqtt-broker',
+    enabled: (c) => c.mqtt.broker === 'embedded',
+    restartOn: ['mqtt'],
+    load: () => import('../mqtt/broker-service.js'),
+  },
+  {
+    name: 'mqtt-publisher',
+    after: ['mqtt-broker'],
+    enabled: () => true,
+    restartOn: ['mqtt'],
+    diagnosticPoints: () => [healthPoint('gateway.mqtt.connected', '网关 MQTT 连接状态', 'MQTT 发布连接正常 (true) / 中断 (false)')],
+    load: () => import('../sinks/mqtt-publisher-service.js'),
+  },
+  {
+    name: 'influx',
+    enabled: (c) => c.influx?.enabled === true,
+    restartOn: ['influx'],
+    diagnosticPoints: () => [healthPoint('gateway.influx.write_ok', '历史库写入状态', 'InfluxDB 写入正常 (true) / 失败 (false)')],
+    load: () => import('../sinks/influx/service.js'),
+  },
+  {
+    name: 'uplink',
+    enabled: (c) => c.uplink?.enabled === true,
+    restartOn: ['uplink'],
+    diagnosticPoints: () => [healthPoint('gateway.uplink.link_up', '省级平台上报链路状态', '上报链路正常 (true) / 中断 (false)')],
+    load: () => import('../uplink/service.js'),
+  },
+  {
+    name: 'control',
+    enabled: () => true,
+    load: () => import('../control/service.js'),
+  },
+  {
+    name: 'terminal',
+    enabled: () => true,
+    load: () => import('./terminal/service.js'),
+  },
+  {
+    name: 'http',
+    after: ['mqtt-broker', 'mqtt-publisher', 'influx', 'uplink', 'control', 'terminal'],
+    enabled: (c) => c.http?.enabled === true,
+    restartOn: ['http'],
+    load: () => import('./http/service.js'),
+  },
+];
+
+export function findService(name: string): ServiceDefinition | undefined {
+  return SERVICES.find((s) => s.name === name);
+}
+
+/** Enabled services in start order: registry order, with every `after` dependency first. */
+export function startOrder(config: GatewayConfig, services: readonly ServiceDefinition[] = SERVICES): ServiceDefinition[] {
+  const enabled = new Map(services.filter((s) => s.enabled(config)).map((s) => [s.name, s]));
+  const out: ServiceDefinition[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (s: ServiceDefinition, path: string[]): void => {
+    if (state.get(s.name) === 'done') return;
+    if (state.get(s.name) === 'visiting') throw new Error(`service dependency cycle: ${[...path, s.name].join(' → ')}`);
+    state.set(s.name, 'visiting');
+    for (const dep of s.after ?? []) {
+      const d = enabled.get(dep);
+      if (d) visit(d, [...path, s.name]);
+      else if (!services.some((x) => x.name === dep)) throw new Error(`service ${s.name}: unknown dependency "${dep}"`);
+    }
+    state.set(s.name, 'done');
+    out.push(s);
+  };
+  for (const s of enabled.values()) visit(s, []);
+  return out;
+}
+
+/** Health points of the enabled services, as devices have comm_ok: rules and history see them. */
+export function servicePoints(config: GatewayConfig): BasePoint[] {
+  return SERVICES.filter((s) => s.enabled(config)).flatMap((s) => s.diagnosticPoints?.(config) ?? []);
+}
