@@ -6,6 +6,7 @@ import { parseOptions, portOption } from '../options.js';
 import { runUntilSignal } from '../run-gateway.js';
 import { DemoPlantSimulator } from '../../../simulators/modbus/demo-plant.js';
 import { DEMO_BASE_PORT, startDemoPlcSimulators } from '../../../simulators/opcua/index.js';
+import { createDemoUsers, formatDemoUsers } from '../../auth/demo-users.js';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../config/demo-plant.yaml', import.meta.url));
 
@@ -47,6 +48,8 @@ const command: Command = {
     const speed = opts.speed !== undefined ? Number(opts.speed) : 1;
     if (!(speed > 0)) throw new Error(`--speed must be a positive number, got "${opts.speed}"`);
     const opcuaBase = portOption(opts['opcua-port'], '--opcua-port') ?? DEMO_BASE_PORT;
+    const demoUsers = await createDemoUsers(opts['data-dir'] ?? config.storage.dataDir);
+    console.log(formatDemoUsers(demoUsers));
 
     // The OPC UA servers take some seconds to start: start them first, so the gateway finds every
     // device up and the demo opens without communication alarms.

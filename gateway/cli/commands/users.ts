@@ -1,0 +1,104 @@
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import type { Command } from '../command.js';
+import { resolveDataDir } from '../data-dir.js';
+import { openDatabase } from '../../store/database.js';
+import { UserStore } from '../../auth/user-store.js';
+import { isRole, ROLES } from '../../auth/permissions.js';
+import { readPassword } from '../../auth/read-password.js';
+import { randomPassword } from '../../auth/password.js';
+
+const usage =
+  'users add <name> --role <role> [--areas a,b|*] [--generate] | passwd <name> [--generate] | remove <name> | disable <name> | enable <name> | set <name> [--role <role>] [--areas a,b] | list  [--data-dir <dir>] [--config <file>]';
+
+function areasOption(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  return text.split(',').map((a) => a.trim()).filter((a) => a.length > 0);
+}
+
+/**
+ * Users of the MQTT broker, the HTTP API and the console (table `users` of <dataDir>/gateway.db).
+ * The password is prompted for with echo off, or read from stdin's first line when piped; never from
+ * the command line. `--generate` makes a random one and prints it once (for devices).
+ */
+const command: Command = {
+  summary: `manage users (roles: ${ROLES.join(', ')}); passwords are prompted for or piped, never arguments`,
+  usage,
+  async run(argv) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        options: {
+          role: { type: 'string' },
+          areas: { type: 'string' },
+          generate: { type: 'boolean' },
+          'data-dir': { type: 'string' },
+          config: { type: 'string', short: 'c' },
+        },
+        strict: true,
+        allowPositionals: true,
+      });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\nusage: npm run gateway -- ${usage}`);
+    }
+    const [sub, name, ...extra] = parsed.positionals;
+    const opts = parsed.values;
+    if (!sub || extra.length > 0) throw new Error(`usage: npm run gateway -- ${usage}`);
+    if (sub !== 'list' && !name) throw new Error(`users ${sub}: name the user\nusage: npm run gateway -- ${usage}`);
+    if (opts.role !== undefined && !isRole(opts.role)) throw new Error(`--role must be one of ${ROLES.join(', ')}, got "${opts.role}"`);
+    const db = openDatabase(join(resolveDataDir(opts), 'gateway.db'));
+    try {
+      const store = new UserStore(db);
+      const newPassword = async (): Promise<string> => {
+        if (!opts.generate) return readPassword(`${name} 的密码 [password]: `);
+        const pw = randomPassword();
+        console.log(`生成的密码 [generated password] ${name}: ${pw}`);
+        return pw;
+      };
+      switch (sub) {
+        case 'add': {
+          if (!opts.role) throw new Error(`users add: --role is required (${ROLES.join(', ')})`);
+          if (store.get(name!)) throw new Error(`user "${name}" already exists (change the password with: users passwd ${name})`);
+          const areas = areasOption(opts.areas) ?? ['*'];
+          const user = await store.add({ name: name!, password: await newPassword(), role: opts.role as (typeof ROLES)[number], areas });
+          console.log(`已添加用户 [user added]: ${user.name} role=${user.role} areas=${user.areas.join(',')}`);
+          return 0;
+        }
+        case 'passwd':
+          if (!store.get(name!)) throw new Error(`no user "${name}"`);
+          await store.setPassword(name!, await newPassword());
+          console.log(`密码已更改 [password changed]: ${name}`);
+          return 0;
+        case 'remove':
+          if (!store.remove(name!)) throw new Error(`no user "${name}"`);
+          console.log(`已删除用户 [user removed]: ${name}`);
+          return 0;
+        case 'disable':
+        case 'enable':
+          store.update(name!, { disabled: sub === 'disable' });
+          console.log(`${sub === 'disable' ? '已停用 [disabled]' : '已启用 [enabled]'}: ${name}`);
+          return 0;
+        case 'set': {
+          const areas = areasOption(opts.areas);
+          const user = store.update(name!, { ...(opts.role ? { role: opts.role as (typeof ROLES)[number] } : {}), ...(areas ? { areas } : {}) });
+          console.log(`已更新 [updated]: ${user.name} role=${user.role} areas=${user.areas.join(',')}`);
+          return 0;
+        }
+        case 'list': {
+          const users = store.list();
+          if (users.length === 0) console.log('没有用户 [no users]; add the first admin with: users add <name> --role admin');
+          for (const u of users) {
+            console.log(`${u.name.padEnd(20)} ${u.role.padEnd(10)} ${u.areas.join(',').padEnd(20)} ${u.disabled ? '停用 disabled' : '启用 enabled'}  updated ${new Date(u.updatedAt).toISOString()}`);
+          }
+          return 0;
+        }
+        default:
+          throw new Error(`unknown users subcommand "${sub}"\nusage: npm run gateway -- ${usage}`);
+      }
+    } finally {
+      db.close();
+    }
+  },
+};
+export default command;
