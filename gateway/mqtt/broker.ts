@@ -1,9 +1,12 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { Aedes } from 'aedes';
+import { Aedes, type PublishPacket } from 'aedes';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { topics } from './topics.js';
+
+/** Local QoS 0 publishes waiting for the broker beyond this are dropped (and counted). */
+const MAX_LOCAL_QUEUE = 20_000;
 
 export interface BrokerOptions {
   host: string;
@@ -31,6 +34,9 @@ export class EmbeddedBroker {
   private aedes: Aedes | undefined;
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private readonly localQueue: PublishPacket[] = [];
+  private localBusy = false;
+  private readonly drainWaiters: (() => void)[] = [];
   port = 0;
 
   constructor(private readonly options: BrokerOptions) {}
@@ -77,12 +83,65 @@ export class EmbeddedBroker {
     return this.port;
   }
 
+  /**
+   * Publishes as the broker itself (the gateway's own messages, in process): no TCP client, no
+   * encoding and decoding; subscribers still get it through authorizeForward.
+   */
+  publishLocal(topic: string, payload: string, qos: 0 | 1, retain: boolean): void {
+    if (!this.aedes) return;
+    // Readings (QoS 0) wait at most this many deep; the latest value matters most. Alarms never drop.
+    if (qos === 0 && this.localQueue.length >= MAX_LOCAL_QUEUE) {
+      this.options.metrics.inc('mqtt_readings_dropped', { reason: 'broker_busy' });
+      return;
+    }
+    this.localQueue.push({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain, dup: false });
+    this.pumpLocal();
+  }
+
+  /** Resolves when every local publish made so far has been handed to the subscribers. */
+  drainLocal(): Promise<void> {
+    if (!this.localBusy && this.localQueue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /**
+   * One local publish at a time, in order, as a client's packets are handled: aedes stores a retained
+   * message before it forwards it, and drops a message whose broker counter is older than one a
+   * subscriber already got, so overlapping publishes would lose events. A loop, not recursion: aedes
+   * often completes synchronously.
+   */
+  private pumpLocal(): void {
+    if (this.localBusy) return;
+    this.localBusy = true;
+    for (;;) {
+      const aedes = this.aedes;
+      const packet = this.localQueue.shift();
+      if (!aedes || !packet) break;
+      let pending = true;
+      let sync = true;
+      aedes.publish(packet, (err) => {
+        if (err) this.options.metrics.inc('mqtt_local_publish_errors');
+        pending = false;
+        if (!sync) {
+          this.localBusy = false;
+          this.pumpLocal();
+        }
+      });
+      sync = false;
+      if (pending) return; // resumed by the callback
+    }
+    this.localBusy = false;
+    for (const w of this.drainWaiters.splice(0)) w();
+  }
+
   /** Clients connected now (the gateway's own publisher included). */
   connectedClients(): number {
     return this.aedes?.connectedClients ?? 0;
   }
 
   async stop(): Promise<void> {
+    // The gateway's last messages (the offline status) go out before the broker closes.
+    await Promise.race([this.drainLocal(), new Promise((r) => setTimeout(r, 2000))]);
     const aedes = this.aedes;
     const server = this.server;
     this.aedes = undefined;

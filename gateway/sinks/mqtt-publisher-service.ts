@@ -52,6 +52,7 @@ class MqttPublisherService implements Service {
       url = broker.url;
       credentials = broker.broker.internalUser;
     }
+    const embedded = broker?.broker;
     const policies = this.policies();
     const fallback = resolvePublishPolicy({}, undefined, cfg.mqtt.publishReadings, cfg.mqtt.readingsMaxInterval);
     this.publisher = new MqttPublisher({
@@ -62,6 +63,7 @@ class MqttPublisherService implements Service {
       policyOf: (id) => policies.get(id) ?? (fallback.off ? PUBLISH_NOTHING : fallback),
       log: ctx.log.child('mqtt'),
       metrics: ctx.metrics,
+      local: embedded ? { publish: (topic, payload, qos, retain) => embedded.publishLocal(topic, payload, qos, retain) } : undefined,
     });
     await this.publisher.start(ctx.readings$, ctx.alarmEvents$, ctx.alarms.latestEvents());
     this.health$.start(() => this.checkLink());

@@ -27,6 +27,16 @@ export interface MqttPublisherOptions {
   maxQueuedReadings?: number;
   log: Logger;
   metrics: Metrics;
+  /**
+   * The embedded broker in this process: publish straight into it rather than through a TCP client
+   * (no serialising and parsing each message twice). Delivery still goes through its ACL checks.
+   */
+  local?: LocalBroker | undefined;
+}
+
+/** Publishing into an in-process broker. */
+export interface LocalBroker {
+  publish(topic: string, payload: string, qos: 0 | 1, retain: boolean): void;
 }
 
 /**
@@ -47,6 +57,15 @@ export class MqttPublisher {
    */
   async start(readings$: Observable<Reading>, alarms$: Observable<AlarmEvent>, retained: readonly AlarmEvent[] = []): Promise<void> {
     const statusTopic = topics.status(this.o.gatewayId);
+    const local = this.o.local;
+    if (local) {
+      // In-process: the broker lives and dies with the gateway, so a last will adds nothing.
+      local.publish(statusTopic, 'online', 1, true);
+      for (const e of retained) local.publish(topics.alarm(this.o.gatewayId, e.alarmId), JSON.stringify(e), 1, true);
+      this.subs.push(readings$.subscribe((r) => this.publishReading(r)));
+      this.subs.push(alarms$.subscribe((e) => this.publishAlarm(e)));
+      return;
+    }
     const client = mqtt.connect(this.o.url, {
       clientId: `gateway-${this.o.gatewayId}-${process.pid}`,
       username: this.o.username,
@@ -87,7 +106,8 @@ export class MqttPublisher {
 
   private publishReading(r: Reading): void {
     const client = this.client;
-    if (!client) return;
+    const local = this.o.local;
+    if (!client && !local) return;
     let slot = this.slots.get(r.point);
     if (slot === undefined) {
       slot = { policy: this.o.policyOf(r.point), sent: false, value: null, quality: '', at: 0 };
@@ -104,7 +124,7 @@ export class MqttPublisher {
     const due = slot.sent && policy.maxIntervalMs > 0 && r.receivedAt - slot.at >= policy.maxIntervalMs;
     if (!changed && !due) return;
     // mqtt.js queues while disconnected; bound that queue for readings (the latest value matters most).
-    if (client.queue.length > (this.o.maxQueuedReadings ?? 10_000)) {
+    if (client && client.queue.length > (this.o.maxQueuedReadings ?? 10_000)) {
       this.o.metrics.inc('mqtt_readings_dropped');
       return;
     }
@@ -112,21 +132,29 @@ export class MqttPublisher {
     slot.value = r.value;
     slot.quality = r.quality;
     slot.at = r.receivedAt;
-    client.publish(topics.reading(this.o.gatewayId, r.point), JSON.stringify(r), { qos: 0 });
+    if (local) local.publish(topics.reading(this.o.gatewayId, r.point), JSON.stringify(r), 0, false);
+    else client!.publish(topics.reading(this.o.gatewayId, r.point), JSON.stringify(r), { qos: 0 });
     this.o.metrics.inc('mqtt_readings_published');
   }
 
   /** Connected to the broker now. */
   get connected(): boolean {
+    if (this.o.local) return this.subs.length > 0;
     return this.client?.connected ?? false;
   }
 
   private publishAlarm(e: AlarmEvent): void {
-    const client = this.client;
-    if (!client) return;
     const body = JSON.stringify(e);
-    client.publish(topics.events(this.o.gatewayId), body, { qos: 1 });
-    client.publish(topics.alarm(this.o.gatewayId, e.alarmId), body, { qos: 1, retain: true });
+    const local = this.o.local;
+    if (local) {
+      local.publish(topics.events(this.o.gatewayId), body, 1, false);
+      local.publish(topics.alarm(this.o.gatewayId, e.alarmId), body, 1, true);
+    } else {
+      const client = this.client;
+      if (!client) return;
+      client.publish(topics.events(this.o.gatewayId), body, { qos: 1 });
+      client.publish(topics.alarm(this.o.gatewayId, e.alarmId), body, { qos: 1, retain: true });
+    }
     this.o.metrics.inc('mqtt_alarm_events_published');
   }
 
@@ -134,6 +162,10 @@ export class MqttPublisher {
   async stop(): Promise<void> {
     for (const s of this.subs) s.unsubscribe();
     this.subs.length = 0;
+    if (this.o.local) {
+      this.o.local.publish(topics.status(this.o.gatewayId), 'offline', 1, true);
+      return;
+    }
     const client = this.client;
     this.client = undefined;
     if (!client) return;

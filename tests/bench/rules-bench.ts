@@ -1,7 +1,13 @@
 // Benchmark: the real rule engine and alarm manager (with the SQLite journal) on one core.
 // 10,000 points, 20,000 rules (threshold limits, rate of change, deviation, STEL), 1,000,000 readings.
-// Prints progress, then one JSON object as the last line. Run: npm run bench:rules
-import { mkdtempSync, rmSync } from 'node:fs';
+// Run twice, each in its own process: the engine alone, and the whole gateway as deployed (the
+// composition root with the embedded MQTT broker, the MQTT publisher publishing every changed
+// reading, the terminal reporter and the control socket).
+// Prints progress, then one JSON object as the last line: the engine figures at top level and the
+// production figures under `production`. Run: npm run bench:rules
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -9,13 +15,18 @@ import { asyncScheduler } from 'rxjs';
 import { ReadingBus } from '../../gateway/core/bus.js';
 import { silentLogger } from '../../gateway/core/logger.js';
 import { validateConfig } from '../../gateway/config/load.js';
-import { pointDefinitions } from '../../gateway/config/schema.js';
+import { pointDefinitions, type GatewayConfig } from '../../gateway/config/schema.js';
 import { AlarmManager } from '../../gateway/alarms/alarm-manager.js';
 import { SqliteAlarmJournal } from '../../gateway/alarms/sqlite-journal.js';
 import { openDatabase } from '../../gateway/store/database.js';
 import { Checkpointer } from '../../gateway/store/checkpointer.js';
 import { RuleRunner } from '../../gateway/runtime/rule-runner.js';
 import { buildRuleSet } from '../../rules/engine.js';
+import { Gateway } from '../../gateway/runtime/gateway.js';
+import { findService } from '../../gateway/services/registry.js';
+import type { ServiceDefinition } from '../../gateway/services/service.js';
+
+const MODE = process.env.BENCH_MODE as 'engine' | 'production' | undefined;
 
 const POINTS = Number(process.env.BENCH_POINTS ?? 10_000);
 const READINGS = Number(process.env.BENCH_READINGS ?? 1_000_000);
@@ -38,7 +49,8 @@ function benchConfig() {
   for (let i = 0; i < 3 * n; i++) rules.push({ id: `stel${i}`, kind: 'stel', point: `p${i}`, limit: 26 });
   return {
     gateway: { id: 'bench', enterprise: { name: '基准测试', creditCode: '91350100M000100Y43' } },
-    devices: [{ id: 'bench', type: 'modbus-tcp', host: '127.0.0.1', points }],
+    // Disabled: the benchmark publishes the readings itself, as an adapter would.
+    devices: [{ id: 'bench', type: 'modbus-tcp', host: '127.0.0.1', enabled: false, points }],
     rules,
   };
 }
@@ -48,12 +60,15 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function main() {
-  const t0 = performance.now();
-  const parsed = validateConfig(benchConfig());
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors.slice(0, 5)));
-  const config = parsed.config;
-  const dir = mkdtempSync(join(tmpdir(), 'bench-rules-'));
+interface Harness {
+  bus: ReadingBus;
+  events$: AlarmManager['events$'];
+  describe: string;
+  close(): Promise<void>;
+}
+
+/** The engine alone: bus, rules, alarm manager and its SQLite journal. */
+function engineHarness(config: GatewayConfig, dir: string): Harness {
   // As the gateway runs it: journal on synchronous=NORMAL, WAL checkpoints in a worker thread.
   const db = openDatabase(join(dir, 'gateway.db'), { synchronous: 'NORMAL', autoCheckpoint: false });
   const checkpointer = new Checkpointer(join(dir, 'gateway.db'));
@@ -64,14 +79,54 @@ async function main() {
   const manager = new AlarmManager({ definitions: set.definitions, journal: new SqliteAlarmJournal(db), pointInfo: (id) => ({ name: points.get(id)!.name, unit: 'ppm', area: points.get(id)!.area }) });
   const runner = new RuleRunner(manager, silentLogger);
   runner.apply(set);
+  return {
+    bus,
+    events$: manager.events$,
+    describe: `${set.rules.length} compiled rules, ${set.definitions.length} alarms`,
+    close: async () => {
+      runner.stop();
+      manager.close();
+      db.close();
+      await checkpointer.stop();
+    },
+  };
+}
+
+/** The product as deployed: the gateway's composition root with its production services. */
+async function productionHarness(config: GatewayConfig, dir: string): Promise<Harness> {
+  const services = ['mqtt-broker', 'mqtt-publisher', 'control', 'terminal'].map((n) => findService(n)!) as ServiceDefinition[];
+  // Alarm lines are formatted and written as on a terminal, to /dev/null.
+  const out = createWriteStream('/dev/null');
+  const gateway = new Gateway({ config, log: silentLogger, dataDir: dir, services, mqttPort: 0, write: (l) => out.write(l + '\n') });
+  await gateway.start();
+  return {
+    bus: gateway.bus,
+    events$: gateway.alarms.events$,
+    describe: `${gateway.alarms.list().length} alarms, services ${services.map((s) => s.name).join(', ')}`,
+    close: async () => {
+      await gateway.stop();
+      out.end();
+    },
+  };
+}
+
+async function main() {
+  if (MODE === undefined) return parent();
+  const t0 = performance.now();
+  const parsed = validateConfig(benchConfig());
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors.slice(0, 5)));
+  const config = parsed.config;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-rules-'));
+  const h = MODE === 'production' ? await productionHarness(config, dir) : engineHarness(config, dir);
+  const bus = h.bus;
   const mem = process.memoryUsage();
-  console.log(`config: ${POINTS} points, ${set.rules.length} compiled rules (${config.rules.length + POINTS} configured), ${set.definitions.length} alarms; setup ${((performance.now() - t0) / 1000).toFixed(1)} s, RSS ${Math.round(mem.rss / 1048576)} MB (heap ${Math.round(mem.heapUsed / 1048576)} MB)`);
+  console.log(`${MODE}: ${POINTS} points, ${h.describe} (${config.rules.length + POINTS} rules configured); setup ${((performance.now() - t0) / 1000).toFixed(1)} s, RSS ${Math.round(mem.rss / 1048576)} MB (heap ${Math.round(mem.heapUsed / 1048576)} MB)`);
 
   const latencies = new Float64Array(200_000);
   let nLat = 0;
   let publishedAt = 0;
   let events = 0;
-  manager.events$.subscribe(() => {
+  h.events$.subscribe(() => {
     events++;
     if (nLat < latencies.length) latencies[nLat++] = performance.now() - publishedAt;
   });
@@ -106,10 +161,7 @@ async function main() {
   const cpu = process.cpuUsage(cpu0);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const sorted = latencies.slice(0, nLat).sort();
-  runner.stop();
-  manager.close();
-  db.close();
-  await checkpointer.stop();
+  await h.close();
   rmSync(dir, { recursive: true, force: true });
   const result = {
     points: POINTS,
@@ -127,6 +179,25 @@ async function main() {
     peakRssMb: Math.round(peakRss / 1048576),
   };
   console.log(JSON.stringify(result));
+}
+
+/** Runs each mode in a fresh process (so one's heap does not weigh on the other) and combines them. */
+async function parent(): Promise<void> {
+  const runMode = (mode: string) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], { env: { ...process.env, BENCH_MODE: mode }, stdio: ['ignore', 'pipe', 'inherit'] });
+      let last = '';
+      child.stdout.on('data', (d: Buffer) => {
+        for (const line of d.toString().split('\n').filter(Boolean)) {
+          if (line.startsWith('{')) last = line;
+          else console.log(line);
+        }
+      });
+      child.on('exit', (code) => (code === 0 && last ? resolve(JSON.parse(last) as Record<string, unknown>) : reject(new Error(`${mode} run exited with ${code}`))));
+    });
+  const engine = await runMode('engine');
+  const production = await runMode('production');
+  console.log(JSON.stringify({ ...engine, production }));
 }
 
 main().catch((e) => {

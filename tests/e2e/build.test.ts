@@ -28,7 +28,7 @@ describe('compiled build', () => {
     }
 
     const mqttPort = await freePort();
-    const child = spawn(process.execPath, [MAIN, 'demo', '--mqtt-port', String(mqttPort), '--sim-port', String(await freePort()), '--opcua-port', String(await freePortRange(3)), '--data-dir', dataDir], {
+    const child = spawn(process.execPath, [MAIN, 'demo', '--mqtt-port', String(mqttPort), '--http-port', String(await freePort()), '--sim-port', String(await freePort()), '--opcua-port', String(await freePortRange(3)), '--data-dir', dataDir], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -31,7 +31,10 @@ describe('demo plant end to end', () => {
     const mqttPort = await freePort();
     const simPort = await freePort();
     const opcuaPort = await freePortRange(3);
-    cli = startCli(['demo', '--mqtt-port', String(mqttPort), '--sim-port', String(simPort), '--opcua-port', String(opcuaPort), '--speed', '4', '--data-dir', dataDir]);
+    const httpPort = await freePort();
+    cli = startCli(['demo', '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--sim-port', String(simPort), '--opcua-port', String(opcuaPort), '--speed', '4', '--data-dir', dataDir]);
+    const scrape = async () => (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    const sample = (text: string, series: string) => Number(text.split('\n').find((l) => l.startsWith(series + ' '))?.slice(series.length + 1) ?? NaN);
 
     const messages: { topic: string; payload: string; retain: boolean }[] = [];
     client = await waitFor(
@@ -53,6 +56,8 @@ describe('demo plant end to end', () => {
     const events = () => messages.filter((m) => m.topic === 'gw/demo-gw/events').map((m) => alarmEventSchema.parse(JSON.parse(m.payload)));
     const hh = (active: boolean) => (e: AlarmEvent) => e.alarmId === 'booster.co:HH' && e.active === active;
 
+    await waitFor(() => cli!.output().includes(`HTTP 服务: http://127.0.0.1:${httpPort}`), 30_000, `the HTTP address printed\n${cli.output()}`);
+    const metricsBefore = await scrape();
     const raised = await waitFor(() => events().find(hh(true)), 30_000, `CO HH raised\n${cli.output()}`);
     expect(raised.state).toBe('UNACK');
     expect(raised.severity).toBe(3);
@@ -60,6 +65,14 @@ describe('demo plant end to end', () => {
     expect(raised.value as number).toBeGreaterThanOrEqual(160);
     expect(raised.message).toContain('加压机房一氧化碳');
     expect(raised.message).toContain('高高报');
+
+    // /metrics during the demo: the named series move while it raises alarms.
+    const metricsAfter = await scrape();
+    for (const series of ['gateway_bus_readings_total', 'gateway_modbus_requests_total{device="gas-detectors"}', 'gateway_mqtt_alarm_events_published_total', 'gateway_journal_commit_duration_seconds_count']) {
+      expect(sample(metricsAfter, series), series).toBeGreaterThan(sample(metricsBefore, series) || 0);
+    }
+    expect(sample(metricsAfter, 'gateway_alarm_events_total{severity="3"}')).toBeGreaterThanOrEqual(1);
+    expect(await (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).json()).toMatchObject({ status: 'ready' });
 
     // A client that connects late sees the alarm's current state, retained (mosquitto_sub: an independent client).
     const { stdout } = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(mqttPort), '-t', 'gw/demo-gw/alarms/booster.co:HH', '-C', '1', '-W', '5']);
@@ -99,7 +112,7 @@ describe('demo plant end to end', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gw-npm-start-'));
     const [mqttPort, simPort, opcuaPort] = [await freePort(), await freePort(), await freePortRange(3)];
     // detached: its own process group, as a terminal gives it; Ctrl-C signals the whole group.
-    const npm = spawn('npm', ['start', '--', '--mqtt-port', String(mqttPort), '--sim-port', String(simPort), '--opcua-port', String(opcuaPort), '--data-dir', dir], {
+    const npm = spawn('npm', ['start', '--', '--mqtt-port', String(mqttPort), '--http-port', String(await freePort()), '--sim-port', String(simPort), '--opcua-port', String(opcuaPort), '--data-dir', dir], {
       cwd: REPO_ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -29,6 +29,11 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
  */
 export class ServerProcess {
   private child: ChildProcess | undefined;
+
+  /** The running server's process id (benchmarks read its CPU and memory from /proc). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
   private output = '';
 
   constructor(
