@@ -99,7 +99,7 @@ export class Gateway {
       if (cfg.uplink?.enabled) {
         // Looked up per message: describePoint below may fill in a unit the device reports.
         const unitOf = (id: string) => this.points.get(id)?.unit || undefined;
-        this.uplink = new UplinkSink({ config: cfg.uplink, gateway: { id: cfg.gateway.id, creditCode: cfg.gateway.enterprise.creditCode }, logger, metrics: this.metrics, db: this.queueDb, unitOf });
+        this.uplink = new UplinkSink({ config: cfg.uplink, gateway: { id: cfg.gateway.id, creditCode: cfg.gateway.enterprise.creditCode, enterpriseName: cfg.gateway.enterprise.name, name: cfg.gateway.name }, logger, metrics: this.metrics, db: this.queueDb, unitOf, pointOf: (id) => this.points.get(id) });
       }
     }
     const ruleSet = this.compile(cfg);
@@ -147,6 +147,8 @@ export class Gateway {
     for (const [id, p] of pointDefinitions(next)) this.points.set(id, p);
     const changes = this.runner.apply(this.compile(next));
     this.current = next;
+    // Limits are part of the platform's base data: re-register when they changed.
+    this.uplink?.configReloaded();
     this.o.log.info(`config reloaded: ${changes.started} rules started, ${changes.kept} kept, ${changes.stopped} stopped`);
     return { ok: true, ...changes };
   }
