@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Severity } from '../core/alarm-event.js';
 import { ALARM_STATE_CODES, THRESHOLD_LEVEL_CODES } from '../core/platform-codes.js';
-import type { EnvelopeItem } from './envelope.js';
+import { envelopeItemSchema, envelopeSchema, type EnvelopeItem } from './envelope.js';
 
 /**
  * How a profile encodes alarms in the platform's codes. Severity 4 重大 → 3 red, 3 较大 → 2 orange,
@@ -40,8 +40,15 @@ export function alarmStateCode(level: 0 | Severity, codes: AlarmCodesConfig): nu
   }
 }
 
-/** An envelope item with the platform's codes added. */
-export type CodedItem = EnvelopeItem & { alarmStateCode: number; thresholdLevel?: -2 | -1 | 1 | 2 };
+/** An envelope item with the platform's codes added (what the coded profiles send). */
+export const codedItemSchema = envelopeItemSchema.extend({
+  alarmStateCode: z.number().int(),
+  thresholdLevel: z.union([z.literal(-2), z.literal(-1), z.literal(1), z.literal(2)]).optional(),
+});
+export type CodedItem = z.infer<typeof codedItemSchema>;
+/** The envelope of the coded profiles (steel-rest, framed-tcp): items carry the platform's codes. */
+export const codedEnvelopeSchema = envelopeSchema.extend({ items: z.array(codedItemSchema) });
+export type CodedEnvelope = z.infer<typeof codedEnvelopeSchema>;
 
 export interface ItemEncoding {
   codes: AlarmCodesConfig;

@@ -48,7 +48,7 @@ describe('uplink over the MEM HTTP + SM4 profile', () => {
     h.alarms.next(alarm('gh1.co', true, 180));
     await until(() => sim.arrivals.filter((a) => a.envelope.type === 'realtime').length >= 2, 5000, 'two snapshots');
     const types = new Set(sim.arrivals.map((a) => a.envelope.type));
-    expect(types).toEqual(new Set(['heartbeat', 'alarm', 'realtime']));
+    expect(types).toEqual(new Set(['basedata', 'heartbeat', 'alarm', 'realtime']));
     const a = sim.arrivals.find((x) => x.envelope.type === 'alarm')!.envelope;
     expect(a.enterpriseCode).toBe('91350100M000100Y43');
     expect(a.gatewayCode).toBe('gw-test');
