@@ -44,6 +44,20 @@ export function buildBaseData(src: BaseDataSource): BaseData {
       };
     }),
   };
-  const fingerprint = createHash('sha256').update(JSON.stringify(doc)).digest('hex');
-  return { fingerprint, ...doc };
+  return { fingerprint: baseDataFingerprint(doc), ...doc };
+}
+
+/** sha256 of the document's canonical JSON (keys sorted), so key order never changes it. */
+export function baseDataFingerprint(doc: Omit<BaseData, 'fingerprint'>): string {
+  return createHash('sha256').update(canonicalJson(doc)).digest('hex');
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
 }
