@@ -172,6 +172,7 @@ function platformCodeProblems(uplink: UplinkSection): ConfigProblem[] {
 
 function codeList(list: Readonly<Record<string, string>>): string {
   return Object.entries(list)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([c, n]) => `${c} ${n}`)
     .join(', ');
 }
