@@ -54,7 +54,7 @@ export class AlarmOccurrences {
       const o = { key: randomUUID(), startedAt: ts, active: true };
       this.stmt.upsert.run(alarmId, o.key, o.startedAt, 1);
       this.cache.set(alarmId, o);
-      return o;
+      return { key: o.key, startedAt: o.startedAt };
     }
     if (!active && current?.active) {
       this.stmt.setActive.run(0, alarmId);
