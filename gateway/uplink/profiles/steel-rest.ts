@@ -62,7 +62,8 @@ export const steelAckDataSchema = z.looseObject({ dataId: z.string().optional() 
 
 interface Token {
   value: string;
-  expiresAt: number;
+  /** Renew from here on: renewBefore ahead of expiry, but never in the first half of its life (short-lived tokens). */
+  renewAt: number;
 }
 
 class SteelRestTransport implements UplinkTransport {
@@ -131,7 +132,7 @@ class SteelRestTransport implements UplinkTransport {
 
   private async currentToken(): Promise<Token> {
     const t = this.token;
-    if (t && Date.now() < t.expiresAt - this.cfg.token.renewBefore) return t;
+    if (t && Date.now() < t.renewAt) return t;
     this.renewing ??= this.fetchToken().finally(() => {
       this.renewing = undefined;
     });
@@ -152,7 +153,8 @@ class SteelRestTransport implements UplinkTransport {
       this.ctx.metrics.inc('uplink_bad_responses_total', { profile: 'steel-rest' });
       throw new UplinkSendError(`token answer from ${path} without data {token, expiresIn}: ${data.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
-    const token = { value: data.data.token, expiresAt: Date.now() + data.data.expiresIn * 1000 };
+    const lifeMs = data.data.expiresIn * 1000;
+    const token = { value: data.data.token, renewAt: Date.now() + Math.max(lifeMs / 2, lifeMs - this.cfg.token.renewBefore) };
     this.token = token;
     this.ctx.metrics.inc('uplink_token_renewals_total', { profile: 'steel-rest' });
     this.ctx.logger.debug('平台令牌已更新', { expiresInS: data.data.expiresIn });
