@@ -20,19 +20,25 @@ function spawnChild(dbFile: string, section: Record<string, unknown>): { child: 
  * before all did. After a restart the platform must hold every alarm exactly once, in order (a
  * message sent before the kill whose ack was lost may arrive again; the platform drops it on dataId).
  */
-export async function killDuringReplay(sim: PlatformSimulator, section: Record<string, unknown>, count = 40): Promise<void> {
+export async function killDuringReplay(
+  sim: PlatformSimulator,
+  section: Record<string, unknown>,
+  /** How the outage is made: by default the simulator refuses connections; MQTT stops the broker. */
+  outage: { down(): Promise<void>; up(): Promise<void> } = { down: () => sim.setMode('refuse'), up: () => sim.setMode('ok') },
+  count = 40,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'uplink-kill9-'));
   const dbFile = join(dir, 'gateway.db');
   const alarmsArrived = (): number => sim.arrivals.filter((a) => a.envelope.type === 'alarm').length;
   try {
-    await sim.setMode('refuse');
+    await outage.down();
     const first = spawnChild(dbFile, { ...section, snapshotPeriod: '1h', heartbeatPeriod: '1h', replayRate: 10, retry: { initialDelay: '50ms', maxDelay: '200ms' } });
     await until(() => first.lines.some((l) => l.startsWith('ready')), 20_000, 'child ready');
     first.child.stdin.write(`alarms 0 ${count}\n`);
     await until(() => first.lines.includes(`committed ${count}`), 5000, 'committed');
     // Let a failed retry mark them backlog (historical), so the replay is paced.
     await new Promise((r) => setTimeout(r, 600));
-    await sim.setMode('ok');
+    await outage.up();
     // Replay at 10/s: kill once a few went up, long before all of them.
     await until(() => alarmsArrived() >= 5, 20_000, 'replay under way');
     first.child.kill('SIGKILL');

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PlatformSimulator } from '../../../simulators/platform/platform-simulator.js';
 import { SM4, alarm, makeUplink, reading, until, type Harness } from './fixtures.js';
+import { killDuringReplay } from './kill9-replay.js';
 
 let sim: PlatformSimulator;
 let h: Harness | undefined;
@@ -207,4 +208,8 @@ describe('uplink over the MEM HTTP + SM4 profile', () => {
     expect(sim.arrivals.filter((x) => x.envelope.seq < a.seq).length).toBeGreaterThanOrEqual(20);
     assertInOrderOnce();
   });
+
+  it('kill -9 during a replay loses and duplicates nothing', async () => {
+    await killDuringReplay(sim, section());
+  }, 60_000);
 });
