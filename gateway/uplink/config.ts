@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationSchema } from '../core/duration.js';
 import { usccProblem } from '../config/uscc.js';
 import { uplinkTransportSchema } from './profiles/registry.js';
+import { CO_DETECTOR_EQUIPMENT_TYPE, CO_LOCATION_TYPE_CODES, EQUIPMENT_TYPE_CODES, extendCodeList } from '../core/platform-codes.js';
 
 /** One mapped point: the gateway's point id and the platform's point code (测点编码). */
 export const uplinkPointSchema = z.strictObject({
@@ -9,6 +10,30 @@ export const uplinkPointSchema = z.strictObject({
   code: z.string().min(1),
   /** Unit sent to the platform; default: the point's unit. */
   unit: z.string().optional(),
+  /** Name registered with the platform (base data); default: the point's name. */
+  name: z.string().min(1).optional(),
+  /** Code of the monitored equipment it belongs to (uplink.equipment[].code), for the base data. */
+  equipment: z.string().min(1).optional(),
+  /** Location type code of a fixed CO detector (1001 会议室 … 2027 机械真空泵房; gateway/core/platform-codes.ts). */
+  locationType: z.string().regex(/^\d{4}$/, 'expected a 4-digit location type code such as 2019').optional(),
+  /** 位号: the tag number on the P&ID / instrument list, e.g. AT-2019-01. */
+  tag: z.string().min(1).optional(),
+});
+
+/** A monitored equipment (被监测设备) as registered with the platform. */
+export const uplinkEquipmentSchema = z.strictObject({
+  /** The enterprise's own code of the equipment, unique in the config, e.g. BF01. */
+  code: z.string().min(1),
+  /** 设备名称, e.g. 1#高炉. */
+  name: z.string().min(1),
+  /** Steel platform device-type code: 01 高炉 … 13 固定式一氧化碳报警器 (gateway/core/platform-codes.ts). */
+  type: z.string().regex(/^\d{2}$/, 'expected a 2-digit equipment type code such as 01'),
+});
+
+/** Codes this gateway does not know yet, as the platform's access spec lists them: code → name. */
+export const uplinkCodeListsSchema = z.strictObject({
+  equipmentTypes: z.record(z.string().regex(/^\d{2}$/, 'expected a 2-digit code'), z.string().min(1)).default({}),
+  locationTypes: z.record(z.string().regex(/^\d{4}$/, 'expected a 4-digit code'), z.string().min(1)).default({}),
 });
 
 const sizeSchema = z
@@ -31,8 +56,19 @@ export const uplinkSectionSchema = z.strictObject({
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
     .optional(),
+  /** 企业名称 in the base data; default: gateway.enterprise.name. */
+  enterpriseName: z.string().min(1).optional(),
   /** Gateway code issued by the platform; default: gateway.id. */
   gatewayCode: z.string().min(1).optional(),
+  /** Monitored equipment registered with the platform; uplink.points[].equipment refers to it. */
+  equipment: z.array(uplinkEquipmentSchema).default([]),
+  /** Additions to the known code lists (gateway/core/platform-codes.ts). */
+  codeLists: uplinkCodeListsSchema.default({ equipmentTypes: {}, locationTypes: {} }),
+  /**
+   * Base data (基础数据) registration: the enterprise, gateway, equipment and points, sent when the
+   * uplink starts and when a reload changes it; realtime data waits behind it in the queue.
+   */
+  baseData: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
   transport: uplinkTransportSchema,
   /** Which points go up and under which code. Points not listed are not sent. */
   points: z.array(uplinkPointSchema).min(1),
@@ -100,5 +136,43 @@ export function uplinkConfigProblems(
     if (prevCode !== undefined) problems.push({ path: ['uplink', 'points', i, 'code'], message: `platform code "${p.code}" is used twice (also uplink.points[${prevCode}])` });
     else seenCode.set(p.code, i);
   });
+  problems.push(...platformCodeProblems(uplink));
   return problems;
+}
+
+/** Equipment types and location types must be known codes (or added in codeLists); references must resolve. */
+function platformCodeProblems(uplink: UplinkSection): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const [list, known] of [['equipmentTypes', EQUIPMENT_TYPE_CODES], ['locationTypes', CO_LOCATION_TYPE_CODES]] as const) {
+    for (const [code, name] of Object.entries(uplink.codeLists[list])) {
+      const knownName = (known as Record<string, string>)[code];
+      if (knownName !== undefined && knownName !== name) problems.push({ path: ['uplink', 'codeLists', list, code], message: `code ${code} is already known as "${knownName}"; an addition may not rename it` });
+    }
+  }
+  const equipmentTypes = extendCodeList(EQUIPMENT_TYPE_CODES, uplink.codeLists.equipmentTypes);
+  const locationTypes = extendCodeList(CO_LOCATION_TYPE_CODES, uplink.codeLists.locationTypes);
+  const equipment = new Map<string, { index: number; type: string }>();
+  uplink.equipment.forEach((e, i) => {
+    if (equipment.has(e.code)) problems.push({ path: ['uplink', 'equipment', i, 'code'], message: `equipment code "${e.code}" is used twice (also uplink.equipment[${equipment.get(e.code)!.index}])` });
+    else equipment.set(e.code, { index: i, type: e.type });
+    if (equipmentTypes[e.type] === undefined) problems.push({ path: ['uplink', 'equipment', i, 'type'], message: `unknown equipment type code "${e.type}" (known: ${codeList(equipmentTypes)}); add it under uplink.codeLists.equipmentTypes if the platform's access spec has it` });
+  });
+  uplink.points.forEach((p, i) => {
+    const eq = p.equipment === undefined ? undefined : equipment.get(p.equipment);
+    if (p.equipment !== undefined && !eq) problems.push({ path: ['uplink', 'points', i, 'equipment'], message: `unknown equipment "${p.equipment}" (not in uplink.equipment)` });
+    if (p.locationType !== undefined && locationTypes[p.locationType] === undefined) {
+      problems.push({ path: ['uplink', 'points', i, 'locationType'], message: `unknown location type code "${p.locationType}" (known: ${codeList(locationTypes)}); add it under uplink.codeLists.locationTypes if the platform's access spec has it` });
+    }
+    if (uplink.baseData.enabled && eq?.type === CO_DETECTOR_EQUIPMENT_TYPE && p.locationType === undefined) {
+      problems.push({ path: ['uplink', 'points', i, 'locationType'], message: `a fixed CO detector (equipment type 13) needs its location type code (1001–1007, 2001–2027)` });
+    }
+  });
+  return problems;
+}
+
+function codeList(list: Readonly<Record<string, string>>): string {
+  return Object.entries(list)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([c, n]) => `${c} ${n}`)
+    .join(', ');
 }

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { qualityCodeSchema } from '../core/quality.js';
+import { alarmStateSchema } from '../core/alarm-event.js';
 
 /**
  * The uplink envelope: what the gateway sends to the provincial platform, whatever the transport.
  * Documented in gateway/uplink/README.md; the platform simulator validates against this schema.
  */
-export const ENVELOPE_TYPES = ['realtime', 'alarm', 'heartbeat'] as const;
+export const ENVELOPE_TYPES = ['realtime', 'alarm', 'heartbeat', 'basedata'] as const;
 export const envelopeTypeSchema = z.enum(ENVELOPE_TYPES);
 export type EnvelopeType = z.infer<typeof envelopeTypeSchema>;
 
@@ -24,8 +25,49 @@ export const envelopeItemSchema = z.strictObject({
   alarmActive: z.boolean().optional(),
   alarmMessage: z.string().optional(),
   limit: z.number().optional(),
+  /**
+   * Alarm messages only: the identity of one occurrence of the alarm (from its activation to its
+   * clearing, 消警), the same on its start, acknowledgement and end messages so the platform pairs them.
+   */
+  alarmKey: z.string().min(1).optional(),
+  /** Alarm messages only: when this occurrence began, ms since epoch. */
+  alarmStart: z.number().int().optional(),
+  /** Alarm messages only: ISA-18.2 state after the event (UNACK, ACKED, RTN_UNACK, NORMAL, …). */
+  alarmState: alarmStateSchema.optional(),
+  /** Acknowledgement / disposal (处置): who acted and what they wrote (alarmEvents: all). */
+  operator: z.string().optional(),
+  comment: z.string().optional(),
 });
 export type EnvelopeItem = z.infer<typeof envelopeItemSchema>;
+
+/** A limit as registered: LL / L / H / HH values in the point's unit. */
+const registeredLimitsSchema = z.strictObject({ LL: z.number().optional(), L: z.number().optional(), H: z.number().optional(), HH: z.number().optional() });
+
+/**
+ * Base data (基础数据): what the enterprise monitors, built from the config. Sent in a `basedata`
+ * envelope before any realtime data of its points.
+ */
+export const baseDataSchema = z.strictObject({
+  /** sha256 of the document without this field: the same configuration gives the same fingerprint. */
+  fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  enterprise: z.strictObject({ code: z.string().length(18), name: z.string().min(1) }),
+  gateway: z.strictObject({ code: z.string().min(1), name: z.string().optional() }),
+  equipment: z.array(z.strictObject({ code: z.string().min(1), name: z.string().min(1), type: z.string().min(1), typeName: z.string().min(1) })),
+  targets: z.array(
+    z.strictObject({
+      code: z.string().min(1),
+      name: z.string().min(1),
+      unit: z.string(),
+      equipmentCode: z.string().optional(),
+      tag: z.string().optional(),
+      locationType: z.string().optional(),
+      locationTypeName: z.string().optional(),
+      range: z.strictObject({ low: z.number(), high: z.number() }).optional(),
+      limits: registeredLimitsSchema,
+    }),
+  ),
+});
+export type BaseData = z.infer<typeof baseDataSchema>;
 
 export const envelopeSchema = z.strictObject({
   /** UUID, fixed when the message is queued: the same on every resend, so receivers dedup on it. */
@@ -40,11 +82,14 @@ export const envelopeSchema = z.strictObject({
   timestamp: z.number().int(),
   /** True when the message is sent from the backlog after an outage or a restart (补传). */
   historical: z.boolean(),
+  /** Empty for basedata. */
   items: z.array(envelopeItemSchema),
+  /** basedata messages only. */
+  baseData: baseDataSchema.optional(),
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 
-export type EnvelopeHeader = Omit<Envelope, 'items'>;
+export type EnvelopeHeader = Omit<Envelope, 'items' | 'baseData'>;
 
 /** A message ready for the wire: its header (for topics, logs) and its JSON text. */
 export interface OutgoingMessage {
@@ -67,10 +112,12 @@ export function encodeEnvelope(header: EnvelopeHeader, itemsJson: string): Outgo
     timestamp: header.timestamp,
     historical: header.historical,
   };
-  return { header: h, json: `${JSON.stringify(h).slice(0, -1)},"items":${itemsJson}}` };
+  // A basedata message keeps its document where other messages keep their items (see queue.ts).
+  const body = h.type === 'basedata' ? `"items":[],"baseData":${itemsJson}` : `"items":${itemsJson}`;
+  return { header: h, json: `${JSON.stringify(h).slice(0, -1)},${body}}` };
 }
 
 export function outgoing(envelope: Envelope): OutgoingMessage {
-  const { items, ...header } = envelope;
-  return encodeEnvelope(header, JSON.stringify(items));
+  const { items, baseData, ...header } = envelope;
+  return encodeEnvelope(header, header.type === 'basedata' ? JSON.stringify(baseData) : JSON.stringify(items));
 }

@@ -53,7 +53,7 @@ export interface QueuedMessage {
   historical: boolean;
   attempts: number;
   bytes: number;
-  /** The items as stored (JSON): sent as they are, without a parse and re-serialisation. */
+  /** The items as stored (JSON; a basedata message's document): sent as they are, without a parse and re-serialisation. */
   itemsJson: string;
   /** Parsed on access. */
   readonly items: EnvelopeItem[];
@@ -151,8 +151,13 @@ export class UplinkQueue {
    * marks messages created while the link is down.
    */
   enqueue(type: EnvelopeType, items: EnvelopeItem[], createdAt: number, historical: boolean): string {
+    return this.enqueueJson(type, JSON.stringify(items), createdAt, historical);
+  }
+
+  /** As enqueue, with the body already as JSON: the items, or a basedata message's document. */
+  enqueueJson(type: EnvelopeType, json: string, createdAt: number, historical: boolean): string {
     const dataId = randomUUID();
-    this.pending.push({ dataId, type, createdAt, historical, items: JSON.stringify(items) });
+    this.pending.push({ dataId, type, createdAt, historical, items: json });
     if (this.pending.length >= this.maxPending) this.flush();
     else if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.commitWindowMs);
     return dataId;

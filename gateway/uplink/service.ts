@@ -14,13 +14,14 @@ class UplinkService implements Service {
     const cfg = ctx.config;
     this.sink = new UplinkSink({
       config: cfg.uplink!,
-      gateway: { id: cfg.gateway.id, creditCode: cfg.gateway.enterprise.creditCode },
+      gateway: { id: cfg.gateway.id, creditCode: cfg.gateway.enterprise.creditCode, enterpriseName: cfg.gateway.enterprise.name, name: cfg.gateway.name },
       logger: ctx.log,
       metrics: ctx.metrics,
       db: ctx.queueDb(),
       // Looked up per message: a device may report a unit the config left out after start.
       unitOf: (id) => ctx.points.get(id)?.unit || undefined,
       latestOf: (id) => ctx.points.latest(id),
+      pointOf: (id) => ctx.points.get(id),
     });
     this.health$ = new HealthPublisher(ctx, UPLINK_LINK_UP_POINT);
   }
@@ -37,6 +38,11 @@ class UplinkService implements Service {
     this.sink.start(this.ctx.readings$, this.ctx.alarmEvents$);
     this.health$.start(() => this.sink.isLinkUp);
     return Promise.resolve();
+  }
+
+  /** Limits are part of the platform's base data: re-register when they changed. */
+  reload(): void {
+    this.sink.configReloaded();
   }
 
   health(): ServiceHealth {

@@ -5,7 +5,10 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Db } from '../store/database.js';
 import type { AlarmDefinition, ConditionUpdate } from '../../rules/condition.js';
+import type { BasePoint } from '../config/point-schema.js';
 import type { UplinkSection } from './config.js';
+import { buildBaseData } from './base-data.js';
+import { AlarmOccurrences } from './alarm-occurrences.js';
 import { encodeEnvelope, type Envelope, type EnvelopeItem, type OutgoingMessage } from './envelope.js';
 import { UplinkQueue, type QueuedMessage } from './queue.js';
 import { createTransport } from './profiles/registry.js';
@@ -20,8 +23,11 @@ export const UPLINK_ALARM_IDS = {
 
 export interface UplinkSinkOptions {
   config: UplinkSection;
-  /** Defaults for enterpriseCode / gatewayCode when the section does not set them. */
-  gateway: { id: string; creditCode: string };
+  /**
+   * Defaults for enterpriseCode / gatewayCode / enterpriseName when the section does not set them;
+   * `name` is the gateway's name in the base data.
+   */
+  gateway: { id: string; creditCode: string; enterpriseName?: string | undefined; name?: string | undefined };
   logger: Logger;
   metrics: Metrics;
   db: Db;
@@ -30,6 +36,11 @@ export interface UplinkSinkOptions {
    * is made: a device (OPC UA EUInformation) may tell a unit the config left out after start.
    */
   unitOf?(point: string): string | undefined;
+  /**
+   * The gateway's point definition, for the base data (name, range, LL/L/H/HH limits). Asked each
+   * time the base data is built (start, configReloaded()), so reloaded limits go up.
+   */
+  pointOf?(point: string): BasePoint | undefined;
   /** For tests that swap the transport; default: the configured profile. */
   transport?: UplinkTransport;
   /**
@@ -60,6 +71,12 @@ export class UplinkSink {
   private readonly gatewayCode: string;
   private readonly codes = new Map<string, { code: string; unit: string | undefined }>();
   private readonly unitOf: (point: string) => string | undefined;
+  private readonly pointOf: (point: string) => BasePoint | undefined;
+  private readonly enterpriseName: string | undefined;
+  private readonly gatewayName: string | undefined;
+  /** Fingerprint of the base data queued last by this sink. */
+  private baseDataFingerprint: string | undefined;
+  private readonly occurrences: AlarmOccurrences;
   private readonly latest = new Map<string, Reading>();
   /** alarmId → severity, for alarms whose condition is active, per point. */
   private readonly activeAlarms = new Map<string, Map<string, Severity>>();
@@ -92,10 +109,14 @@ export class UplinkSink {
     this.enterpriseCode = this.cfg.enterpriseCode ?? opts.gateway.creditCode;
     this.gatewayCode = this.cfg.gatewayCode ?? opts.gateway.id;
     this.unitOf = opts.unitOf ?? (() => undefined);
+    this.pointOf = opts.pointOf ?? (() => undefined);
+    this.enterpriseName = this.cfg.enterpriseName ?? opts.gateway.enterpriseName;
+    this.gatewayName = opts.gateway.name;
     for (const p of this.cfg.points) this.codes.set(p.point, { code: p.code, unit: p.unit });
     this.queue = new UplinkQueue(opts.db);
     // Whatever survived a restart is backlog now.
     this.queue.markAllHistorical();
+    this.occurrences = new AlarmOccurrences(opts.db);
     this.transport = opts.transport ?? createTransport(this.cfg.transport, { logger: this.log, metrics: this.metrics, enterpriseCode: this.enterpriseCode, gatewayCode: this.gatewayCode });
   }
 
@@ -152,6 +173,8 @@ export class UplinkSink {
       if (this.queue.sizeBytes > this.cfg.queue.maxBytes) this.enforceBounds();
       this.poke();
     });
+    // First connection: the platform learns what we monitor before any realtime data of it.
+    if (this.cfg.baseData.enabled) this.enqueueBaseData(Date.now(), true);
     this.enqueueHeartbeat(Date.now());
     this.loop = this.sendLoop();
   }
@@ -172,7 +195,37 @@ export class UplinkSink {
     this.diagnostics.complete();
   }
 
+  /**
+   * The runtime calls this after a successful hot reload (point definitions updated in place):
+   * when the base data changed (names, ranges, limits), the new one is queued, and realtime data
+   * queued after it waits behind it. Returns whether a registration was queued.
+   */
+  configReloaded(): boolean {
+    if (!this.running || !this.cfg.baseData.enabled) return false;
+    return this.enqueueBaseData(Date.now(), false);
+  }
+
   // ---- producing messages ----
+
+  /** Queues the base data; unless `always`, only when it differs from the one queued last. */
+  private enqueueBaseData(now: number, always: boolean): boolean {
+    if (this.enterpriseName === undefined && this.baseDataFingerprint === undefined) {
+      this.log.warn('基础数据缺少企业名称，暂以统一社会信用代码代替：请设置 gateway.enterprise.name 或 uplink.enterpriseName', { enterpriseCode: this.enterpriseCode });
+    }
+    const doc = buildBaseData({
+      config: this.cfg,
+      enterprise: { code: this.enterpriseCode, name: this.enterpriseName ?? this.enterpriseCode },
+      gateway: { code: this.gatewayCode, name: this.gatewayName },
+      pointOf: this.pointOf,
+      unitOf: this.unitOf,
+    });
+    if (!always && doc.fingerprint === this.baseDataFingerprint) return false;
+    this.baseDataFingerprint = doc.fingerprint;
+    this.queue.enqueueJson('basedata', JSON.stringify(doc), now, !this.linkUp);
+    this.metrics.inc('uplink_enqueued_total', { type: 'basedata' });
+    this.log.info('基础数据已加入上报队列（注册企业、设备与测点）', { targets: doc.targets.length, equipment: doc.equipment.length, fingerprint: doc.fingerprint.slice(0, 12) });
+    return true;
+  }
 
   private onAlarm(e: AlarmEvent): void {
     const perPoint = this.activeAlarms.get(e.point) ?? new Map<string, Severity>();
@@ -187,6 +240,8 @@ export class UplinkSink {
     }
     const previous = this.lastActive.get(e.alarmId) ?? false;
     this.lastActive.set(e.alarmId, e.active);
+    // Every event of the alarm gets its occurrence's identity (kept across restarts), even when not sent.
+    const occurrence = this.occurrences.observe(e.alarmId, e.active, Math.round(e.ts));
     if (this.cfg.alarmEvents === 'transitions' && previous === e.active) return;
     const item: EnvelopeItem = {
       pointCode: mapped.code,
@@ -199,6 +254,10 @@ export class UplinkSink {
       alarmActive: e.active,
       alarmMessage: e.message,
       ...(e.limit !== undefined ? { limit: e.limit } : {}),
+      ...(occurrence ? { alarmKey: occurrence.key, alarmStart: occurrence.startedAt } : {}),
+      alarmState: e.state,
+      ...(e.user !== undefined ? { operator: e.user } : {}),
+      ...(e.comment !== undefined ? { comment: e.comment } : {}),
     };
     this.enqueue('alarm', [item], Math.round(e.ts));
   }
@@ -348,7 +407,8 @@ export class UplinkSink {
     try {
       await this.transport.send(this.envelope(m));
     } catch (err) {
-      if (err instanceof UplinkSendError && !err.retryable && this.refusedAgain(m) >= this.cfg.deadLetterAfter && (await this.skipRefused(m, err))) return;
+      // A refused registration is never set aside: realtime data behind it means nothing to the platform without it.
+      if (err instanceof UplinkSendError && !err.retryable && m.type !== 'basedata' && this.refusedAgain(m) >= this.cfg.deadLetterAfter && (await this.skipRefused(m, err))) return;
       await this.onSendFailed(m, err as Error);
       return;
     }

@@ -5,6 +5,11 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { z } from 'zod';
 import { envelopeSchema, type Envelope } from '../../gateway/uplink/envelope.js';
 import { sm4CbcDecrypt, sm4KeyBytes } from '../../gateway/uplink/sm4.js';
+import { codedEnvelopeSchema, type CodedItem } from '../../gateway/uplink/alarm-codes.js';
+import { Registrations } from './registrations.js';
+import type { EndpointHost } from './endpoint-host.js';
+import { SteelEndpoint, type SteelEndpointOptions } from './steel-endpoint.js';
+import { TcpEndpoint, type TcpEndpointOptions } from './tcp-endpoint.js';
 
 /**
  * A provincial early-warning platform receiver for tests and demos. It accepts the MEM HTTP profile
@@ -21,7 +26,17 @@ export type FailureMode =
   /** Stop listening: connections are refused. */
   | 'refuse'
   /** Answer after `slowMs`. */
-  | 'slow';
+  | 'slow'
+  /**
+   * Take the message, then drop the connection before the answer is complete (TCP: half of the
+   * acknowledgement frame; HTTP: no response at all). The gateway must resend; the platform drops
+   * the repeat on dataId.
+   */
+  | 'drop';
+
+export const FAILURE_MODES: readonly FailureMode[] = ['ok', 'http500', 'reject', 'refuse', 'slow', 'drop'];
+
+export type PlatformProfile = 'mem-http-sm4' | 'mqtt' | 'steel-rest' | 'framed-tcp';
 
 export interface PlatformSimulatorOptions {
   http?: { port?: number; host?: string; path?: string; appid: string; appsecret: string; key: string; iv: string };
@@ -32,16 +47,29 @@ export interface PlatformSimulatorOptions {
    * PEM file paths, like the gateway's mqtt profile.
    */
   mqtt?: { url: string; topic?: string; clientId?: string; username?: string; password?: string; caFile?: string; certFile?: string; keyFile?: string };
+  /** The steel platform's token REST (its own HTTP port). */
+  steel?: SteelEndpointOptions;
+  /** The hazardous-chemicals platforms' @@-framed TCP (its own port). */
+  tcp?: TcpEndpointOptions;
+  /**
+   * Profiles whose realtime data is refused for points never registered in base data. Default:
+   * steel-rest and framed-tcp (platforms that keep a register of what each enterprise monitors).
+   */
+  requireRegistration?: readonly PlatformProfile[];
+  /** Codes this platform knows beyond the gateway's lists (equipment types, location types). */
+  extraCodes?: { equipmentTypes?: Record<string, string>; locationTypes?: Record<string, string> };
 }
 
 export interface Arrival {
-  profile: 'mem-http-sm4' | 'mqtt';
+  profile: PlatformProfile;
   envelope: Envelope;
+  /** Coded profiles: the items as sent, with the platform's alarm codes. */
+  coded?: CodedItem[];
   receivedAt: number;
 }
 
 export interface Rejection {
-  profile: 'mem-http-sm4' | 'mqtt';
+  profile: PlatformProfile;
   reason: string;
   receivedAt: number;
 }
@@ -68,12 +96,30 @@ export class PlatformSimulator {
   readonly refused: Envelope[] = [];
   private refuseFilter: ((e: Envelope) => boolean) | undefined;
   private readonly listeners = new Set<(a: Arrival) => void>();
+  /** Base data registered per enterprise and gateway. */
+  readonly registrations: Registrations;
+  private readonly requireRegistration: ReadonlySet<PlatformProfile>;
+  readonly steel: SteelEndpoint | undefined;
+  readonly tcp: TcpEndpoint | undefined;
 
-  constructor(private readonly opts: PlatformSimulatorOptions) {}
+  constructor(private readonly opts: PlatformSimulatorOptions) {
+    this.registrations = new Registrations(opts.extraCodes);
+    this.requireRegistration = new Set(opts.requireRegistration ?? ['steel-rest', 'framed-tcp']);
+    const host: EndpointHost = {
+      mode: () => this.mode,
+      slowMs: () => this.slowMs,
+      record: (profile: PlatformProfile, json: string, dryRun?: boolean) => this.record(profile, json, dryRun),
+      rejected: (profile: PlatformProfile, reason: string) => void this.rejections.push({ profile, reason, receivedAt: Date.now() }),
+    };
+    this.steel = opts.steel ? new SteelEndpoint(opts.steel, host) : undefined;
+    this.tcp = opts.tcp ? new TcpEndpoint(opts.tcp, host) : undefined;
+  }
 
   async start(): Promise<void> {
     if (this.opts.http) await this.listen(this.opts.http.port ?? 0);
     if (this.opts.mqtt) await this.subscribe(this.opts.mqtt);
+    await this.steel?.listen();
+    await this.tcp?.listen();
   }
 
   get port(): number {
@@ -89,8 +135,12 @@ export class PlatformSimulator {
     if (slowMs !== undefined) this.slowMs = slowMs;
     const wasRefusing = this.mode === 'refuse';
     this.mode = mode;
-    if (mode === 'refuse' && !wasRefusing) await this.closeHttp();
-    if (mode !== 'refuse' && wasRefusing && this.opts.http) await this.listen(this.httpPort);
+    if (mode === 'refuse' && !wasRefusing) await Promise.all([this.closeHttp(), this.steel?.close(), this.tcp?.close()]);
+    if (mode !== 'refuse' && wasRefusing) {
+      if (this.opts.http) await this.listen(this.httpPort);
+      await this.steel?.listen();
+      await this.tcp?.listen();
+    }
   }
 
   onArrival(listener: (a: Arrival) => void): () => void {
@@ -107,6 +157,8 @@ export class PlatformSimulator {
 
   async stop(): Promise<void> {
     await this.closeHttp();
+    await this.steel?.close();
+    await this.tcp?.close();
     const c = this.mqttClient;
     this.mqttClient = undefined;
     if (c) await new Promise<void>((r) => c.end(true, {}, () => r()));
@@ -157,6 +209,7 @@ export class PlatformSimulator {
     for await (const c of req) chunks.push(c as Buffer);
     if (this.mode === 'slow') await new Promise((r) => setTimeout(r, this.slowMs));
     if (this.mode === 'http500') return this.reply(res, 500, { code: 500, msg: '服务器内部错误 (simulated)' });
+    const dropAfterRecord = this.mode === 'drop';
     if (req.method !== 'POST' || req.url !== (http.path ?? '/api/data')) return this.reject(res, 404, 404, `no such endpoint ${req.method} ${req.url}`);
     if (req.headers['appsecret'] !== http.appsecret) return this.reject(res, 401, 401, 'appsecret 错误');
     let body: z.infer<typeof httpBodySchema>;
@@ -179,6 +232,7 @@ export class PlatformSimulator {
     }
     const problem = this.record('mem-http-sm4', plain, this.mode === 'reject');
     if (problem) return this.reject(res, 200, 4002, problem);
+    if (dropAfterRecord) return void res.socket?.destroy();
     if (this.mode === 'reject') return this.reply(res, 200, { code: 5000, msg: '平台拒收 (simulated)' });
     this.reply(res, 200, { code: 0, msg: 'success' });
   }
@@ -202,25 +256,36 @@ export class PlatformSimulator {
   }
 
   /** Validates and records one envelope; returns the problem when invalid. `dryRun` validates only. */
-  private record(profile: Arrival['profile'], json: string, dryRun = false): string | undefined {
+  private record(profile: PlatformProfile, json: string, dryRun = false): string | undefined {
     let parsed: unknown;
     try {
       parsed = JSON.parse(json);
     } catch {
       return 'payload is not JSON';
     }
-    const r = envelopeSchema.safeParse(parsed);
+    const coded = profile === 'steel-rest' || profile === 'framed-tcp';
+    const r = coded ? codedEnvelopeSchema.safeParse(parsed) : envelopeSchema.safeParse(parsed);
     if (!r.success) return `envelope invalid: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
-    if (dryRun) return undefined;
-    const arrival: Arrival = { profile, envelope: r.data, receivedAt: Date.now() };
-    const earlier = this.byDataId.get(r.data.dataId);
+    const codedItems = coded ? (r.data.items as CodedItem[]) : undefined;
+    const envelope: Envelope = { ...r.data, items: r.data.items.map(({ alarmStateCode: _s, thresholdLevel: _t, ...item }: CodedItem | Envelope['items'][number] & { alarmStateCode?: number; thresholdLevel?: number }) => item) };
+    const earlier = this.byDataId.get(envelope.dataId);
     if (earlier) {
       // A resend must be the same message; a dataId reused for other content is a gateway bug.
-      if (earlier.seq !== r.data.seq || earlier.type !== r.data.type) return `dataId ${r.data.dataId} reused: seq ${earlier.seq} then ${r.data.seq}`;
-      this.duplicates.push(arrival);
+      if (earlier.seq !== envelope.seq || earlier.type !== envelope.type) return `dataId ${envelope.dataId} reused: seq ${earlier.seq} then ${envelope.seq}`;
+      if (!dryRun) this.duplicates.push({ profile, envelope, receivedAt: Date.now() });
       return undefined;
     }
-    this.byDataId.set(r.data.dataId, r.data);
+    if (envelope.type === 'basedata') {
+      const problem = this.registrations.check(envelope);
+      if (problem) return `基础数据无效: ${problem}`;
+    } else if (envelope.type === 'realtime' && this.requireRegistration.has(profile)) {
+      const unknown = this.registrations.unregistered(envelope);
+      if (unknown.length > 0) return `测点未注册 (no base data for ${unknown.join(', ')})`;
+    }
+    if (dryRun) return undefined;
+    if (envelope.type === 'basedata') this.registrations.register(envelope);
+    const arrival: Arrival = { profile, envelope, receivedAt: Date.now(), ...(codedItems ? { coded: codedItems } : {}) };
+    this.byDataId.set(envelope.dataId, envelope);
     this.arrivals.push(arrival);
     for (const l of this.listeners) l(arrival);
     return undefined;

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { mqttProfile } from './mqtt.js';
 import { memHttpSm4Profile } from './mem-http-sm4.js';
+import { steelRestProfile } from './steel-rest.js';
+import { framedTcpProfile } from './framed-tcp.js';
 import type { ProfileContext, UplinkProfile, UplinkTransport } from './profile.js';
 
 /** Every uplink profile; a new platform's wire format is a file in this folder plus one line here. */
-export const UPLINK_PROFILES = [mqttProfile, memHttpSm4Profile] as const;
+export const UPLINK_PROFILES = [mqttProfile, memHttpSm4Profile, steelRestProfile, framedTcpProfile] as const;
 
 type AnyProfile = (typeof UPLINK_PROFILES)[number];
 type ProfileSchema = AnyProfile['schema'];

@@ -10,6 +10,7 @@ import { openDatabase, type Db } from '../../../gateway/store/database.js';
 import { uplinkSectionSchema } from '../../../gateway/uplink/config.js';
 import { UplinkSink } from '../../../gateway/uplink/uplink-sink.js';
 import type { ConditionUpdate } from '../../../rules/condition.js';
+import type { BasePoint } from '../../../gateway/config/point-schema.js';
 
 export const CREDIT_CODE = '91350100M000100Y43';
 export const SM4 = { key: '0123456789abcdeffedcba9876543210', iv: 'fedcba98765432100123456789abcdef' };
@@ -29,7 +30,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function makeUplink(section: Record<string, unknown>, dir = mkdtempSync(join(tmpdir(), 'uplink-'))): Harness {
+export function makeUplink(section: Record<string, unknown>, dir = mkdtempSync(join(tmpdir(), 'uplink-')), points?: Map<string, BasePoint>): Harness {
   const log: string[] = [];
   const units = new Map([
     ['gh1.co', 'ppm'],
@@ -44,6 +45,7 @@ export function makeUplink(section: Record<string, unknown>, dir = mkdtempSync(j
     metrics,
     db,
     unitOf: (point) => units.get(point),
+    ...(points ? { pointOf: (id: string) => points.get(id) } : {}),
   });
   const readings = new Subject<Reading>();
   const alarms = new Subject<AlarmEvent>();

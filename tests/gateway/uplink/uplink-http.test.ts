@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PlatformSimulator } from '../../../simulators/platform/platform-simulator.js';
 import { SM4, alarm, makeUplink, reading, until, type Harness } from './fixtures.js';
+import { killDuringReplay } from './kill9-replay.js';
 
 let sim: PlatformSimulator;
 let h: Harness | undefined;
@@ -48,7 +49,7 @@ describe('uplink over the MEM HTTP + SM4 profile', () => {
     h.alarms.next(alarm('gh1.co', true, 180));
     await until(() => sim.arrivals.filter((a) => a.envelope.type === 'realtime').length >= 2, 5000, 'two snapshots');
     const types = new Set(sim.arrivals.map((a) => a.envelope.type));
-    expect(types).toEqual(new Set(['heartbeat', 'alarm', 'realtime']));
+    expect(types).toEqual(new Set(['basedata', 'heartbeat', 'alarm', 'realtime']));
     const a = sim.arrivals.find((x) => x.envelope.type === 'alarm')!.envelope;
     expect(a.enterpriseCode).toBe('91350100M000100Y43');
     expect(a.gatewayCode).toBe('gw-test');
@@ -207,4 +208,8 @@ describe('uplink over the MEM HTTP + SM4 profile', () => {
     expect(sim.arrivals.filter((x) => x.envelope.seq < a.seq).length).toBeGreaterThanOrEqual(20);
     assertInOrderOnce();
   });
+
+  it('kill -9 during a replay loses and duplicates nothing', async () => {
+    await killDuringReplay(sim, section());
+  }, 60_000);
 });

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MosquittoServer } from '../../helpers/mosquitto.js';
 import { PlatformSimulator } from '../../../simulators/platform/platform-simulator.js';
 import { alarm, makeUplink, reading, until, type Harness } from './fixtures.js';
+import { killDuringReplay } from './kill9-replay.js';
 
 let broker: MosquittoServer;
 let sim: PlatformSimulator;
@@ -123,4 +124,9 @@ describe('uplink over MQTT (real mosquitto)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('kill -9 during a replay loses and duplicates nothing', async () => {
+    await startSim();
+    await killDuringReplay(sim, mqttSection(), { down: () => broker.stop(), up: () => broker.start() });
+  }, 60_000);
 });

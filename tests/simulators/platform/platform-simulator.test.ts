@@ -117,3 +117,35 @@ describe('platform simulator, MQTT (real mosquitto)', () => {
     }
   });
 });
+
+describe('platform simulator, base data registration', () => {
+  it('refuses base data with an unknown equipment type, a CO detector without location, limits out of order or a wrong fingerprint', async () => {
+    const { baseDataFingerprint } = await import('../../../gateway/uplink/base-data.js');
+    const sim = new PlatformSimulator({ http: creds, requireRegistration: ['mem-http-sm4'] });
+    await sim.start();
+    try {
+      const doc = (equipmentType: string, target: Record<string, unknown>) => {
+        const body = {
+          enterprise: { code: '91350100M000100Y43', name: '某钢铁公司' },
+          gateway: { code: 'gw-1' },
+          equipment: [{ code: 'E1', name: '设备', type: equipmentType, typeName: 'x' }],
+          targets: [{ code: 'CO-1004-01', name: '操作室一氧化碳', unit: 'ppm', equipmentCode: 'E1', limits: { H: 24, HH: 160 }, ...target }],
+        };
+        return { ...body, fingerprint: baseDataFingerprint(body as never) };
+      };
+      const send = (seq: number, baseData: unknown) => post(sim.url, { appid: creds.appid, data: encrypt({ ...envelope(seq), type: 'basedata', items: [], baseData }) });
+      expect(String((await send(1, doc('05', {}))).json.msg)).toContain('unknown type code 05');
+      expect(String((await send(2, doc('13', {}))).json.msg)).toContain('needs its location type');
+      expect(String((await send(3, doc('01', { limits: { H: 200, HH: 160 } }))).json.msg)).toContain('not in order');
+      expect(String((await send(4, { ...doc('01', {}), fingerprint: '0'.repeat(64) })).json.msg)).toContain('fingerprint');
+      // Realtime for a target never registered is refused; after a valid registration it is taken.
+      expect(String((await post(sim.url, { appid: creds.appid, data: encrypt(envelope(5)) })).json.msg)).toContain('测点未注册');
+      expect((await send(6, doc('13', { locationType: '1004' }))).json.code).toBe(0);
+      expect((await post(sim.url, { appid: creds.appid, data: encrypt(envelope(7)) })).json.code).toBe(0);
+      expect(sim.registrations.accepted).toHaveLength(1);
+      expect(sim.arrivals.map((a) => a.envelope.type)).toEqual(['basedata', 'realtime']);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
