@@ -1,3 +1,5 @@
+import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import { after } from '../core/timers.js';
 import { randomUUID } from 'node:crypto';
 import type { Db, Migration } from '../store/database.js';
 import { migrate } from '../store/database.js';
@@ -96,6 +98,8 @@ export interface UplinkQueueOptions {
   commitWindowMs?: number;
   /** Commit at once when this many messages are waiting. Default 5000. */
   maxPending?: number;
+  /** Timers (virtual in tests); default asyncScheduler. */
+  scheduler?: SchedulerLike;
 }
 
 export class UplinkQueue {
@@ -107,17 +111,19 @@ export class UplinkQueue {
 
   private readonly commitWindowMs: number;
   private readonly maxPending: number;
-  private flushTimer: NodeJS.Timeout | undefined;
+  private flushTimer: Subscription | undefined;
+  private readonly scheduler: SchedulerLike;
   /** Highest acknowledged seq; rows up to it are deleted in groups (see ack). */
   private ackedThrough = 0;
   private ackedNotDeleted = 0;
-  private ackTimer: NodeJS.Timeout | undefined;
+  private ackTimer: Subscription | undefined;
 
   constructor(
     private readonly db: Db,
     options: UplinkQueueOptions = {},
   ) {
     this.commitWindowMs = options.commitWindowMs ?? 10;
+    this.scheduler = options.scheduler ?? asyncScheduler;
     this.maxPending = options.maxPending ?? 5000;
     migrate(db, UPLINK_QUEUE_MIGRATIONS);
     this.stmt = {
@@ -159,13 +165,13 @@ export class UplinkQueue {
     const dataId = randomUUID();
     this.pending.push({ dataId, type, createdAt, historical, items: json });
     if (this.pending.length >= this.maxPending) this.flush();
-    else if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.commitWindowMs);
+    else if (!this.flushTimer) this.flushTimer = after(this.scheduler, this.commitWindowMs, () => this.flush());
     return dataId;
   }
 
   /** Commits queued enqueues now (also called by stop()). */
   flush(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer?.unsubscribe();
     this.flushTimer = undefined;
     if (this.pending.length === 0) return;
     if (!this.db.open) throw new Error(`uplink queue: database closed with ${this.pending.length} messages not yet committed`);
@@ -213,12 +219,12 @@ export class UplinkQueue {
     this.bytes -= m.bytes;
     this.ackedNotDeleted++;
     if (this.ackedNotDeleted >= 500) this.deleteAcked();
-    else if (!this.ackTimer) this.ackTimer = setTimeout(() => this.deleteAcked(), 50);
+    else if (!this.ackTimer) this.ackTimer = after(this.scheduler, 50, () => this.deleteAcked());
   }
 
   /** Deletes acknowledged rows now (called by stop() and before bounds are enforced). */
   deleteAcked(): void {
-    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer?.unsubscribe();
     this.ackTimer = undefined;
     if (this.ackedNotDeleted === 0 || !this.db.open) return;
     this.ackedNotDeleted = 0;

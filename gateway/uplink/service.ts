@@ -22,6 +22,7 @@ class UplinkService implements Service {
       unitOf: (id) => ctx.points.get(id)?.unit || undefined,
       latestOf: (id) => ctx.points.latest(id),
       pointOf: (id) => ctx.points.get(id),
+      scheduler: ctx.scheduler,
     });
     this.health$ = new HealthPublisher(ctx, UPLINK_LINK_UP_POINT);
   }

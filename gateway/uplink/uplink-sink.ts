@@ -1,4 +1,5 @@
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { asyncScheduler, Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { after, every } from '../core/timers.js';
 import type { Reading } from '../core/reading.js';
 import type { AlarmEvent, Severity } from '../core/alarm-event.js';
 import type { Logger } from '../core/logger.js';
@@ -48,6 +49,8 @@ export interface UplinkSinkOptions {
    * map of the mapped points' latest readings.
    */
   latestOf?(point: string): Pick<Reading, 'value' | 'quality' | 'ts'> | undefined;
+  /** Clock and timers (virtual in tests); default asyncScheduler, the real clock. */
+  scheduler?: SchedulerLike;
 }
 
 const ENFORCE_EVERY_MS = 5000;
@@ -84,7 +87,7 @@ export class UplinkSink {
 
   private subs: Subscription[] = [];
   private unlistenCommits: (() => void) | undefined;
-  private timers: NodeJS.Timeout[] = [];
+  private timers: Subscription[] = [];
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -100,10 +103,15 @@ export class UplinkSink {
   private rejectedRaised = false;
 
   private readonly latestOf: ((point: string) => Pick<Reading, 'value' | 'quality' | 'ts'> | undefined) | undefined;
+  private readonly scheduler: SchedulerLike;
+  private now(): number {
+    return this.scheduler.now();
+  }
 
   constructor(opts: UplinkSinkOptions) {
     this.cfg = opts.config;
     this.latestOf = opts.latestOf;
+    this.scheduler = opts.scheduler ?? asyncScheduler;
     this.log = opts.logger.child('uplink');
     this.metrics = opts.metrics;
     this.enterpriseCode = this.cfg.enterpriseCode ?? opts.gateway.creditCode;
@@ -113,7 +121,7 @@ export class UplinkSink {
     this.enterpriseName = this.cfg.enterpriseName ?? opts.gateway.enterpriseName;
     this.gatewayName = opts.gateway.name;
     for (const p of this.cfg.points) this.codes.set(p.point, { code: p.code, unit: p.unit });
-    this.queue = new UplinkQueue(opts.db);
+    this.queue = new UplinkQueue(opts.db, { scheduler: opts.scheduler });
     // Whatever survived a restart is backlog now.
     this.queue.markAllHistorical();
     this.occurrences = new AlarmOccurrences(opts.db);
@@ -164,18 +172,19 @@ export class UplinkSink {
       );
     }
     this.subs.push(alarms$.subscribe((e) => this.onAlarm(e)));
-    this.timers.push(setInterval(() => this.enqueueSnapshot(Date.now()), this.cfg.snapshotPeriod));
-    this.timers.push(setInterval(() => this.enqueueHeartbeat(Date.now()), this.cfg.heartbeatPeriod));
-    this.timers.push(setInterval(() => this.enforceBounds(), ENFORCE_EVERY_MS));
-    this.timers.push(setInterval(() => this.checkLinkDown(), Math.max(100, Math.min(1000, this.cfg.linkDownAlarmAfter / 4))));
-    this.timers.push(setInterval(() => this.updateGauges(), 1000));
+    const sch = this.scheduler;
+    this.timers.push(every(sch, this.cfg.snapshotPeriod, () => this.enqueueSnapshot(this.now())));
+    this.timers.push(every(sch, this.cfg.heartbeatPeriod, () => this.enqueueHeartbeat(this.now())));
+    this.timers.push(every(sch, ENFORCE_EVERY_MS, () => this.enforceBounds()));
+    this.timers.push(every(sch, Math.max(100, Math.min(1000, this.cfg.linkDownAlarmAfter / 4)), () => this.checkLinkDown()));
+    this.timers.push(every(sch, 1000, () => this.updateGauges()));
     this.unlistenCommits = this.queue.onCommitted(() => {
       if (this.queue.sizeBytes > this.cfg.queue.maxBytes) this.enforceBounds();
       this.poke();
     });
     // First connection: the platform learns what we monitor before any realtime data of it.
-    if (this.cfg.baseData.enabled) this.enqueueBaseData(Date.now(), true);
-    this.enqueueHeartbeat(Date.now());
+    if (this.cfg.baseData.enabled) this.enqueueBaseData(this.now(), true);
+    this.enqueueHeartbeat(this.now());
     this.loop = this.sendLoop();
   }
 
@@ -183,7 +192,7 @@ export class UplinkSink {
     if (!this.running) return;
     this.running = false;
     for (const s of this.subs) s.unsubscribe();
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) t.unsubscribe();
     this.subs = [];
     this.timers = [];
     this.queue.flush();
@@ -202,7 +211,7 @@ export class UplinkSink {
    */
   configReloaded(): boolean {
     if (!this.running || !this.cfg.baseData.enabled) return false;
-    return this.enqueueBaseData(Date.now(), false);
+    return this.enqueueBaseData(this.now(), false);
   }
 
   // ---- producing messages ----
@@ -306,7 +315,7 @@ export class UplinkSink {
   // ---- bounds and diagnostics ----
 
   private enforceBounds(): void {
-    const now = Date.now();
+    const now = this.now();
     const r = this.queue.enforce(this.cfg.queue, now);
     if (r.expired > 0) {
       this.metrics.inc('uplink_messages_expired_total', undefined, r.expired);
@@ -334,7 +343,7 @@ export class UplinkSink {
 
   private checkLinkDown(): void {
     if (this.failingSince === undefined || this.linkDownRaised) return;
-    const now = Date.now();
+    const now = this.now();
     if (now - this.failingSince >= this.cfg.linkDownAlarmAfter) {
       this.linkDownRaised = true;
       this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.linkDown, active: true, value: this.queue.size, ts: now, detail: `${this.transport.describe()} 连续失败 ${this.consecutiveFailures} 次，积压 ${this.queue.size} 条` });
@@ -345,7 +354,7 @@ export class UplinkSink {
     this.metrics.set('uplink_queue_messages', this.queue.size);
     this.metrics.set('uplink_queue_bytes', this.queue.sizeBytes);
     const oldest = this.queue.oldestCreatedAt();
-    this.metrics.set('uplink_queue_oldest_age_seconds', oldest === undefined ? 0 : Math.max(0, Date.now() - oldest) / 1000);
+    this.metrics.set('uplink_queue_oldest_age_seconds', oldest === undefined ? 0 : Math.max(0, this.now() - oldest) / 1000);
     this.metrics.set('uplink_link_up', this.linkUp ? 1 : 0);
   }
 
@@ -362,17 +371,17 @@ export class UplinkSink {
   private sleep(ms: number | undefined, wakeOnCommit: boolean): Promise<void> {
     return new Promise((resolve) => {
       if (!this.running) return resolve();
-      let timer: NodeJS.Timeout | undefined;
+      let timer: Subscription | undefined;
       const done = (): void => {
-        if (timer) clearTimeout(timer);
+        timer?.unsubscribe();
         if (this.wake === wakeFn) this.wake = undefined;
         resolve();
       };
       const wakeFn = (): void => {
         if (wakeOnCommit || !this.running) done();
       };
-      if (ms !== undefined) timer = setTimeout(done, ms);
       this.wake = wakeFn;
+      if (ms !== undefined) timer = after(this.scheduler, ms, done);
     });
   }
 
@@ -385,12 +394,12 @@ export class UplinkSink {
       }
       // Replay pacing: backlog goes at replayRate, unless a live alarm waits behind it (then as fast as acks come).
       if (msg.historical && this.cfg.replayRate > 0 && !this.queue.hasLiveAlarm()) {
-        const wait = this.nextReplayAt - Date.now();
+        const wait = this.nextReplayAt - this.now();
         if (wait > 0) {
           await this.sleep(wait, false);
           continue;
         }
-        this.nextReplayAt = Math.max(Date.now(), this.nextReplayAt) + 1000 / this.cfg.replayRate;
+        this.nextReplayAt = Math.max(this.now(), this.nextReplayAt) + 1000 / this.cfg.replayRate;
       }
       await this.sendOne(msg);
     }
@@ -434,10 +443,10 @@ export class UplinkSink {
     } catch {
       return false;
     }
-    this.queue.deadLetter(m, err.message, Date.now());
+    this.queue.deadLetter(m, err.message, this.now());
     this.metrics.inc('uplink_dead_lettered_total', { type: m.type });
     this.log.error('平台多次拒收一条上报数据，已转存死信表 uplink_dead_letter', { seq: m.seq, dataId: m.dataId, type: m.type, attempts: m.attempts + 1, error: err.message });
-    this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.rejected, active: true, value: m.seq, ts: Date.now() });
+    this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.rejected, active: true, value: m.seq, ts: this.now() });
     this.rejectedRaised = true;
     this.delivered(next, false);
     return true;
@@ -453,7 +462,7 @@ export class UplinkSink {
     // operator still acknowledges it and can look at uplink_dead_letter).
     if (this.rejectedRaised && endsRefusal) {
       this.rejectedRaised = false;
-      this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.rejected, active: false, value: this.queue.size, ts: Date.now() });
+      this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.rejected, active: false, value: this.queue.size, ts: this.now() });
     }
     this.refused = undefined;
     if (!this.linkUp || this.failingSince !== undefined) {
@@ -463,7 +472,7 @@ export class UplinkSink {
       this.consecutiveFailures = 0;
       if (this.linkDownRaised) {
         this.linkDownRaised = false;
-        this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.linkDown, active: false, value: this.queue.size, ts: Date.now() });
+        this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.linkDown, active: false, value: this.queue.size, ts: this.now() });
       }
       this.updateGauges();
     }
@@ -473,7 +482,7 @@ export class UplinkSink {
     this.metrics.inc('uplink_send_failures_total');
     this.consecutiveFailures++;
     if (this.failingSince === undefined) {
-      this.failingSince = Date.now();
+      this.failingSince = this.now();
       this.log.warn('上报失败，数据转入本地队列等待补传', { seq: m.seq, error: err.message, transport: this.transport.describe() });
     } else this.log.debug('上报重试失败', { seq: m.seq, error: err.message, failures: this.consecutiveFailures });
     this.linkUp = false;

@@ -1,4 +1,5 @@
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { asyncScheduler, Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { after, every } from '../../core/timers.js';
 import type { Reading } from '../../core/reading.js';
 import type { AlarmEvent } from '../../core/alarm-event.js';
 import type { Logger } from '../../core/logger.js';
@@ -21,6 +22,8 @@ export interface InfluxSinkOptions {
   db: Db;
   /** Equipment of each point, for the `equipment` tag. */
   points?: ReadonlyMap<string, { equipment?: string | undefined }>;
+  /** Clock and timers (virtual in tests); default asyncScheduler, the real clock. */
+  scheduler?: SchedulerLike;
 }
 
 /**
@@ -42,7 +45,7 @@ export class InfluxSink {
   private readonly site: string;
   private buffer: string[] = [];
   private subs: Subscription[] = [];
-  private timers: NodeJS.Timeout[] = [];
+  private timers: Subscription[] = [];
   private running = false;
   private pumping: Promise<void> | undefined;
   private wakeBackoff: (() => void) | undefined;
@@ -50,7 +53,10 @@ export class InfluxSink {
   private failures = 0;
   private failingRaised = false;
 
+  private readonly scheduler: SchedulerLike;
+
   constructor(private readonly opts: InfluxSinkOptions) {
+    this.scheduler = opts.scheduler ?? asyncScheduler;
     this.cfg = opts.config;
     this.log = opts.logger.child('influx');
     this.metrics = opts.metrics;
@@ -90,8 +96,8 @@ export class InfluxSink {
         setImmediate(() => this.kick());
       }),
     );
-    this.timers.push(setInterval(() => this.tick(), this.cfg.flushInterval));
-    this.timers.push(setInterval(() => this.enforceBounds(), 10_000));
+    this.timers.push(every(this.scheduler, this.cfg.flushInterval, () => this.tick()));
+    this.timers.push(every(this.scheduler, 10_000, () => this.enforceBounds()));
     this.kick();
   }
 
@@ -99,7 +105,7 @@ export class InfluxSink {
     if (!this.running) return;
     this.running = false;
     for (const s of this.subs) s.unsubscribe();
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) t.unsubscribe();
     this.subs = [];
     this.timers = [];
     this.wakeBackoff?.();
@@ -128,7 +134,7 @@ export class InfluxSink {
 
   private toDisk(lines: string[]): void {
     if (lines.length === 0) return;
-    this.queue.push(lines, Date.now());
+    this.queue.push(lines, this.scheduler.now());
     this.metrics.inc('influx_lines_queued_total', undefined, lines.length);
     this.metrics.set('influx_queue_lines', this.queue.lines);
   }
@@ -196,7 +202,7 @@ export class InfluxSink {
     this.metrics.set('influx_write_ok', 1);
     if (this.failingRaised) {
       this.failingRaised = false;
-      this.diagnostics.next({ alarmId: INFLUX_ALARM_IDS.writeFailing, active: false, value: this.queue.lines, ts: Date.now() });
+      this.diagnostics.next({ alarmId: INFLUX_ALARM_IDS.writeFailing, active: false, value: this.queue.lines, ts: this.scheduler.now() });
     }
   }
 
@@ -205,15 +211,15 @@ export class InfluxSink {
     this.metrics.set('influx_write_ok', 0);
     this.failures++;
     if (this.failingSince === undefined) {
-      this.failingSince = Date.now();
+      this.failingSince = this.scheduler.now();
       this.log.warn('历史库写入失败，数据转存本地磁盘队列', { target: this.writer.describe(), error });
     } else this.log.debug('历史库写入重试失败', { error, failures: this.failures });
     this.checkFailing();
     const delay = Math.min(this.cfg.retry.maxDelay, this.cfg.retry.initialDelay * 2 ** Math.min(20, this.failures - 1));
     await new Promise<void>((resolve) => {
-      const t = setTimeout(done, delay * (0.8 + Math.random() * 0.4));
+      const t = after(this.scheduler, delay * (0.8 + Math.random() * 0.4), done);
       function done(): void {
-        clearTimeout(t);
+        t.unsubscribe();
         resolve();
       }
       this.wakeBackoff = done;
@@ -223,14 +229,14 @@ export class InfluxSink {
 
   private checkFailing(): void {
     if (this.failingSince === undefined || this.failingRaised) return;
-    const now = Date.now();
+    const now = this.scheduler.now();
     if (now - this.failingSince < this.cfg.writeFailingAlarmAfter) return;
     this.failingRaised = true;
     this.diagnostics.next({ alarmId: INFLUX_ALARM_IDS.writeFailing, active: true, value: this.queue.lines, ts: now, detail: `${this.writer.describe()} 连续失败 ${this.failures} 次，磁盘队列 ${this.queue.lines} 条` });
   }
 
   private enforceBounds(): void {
-    const dropped = this.queue.enforce(this.cfg.queue.maxLines, this.cfg.queue.maxAge, Date.now());
+    const dropped = this.queue.enforce(this.cfg.queue.maxLines, this.cfg.queue.maxAge, this.scheduler.now());
     if (dropped > 0) {
       this.metrics.inc('influx_lines_dropped_total', { reason: 'queue_full' }, dropped);
       this.log.error('历史库磁盘队列超过上限，最旧的数据已删除', { dropped, maxLines: this.cfg.queue.maxLines });

@@ -13,7 +13,7 @@ class InfluxService implements Service {
 
   constructor(private readonly ctx: ServiceContext) {
     const cfg = ctx.config.influx!;
-    this.sink = new InfluxSink({ config: cfg, gatewayId: ctx.gatewayId, logger: ctx.log, metrics: ctx.metrics, db: ctx.queueDb(), points: ctx.points });
+    this.sink = new InfluxSink({ config: cfg, gatewayId: ctx.gatewayId, logger: ctx.log, metrics: ctx.metrics, db: ctx.queueDb(), points: ctx.points, scheduler: ctx.scheduler });
     this.health$ = new HealthPublisher(ctx, INFLUX_WRITE_OK_POINT);
   }
 
