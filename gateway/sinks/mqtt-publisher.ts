@@ -52,7 +52,7 @@ export class MqttPublisher {
     });
     client.on('error', (e) => {
       this.o.metrics.inc('mqtt_client_errors');
-      this.o.log.warn(`MQTT: ${e.message}`);
+      this.o.log.warn(`MQTT 连接错误 [MQTT error]: ${e.message}`);
     });
     // Publish and subscribe before the first await: mqtt.js queues while connecting, so no alarm event
     // between this call and the connection is lost, and none can slip in before the retained snapshot.
@@ -64,7 +64,7 @@ export class MqttPublisher {
     // reconnecting, so give up waiting, not connecting.
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
-        this.o.log.warn(`MQTT broker ${this.o.url} not reachable yet; retrying in the background`);
+        this.o.log.warn(`MQTT 服务器 ${this.o.url} 暂时无法连接，后台重试 [broker not reachable yet]`);
         resolve();
       }, 5_000);
       client.once('connect', () => {
