@@ -37,7 +37,7 @@ export interface CompiledGate {
 export interface RuleSetInput {
   config: Pick<GatewayConfig, 'rules' | 'alarms' | 'suppression'>;
   points: ReadonlyMap<string, PointDefinition>;
-  point$(pointId: string): Observable<Reading>;
+  point$: (pointId: string) => Observable<Reading>;
   scheduler: SchedulerLike;
 }
 

@@ -140,7 +140,8 @@ export class ModbusLink {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new ModbusRequestError('comm', 'link closed'));
       this.queue.push({ unitId, table, start, count, timing, resolve, reject });
-      void this.pump();
+      // pump settles every job itself; a rejection here would be a bug in it, so say so.
+      this.pump().catch((err: unknown) => this.options.log.error(`Modbus 请求队列异常 [request queue failed]: ${String(err)}`));
     });
   }
 
@@ -200,7 +201,7 @@ export class ModbusLink {
       throw new ModbusRequestError('comm', 'link closed');
     }
     client.on('close', () => {
-      if (this.client === client) void this.drop('peer closed the connection');
+      if (this.client === client) this.drop('peer closed the connection').catch((err: unknown) => this.options.log.debug(`close after peer close: ${String(err)}`));
     });
     this.client = client;
     this.connects++;
@@ -268,7 +269,7 @@ export class ModbusLink {
           },
           (e: unknown) => {
             clearTimeout(deadline);
-            reject(e);
+            reject(classifyModbusError(e));
           },
         );
       });

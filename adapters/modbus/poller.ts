@@ -170,7 +170,7 @@ export class ModbusDeviceAdapter implements Adapter {
       if (link.spec.kind === 'tcp') await link.close();
       else await releaseSharedLink(link);
     }
-    await Promise.all(this.groups.map((g) => g.running));
+    await Promise.all(this.groups.flatMap((g) => (g.running ? [g.running] : [])));
   }
 
   private readonly onIdleDisconnect = (): void => {
@@ -206,7 +206,7 @@ export class ModbusDeviceAdapter implements Adapter {
       this.overrun();
     } else {
       g.running = this.cycle(g)
-        .catch((err: unknown) => this.log.error(`poll cycle failed: ${(err as Error)?.stack ?? err}`))
+        .catch((err: unknown) => this.log.error(`轮询周期异常 [poll cycle failed]: ${err instanceof Error ? err.stack : String(err)}`))
         .finally(() => (g.running = undefined));
     }
     g.nextAt += g.intervalMs;

@@ -185,7 +185,8 @@ export class OpcuaAdapter implements Adapter {
         // down overnight must not fill the disk, but must not go quiet either).
         const now = Date.now();
         if (kind !== this.lastErrorKind || now - this.lastErrorLoggedAt > 600_000) {
-          (kind === 'untrusted-server' || kind === 'auth' || kind === 'security' ? log.error : log.warn)(reason, { device: this.deviceId });
+          if (kind === 'untrusted-server' || kind === 'auth' || kind === 'security') log.error(reason, { device: this.deviceId });
+          else log.warn(reason, { device: this.deviceId });
           this.lastErrorKind = kind;
           this.lastErrorLoggedAt = now;
         }
@@ -435,8 +436,10 @@ export class OpcuaAdapter implements Adapter {
         busy = false;
       }
     };
-    void poll();
-    timers.push(setInterval(() => void poll(), this.device.pollInterval));
+    // poll() catches its own errors; a rejection would be a bug in it, logged rather than crashing the gateway.
+    const runPoll = () => void poll().catch((err: unknown) => this.ctx.log.error(`OPC UA 设备 ${this.deviceId} 轮询异常 [poll failed]`, { error: err }));
+    runPoll();
+    timers.push(setInterval(runPoll, this.device.pollInterval));
     // Polling mode: newly resolved points join the read list on the next cycle.
     this.pollNodes = nodes;
   }

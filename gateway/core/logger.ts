@@ -46,7 +46,7 @@ export function formatPrettyLine(json: string, colour = false): string {
   for (const [k, v] of Object.entries(o)) if (!FIXED_KEYS.has(k)) extra[k] = v;
   const fields = Object.keys(extra).length > 0 ? ' ' + JSON.stringify(extra) : '';
   const lvl = colour ? `${LEVEL_COLOUR[level] ?? ''}${label}${RESET}` : label;
-  return `${String(o['time'])} ${lvl} [${String(o['component'])}] ${String(o['msg'] ?? '')}${fields}`;
+  return `${String(o['time'])} ${lvl} [${String(o['component'])}] ${typeof o['msg'] === 'string' ? o['msg'] : ''}${fields}`;
 }
 
 function wrap(root: PinoLogger, component: string): Logger {

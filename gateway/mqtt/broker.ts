@@ -47,7 +47,7 @@ export class EmbeddedBroker {
         metrics.inc('mqtt_auth_failures');
         log.warn(`MQTT login refused for client ${client.id} (${username ? `user ${username}` : 'anonymous'})`);
         const err = Object.assign(new Error('not authorized'), { returnCode: username ? 4 : 5 });
-        done(err as Error & { returnCode: number }, false);
+        done(err, false);
       },
       authorizePublish: (client, packet, done) => {
         const own = topics.root(gatewayId);

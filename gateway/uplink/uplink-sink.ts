@@ -29,7 +29,7 @@ export interface UplinkSinkOptions {
    * The unit of a gateway point, for mapped points without their own unit. Asked each time a message
    * is made: a device (OPC UA EUInformation) may tell a unit the config left out after start.
    */
-  unitOf?(point: string): string | undefined;
+  unitOf?: (point: string) => string | undefined;
   /** For tests that swap the transport; default: the configured profile. */
   transport?: UplinkTransport;
 }

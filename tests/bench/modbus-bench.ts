@@ -38,7 +38,7 @@ const simScript = fileURLToPath(new URL(`../../simulators/modbus/many-devices.${
 const sim = spawn(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), simScript, String(devices), String(registers), String(intervalMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
 const ports = await new Promise<number[]>((resolve, reject) => {
   sim.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
-  createInterface({ input: sim.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { ports: number[] }).ports));
+  createInterface({ input: sim.stdout }).once('line', (line) => resolve((JSON.parse(line) as { ports: number[] }).ports));
 });
 console.log(`simulator: ${ports.length} devices on ports ${ports[0]}…${ports[ports.length - 1]}`);
 

@@ -36,7 +36,7 @@ describe('logger', () => {
   it('pretty: one readable line with time, level, component, message and the fields', () => {
     const { log, lines } = capture('pretty');
     log.child('uplink').warn('上报失败', { seq: 7 });
-    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z WARN  \[gateway\/uplink\] 上报失败 \{"seq":7\}$/);
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z WARN {2}\[gateway\/uplink\] 上报失败 \{"seq":7\}$/);
   });
 
   it('drops lines below the configured level', () => {
