@@ -2,7 +2,7 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import type { z } from 'zod';
 import type { Reading, ReadingValue } from '../gateway/core/reading.js';
 import type { Severity } from '../gateway/core/alarm-event.js';
-import type { PointDefinition } from '../gateway/config/schema.js';
+import type { PointDefinition } from '../gateway/config/point-schema.js';
 
 /**
  * What a rule says about one alarm at one moment: the process condition is present or not. Rules

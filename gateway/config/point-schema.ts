@@ -40,3 +40,6 @@ export interface BasePoint {
   limits?: z.infer<typeof limitsSchema> | undefined;
   description?: string | undefined;
 }
+
+/** A point as the runtime sees it: its config plus the device that reads it. */
+export type PointDefinition = BasePoint & { device: string };

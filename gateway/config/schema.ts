@@ -3,7 +3,7 @@ import { ADAPTERS, devicePoints } from '../../adapters/registry.js';
 import { durationSchema } from '../core/duration.js';
 import { ruleSchema, ruleKind } from '../../rules/registry.js';
 import { resolveLimits } from '../../rules/limits.js';
-import type { BasePoint } from './point-schema.js';
+import type { PointDefinition } from './point-schema.js';
 import { usccProblem } from './uscc.js';
 import { alarmsSectionSchema, storageSectionSchema, suppressionSchema } from './alarms-schema.js';
 import { influxSectionSchema } from '../sinks/influx/config.js';
@@ -131,8 +131,8 @@ export const gatewayConfigSchema = z
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export type DeviceConfig = GatewayConfig['devices'][number];
 
-/** A point as the runtime sees it: its config plus the device that reads it. */
-export type PointDefinition = BasePoint & { device: string };
+// Defined beside BasePoint so that rules can name it without importing this composition (a cycle).
+export type { PointDefinition } from './point-schema.js';
 
 export function pointDefinitions(cfg: GatewayConfig): Map<string, PointDefinition> {
   const map = new Map<string, PointDefinition>();
