@@ -28,7 +28,7 @@ export interface LoggerOptions {
   format?: LogFormat;
   /** Where each line goes (without its newline); default stderr. */
   write?: (line: string) => void;
-  /** Colour the level in `pretty` lines; default: stderr is a terminal and NO_COLOR is unset. */
+  /** Colour the level in `pretty` lines; default: writing to stderr, a terminal, and NO_COLOR unset. */
   colour?: boolean;
 }
 
@@ -65,7 +65,8 @@ function wrap(root: PinoLogger, component: string): Logger {
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const tty = process.stderr.isTTY;
   const format = opts.format ?? (tty ? 'pretty' : 'json');
-  const colour = opts.colour ?? (tty && !process.env['NO_COLOR']);
+  // Colour only for a person at the terminal; a `write` callback (tests, files) gets plain text.
+  const colour = opts.colour ?? (!opts.write && tty && !process.env['NO_COLOR']);
   const write = opts.write ?? ((l: string) => void process.stderr.write(l + '\n'));
   const json = (s: string) => write(s.endsWith('\n') ? s.slice(0, -1) : s);
   const pretty = (s: string) => write(formatPrettyLine(s, colour));
