@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { distinctUntilChanged, filter, map, merge, type Observable, type SchedulerLike } from 'rxjs';
 import type { Reading } from '../gateway/core/reading.js';
 import { isBad } from '../gateway/core/quality.js';
-import type { GatewayConfig, PointDefinition } from '../gateway/config/schema.js';
+import type { PointDefinition } from '../gateway/config/point-schema.js';
+import type { AlarmsSection, SuppressionConfig } from '../gateway/config/alarms-schema.js';
 import { conditionLabel, type AlarmDefinition, type ConditionUpdate, type RuleContext } from './condition.js';
 import { limitAlarmId, resolveLimits } from './limits.js';
-import { ruleKind } from './registry.js';
+import { ruleKind, type RuleConfig } from './registry.js';
 import { thresholdConditionSpec, type ThresholdSpec } from './threshold.js';
 import { badQualitySpec } from './quality-alarm.js';
 import { ConditionDebouncer, runMachines, type ReadingMachine } from './debounced-condition.js';
@@ -35,9 +36,10 @@ export interface CompiledGate {
 }
 
 export interface RuleSetInput {
-  config: Pick<GatewayConfig, 'rules' | 'alarms' | 'suppression'>;
+  /** The config's `rules:`, `alarms:` and `suppression:` sections. */
+  config: { rules: RuleConfig[]; alarms: AlarmsSection; suppression: SuppressionConfig[] };
   points: ReadonlyMap<string, PointDefinition>;
-  point$(pointId: string): Observable<Reading>;
+  point$: (pointId: string) => Observable<Reading>;
   scheduler: SchedulerLike;
 }
 

@@ -32,7 +32,7 @@ export const RULE_KINDS: readonly AnyRuleKind[] = [
   stelRule,
   twaRule,
   timeAtLevelRule,
-] as unknown as AnyRuleKind[];
+];
 
 export const ruleSchema = z.discriminatedUnion('kind', [
   discreteRuleSchema,

@@ -1,4 +1,5 @@
-import type { ModbusTable } from './config.js';
+export const MODBUS_TABLES = ['coil', 'discrete', 'input', 'holding'] as const;
+export type ModbusTable = (typeof MODBUS_TABLES)[number];
 
 /**
  * The "Modicon" reference notation printed in most device manuals: the first digit names the table

@@ -3,10 +3,10 @@ import { publishField } from '../../gateway/config/publish-schema.js';
 import { basePointFields, pointIdSchema } from '../../gateway/config/point-schema.js';
 import { durationSchema } from '../../gateway/core/duration.js';
 import { scaleSchema } from '../shared/scaling.js';
-import { parseAddressNotation } from './address.js';
+import { MODBUS_TABLES, parseAddressNotation, type ModbusTable } from './address.js';
 
-export const MODBUS_TABLES = ['coil', 'discrete', 'input', 'holding'] as const;
-export type ModbusTable = (typeof MODBUS_TABLES)[number];
+// Defined with the address notation that names them (address.ts), re-exported for the config's users.
+export { MODBUS_TABLES, type ModbusTable };
 
 export const MODBUS_DATA_TYPES = ['bool', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float32', 'float64', 'string'] as const;
 export type ModbusDataType = (typeof MODBUS_DATA_TYPES)[number];

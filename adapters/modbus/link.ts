@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { ModbusClient } from './modbus-serial.js';
 import type { ModbusTable } from './config.js';
 import type { Logger } from '../../gateway/core/logger.js';
+import { RateLimitedLog } from '../../gateway/core/rate-limited-log.js';
 
 /** Where a link goes. Serial ports and serial device servers are shared by every device on that bus. */
 export type LinkSpec =
@@ -119,12 +120,15 @@ export class ModbusLink {
   connects = 0;
   /** Told when an open connection is lost while no request was in flight (that request reports its own error). */
   readonly onIdleDisconnect = new Set<(reason: string) => void>();
+  /** A dead or flapping device logs once per backoff step, with a count, not once per attempt. */
+  private readonly limited: RateLimitedLog;
 
   constructor(
     readonly spec: LinkSpec,
     readonly options: LinkOptions,
   ) {
     this.backoffMs = options.reconnectMinMs;
+    this.limited = new RateLimitedLog(options.log);
   }
 
   get connected(): boolean {
@@ -140,7 +144,8 @@ export class ModbusLink {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new ModbusRequestError('comm', 'link closed'));
       this.queue.push({ unitId, table, start, count, timing, resolve, reject });
-      void this.pump();
+      // pump settles every job itself; a rejection here would be a bug in it, so say so.
+      this.pump().catch((err: unknown) => this.options.log.error(`Modbus 请求队列异常 [request queue failed]: ${String(err)}`));
     });
   }
 
@@ -192,7 +197,7 @@ export class ModbusLink {
       this.nextConnectAt = Date.now() + jittered;
       this.backoffMs = Math.min(this.backoffMs * 2, this.options.reconnectMaxMs);
       const reason = err instanceof ModbusRequestError ? err.message : `连接失败 cannot connect: ${(err as Error)?.message ?? err}`;
-      this.options.log.warn(`${describeLink(this.spec)}: ${reason}; retrying in ${Math.round(jittered)} ms`);
+      this.limited.warn('connect', `${describeLink(this.spec)}: ${reason}; retrying in ${Math.round(jittered)} ms`);
       throw new ModbusRequestError('connect', reason);
     }
     if (this.closed) {
@@ -200,14 +205,15 @@ export class ModbusLink {
       throw new ModbusRequestError('comm', 'link closed');
     }
     client.on('close', () => {
-      if (this.client === client) void this.drop('peer closed the connection');
+      if (this.client === client) this.drop('peer closed the connection').catch((err: unknown) => this.options.log.debug(`close after peer close: ${String(err)}`));
     });
     this.client = client;
     this.connects++;
     this.backoffMs = this.options.reconnectMinMs;
     this.consecutiveTimeouts = 0;
     this.silentUnits.clear();
-    this.options.log.info(`connected to ${describeLink(this.spec)}`);
+    const failedAttempts = this.limited.clear('connect');
+    this.limited.info('connected', `connected to ${describeLink(this.spec)}`, failedAttempts > 0 ? { failedAttemptsNotLogged: failedAttempts } : undefined);
     if (this.options.connectDelayMs > 0) await sleep(this.options.connectDelayMs);
     return client;
   }
@@ -230,7 +236,7 @@ export class ModbusLink {
     if (!this.closed) {
       // Reconnect soon, not at once: a device that just dropped us often refuses for a moment.
       this.nextConnectAt = Date.now() + this.backoffMs * (0.8 + Math.random() * 0.4);
-      this.options.log.warn(`${describeLink(this.spec)}: ${reason}`);
+      this.limited.warn('drop', `${describeLink(this.spec)}: ${reason}`);
     }
     await new Promise<void>((resolve) => {
       try {
@@ -268,7 +274,7 @@ export class ModbusLink {
           },
           (e: unknown) => {
             clearTimeout(deadline);
-            reject(e);
+            reject(classifyModbusError(e));
           },
         );
       });

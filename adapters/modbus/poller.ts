@@ -2,6 +2,7 @@ import type { Adapter, AdapterContext } from '../types.js';
 import type { QualityCode } from '../../gateway/core/quality.js';
 import type { Reading } from '../../gateway/core/reading.js';
 import type { Logger } from '../../gateway/core/logger.js';
+import { RateLimitedLog } from '../../gateway/core/rate-limited-log.js';
 import { defaultInterFrameDelayMs, pointWidth, type ModbusDevice, type ModbusPoint } from './config.js';
 import { decodeRegistersAt, registerBit, type NumericDataType } from './decode.js';
 import { planDevice, planReads, planOptionsFor, type ReadBlock } from './plan.js';
@@ -104,6 +105,8 @@ export class ModbusDeviceAdapter implements Adapter {
   private readonly units = new Map<number, UnitHealth>();
   private stopped = true;
   private readonly log: Logger;
+  /** Silent units and failing poll cycles repeat every poll; they log once per backoff step. */
+  private readonly limited: RateLimitedLog;
   private readonly timing: RequestTiming;
   private commOk: boolean | undefined;
   private commOkPublishedAt = 0;
@@ -119,6 +122,7 @@ export class ModbusDeviceAdapter implements Adapter {
     this.deviceId = device.id;
     this.labels = { device: device.id };
     this.log = ctx.log.child(`modbus:${device.id}`);
+    this.limited = new RateLimitedLog(this.log);
     this.groups = planDevice(device).map((g) => ({ ...g, running: undefined, nextAt: 0, timer: undefined }));
     const rtu = device.type !== 'modbus-tcp';
     this.timing = {
@@ -170,7 +174,7 @@ export class ModbusDeviceAdapter implements Adapter {
       if (link.spec.kind === 'tcp') await link.close();
       else await releaseSharedLink(link);
     }
-    await Promise.all(this.groups.map((g) => g.running));
+    await Promise.all(this.groups.flatMap((g) => (g.running ? [g.running] : [])));
   }
 
   private readonly onIdleDisconnect = (): void => {
@@ -206,7 +210,7 @@ export class ModbusDeviceAdapter implements Adapter {
       this.overrun();
     } else {
       g.running = this.cycle(g)
-        .catch((err: unknown) => this.log.error(`poll cycle failed: ${(err as Error)?.stack ?? err}`))
+        .catch((err: unknown) => void this.limited.error('cycle', `轮询周期异常 [poll cycle failed]: ${err instanceof Error ? err.stack : String(err)}`))
         .finally(() => (g.running = undefined));
     }
     g.nextAt += g.intervalMs;
@@ -273,7 +277,7 @@ export class ModbusDeviceAdapter implements Adapter {
       try {
         const { data, rttMs } = await link.read(block.unitId, block.table, block.start, block.count, this.timing);
         this.countRequest(rttMs);
-        this.unitAnswered(unit);
+        this.unitAnswered(unit, block.unitId);
         const now = this.ctx.now();
         this.stat.lastGood = now;
         this.ctx.metrics.set('modbus_last_good_poll_timestamp_seconds', now / 1000, this.labels);
@@ -293,7 +297,7 @@ export class ModbusDeviceAdapter implements Adapter {
         }
         if (e.kind === 'timeout' && attempt < this.device.retries && !this.stopped) continue;
         if (e.kind === 'exception') {
-          this.unitAnswered(unit);
+          this.unitAnswered(unit, block.unitId);
           if (ADDRESS_EXCEPTIONS.has(e.exceptionCode ?? 0)) {
             if (block.points.length > 1) return await this.split(block);
             const p = block.points[0]!;
@@ -357,7 +361,11 @@ export class ModbusDeviceAdapter implements Adapter {
     this.ctx.metrics.observe('modbus_request_duration_seconds', rttMs / 1000, this.labels);
   }
 
-  private unitAnswered(u: UnitHealth): void {
+  private unitAnswered(u: UnitHealth, id: number): void {
+    if (u.silentCount >= SILENT_SLAVE_AFTER) {
+      const missed = this.limited.clear(`unit:${id}`);
+      this.log.info(`unit ${id} answers again`, missed > 0 ? { silentProbesNotLogged: missed } : undefined);
+    }
     u.ok = true;
     u.silentCount = 0;
     u.skipUntil = 0;
@@ -371,7 +379,7 @@ export class ModbusDeviceAdapter implements Adapter {
       const wait = u.backoffMs * (0.8 + Math.random() * 0.4);
       u.skipUntil = Date.now() + wait;
       u.backoffMs = Math.min(u.backoffMs * 2, this.device.reconnectMax);
-      this.log.warn(`unit ${id} does not answer; next probe in ${Math.round(wait)} ms`);
+      this.limited.warn(`unit:${id}`, `从站 ${id} 无应答 [unit does not answer]; next probe in ${Math.round(wait)} ms`);
     }
   }
 

@@ -15,6 +15,7 @@ import {
 import type { Adapter, AdapterContext } from '../types.js';
 import type { QualityCode } from '../../gateway/core/quality.js';
 import type { Reading } from '../../gateway/core/reading.js';
+import { RateLimitedLog } from '../../gateway/core/rate-limited-log.js';
 import { watchdogTimeoutMs, type DeadbandConfig, type OpcuaDevice, type OpcuaPoint } from './config.js';
 import { OpcuaConnectError, openSession, type OpenSession } from './connection.js';
 import { mapStatusCode, type MappedQuality } from './quality.js';
@@ -77,8 +78,11 @@ export class OpcuaAdapter implements Adapter {
   private readonly lastQuality = new Map<string, QualityCode>();
   private readonly serverInfo = new Map<string, ServerPointInfo>();
   private lastError = '';
-  private lastErrorKind = '';
-  private lastErrorLoggedAt = 0;
+  /**
+   * Connection failures, one cause per kind: a new kind is written at once, the same kind again once per
+   * backoff step up to every 10 minutes (a server down overnight must not fill the disk, nor go quiet).
+   */
+  private connectErrors: RateLimitedLog | undefined;
   private firstAttempt: { promise: Promise<void>; resolve: () => void };
   /** Current session's end signal: called once with the reason. */
   private endSession: ((reason: string) => void) | undefined;
@@ -174,21 +178,16 @@ export class OpcuaAdapter implements Adapter {
         if (this.lastError) log.info(`OPC UA 设备 ${this.deviceId} 已重新连接 ${this.device.endpoint}`);
         else log.info(`OPC UA 设备 ${this.deviceId} 已连接 ${this.device.endpoint}（${this.device.security.mode}/${this.device.security.policy}）`);
         this.lastError = '';
-        this.lastErrorKind = '';
+        this.connectErrors?.clearAll();
         attempt = 0;
         reason = await this.runSession(conn);
       } catch (err) {
         reason = err instanceof Error ? err.message : String(err);
         const kind = err instanceof OpcuaConnectError ? err.kind : 'session';
         this.ctx.metrics.inc('opcua_connect_failures', { ...this.labels, kind });
-        // Log a new kind of failure at once; the same kind again at most every 10 minutes (a server
-        // down overnight must not fill the disk, but must not go quiet either).
-        const now = Date.now();
-        if (kind !== this.lastErrorKind || now - this.lastErrorLoggedAt > 600_000) {
-          (kind === 'untrusted-server' || kind === 'auth' || kind === 'security' ? log.error : log.warn)(reason, { device: this.deviceId });
-          this.lastErrorKind = kind;
-          this.lastErrorLoggedAt = now;
-        }
+        this.connectErrors ??= new RateLimitedLog(log);
+        if (kind === 'untrusted-server' || kind === 'auth' || kind === 'security') this.connectErrors.error(kind, reason, { device: this.deviceId });
+        else this.connectErrors.warn(kind, reason, { device: this.deviceId });
         this.lastError = reason;
       }
       this.endSession = undefined;
@@ -435,8 +434,10 @@ export class OpcuaAdapter implements Adapter {
         busy = false;
       }
     };
-    void poll();
-    timers.push(setInterval(() => void poll(), this.device.pollInterval));
+    // poll() catches its own errors; a rejection would be a bug in it, logged rather than crashing the gateway.
+    const runPoll = () => void poll().catch((err: unknown) => this.ctx.log.error(`OPC UA 设备 ${this.deviceId} 轮询异常 [poll failed]`, { error: err }));
+    runPoll();
+    timers.push(setInterval(runPoll, this.device.pollInterval));
     // Polling mode: newly resolved points join the read list on the next cycle.
     this.pollNodes = nodes;
   }

@@ -62,7 +62,7 @@ function shortValue(v: unknown): { text: string; arrayLength?: number } {
   }
   if (typeof v === 'number') return { text: String(Math.round(v * 1000) / 1000) };
   if (v === null || v === undefined) return { text: '(空)' };
-  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const s = typeof v === 'string' ? v : (JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? typeof v);
   return { text: s.length > 40 ? s.slice(0, 40) + '…' : s };
 }
 
@@ -89,7 +89,8 @@ export async function browseAddressSpace(session: ClientSession, options: Browse
       // Properties of a variable (EURange, EngineeringUnits, …) describe it; they are not points.
       if (parentIsVariable) continue;
       seen.add(id);
-      const isVariable = ref.nodeClass === NodeClass.Variable;
+      // node-opcua declares NodeClass twice (node-opcua-types, node-opcua-data-model): same values, distinct enums.
+      const isVariable = Number(ref.nodeClass) === Number(NodeClass.Variable);
       const node: BrowsedNode = {
         browsePath: `${path}/${bn}`,
         nodeId: id,

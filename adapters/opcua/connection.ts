@@ -90,7 +90,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
       },
       (e: unknown) => {
         clearTimeout(t);
-        reject(e);
+        reject(e instanceof Error ? e : new Error(String(e)));
       },
     );
   });

@@ -1,4 +1,5 @@
 import { Subject, asyncScheduler, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { ALARM_DEFAULTS } from '../core/alarm-defaults.js';
 import { isAnnunciated, type AlarmEvent, type AlarmState } from '../core/alarm-event.js';
 import type { ReadingValue } from '../core/reading.js';
 import type { AlarmDefinition, ConditionUpdate } from '../../rules/condition.js';
@@ -128,7 +129,6 @@ interface ChangeMeta {
   force?: boolean;
 }
 
-const DEFAULT_MAX_SHELVE_MS = 8 * 3_600_000;
 
 /**
  * The only writer of alarm state. Takes condition updates from rules and operator actions, keeps the
@@ -279,7 +279,7 @@ export class AlarmManager {
    */
   shelve(alarmId: string, user: string, options: { durationMs?: number | undefined; reason?: string | undefined } = {}): AlarmStatus {
     const e = this.entry(alarmId);
-    const max = this.options.maxShelveMs ?? DEFAULT_MAX_SHELVE_MS;
+    const max = this.options.maxShelveMs ?? ALARM_DEFAULTS.maxShelveMs;
     if (options.durationMs !== undefined && (options.durationMs <= 0 || options.durationMs > max)) {
       throw new AlarmActionError(`shelve duration must be between 1 ms and the maximum of ${max / 60_000} min`);
     }

@@ -1,3 +1,5 @@
+import { ALARM_DEFAULTS } from '../core/alarm-defaults.js';
+
 /** EEMUA 191 / ISA-18.2: a flood is more than 10 annunciated alarms in 10 minutes on one console. */
 export interface FloodOptions {
   /** More than this many activations within the window is a flood. */
@@ -7,7 +9,11 @@ export interface FloodOptions {
   firstOutQuietMs: number;
 }
 
-export const DEFAULT_FLOOD: FloodOptions = { threshold: 10, windowMs: 600_000, firstOutQuietMs: 60_000 };
+export const DEFAULT_FLOOD: FloodOptions = {
+  threshold: ALARM_DEFAULTS.floodThreshold,
+  windowMs: ALARM_DEFAULTS.floodWindowMs,
+  firstOutQuietMs: ALARM_DEFAULTS.firstOutQuietMs,
+};
 
 interface AreaHistory {
   times: number[];

@@ -2,7 +2,6 @@ import { SEVERITY_INFO, type Severity } from '../core/alarm-event.js';
 import { STATE_LABELS } from './messages.js';
 import {
   CHATTER_COUNT,
-  FLOOD_THRESHOLD,
   type AlarmKpis,
   type AlarmRef,
   type KpiFigures,
@@ -65,9 +64,9 @@ function figureLines(f: KpiFigures, floodNote = ''): string[] {
   }
 
   const fl = f.flood;
-  lines.push(`报警泛滥 [alarm flood, >${FLOOD_THRESHOLD} 条/10分钟]: ${fl.periods.length} 次, 累计 ${formatSpan(fl.timeInFloodMs)}, 占时段 ${pct(fl.percentTimeInFlood)} (目标 <1%)${floodNote}`);
+  lines.push(`报警泛滥 [alarm flood, >${fl.threshold} 条/${formatSpan(fl.windowMs)}]: ${fl.periods.length} 次, 累计 ${formatSpan(fl.timeInFloodMs)}, 占时段 ${pct(fl.percentTimeInFlood)} (目标 <1%)${floodNote}`);
   for (const p of fl.periods) {
-    lines.push(`  ${formatTime(p.start)} — ${formatTime(p.end)}${p.ongoing ? ' (仍在持续 ongoing)' : ''}  ${formatSpan(p.end - p.start)}, ${p.count} 条, 10分钟内最多 ${p.peak} 条`);
+    lines.push(`  ${formatTime(p.start)} — ${formatTime(p.end)}${p.ongoing ? ' (仍在持续 ongoing)' : ''}  ${formatSpan(p.end - p.start)}, ${p.count} 条, ${formatSpan(fl.windowMs)}内最多 ${p.peak} 条`);
   }
 
   lines.push(`震荡报警 [chattering, 60秒内≥${CHATTER_COUNT}次]: ${f.chattering.length} 个 (目标 0)`);

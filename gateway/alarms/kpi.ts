@@ -1,3 +1,4 @@
+import { ALARM_DEFAULTS } from '../core/alarm-defaults.js';
 import { isAnnunciated, type AlarmEvent, type AlarmState, type Severity } from '../core/alarm-event.js';
 
 /**
@@ -17,9 +18,9 @@ export const TEN_MINUTES = 10 * MINUTE;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
-/** ISA-18.2 / EEMUA 191: a flood is more than 10 annunciated alarms in 10 minutes. */
-export const FLOOD_THRESHOLD = 10;
-export const FLOOD_WINDOW_MS = TEN_MINUTES;
+/** ISA-18.2 / EEMUA 191: a flood is more than 10 annunciated alarms in 10 minutes (the config's default). */
+export const FLOOD_THRESHOLD = ALARM_DEFAULTS.floodThreshold;
+export const FLOOD_WINDOW_MS = ALARM_DEFAULTS.floodWindowMs;
 /** ISA-18.2 §16.9 / common practice: 3 or more activations of one alarm within 60 s is chattering. */
 export const CHATTER_COUNT = 3;
 export const CHATTER_WINDOW_MS = MINUTE;
@@ -99,9 +100,9 @@ export interface RateKpi {
 export interface FloodPeriod {
   start: number;
   end: number;
-  /** Annunciated activations that made up the flood: those in (start − 10 min, end). */
+  /** Annunciated activations that made up the flood: those in (start − window, end). */
   count: number;
-  /** Most activations in any 10-minute window during the flood. */
+  /** Most activations in any one flood window during the flood. */
   peak: number;
   /** The flood had not ended at `to`; `end` is `to`. */
   ongoing: boolean;
@@ -165,7 +166,8 @@ export interface KpiFigures {
    */
   reAnnunciated: number;
   rates: Record<RateWindow, RateKpi>;
-  flood: { periods: FloodPeriod[]; timeInFloodMs: number; percentTimeInFlood: number };
+  /** `threshold` and `windowMs`: the flood definition these figures were computed with. */
+  flood: { threshold: number; windowMs: number; periods: FloodPeriod[]; timeInFloodMs: number; percentTimeInFlood: number };
   chattering: ChatteringAlarm[];
   stale: StaleAlarm[];
   badActors: BadActor[];
@@ -405,7 +407,7 @@ function timeToAck(acks: readonly Ack[], annunciated: readonly Activation[]): Ac
   };
 }
 
-function figures(r: Replay, from: number, to: number, flood: KpiOptions['flood']): KpiFigures {
+function figures(r: Replay, from: number, to: number, flood: { threshold: number; windowMs: number }): KpiFigures {
   const annunciated = r.activations.filter((a) => a.annunciated).sort((a, b) => a.ts - b.ts);
   const times = annunciated.map((a) => a.ts);
   const hidden = r.activations.filter((a) => !a.annunciated);
@@ -422,7 +424,7 @@ function figures(r: Replay, from: number, to: number, flood: KpiOptions['flood']
     },
     reAnnunciated: r.reAnnunciations.length,
     rates: { per10min: rate(times, 'per10min', from, to), perHour: rate(times, 'perHour', from, to), perDay: rate(times, 'perDay', from, to) },
-    flood: { periods, timeInFloodMs, percentTimeInFlood: percent(timeInFloodMs, to - from) },
+    flood: { threshold: flood.threshold, windowMs: flood.windowMs, periods, timeInFloodMs, percentTimeInFlood: percent(timeInFloodMs, to - from) },
     chattering: chattering([...r.activations].sort((a, b) => a.ts - b.ts)),
     stale: r.stale,
     badActors: actors,
@@ -444,6 +446,7 @@ function figures(r: Replay, from: number, to: number, flood: KpiOptions['flood']
 export function computeAlarmKpis(events: readonly AlarmEvent[], opts: KpiOptions): AlarmKpis {
   const { from, to } = opts;
   if (!(Number.isFinite(from) && Number.isFinite(to) && to > from)) throw new RangeError(`KPI period must have to > from, got from=${from} to=${to}`);
+  const flood = opts.flood ?? { threshold: FLOOD_THRESHOLD, windowMs: FLOOD_WINDOW_MS };
   const r = replay(events, opts);
   const areas: AlarmKpis['areas'] = [];
   if (opts.areaOf) {
@@ -455,10 +458,10 @@ export function computeAlarmKpis(events: readonly AlarmEvent[], opts: KpiOptions
         reAnnunciations: r.reAnnunciations.filter((a) => a.area === area),
         stale: r.stale.filter((s) => s.area === area),
       };
-      areas.push({ area, ...figures(sub, from, to, opts.flood) });
+      areas.push({ area, ...figures(sub, from, to, flood) });
     }
   }
-  return { from, to, periodMs: to - from, total: figures(r, from, to, opts.flood), areas };
+  return { from, to, periodMs: to - from, total: figures(r, from, to, flood), areas };
 }
 
 function groupByAlarm(list: readonly Activation[]): Map<string, Activation[]> {

@@ -5,7 +5,7 @@ export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    throw new Error(`${(err as Error).message}\nusage: npm run gateway -- ${usage}`);
+    throw new Error(`${(err as Error).message}\nusage: npm run gateway -- ${usage}`, { cause: err });
   }
 }
 

@@ -13,12 +13,12 @@ function watchConfig(file: string, gateway: Gateway, log: Logger, prepare: (c: G
   const reload = () => {
     const result = loadConfigFile(file);
     if (!result.ok) {
-      log.error(`config edit rejected, running config unchanged:\n${formatConfigErrors(file, result.errors)}`);
+      log.error(`配置修改有误，未生效，继续使用原配置 [config edit rejected, running config unchanged]:\n${formatConfigErrors(file, result.errors)}`);
       return;
     }
     prepare(result.config);
     const applied = gateway.reload(result.config);
-    if (!applied.ok) log.error(`config edit not applied, running config unchanged: ${applied.error}`);
+    if (!applied.ok) log.error(`配置修改未能应用，继续使用原配置 [config edit not applied]: ${applied.error}`);
   };
   // Editors write a file in several steps; wait for the last one.
   return watch(file, () => {
@@ -57,7 +57,7 @@ export async function runUntilSignal(
         return resolve(sig);
       }
       if (Date.now() - stoppingSince < 1000) return;
-      log.warn('second signal: exiting without a clean shutdown');
+      log.warn('再次收到停止信号，立即退出，不做正常关闭 [second signal: exiting without a clean shutdown]');
       process.exit(130);
     };
     process.on('SIGINT', onSignal);
@@ -67,7 +67,7 @@ export async function runUntilSignal(
   try {
     await gateway.start();
   } catch (err) {
-    log.error(`cannot start: ${(err as Error).message}`);
+    log.error(`网关无法启动 [cannot start]: ${(err as Error).message}`);
     await gateway.stop().catch(() => undefined);
     await opts.afterStop?.();
     return 1;

@@ -1,16 +1,17 @@
 import { z } from 'zod';
+import { ALARM_DEFAULTS } from '../core/alarm-defaults.js';
 import { durationSchema } from '../core/duration.js';
 import { severitySchema } from '../core/alarm-event.js';
 
 /** Gateway-wide alarm management settings (ISA-18.2 / EEMUA 191 defaults). */
 export const alarmsSectionSchema = z.strictObject({
   /** Longest an operator may shelve an alarm for. */
-  maxShelve: durationSchema.default(8 * 3_600_000),
+  maxShelve: durationSchema.default(ALARM_DEFAULTS.maxShelveMs),
   /** More than this many annunciated alarms within floodWindow in one area is a flood. */
-  floodThreshold: z.number().int().min(1).default(10),
-  floodWindow: durationSchema.default(600_000),
+  floodThreshold: z.number().int().min(1).default(ALARM_DEFAULTS.floodThreshold),
+  floodWindow: durationSchema.default(ALARM_DEFAULTS.floodWindowMs),
   /** An activation after this much quiet in its area begins a burst and is marked first out. */
-  firstOutQuiet: durationSchema.default(60_000),
+  firstOutQuiet: durationSchema.default(ALARM_DEFAULTS.firstOutQuietMs),
   /** Acknowledged alarms still active after this long annunciate again; 0 turns re-alarm off. */
   reAlarm: durationSchema.default(0),
   /** The diagnostic alarm <point>:BAD_QUALITY of every point that has alarms. */

@@ -33,4 +33,4 @@ export const basePointFields = {
 };
 
 /** What every adapter's point schema must parse to (the contract lives in gateway/core). */
-export type { BasePoint } from '../core/point.js';
+export type { BasePoint, PointDefinition } from '../core/point.js';

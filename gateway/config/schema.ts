@@ -11,7 +11,7 @@ import { alarmsSectionSchema, storageSectionSchema, suppressionSchema } from './
 import { influxSectionSchema } from '../sinks/influx/config.js';
 import { uplinkSectionSchema, uplinkConfigProblems } from '../uplink/config.js';
 import { httpSectionSchema } from '../services/http/config.js';
-import { servicePoints } from '../services/registry.js';
+import { servicePoints } from '../services/health-points.js';
 
 const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'ids may contain letters, digits, "_", "." and "-" only (they are used in MQTT topics)');
 
@@ -109,7 +109,7 @@ export const gatewayConfigSchema = z
       });
     });
     // Health points of the gateway's own services (gateway.uplink.link_up …) may be named by rules too.
-    for (const p of servicePoints(cfg as GatewayConfig)) if (!points.has(p.id)) points.set(p.id, { ...p, device: 'gateway' });
+    for (const p of servicePoints(cfg)) if (!points.has(p.id)) points.set(p.id, { ...p, device: 'gateway' });
     const ruleIds = new Map<string, number>();
     const alarmIds = new Map<string, string>();
     for (const p of points.values()) for (const l of resolveLimits(p).limits) alarmIds.set(`${p.id}:${l.level}`, `the limits of point ${p.id}`);

@@ -66,7 +66,7 @@ export class ControlServer {
         const res = handleControl(this.alarms, line);
         if (!res.ok) {
           this.metrics.inc('control_requests_rejected');
-          this.log.warn(`control request rejected: ${res.error}`);
+          this.log.warn(`操作请求被拒绝 [control request rejected]: ${res.error}`);
         }
         sock.write(JSON.stringify(res) + '\n');
       });

@@ -3,6 +3,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Aedes, type PublishPacket } from 'aedes';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
+import { RateLimitedLog } from '../core/rate-limited-log.js';
 import { topics } from './topics.js';
 
 /** Local QoS 0 publishes waiting for the broker beyond this are dropped (and counted). */
@@ -43,6 +44,9 @@ export class EmbeddedBroker {
 
   async start(): Promise<number> {
     const { log, metrics, gatewayId } = this.options;
+    // A client retrying a wrong password every second logs once per backoff step, keyed by where it
+    // connects from (client ids may change on every attempt); every refusal is still counted.
+    const refusals = new RateLimitedLog(log);
     const aedes = await Aedes.createBroker({
       authenticate: (client, username, password, done) => {
         if (username === this.internalUser.username && sameSecret(this.internalUser.password, password)) {
@@ -51,9 +55,10 @@ export class EmbeddedBroker {
         }
         if (this.options.allowAnonymous && !username) return done(null, true);
         metrics.inc('mqtt_auth_failures');
-        log.warn(`MQTT login refused for client ${client.id} (${username ? `user ${username}` : 'anonymous'})`);
+        const from = (client.conn as Partial<Socket>).remoteAddress ?? 'unknown';
+        refusals.warn(from, `MQTT 登录被拒绝 [login refused]: client ${client.id} from ${from} (${username ? `user ${username}` : 'anonymous'})`);
         const err = Object.assign(new Error('not authorized'), { returnCode: username ? 4 : 5 });
-        done(err as Error & { returnCode: number }, false);
+        done(err, false);
       },
       authorizePublish: (client, packet, done) => {
         const own = topics.root(gatewayId);

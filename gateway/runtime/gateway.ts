@@ -173,7 +173,10 @@ export class Gateway {
 
   private context(): ServiceContext {
     const cfg = this.current;
-    const gw = this;
+    const openQueueDb = (): Db => {
+      this.queueDbConn ??= openDatabase(join(this.dataDir, 'gateway.db'), { autoCheckpoint: !this.checkpointer });
+      return this.queueDbConn;
+    };
     return {
       config: cfg,
       gatewayId: cfg.gateway.id,
@@ -188,10 +191,7 @@ export class Gateway {
       log: this.o.log,
       metrics: this.metrics,
       db: this.db,
-      queueDb: () => {
-        gw.queueDbConn ??= openDatabase(join(gw.dataDir, 'gateway.db'), { autoCheckpoint: !gw.checkpointer });
-        return gw.queueDbConn;
-      },
+      queueDb: openQueueDb,
       write: this.o.write ?? ((l) => process.stdout.write(l + '\n')),
       overrides: { mqttPort: this.o.mqttPort, httpPort: this.o.httpPort },
       http: new HttpRoutes(),
@@ -236,7 +236,7 @@ export class Gateway {
       try {
         await service.start();
       } catch (err) {
-        throw new Error(`${def.name}: ${(err as Error).message}`);
+        throw new Error(`${def.name}: ${(err as Error).message}`, { cause: err });
       }
       running.started = true;
     }

@@ -1,17 +1,9 @@
-import type { Subscription } from 'rxjs';
-import type { BasePoint } from '../core/point.js';
-import type { ServiceContext } from './service.js';
+import type { SchedulerLike, Subscription } from 'rxjs';
+import type { ReadingBus } from '../core/bus.js';
 
 /** How often an unchanged health point is published again, so history and HMIs see it is alive. */
 export const HEALTH_REPUBLISH_MS = 10_000;
 
-/** The area of the gateway's own diagnostic points and alarms. */
-export const SYSTEM_AREA = 'gateway';
-
-/** A boolean health point of a service (true = healthy), defined like a device's comm_ok point. */
-export function healthPoint(id: string, name: string, description: string): BasePoint {
-  return { id, name, unit: '', area: SYSTEM_AREA, equipment: '网关', description };
-}
 
 /**
  * Publishes a service's health (true / false) on the bus as a reading of its diagnostic point, on
@@ -23,7 +15,7 @@ export class HealthPublisher {
   private timer: Subscription | undefined;
 
   constructor(
-    private readonly ctx: Pick<ServiceContext, 'bus' | 'scheduler' | 'now'>,
+    private readonly ctx: { bus: ReadingBus; scheduler: SchedulerLike; now(): number },
     readonly pointId: string,
   ) {}
 

@@ -1,6 +1,5 @@
 import type { GatewayConfig } from '../config/schema.js';
-import type { BasePoint } from '../core/point.js';
-import { healthPoint } from './health-point.js';
+import { HEALTH_POINTS } from './health-points.js';
 import type { ServiceDefinition } from './service.js';
 
 /**
@@ -21,21 +20,21 @@ export const SERVICES: readonly ServiceDefinition[] = [
     after: ['mqtt-broker'],
     enabled: () => true,
     restartOn: ['mqtt'],
-    diagnosticPoints: () => [healthPoint('gateway.mqtt.connected', '网关 MQTT 连接状态', 'MQTT 发布连接正常 (true) / 中断 (false)')],
+    diagnosticPoints: () => [HEALTH_POINTS['mqtt-publisher']],
     load: () => import('../sinks/mqtt-publisher-service.js'),
   },
   {
     name: 'influx',
     enabled: (c) => c.influx?.enabled === true,
     restartOn: ['influx'],
-    diagnosticPoints: () => [healthPoint('gateway.influx.write_ok', '历史库写入状态', 'InfluxDB 写入正常 (true) / 失败 (false)')],
+    diagnosticPoints: () => [HEALTH_POINTS.influx],
     load: () => import('../sinks/influx/service.js'),
   },
   {
     name: 'uplink',
     enabled: (c) => c.uplink?.enabled === true,
     restartOn: ['uplink'],
-    diagnosticPoints: () => [healthPoint('gateway.uplink.link_up', '省级平台上报链路状态', '上报链路正常 (true) / 中断 (false)')],
+    diagnosticPoints: () => [HEALTH_POINTS.uplink],
     load: () => import('../uplink/service.js'),
   },
   {
@@ -80,9 +79,4 @@ export function startOrder(config: GatewayConfig, services: readonly ServiceDefi
   };
   for (const s of enabled.values()) visit(s, []);
   return out;
-}
-
-/** Health points of the enabled services, as devices have comm_ok: rules and history see them. */
-export function servicePoints(config: GatewayConfig): BasePoint[] {
-  return SERVICES.filter((s) => s.enabled(config)).flatMap((s) => s.diagnosticPoints?.(config) ?? []);
 }

@@ -3,6 +3,7 @@ import type { Observable, Subscription } from 'rxjs';
 import type { Reading } from '../core/reading.js';
 import type { AlarmEvent } from '../core/alarm-event.js';
 import type { Logger } from '../core/logger.js';
+import { RateLimitedLog } from '../core/rate-limited-log.js';
 import type { Metrics } from '../core/metrics.js';
 import { topics } from '../mqtt/topics.js';
 import type { PublishPolicy } from './mqtt-publish-policy.js';
@@ -76,13 +77,16 @@ export class MqttPublisher {
       will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
     });
     this.client = client;
+    // mqtt.js retries every second while the broker is down: one line per backoff step, with a count.
+    const errors = new RateLimitedLog(this.o.log);
     client.on('connect', () => {
+      errors.clearAll();
       this.o.log.info(`MQTT connected to ${this.o.url}`);
       client.publish(statusTopic, 'online', { qos: 1, retain: true });
     });
     client.on('error', (e) => {
       this.o.metrics.inc('mqtt_client_errors');
-      this.o.log.warn(`MQTT: ${e.message}`);
+      errors.warn(e.message, `MQTT 连接错误 [MQTT error]: ${e.message}`);
     });
     // Publish and subscribe before the first await: mqtt.js queues while connecting, so no alarm event
     // between this call and the connection is lost, and none can slip in before the retained snapshot.
@@ -94,7 +98,7 @@ export class MqttPublisher {
     // reconnecting, so give up waiting, not connecting.
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
-        this.o.log.warn(`MQTT broker ${this.o.url} not reachable yet; retrying in the background`);
+        this.o.log.warn(`MQTT 服务器 ${this.o.url} 暂时无法连接，后台重试 [broker not reachable yet]`);
         resolve();
       }, 5_000);
       client.once('connect', () => {

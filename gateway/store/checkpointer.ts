@@ -51,11 +51,12 @@ export class Checkpointer {
     this.worker = undefined;
     if (!worker) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => void worker.terminate().then(() => resolve()), 5000);
+      // terminate() failing means the worker is gone already: either way stop() is done.
+      const timer = setTimeout(() => void worker.terminate().then(() => resolve(), () => resolve()), 5000);
       worker.on('message', (m: { stopped?: boolean }) => {
         if (!m.stopped) return;
         clearTimeout(timer);
-        void worker.terminate().then(() => resolve());
+        worker.terminate().then(() => resolve(), () => resolve());
       });
       worker.postMessage('stop');
     });

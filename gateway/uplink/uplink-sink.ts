@@ -4,6 +4,7 @@ import type { Reading } from '../core/reading.js';
 import type { AlarmEvent, Severity } from '../core/alarm-event.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
+import { RateLimitedLog } from '../core/rate-limited-log.js';
 import type { Db } from '../store/database.js';
 import type { AlarmDefinition, ConditionUpdate } from '../../rules/condition.js';
 import type { BasePoint } from '../config/point-schema.js';
@@ -36,19 +37,19 @@ export interface UplinkSinkOptions {
    * The unit of a gateway point, for mapped points without their own unit. Asked each time a message
    * is made: a device (OPC UA EUInformation) may tell a unit the config left out after start.
    */
-  unitOf?(point: string): string | undefined;
+  unitOf?: (point: string) => string | undefined;
   /**
    * The gateway's point definition, for the base data (name, range, LL/L/H/HH limits). Asked each
    * time the base data is built (start, configReloaded()), so reloaded limits go up.
    */
-  pointOf?(point: string): BasePoint | undefined;
+  pointOf?: (point: string) => BasePoint | undefined;
   /** For tests that swap the transport; default: the configured profile. */
   transport?: UplinkTransport;
   /**
    * The latest value of a point (the gateway's point registry). Without it the sink keeps its own
    * map of the mapped points' latest readings.
    */
-  latestOf?(point: string): Pick<Reading, 'value' | 'quality' | 'ts'> | undefined;
+  latestOf?: (point: string) => Pick<Reading, 'value' | 'quality' | 'ts'> | undefined;
   /** Clock and timers (virtual in tests); default asyncScheduler, the real clock. */
   scheduler?: SchedulerLike;
 }
@@ -68,6 +69,8 @@ export class UplinkSink {
 
   private readonly cfg: UplinkSection;
   private readonly log: Logger;
+  /** Failures that repeat while the platform is down or refusing: once per backoff step, with a count. */
+  private readonly limited: RateLimitedLog;
   private readonly metrics: Metrics;
   private readonly transport: UplinkTransport;
   private readonly enterpriseCode: string;
@@ -113,6 +116,7 @@ export class UplinkSink {
     this.latestOf = opts.latestOf;
     this.scheduler = opts.scheduler ?? asyncScheduler;
     this.log = opts.logger.child('uplink');
+    this.limited = new RateLimitedLog(this.log);
     this.metrics = opts.metrics;
     this.enterpriseCode = this.cfg.enterpriseCode ?? opts.gateway.creditCode;
     this.gatewayCode = this.cfg.gatewayCode ?? opts.gateway.id;
@@ -319,11 +323,11 @@ export class UplinkSink {
     const r = this.queue.enforce(this.cfg.queue, now);
     if (r.expired > 0) {
       this.metrics.inc('uplink_messages_expired_total', undefined, r.expired);
-      this.log.warn('上报队列中过期的实时快照/心跳已删除', { count: r.expired, maxAgeMs: this.cfg.queue.maxAge });
+      this.limited.warn('expired', '上报队列中过期的实时快照/心跳已删除', { count: r.expired, maxAgeMs: this.cfg.queue.maxAge });
     }
     if (r.thinned > 0) {
       this.metrics.inc('uplink_snapshots_thinned_total', undefined, r.thinned);
-      this.log.warn('上报队列已满，实时快照抽稀', { thinned: r.thinned, queueBytes: this.queue.sizeBytes, maxBytes: this.cfg.queue.maxBytes });
+      this.limited.warn('thinned', '上报队列已满，实时快照抽稀', { thinned: r.thinned, queueBytes: this.queue.sizeBytes, maxBytes: this.cfg.queue.maxBytes });
       if (!this.thinningRaised) {
         this.thinningRaised = true;
         this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.queueThinning, active: true, value: this.queue.sizeBytes, ts: now, limit: this.cfg.queue.maxBytes, detail: `已抽稀 ${r.thinned} 条实时快照` });
@@ -331,7 +335,7 @@ export class UplinkSink {
     }
     if (r.overLimitWithAlarmsOnly) {
       this.metrics.inc('uplink_queue_over_limit_alarms_only_total');
-      this.log.error('上报队列超过上限且只剩报警数据：报警不丢弃，继续占用磁盘', { queueBytes: this.queue.sizeBytes });
+      this.limited.error('over_limit', '上报队列超过上限且只剩报警数据：报警不丢弃，继续占用磁盘', { queueBytes: this.queue.sizeBytes });
     }
     // Clear with hysteresis: half the bound, so it does not chatter at the edge.
     if (this.thinningRaised && this.queue.sizeBytes < this.cfg.queue.maxBytes / 2) {
@@ -445,7 +449,7 @@ export class UplinkSink {
     }
     this.queue.deadLetter(m, err.message, this.now());
     this.metrics.inc('uplink_dead_lettered_total', { type: m.type });
-    this.log.error('平台多次拒收一条上报数据，已转存死信表 uplink_dead_letter', { seq: m.seq, dataId: m.dataId, type: m.type, attempts: m.attempts + 1, error: err.message });
+    this.limited.error('dead_letter', '平台多次拒收一条上报数据，已转存死信表 uplink_dead_letter', { seq: m.seq, dataId: m.dataId, type: m.type, attempts: m.attempts + 1, error: err.message });
     this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.rejected, active: true, value: m.seq, ts: this.now() });
     this.rejectedRaised = true;
     this.delivered(next, false);
@@ -466,6 +470,7 @@ export class UplinkSink {
     }
     this.refused = undefined;
     if (!this.linkUp || this.failingSince !== undefined) {
+      this.limited.clear('send');
       this.log.info('上报链路恢复，开始补传积压数据', { backlog: this.queue.size, failures: this.consecutiveFailures });
       this.linkUp = true;
       this.failingSince = undefined;
@@ -483,8 +488,8 @@ export class UplinkSink {
     this.consecutiveFailures++;
     if (this.failingSince === undefined) {
       this.failingSince = this.now();
-      this.log.warn('上报失败，数据转入本地队列等待补传', { seq: m.seq, error: err.message, transport: this.transport.describe() });
-    } else this.log.debug('上报重试失败', { seq: m.seq, error: err.message, failures: this.consecutiveFailures });
+      this.limited.warn('send', '上报失败，数据转入本地队列等待补传', { seq: m.seq, error: err.message, transport: this.transport.describe() });
+    } else this.limited.warn('send', '上报重试失败 [send still failing]', { seq: m.seq, error: err.message, failures: this.consecutiveFailures });
     this.linkUp = false;
     this.queue.failed(m.seq);
     this.queue.markAllHistorical();

@@ -27,7 +27,9 @@ export interface CompiledExpression {
 }
 
 /** Sentinel thrown inside an evaluation that has no defined result (unknown input, x / 0). */
-const UNKNOWN = Symbol('unknown');
+class UnknownValue extends Error {}
+/** One instance, allocated once: throwing it costs no stack capture on the hot path. */
+const UNKNOWN = new UnknownValue('expression value unknown');
 
 type Eval = (get: (id: string) => Value) => Value;
 

@@ -3,7 +3,7 @@ import { durationSchema } from '../../gateway/core/duration.js';
 import type { RuleKind } from '../condition.js';
 import { debouncedCondition, numericValue } from '../debounced-condition.js';
 import { alarmDefinition, ruleBaseFields, withDetail } from './common.js';
-import type { PointDefinition } from '../../gateway/config/schema.js';
+import type { PointDefinition } from '../../gateway/config/point-schema.js';
 
 /** NAMUR NE 43: a 4–20 mA loop at or below 3.6 mA or at or above 21 mA is a failed device. */
 export const NE43_LOW_MA = 3.6;

@@ -70,7 +70,12 @@ if (isMain) {
   const plant = new BenchPlant(devices, registers, tickMs);
   const ports = await plant.start();
   process.stdout.write(JSON.stringify({ ports }) + '\n');
-  const bye = () => void plant.stop().then(() => process.exit(0));
+  const bye = (): void => {
+    plant.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
   process.on('SIGTERM', bye);
   process.on('SIGINT', bye);
   const lines = createInterface({ input: process.stdin });

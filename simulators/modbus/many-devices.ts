@@ -49,7 +49,14 @@ if (isMain) {
   const sim = new ManyDevices(devices, registers, tickMs);
   const ports = await sim.start();
   process.stdout.write(JSON.stringify({ ports }) + '\n');
-  const bye = () => void sim.stop().then(() => process.exit(0));
+  const bye = () =>
+    void sim.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`stop failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
   process.on('SIGTERM', bye);
   process.on('SIGINT', bye);
 }

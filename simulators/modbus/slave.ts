@@ -1,5 +1,5 @@
 import type { ModbusDataType, ModbusTable, WordOrder } from '../../adapters/modbus/config.js';
-import { encodeRegisters, encodeString, type NumericDataType } from '../../adapters/modbus/decode.js';
+import { encodeRegisters, encodeString } from '../../adapters/modbus/decode.js';
 import { answerPdu, type DataSource } from './protocol.js';
 
 /** The four Modbus tables of one unit id. */
@@ -22,7 +22,7 @@ export class RegisterBank {
     const words =
       dataType === 'string'
         ? encodeString(String(value), length ?? Math.ceil(String(value).length / 2), order)
-        : encodeRegisters(typeof value === 'bigint' ? value : Number(value), dataType as NumericDataType, order);
+        : encodeRegisters(typeof value === 'bigint' ? value : Number(value), dataType, order);
     words.forEach((w, i) => (this[table][address + i] = w));
   }
 

@@ -17,4 +17,12 @@ process.stdout.write(`READY ${server.port}\n`);
 // How many changes the server actually produced: on a loaded machine its tick can fall behind, and
 // the benchmark must tell a slow server from a slow client.
 setInterval(() => process.stdout.write(`CHANGES ${Date.now()} ${server.changesPublished}\n`), 1000).unref();
-process.on('SIGTERM', () => void server.stop().then(() => process.exit(0)));
+process.on('SIGTERM', () =>
+  void server.stop().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`stop failed: ${String(err)}\n`);
+      process.exit(1);
+    },
+  ),
+);

@@ -218,7 +218,7 @@ export class PlcServer {
       ...(s.kind === 'analogArray' ? { valueRank: 1, arrayDimensions: [s.length ?? 0] } : {}),
       engineeringUnitsRange: s.range ?? { low: 0, high: 100 },
       ...(s.unit ? { engineeringUnits: makeEUInformation(s.unit.code, s.unit.symbol, s.unit.name) } : {}),
-    }) as unknown as UAVariable;
+    });
   }
 
   private writeValue(s: SimSignal, variable: UAVariable, value: SimValue, status: StatusCode, ts: Date): void {

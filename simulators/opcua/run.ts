@@ -22,6 +22,13 @@ const sims = await startDemoPlcSimulators({
   ...(values.scenarios ? {} : { timeline: [] }),
 });
 for (const h of Object.values(sims.plcs)) log.info(`${h.title}: ${h.endpointUrl}`);
-const shutdown = () => void sims.stop().then(() => process.exit(0));
+const shutdown = () =>
+  void sims.stop().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      log.error('模拟器停止失败 [stop failed]', { error: err });
+      process.exit(1);
+    },
+  );
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);

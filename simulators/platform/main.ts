@@ -48,7 +48,18 @@ process.stdin.setEncoding('utf8');
 process.stdin.on('data', (line: string) => {
   const mode = line.trim() as FailureMode;
   if (FAILURE_MODES.includes(mode)) {
-    void sim.setMode(mode).then(() => process.stderr.write(`mode: ${mode}\n`));
+    sim.setMode(mode).then(
+      () => process.stderr.write(`mode: ${mode}\n`),
+      (err: unknown) => process.stderr.write(`mode ${mode} failed: ${String(err)}\n`),
+    );
   } else if (mode) process.stderr.write(`modes: ${FAILURE_MODES.join(' | ')}\n`);
 });
-process.on('SIGINT', () => void sim.stop().then(() => process.exit(0)));
+process.on('SIGINT', () =>
+  void sim.stop().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`stop failed: ${String(err)}\n`);
+      process.exit(1);
+    },
+  ),
+);

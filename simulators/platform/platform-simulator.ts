@@ -16,27 +16,8 @@ import { TcpEndpoint, type TcpEndpointOptions } from './tcp-endpoint.js';
  * (appsecret header, SM4-CBC hex payload) and the MQTT profile (subscribes on a broker), validates
  * every envelope, records what arrived, and can be told to fail.
  */
-export type FailureMode =
-  /** Accept and acknowledge. */
-  | 'ok'
-  /** HTTP 500 for every request. */
-  | 'http500'
-  /** HTTP 200 with a business error code (the platform refuses the data). */
-  | 'reject'
-  /** Stop listening: connections are refused. */
-  | 'refuse'
-  /** Answer after `slowMs`. */
-  | 'slow'
-  /**
-   * Take the message, then drop the connection before the answer is complete (TCP: half of the
-   * acknowledgement frame; HTTP: no response at all). The gateway must resend; the platform drops
-   * the repeat on dataId.
-   */
-  | 'drop';
-
-export const FAILURE_MODES: readonly FailureMode[] = ['ok', 'http500', 'reject', 'refuse', 'slow', 'drop'];
-
-export type PlatformProfile = 'mem-http-sm4' | 'mqtt' | 'steel-rest' | 'framed-tcp';
+export { FAILURE_MODES, type FailureMode, type PlatformProfile };
+import { FAILURE_MODES, type FailureMode, type PlatformProfile } from './endpoint-host.js';
 
 export interface PlatformSimulatorOptions {
   http?: { port?: number; host?: string; path?: string; appid: string; appsecret: string; key: string; iv: string };
@@ -168,7 +149,8 @@ export class PlatformSimulator {
 
   private listen(port: number): Promise<void> {
     const http = this.opts.http!;
-    const server = createServer((req, res) => void this.handle(req, res));
+    // A request aborted while its body is read rejects handle(): nothing is left to answer.
+    const server = createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
     server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));

@@ -67,7 +67,12 @@ export class SteelEndpoint {
 
   listen(): Promise<void> {
     if (this.server) return Promise.resolve();
-    const server = createServer((req, res) => void this.handle(req, res));
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch(() => {
+        // a client that aborts mid-request: its answer has nowhere to go
+        if (!res.headersSent) res.destroy();
+      });
+    });
     server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));

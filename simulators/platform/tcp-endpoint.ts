@@ -91,7 +91,7 @@ export class TcpEndpoint {
         socket.destroy();
         return;
       }
-      for (const f of frames) void this.onFrame(socket, f);
+      for (const f of frames) this.onFrame(socket, f).catch(() => socket.destroy());
     });
   }
 

@@ -89,7 +89,7 @@ interface Plant {
 
 async function startPlant(): Promise<Plant> {
   const child = spawn(process.execPath, [...nodeArgs('../../simulators/modbus/bench-plant'), String(DEVICES), String(REGISTERS), String(INTERVAL_MS)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const next = () => new Promise<string>((resolve) => lines.once('line', resolve));
   const ports = (JSON.parse(await next()) as { ports: number[] }).ports;
   return {
@@ -98,7 +98,7 @@ async function startPlant(): Promise<Plant> {
     ports,
     stats: async () => {
       const reply = next();
-      child.stdin!.write('stats\n');
+      child.stdin.write('stats\n');
       return JSON.parse(await reply) as { requests: number[]; rises: [number, number][] };
     },
   };
@@ -123,8 +123,8 @@ async function runOnce(name: string, publishReadings: boolean) {
 
   const gw = spawn(process.execPath, [...nodeArgs('../../gateway/cli/main'), 'run', '--config', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  gw.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
-  gw.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
+  gw.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
+  gw.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
   const started = Date.now();
   while (!out.includes('started') && !out.includes('概况')) {
     if (gw.exitCode !== null || Date.now() - started > 120_000) throw new Error(`gateway did not start:\n${out}`);

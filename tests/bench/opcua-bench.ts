@@ -46,7 +46,7 @@ function startServer(): Promise<{ port: number; stop: () => void }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('bench server did not start within 120 s')), 120_000);
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       const c = /^CHANGES (\d+) (\d+)/.exec(line);
       if (c) serverChanges = { at: Number(c[1]), count: Number(c[2]) };
       const m = /^READY (\d+)/.exec(line);

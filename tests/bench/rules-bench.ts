@@ -94,7 +94,7 @@ function engineHarness(config: GatewayConfig, dir: string): Harness {
 
 /** The product as deployed: the gateway's composition root with its production services. */
 async function productionHarness(config: GatewayConfig, dir: string): Promise<Harness> {
-  const services = ['mqtt-broker', 'mqtt-publisher', 'control', 'terminal'].map((n) => findService(n)!) as ServiceDefinition[];
+  const services = ['mqtt-broker', 'mqtt-publisher', 'control', 'terminal'].map((n): ServiceDefinition => findService(n)!);
   // Alarm lines are formatted and written as on a terminal, to /dev/null.
   const out = createWriteStream('/dev/null');
   const gateway = new Gateway({ config, log: silentLogger, dataDir: dir, services, mqttPort: 0, write: (l) => out.write(l + '\n') });

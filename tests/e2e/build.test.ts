@@ -44,7 +44,7 @@ describe('compiled build', () => {
         if (topic === 'gw/demo-gw/status') status = payload.toString();
         else if (topic.startsWith('gw/demo-gw/readings/')) readings++;
       });
-      client.on('connect', () => void client.subscribeAsync('gw/demo-gw/#'));
+      client.on('connect', () => void client.subscribeAsync('gw/demo-gw/#').catch((e: unknown) => (out += `\nsubscribe failed: ${String(e)}`)));
       await waitFor(() => status === 'online' && readings > 0, 60_000, `the compiled demo online with readings\n${out}`);
     } finally {
       client.end(true);

@@ -118,8 +118,8 @@ describe('demo plant end to end', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    npm.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    npm.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    npm.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    npm.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => npm.on('exit', (code) => resolve(code)));
     try {
       await waitFor(() => out.includes('gateway demo-gw started'), 60_000, `the demo to start\n${out}`);

@@ -70,7 +70,7 @@ describe('gateway northbound: history and provincial uplink', () => {
   it('delivers an alarm to both, raises LINK_DOWN during an outage and catches up in order', async () => {
     plc.bank(1).write('holding', 0, 200, 'uint16');
     const alarmItem = () => platform.arrivals.flatMap((a) => (a.envelope.type === 'alarm' ? a.envelope.items : [])).find((i) => i.alarmType === 'HH' && i.alarmActive);
-    const item = await waitFor(alarmItem, 15_000, 'HH alarm at the platform').catch((e) => {
+    const item = await waitFor(alarmItem, 15_000, 'HH alarm at the platform').catch((e: Error) => {
       throw new Error(`${e.message}\nalarms: ${JSON.stringify(gateway.alarms.annunciated().map((a) => a.alarmId))}\narrivals: ${JSON.stringify(platform.arrivals.map((a) => [a.envelope.type, a.envelope.items]))}\nrejections: ${JSON.stringify(platform.rejections)}\nmetrics: ${JSON.stringify(gateway.metrics.snapshot())}`);
     });
     expect(item).toMatchObject({ pointCode: 'CO-2002-01', value: 200, unit: 'ppm', alarmLevel: 3, limit: 160 });

@@ -64,8 +64,8 @@ export class ServerProcess {
         return this.ready();
       }, timeoutMs, `${this.name} to become ready`);
     } catch (err) {
-      if (exited) throw new Error(`${this.name} exited during start-up:\n${this.output}`);
-      throw new Error(`${(err as Error).message}\n${this.output}`);
+      if (exited) throw new Error(`${this.name} exited during start-up:\n${this.output}`, { cause: err });
+      throw new Error(`${(err as Error).message}\n${this.output}`, { cause: err });
     }
   }
 

@@ -84,6 +84,6 @@ function openssl(cwd: string, args: string[]): void {
     execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const e = err as Error & { stderr?: Buffer };
-    throw new Error(`openssl ${args.slice(0, 2).join(' ')} failed: ${e.stderr?.toString() ?? e.message}`);
+    throw new Error(`openssl ${args.slice(0, 2).join(' ')} failed: ${e.stderr?.toString() ?? e.message}`, { cause: err });
   }
 }

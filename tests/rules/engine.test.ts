@@ -9,8 +9,15 @@ import { AlarmManager, MemoryJournal } from '../../gateway/alarms/alarm-manager.
 import { RuleRunner } from '../../gateway/runtime/rule-runner.js';
 import { buildRuleSet } from '../../rules/engine.js';
 
-function config(patch: (c: Record<string, any>) => void = () => undefined): GatewayConfig {
-  const c: Record<string, any> = {
+/** The raw config a test patches before validation (validateConfig parses it). */
+interface RawConfig {
+  devices: { points: Record<string, unknown>[]; [field: string]: unknown }[];
+  suppression: unknown[];
+  [section: string]: unknown;
+}
+
+function config(patch: (c: RawConfig) => void = () => undefined): GatewayConfig {
+  const c: RawConfig = {
     gateway: { id: 'gw', enterprise: { name: '测试', creditCode: '91350100M000100Y43' } },
     devices: [
       {
@@ -120,7 +127,7 @@ describe('rule engine with the alarm manager (virtual time)', () => {
       s.schedule(() => {
         h.manager.acknowledge('co:HH', '张三');
         // New config: hopper limit moved to 85; CO untouched.
-        const next = config((c) => (c.devices[0].points[1].limits = { H: 85 }));
+        const next = config((c) => (c.devices[0]!.points[1]!.limits = { H: 85 }));
         h.runner.apply(h.build(next));
         expect(h.manager.get('co:HH').state).toBe('ACKED');
         expect(h.manager.get('hopper:H').state).toBe('NORMAL');
@@ -142,7 +149,7 @@ describe('rule engine with the alarm manager (virtual time)', () => {
     const s = new TestScheduler(() => undefined);
     s.run(() => {
       const many = config((c) => {
-        c.devices[0].points = Array.from({ length: 12 }, (_, i) => ({ id: `d${i}`, name: `探头${i}`, unit: 'ppm', area: 'gas', table: 'holding', address: i, limits: { H: 24 } }));
+        c.devices[0]!.points = Array.from({ length: 12 }, (_, i) => ({ id: `d${i}`, name: `探头${i}`, unit: 'ppm', area: 'gas', table: 'holding', address: i, limits: { H: 24 } }));
         c.suppression = [];
       });
       const h = harness(many, s);

@@ -24,7 +24,7 @@ export class RuleBench<S extends z.ZodType<{ id: string; kind: string }>> {
     this.scheduler.maxFrames = Number.POSITIVE_INFINITY;
     const ctx: RuleContext = {
       point$: (id) => this.subject(id).asObservable(),
-      point: (id) => ({ id, name: id, unit: '', area: 'default', device: 'dev', ...points[id] }) as PointDefinition,
+      point: (id) => ({ id, name: id, unit: '', area: 'default', device: 'dev', ...points[id] }),
       scheduler: this.scheduler,
     };
     const rule = kind.schema.parse(ruleInput);

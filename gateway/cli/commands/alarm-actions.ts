@@ -48,7 +48,7 @@ function action(summary: string, usage: string, build: (pos: string[], o: Record
       try {
         parsed = parseArgs({ args: argv, options: commonOptions, allowPositionals: true, strict: true });
       } catch (e) {
-        throw new Error(`${(e as Error).message}\nusage: npm run gateway -- ${usage} ${COMMON}`);
+        throw new Error(`${(e as Error).message}\nusage: npm run gateway -- ${usage} ${COMMON}`, { cause: e });
       }
       const o = parsed.values as Record<string, string | boolean | undefined>;
       const request = build(parsed.positionals, o);

@@ -40,7 +40,7 @@ const command: Command = {
         allowPositionals: true,
       });
     } catch (err) {
-      throw new Error(`${(err as Error).message}\nusage: npm run gateway -- ${usage}`);
+      throw new Error(`${(err as Error).message}\nusage: npm run gateway -- ${usage}`, { cause: err });
     }
     const [sub, name, ...extra] = parsed.positionals;
     const opts = parsed.values;
@@ -61,7 +61,7 @@ const command: Command = {
           if (!opts.role) throw new Error(`users add: --role is required (${ROLES.join(', ')})`);
           if (store.get(name!)) throw new Error(`user "${name}" already exists (change the password with: users passwd ${name})`);
           const areas = areasOption(opts.areas) ?? ['*'];
-          const user = await store.add({ name: name!, password: await newPassword(), role: opts.role as (typeof ROLES)[number], areas });
+          const user = await store.add({ name: name!, password: await newPassword(), role: opts.role, areas });
           console.log(`已添加用户 [user added]: ${user.name} role=${user.role} areas=${user.areas.join(',')}`);
           return 0;
         }
@@ -81,7 +81,7 @@ const command: Command = {
           return 0;
         case 'set': {
           const areas = areasOption(opts.areas);
-          const user = store.update(name!, { ...(opts.role ? { role: opts.role as (typeof ROLES)[number] } : {}), ...(areas ? { areas } : {}) });
+          const user = store.update(name!, { ...(opts.role ? { role: opts.role } : {}), ...(areas ? { areas } : {}) });
           console.log(`已更新 [updated]: ${user.name} role=${user.role} areas=${user.areas.join(',')}`);
           return 0;
         }

@@ -50,7 +50,7 @@ export class HttpService implements Service {
       try {
         await plugin(app);
       } catch (err) {
-        throw new Error(`HTTP routes of ${owner}: ${(err as Error).message}`);
+        throw new Error(`HTTP routes of ${owner}: ${(err as Error).message}`, { cause: err });
       }
     }
     const port = ctx.overrides.httpPort ?? cfg.port;

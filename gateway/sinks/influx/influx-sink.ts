@@ -4,6 +4,7 @@ import type { Reading } from '../../core/reading.js';
 import type { AlarmEvent } from '../../core/alarm-event.js';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
+import { RateLimitedLog } from '../../core/rate-limited-log.js';
 import type { Db } from '../../store/database.js';
 import type { AlarmDefinition, ConditionUpdate } from '../../../rules/condition.js';
 import type { InfluxSection } from './config.js';
@@ -40,6 +41,8 @@ export class InfluxSink {
 
   private readonly cfg: InfluxSection;
   private readonly log: Logger;
+  /** Failures that repeat while the server is down or keeps refusing: once per backoff step, with a count. */
+  private readonly limited: RateLimitedLog;
   private readonly metrics: Metrics;
   private readonly writer: InfluxWriter;
   private readonly site: string;
@@ -59,6 +62,7 @@ export class InfluxSink {
     this.scheduler = opts.scheduler ?? asyncScheduler;
     this.cfg = opts.config;
     this.log = opts.logger.child('influx');
+    this.limited = new RateLimitedLog(this.log);
     this.metrics = opts.metrics;
     this.site = this.cfg.site ?? opts.gatewayId;
     this.writer = new InfluxWriter(this.cfg);
@@ -192,11 +196,14 @@ export class InfluxSink {
   private rejected(lines: number, error: string): void {
     // 400/422: the server will never take these lines (e.g. a field type conflict); retrying would block the queue.
     this.metrics.inc('influx_lines_dropped_total', { reason: 'rejected' }, lines);
-    this.log.error('历史库拒绝写入（数据格式或字段类型冲突），该批数据已丢弃', { lines, error });
+    this.limited.error('rejected', '历史库拒绝写入（数据格式或字段类型冲突），该批数据已丢弃', { lines, error });
   }
 
   private succeeded(): void {
-    if (this.failingSince !== undefined) this.log.info('历史库写入恢复', { failures: this.failures, backlogLines: this.queue.lines });
+    if (this.failingSince !== undefined) {
+      this.limited.clear('write');
+      this.log.info('历史库写入恢复', { failures: this.failures, backlogLines: this.queue.lines });
+    }
     this.failingSince = undefined;
     this.failures = 0;
     this.metrics.set('influx_write_ok', 1);
@@ -212,8 +219,8 @@ export class InfluxSink {
     this.failures++;
     if (this.failingSince === undefined) {
       this.failingSince = this.scheduler.now();
-      this.log.warn('历史库写入失败，数据转存本地磁盘队列', { target: this.writer.describe(), error });
-    } else this.log.debug('历史库写入重试失败', { error, failures: this.failures });
+      this.limited.warn('write', '历史库写入失败，数据转存本地磁盘队列', { target: this.writer.describe(), error });
+    } else this.limited.warn('write', '历史库写入重试失败 [write still failing]', { error, failures: this.failures });
     this.checkFailing();
     const delay = Math.min(this.cfg.retry.maxDelay, this.cfg.retry.initialDelay * 2 ** Math.min(20, this.failures - 1));
     await new Promise<void>((resolve) => {
@@ -239,7 +246,7 @@ export class InfluxSink {
     const dropped = this.queue.enforce(this.cfg.queue.maxLines, this.cfg.queue.maxAge, this.scheduler.now());
     if (dropped > 0) {
       this.metrics.inc('influx_lines_dropped_total', { reason: 'queue_full' }, dropped);
-      this.log.error('历史库磁盘队列超过上限，最旧的数据已删除', { dropped, maxLines: this.cfg.queue.maxLines });
+      this.limited.error('queue_full', '历史库磁盘队列超过上限，最旧的数据已删除', { dropped, maxLines: this.cfg.queue.maxLines });
     }
     this.metrics.set('influx_queue_lines', this.queue.lines);
   }

@@ -39,7 +39,7 @@ function readPem(file: string | undefined, field: string): Buffer | undefined {
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new Error(`uplink.transport.${field}: cannot read ${file}: ${(err as Error).message}`);
+    throw new Error(`uplink.transport.${field}: cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ModbusLink } from '../../../adapters/modbus/link.js';
-import { silentLogger } from '../../../gateway/core/logger.js';
+import { silentLogger, type Logger } from '../../../gateway/core/logger.js';
 import { freePort } from '../../helpers/server-process.js';
 import { RegisterServer } from '../../../simulators/modbus/register-server.js';
 
@@ -10,7 +10,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('Modbus link', () => {
   it('backs off exponentially with jitter up to the maximum, failing requests at once meanwhile', async () => {
     const port = await freePort(); // nothing listens there
-    const link = new ModbusLink({ kind: 'tcp', host: '127.0.0.1', port }, { connectDelayMs: 0, reconnectMinMs: 40, reconnectMaxMs: 320, connectTimeoutMs: 1000, log: silentLogger });
+    const warnings: string[] = [];
+    const log: Logger = { ...silentLogger, warn: (m) => void warnings.push(m), child: () => log };
+    const link = new ModbusLink({ kind: 'tcp', host: '127.0.0.1', port }, { connectDelayMs: 0, reconnectMinMs: 40, reconnectMaxMs: 320, connectTimeoutMs: 1000, log });
     const delays: number[] = [];
     try {
       for (let i = 0; i < 6; i++) {
@@ -31,6 +33,9 @@ describe('Modbus link', () => {
     });
     // Jitter: the capped delays are not all identical (a plant's gateways must not reconnect in lock-step).
     expect(new Set(delays.slice(3)).size).toBeGreaterThan(1);
+    // Six refused connects within the first 10 s backoff step of the log: one line, not six.
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/连接失败 cannot connect: .*ECONNREFUSED.*; retrying in \d+ ms/);
   });
 
   it('keeps one request in flight and answers in order', async () => {

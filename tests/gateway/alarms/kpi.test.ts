@@ -63,6 +63,13 @@ describe('alarm KPIs: load and floods', () => {
     expect(computeAlarmKpis(j.events, period).total.flood.periods).toEqual([]);
     const strict = computeAlarmKpis(j.events, { ...period, flood: { threshold: 5, windowMs: 5 * MINUTE } });
     expect(strict.total.flood.periods).toEqual([{ start: T0 + HOUR + 150 * S, end: T0 + HOUR + 300 * S, count: 6, peak: 6, ongoing: false }]);
+    // The report states the definition it counted with, not the EEMUA default.
+    expect(strict.total.flood).toMatchObject({ threshold: 5, windowMs: 5 * MINUTE });
+    const text = formatKpiReport(strict);
+    expect(text).toContain('报警泛滥 [alarm flood, >5 条/5分]: 1 次');
+    expect(text).toContain('5分内最多 6 条');
+    expect(text).not.toContain('>10 条');
+    expect(formatKpiReport(computeAlarmKpis(j.events, period))).toContain('报警泛滥 [alarm flood, >10 条/10分]: 0 次');
   });
 
   it('a flood still running at the end of the period is cut there and marked ongoing', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmEvent } from '../../../gateway/core/alarm-event.js';
+import type { AlarmKpis } from '../../../gateway/alarms/kpi.js';
 import { startCli } from '../../helpers/cli.js';
 
 const MIN = 60_000;
@@ -66,11 +67,14 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** `kpi --json` prints the KPIs and where they were read from. */
+type KpiJson = AlarmKpis & { journal: { rows: number; invalidRows: number; invalidSeqs: number[] } };
+
 describe('npm run gateway -- kpi', () => {
   it('prints the KPIs of the journal as JSON, counting rows it cannot parse', async () => {
     const r = await kpi(['--since', '24h', '--json']);
     expect(r.code, r.out).toBe(0);
-    const k = JSON.parse(r.stdout);
+    const k = JSON.parse(r.stdout) as KpiJson;
     expect(k.periodMs).toBe(24 * HOUR);
     expect(k.total.annunciated).toBe(3);
     expect(k.total.chattering).toEqual([expect.objectContaining({ alarmId: 'booster.co:HH', maxIn60s: 3 })]);
@@ -89,8 +93,8 @@ describe('npm run gateway -- kpi', () => {
   it('gives per-area figures from the config', async () => {
     const r = await kpi(['--since', '24h', '--json', '--config', 'gateway/config/demo-plant.yaml']);
     expect(r.code, r.out).toBe(0);
-    const k = JSON.parse(r.stdout);
-    expect(k.areas.map((a: { area: string; annunciated: number; stale: unknown[] }) => [a.area, a.annunciated, a.stale.length])).toEqual([
+    const k = JSON.parse(r.stdout) as KpiJson;
+    expect(k.areas.map((a) => [a.area, a.annunciated, a.stale.length])).toEqual([
       ['dust', 0, 1],
       ['gas', 3, 1],
     ]);

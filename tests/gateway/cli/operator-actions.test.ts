@@ -116,7 +116,13 @@ describe('operator actions and hot reload on a running gateway (CLI → control 
 
     writeFileSync(configFile, readFileSync(configFile, 'utf8').replace('limits:', 'limts:'));
     await waitFor(() => gw.output().includes('config edit rejected'), 10_000, `rejection\n${gw.output()}`);
-    expect(gw.output()).toContain('unknown key "limts" (did you mean "limits"?)');
+    // Off a terminal the log is JSON lines: the message is the `msg` of one of them.
+    const messages = gw
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(messages.find((m) => m.includes('config edit rejected'))).toContain('unknown key "limts" (did you mean "limits"?)');
     // Still running on the previous config: an alarm at the old limit of 250 still works.
     sim.bank(1).write('holding', 0, 260, 'uint16');
     await waitFor(async () => (await stateOf('co:HH')) === 'UNACK', 10_000, 'HH at 260 ppm with the running config');

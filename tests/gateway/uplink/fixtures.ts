@@ -5,7 +5,7 @@ import { Subject } from 'rxjs';
 import type { Reading } from '../../../gateway/core/reading.js';
 import type { AlarmEvent } from '../../../gateway/core/alarm-event.js';
 import { Metrics } from '../../../gateway/core/metrics.js';
-import { consoleLogger } from '../../../gateway/core/logger.js';
+import { createLogger } from '../../../gateway/core/logger.js';
 import { openDatabase, type Db } from '../../../gateway/store/database.js';
 import { uplinkSectionSchema } from '../../../gateway/uplink/config.js';
 import { UplinkSink } from '../../../gateway/uplink/uplink-sink.js';
@@ -41,7 +41,7 @@ export function makeUplink(section: Record<string, unknown>, dir = mkdtempSync(j
   const sink = new UplinkSink({
     config: uplinkSectionSchema.parse(section),
     gateway: { id: 'gw-test', creditCode: CREDIT_CODE },
-    logger: consoleLogger('info', 'gateway', (line) => log.push(line)),
+    logger: createLogger({ format: 'pretty', colour: false, write: (line) => log.push(line) }),
     metrics,
     db,
     unitOf: (point) => units.get(point),

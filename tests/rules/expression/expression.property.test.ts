@@ -10,8 +10,8 @@ const tree: fc.Arbitrary<Tree> = fc.letrec<{ t: Tree }>((tie) => ({
   t: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     fc.integer({ min: 0, max: 50 }).map((n) => ({ n })),
-    fc.constantFrom('a', 'b', 'c').map((p) => ({ p: p as 'a' | 'b' | 'c' })),
-    fc.record({ op: fc.constantFrom('+', '-', '*') as fc.Arbitrary<'+' | '-' | '*'>, l: tie('t'), r: tie('t') }),
+    fc.constantFrom<'a' | 'b' | 'c'>('a', 'b', 'c').map((p) => ({ p })),
+    fc.record({ op: fc.constantFrom<'+' | '-' | '*'>('+', '-', '*'), l: tie('t'), r: tie('t') }),
     tie('t').map((t) => ({ neg: t })),
   ),
 })).t;

@@ -2,7 +2,6 @@ import { TestScheduler } from 'rxjs/testing';
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../../../gateway/core/reading.js';
-import type { PointDefinition } from '../../../gateway/config/schema.js';
 import { deviationRule } from '../../../rules/kinds/deviation.js';
 import { RuleBench } from '../harness.js';
 
@@ -20,7 +19,7 @@ describe('deviation rule', () => {
       const rule = deviationRule.schema.parse({ ...lance, onDelay: 3 });
       const out = deviationRule.build(rule, {
         point$: (id) => points[id]!,
-        point: (id) => ({ id, name: id, unit: 'm3/h', area: 'default', device: 'd' }) as PointDefinition,
+        point: (id) => ({ id, name: id, unit: 'm3/h', area: 'default', device: 'd' }),
         scheduler,
       });
       // 110 − 100 = 10 ≥ 8 from frame 4, confirmed at 7; 101.5 − 100 = 1.5 < 8 − 1 clears at 11.

@@ -131,7 +131,7 @@ describe('platform simulator, base data registration', () => {
           equipment: [{ code: 'E1', name: '设备', type: equipmentType, typeName: 'x' }],
           targets: [{ code: 'CO-1004-01', name: '操作室一氧化碳', unit: 'ppm', equipmentCode: 'E1', limits: { H: 24, HH: 160 }, ...target }],
         };
-        return { ...body, fingerprint: baseDataFingerprint(body as never) };
+        return { ...body, fingerprint: baseDataFingerprint(body) };
       };
       const send = (seq: number, baseData: unknown) => post(sim.url, { appid: creds.appid, data: encrypt({ ...envelope(seq), type: 'basedata', items: [], baseData }) });
       expect(String((await send(1, doc('05', {}))).json.msg)).toContain('unknown type code 05');

@@ -33,7 +33,7 @@ describe('InfluxDB sink, 1.x /write API (database + retention policy), against a
 
       const rows = await influx.rows('SELECT * FROM "one_month"."reading"', 'plant');
       expect(rows).toHaveLength(1000);
-      const times = rows.map((r) => `${r.point}@${r.time}`);
+      const times = rows.map((r) => `${String(r.point)}@${String(r.time)}`);
       expect(new Set(times).size).toBe(1000);
       expect(rows.filter((r) => r.quality === 'BadCommunicationError' && r.value === null)).toHaveLength(Math.ceil(1000 / 17));
       expect(rows.find((r) => r.point === 'gh1.co' && r.value !== null)).toMatchObject({ site: 'plant-a', equipment: '煤气柜 活塞上部', quality: 'Good', quality_level: 0 });
