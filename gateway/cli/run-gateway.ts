@@ -1,4 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, resolve as resolvePath } from 'node:path';
+import { untrustedText } from '../core/untrusted-text.js';
 import { consoleLogger, type Logger } from '../core/logger.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { formatConfigErrors, loadConfigFile } from '../config/load.js';
@@ -6,25 +8,49 @@ import { Gateway } from '../runtime/gateway.js';
 
 /**
  * Hot reload: when the config file changes, validate it and apply rule changes. A bad edit is reported
- * with its errors and the running config stays.
+ * with its errors and the running config stays. Nothing a reload does may throw out of here: an
+ * exception in a timer callback would end the gateway.
+ *
+ * The directory is watched, not the file: an editor that saves atomically writes a temporary file and
+ * renames it over the config, and a watch on the old file (its inode) would never fire again.
  */
-function watchConfig(file: string, gateway: Gateway, log: Logger, prepare: (c: GatewayConfig) => void): FSWatcher {
+export function watchConfig(file: string, apply: (config: GatewayConfig) => { ok: true } | { ok: false; error: string }, log: Logger): { close(): void } {
   let timer: NodeJS.Timeout | undefined;
+  const shown = untrustedText(file);
   const reload = () => {
-    const result = loadConfigFile(file);
-    if (!result.ok) {
-      log.error(`config edit rejected, running config unchanged:\n${formatConfigErrors(file, result.errors)}`);
-      return;
+    try {
+      const result = loadConfigFile(file);
+      if (!result.ok) {
+        log.error(`config edit rejected, running config unchanged:\n${formatConfigErrors(file, result.errors)}`);
+        return;
+      }
+      const applied = apply(result.config);
+      if (!applied.ok) log.error(`config edit not applied, running config unchanged: ${untrustedText(applied.error)}`);
+    } catch (err) {
+      log.error(`config edit not applied, running config unchanged: ${untrustedText(err instanceof Error ? err.message : String(err))}`);
     }
-    prepare(result.config);
-    const applied = gateway.reload(result.config);
-    if (!applied.ok) log.error(`config edit not applied, running config unchanged: ${applied.error}`);
   };
-  // Editors write a file in several steps; wait for the last one.
-  return watch(file, () => {
-    clearTimeout(timer);
-    timer = setTimeout(reload, 300);
-  });
+  const name = basename(file);
+  let watcher: FSWatcher;
+  try {
+    watcher = watch(dirname(resolvePath(file)), (_event, changed) => {
+      // Without a name (rare, platform-dependent) any change in the directory may be ours.
+      if (changed !== null && changed !== name) return;
+      // Editors write a file in several steps; wait for the last one.
+      clearTimeout(timer);
+      timer = setTimeout(reload, 300);
+    });
+  } catch (err) {
+    log.warn(`cannot watch ${shown} for edits (${untrustedText((err as Error).message)}); restart the gateway to apply config changes`);
+    return { close: () => undefined };
+  }
+  watcher.on('error', (err) => log.warn(`watching ${shown} for edits failed (${untrustedText(err.message)}); restart the gateway to apply config changes`));
+  return {
+    close: () => {
+      clearTimeout(timer);
+      watcher.close();
+    },
+  };
 }
 
 /**
@@ -71,7 +97,17 @@ export async function runUntilSignal(
     await opts.afterStop?.();
     return 1;
   }
-  const watcher = opts.configFile ? watchConfig(opts.configFile, gateway, log, opts.prepare ?? (() => undefined)) : undefined;
+  const prepare = opts.prepare ?? (() => undefined);
+  const watcher = opts.configFile
+    ? watchConfig(
+        opts.configFile,
+        (next) => {
+          prepare(next);
+          return gateway.reload(next);
+        },
+        log,
+      )
+    : undefined;
   const signal = await signalled;
   log.info(`${signal} received, shutting down`);
   watcher?.close();

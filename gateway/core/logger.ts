@@ -1,3 +1,5 @@
+import { untrustedMultiline } from './untrusted-text.js';
+
 /** Minimal structured logger; the console implementation writes one line per message to stderr. */
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -14,7 +16,10 @@ export function consoleLogger(level: LogLevel = 'info', scope = 'gateway', write
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>): void => {
     if (ORDER[lvl] < ORDER[level]) return;
     const extra = fields && Object.keys(fields).length > 0 ? ' ' + JSON.stringify(fields) : '';
-    write(`${new Date().toISOString()} ${lvl.toUpperCase().padEnd(5)} [${scope}] ${msg}${extra}`);
+    // Messages carry outside text (client ids, topics, device strings). Call sites escape it with
+    // untrustedText(); this is the backstop: no control character reaches the terminal and no
+    // continuation line starts in column 0, where it could pass for a line of its own.
+    write(`${new Date().toISOString()} ${lvl.toUpperCase().padEnd(5)} [${scope}] ${untrustedMultiline(msg + extra)}`);
   };
   return {
     debug: (m, f) => emit('debug', m, f),
