@@ -1,4 +1,8 @@
 import { COMMANDS } from './commands.js';
+import { guardStandardStreams } from './output-guard.js';
+
+// Before anything prints: a closed stdout or stderr must never stop the gateway.
+guardStandardStreams();
 
 async function help(): Promise<void> {
   const lines = ['usage: npm run gateway -- <command> [options]', '', 'commands:'];
