@@ -6,6 +6,7 @@ import { isAnnunciated } from '../core/alarm-event.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { controlRequestSchema, type AlarmRow, type ControlResponse } from './protocol.js';
+import { untrustedText } from '../core/untrusted-text.js';
 
 function row(s: AlarmStatus): AlarmRow {
   return { alarmId: s.alarmId, state: s.state, severity: s.severity, area: s.area, active: s.facts.active, message: s.message, ts: s.ts, ...(s.shelvedUntil !== undefined ? { shelvedUntil: s.shelvedUntil } : {}) };
@@ -66,7 +67,7 @@ export class ControlServer {
         const res = handleControl(this.alarms, line);
         if (!res.ok) {
           this.metrics.inc('control_requests_rejected');
-          this.log.warn(`control request rejected: ${res.error}`);
+          this.log.warn(`control request rejected: ${untrustedText(res.error)}`);
         }
         sock.write(JSON.stringify(res) + '\n');
       });

@@ -4,6 +4,7 @@ import { Aedes } from 'aedes';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { topics } from './topics.js';
+import { untrustedText } from '../core/untrusted-text.js';
 
 export interface BrokerOptions {
   host: string;
@@ -45,7 +46,8 @@ export class EmbeddedBroker {
         }
         if (this.options.allowAnonymous && !username) return done(null, true);
         metrics.inc('mqtt_auth_failures');
-        log.warn(`MQTT login refused for client ${client.id} (${username ? `user ${username}` : 'anonymous'})`);
+        // Client id and user name are whatever the (unauthenticated) client sent.
+        log.warn(`MQTT login refused for client ${untrustedText(client.id, 100)} (${username ? `user ${untrustedText(username, 100)}` : 'anonymous'})`);
         const err = Object.assign(new Error('not authorized'), { returnCode: username ? 4 : 5 });
         done(err as Error & { returnCode: number }, false);
       },
@@ -53,7 +55,7 @@ export class EmbeddedBroker {
         const own = topics.root(gatewayId);
         if (client && !(client as unknown as { internal?: boolean }).internal && packet.topic.startsWith(own) && !packet.topic.startsWith(`${own}ingest/`)) {
           metrics.inc('mqtt_publish_denied');
-          return done(new Error(`only the gateway may publish to ${packet.topic}`));
+          return done(new Error(`only the gateway may publish to ${untrustedText(packet.topic, 200)}`));
         }
         done(null);
       },

@@ -21,6 +21,7 @@ import { openDatabase, type Db } from '../store/database.js';
 import { UplinkSink } from '../uplink/uplink-sink.js';
 import { ConsoleReporter } from './console-reporter.js';
 import { RuleRunner } from './rule-runner.js';
+import { untrustedText } from '../core/untrusted-text.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -215,7 +216,7 @@ export class Gateway {
           const p = this.points.get(id);
           if (!p || p.unit || !info.unit) return;
           p.unit = info.unit;
-          log.info(`point ${id}: unit "${info.unit}" from the device (not set in the config)`);
+          log.info(`point ${id}: unit "${untrustedText(info.unit, 40)}" from the device (not set in the config)`);
         },
       };
       const mod = await def.load();
