@@ -53,6 +53,9 @@ export function watchConfig(file: string, apply: (config: GatewayConfig) => { ok
   };
 }
 
+/** Longest a clean shutdown may take after SIGINT/SIGTERM before the process exits anyway. */
+const SHUTDOWN_TIMEOUT_MS = 20_000;
+
 /**
  * Runs a gateway until SIGINT or SIGTERM, then shuts down in order (adapters, offline status,
  * broker) and resolves with exit code 0. `afterStop` lets the demo stop its simulators afterwards.
@@ -75,8 +78,9 @@ export async function runUntilSignal(
   // forwarded by npm); a gap between two handlers would let the second kill the process. A second
   // signal a second or more later means "now".
   let stoppingSince: number | undefined;
+  let onSignal: (sig: NodeJS.Signals) => void = () => undefined;
   const signalled = new Promise<NodeJS.Signals>((resolve) => {
-    const onSignal = (sig: NodeJS.Signals) => {
+    onSignal = (sig: NodeJS.Signals) => {
       if (stoppingSince === undefined) {
         stoppingSince = Date.now();
         return resolve(sig);
@@ -88,30 +92,46 @@ export async function runUntilSignal(
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  const gateway = new Gateway({ config, log, mqttPort: opts.mqttPort, dataDir: opts.dataDir });
+  let gateway: Gateway | undefined;
+  let watchdog: NodeJS.Timeout | undefined;
   try {
-    await gateway.start();
-  } catch (err) {
-    log.error(`cannot start: ${(err as Error).message}`);
-    await gateway.stop().catch(() => undefined);
-    await opts.afterStop?.();
-    return 1;
+    try {
+      gateway = new Gateway({ config, log, mqttPort: opts.mqttPort, dataDir: opts.dataDir });
+      await gateway.start();
+    } catch (err) {
+      log.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+      await gateway?.stop().catch(() => undefined);
+      return 1;
+    }
+    const running = gateway;
+    const prepare = opts.prepare ?? (() => undefined);
+    const watcher = opts.configFile
+      ? watchConfig(
+          opts.configFile,
+          (next) => {
+            prepare(next);
+            return running.reload(next);
+          },
+          log,
+        )
+      : undefined;
+    const signal = await signalled;
+    log.info(`${signal} received, shutting down`);
+    // One signal always ends the process: a shutdown step that hangs (a device, a broker) must not
+    // leave a half-stopped gateway behind.
+    watchdog = setTimeout(() => {
+      log.error(`shutdown did not finish within ${SHUTDOWN_TIMEOUT_MS / 1000} s: exiting`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    watchdog.unref();
+    watcher?.close();
+    await running.stop();
+    return 0;
+  } finally {
+    // Whatever happened, the demo's simulators stop, and signals no longer go to a finished run.
+    await opts.afterStop?.().catch((err: unknown) => log.error(`stopping failed: ${err instanceof Error ? err.message : String(err)}`));
+    clearTimeout(watchdog);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
-  const prepare = opts.prepare ?? (() => undefined);
-  const watcher = opts.configFile
-    ? watchConfig(
-        opts.configFile,
-        (next) => {
-          prepare(next);
-          return gateway.reload(next);
-        },
-        log,
-      )
-    : undefined;
-  const signal = await signalled;
-  log.info(`${signal} received, shutting down`);
-  watcher?.close();
-  await gateway.stop();
-  await opts.afterStop?.();
-  return 0;
 }
