@@ -25,7 +25,10 @@ class TooLarge extends Error {
   }
 }
 
-/** A problem when the document, with aliases expanded, would exceed `limit` values, or uses an alias inside its own anchor. */
+/**
+ * A problem when the document, with aliases expanded, would exceed `limit` values, uses an alias
+ * inside its own anchor, or has a key that is not a plain value.
+ */
 export function expansionProblem(doc: Document, lc: LineCounter, limit = MAX_EXPANDED_NODES): ExpansionProblem | undefined {
   // The latest node defining each anchor so far, in document order (a later anchor of the same name
   // shadows the earlier one, as in YAML).
@@ -43,7 +46,13 @@ export function expansionProblem(doc: Document, lc: LineCounter, limit = MAX_EXP
   // children's sizes.
   type Frame = { node: unknown; children: unknown[]; next: number; size: number };
   const childrenOf = (node: unknown): unknown[] => {
-    if (isMap(node)) return node.items.flatMap((p) => (isPair(p) ? [p.key, p.value] : [p]));
+    if (isMap(node)) {
+      for (const p of node.items) {
+        // JSON has no such keys: yaml would stringify them ("[object Object]") with a process warning.
+        if (isPair(p) && (isMap(p.key) || isSeq(p.key) || isAlias(p.key))) throw Object.assign(new Error('a key must be a plain value (a name), not a list, a map or an alias'), { node: p.key });
+      }
+      return node.items.flatMap((p) => (isPair(p) ? [p.key, p.value] : [p]));
+    }
     if (isSeq(node)) return node.items;
     if (isPair(node)) return [node.key, node.value];
     return [];

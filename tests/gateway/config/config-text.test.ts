@@ -57,6 +57,12 @@ describe('config text: YAML anchors, alias bombs and encodings', () => {
     if (r.ok) expect(r.config.devices[0]!.points[0]!.name).toBe('一氧化碳0');
   });
 
+  it('refuses a map or list used as a key, naming its line, instead of turning it into "[object Object]"', () => {
+    const r = parseConfigText(`${HEAD}devices:\n  - { id: plc, type: modbus-tcp, host: 127.0.0.1, points: [] }\n? { H: 24 }\n: x\n`);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors[0]).toMatchObject({ line: 4, message: expect.stringContaining('a key must be a plain value') });
+  });
+
   it('never throws on deeply nested text', () => {
     const deep = `${HEAD}x: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`;
     const r = parseConfigText(deep);
