@@ -22,6 +22,7 @@ import { mapStatusCode, type MappedQuality } from './quality.js';
 import { readEngineeringInfo, resolvePoints, type ServerPointInfo } from './resolve.js';
 import { toReading } from './values.js';
 import { commOkPointId } from './diagnostics.js';
+import { untrustedText } from '../../gateway/core/untrusted-text.js';
 
 /** comm_ok is re-published at least this often, so late subscribers and stale-data rules see it. */
 const COMM_OK_REFRESH_MS = 10_000;
@@ -293,7 +294,7 @@ export class OpcuaAdapter implements Adapter {
       if (i.unit && !p.unit) this.ctx.describePoint?.(id, { unit: i.unit });
       if (i.unit && p.unit && p.unit !== i.unit && !p.scale) {
         this.ctx.metrics.inc('opcua_unit_mismatch', this.labels);
-        this.ctx.log.warn(`点 ${p.id}（${p.name}）配置单位 "${p.unit}" 与服务器 EngineeringUnits "${i.unit}" 不一致，请核对量程与报警限值`, { device: this.deviceId });
+        this.ctx.log.warn(`点 ${p.id}（${p.name}）配置单位 "${p.unit}" 与服务器 EngineeringUnits "${untrustedText(i.unit, 40)}" 不一致，请核对量程与报警限值`, { device: this.deviceId });
       }
     }
     this.ctx.metrics.set('opcua_points_rejected', this.rejectedPoints.size, this.labels);
@@ -302,7 +303,7 @@ export class OpcuaAdapter implements Adapter {
 
   private reject(p: OpcuaPoint, problem: MappedQuality): void {
     if (this.lastQuality.get(p.id) !== problem.quality) {
-      this.ctx.log.warn(`点 ${p.id}（${p.name}）被服务器拒绝：${problem.reason ?? problem.quality}；其他点不受影响，${this.device.retryBadPointsInterval / 1000} s 后重试`, { device: this.deviceId });
+      this.ctx.log.warn(`点 ${p.id}（${p.name}）被服务器拒绝：${untrustedText(problem.reason ?? problem.quality)}；其他点不受影响，${this.device.retryBadPointsInterval / 1000} s 后重试`, { device: this.deviceId });
     }
     this.rejectedPoints.add(p.id);
     this.ctx.metrics.set('opcua_points_rejected', this.rejectedPoints.size, this.labels);

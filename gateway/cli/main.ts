@@ -1,4 +1,8 @@
 import { COMMANDS } from './commands.js';
+import { guardStandardStreams } from './output-guard.js';
+
+// Before anything prints: a closed stdout or stderr must never stop the gateway.
+guardStandardStreams();
 
 async function help(): Promise<void> {
   const lines = ['usage: npm run gateway -- <command> [options]', '', 'commands:'];
@@ -24,12 +28,17 @@ async function main(): Promise<number> {
   return (await load()).run(rest);
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  },
-);
+/**
+ * The command has finished: the process ends with its code. A handle some library left open (a
+ * simulator socket, a retry timer) must not keep a finished gateway or demo alive and deaf to
+ * signals; the grace period lets output drain.
+ */
+function finish(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 2000).unref();
+}
+
+main().then(finish, (err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  finish(1);
+});

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import { LineCounter, parseDocument, isMap, type Document } from 'yaml';
 import type { z } from 'zod';
 import { gatewayConfigSchema, suggest, type GatewayConfig } from './schema.js';
+import { expansionProblem } from './yaml-expansion.js';
+import { firstInvalidUtf8 } from './utf8.js';
+import { untrustedText } from '../core/untrusted-text.js';
 
 export interface ConfigError {
   /** `devices[1].points[3].address`, or "" for the whole file. */
@@ -109,6 +113,15 @@ export function validateConfig(data: unknown, doc?: Document, lc: LineCounter = 
 }
 
 export function parseConfigText(text: string): ConfigResult {
+  // Whatever the text, the answer is a config or a list of errors: a reload must never throw.
+  try {
+    return parseYamlConfig(text);
+  } catch (e) {
+    return { ok: false, errors: [{ path: '', message: `cannot read the config: ${e instanceof Error ? e.message : String(e)}` }] };
+  }
+}
+
+function parseYamlConfig(text: string): ConfigResult {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -120,24 +133,52 @@ export function parseConfigText(text: string): ConfigResult {
       }),
     };
   }
-  return validateConfig(doc.toJS({ maxAliasCount: 100 }), doc, lc);
+  // Aliases are allowed however often they are used; the size they expand to is bounded instead.
+  const tooBig = expansionProblem(doc, lc);
+  if (tooBig) return { ok: false, errors: [{ path: '', ...tooBig }] };
+  return validateConfig(doc.toJS({ maxAliasCount: -1 }), doc, lc);
+}
+
+/** Config bytes as text: UTF-8 only (a file saved as GBK would turn every Chinese name into "\uFFFD"). */
+export function decodeConfigBytes(bytes: Buffer): { ok: true; text: string } | { ok: false; error: ConfigError } {
+  const offset = isUtf8(bytes) ? -1 : firstInvalidUtf8(bytes);
+  if (offset >= 0) {
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < offset; i++) {
+      if (bytes[i] === 0x0a) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    const byte = bytes[offset]!.toString(16).toUpperCase().padStart(2, '0');
+    return {
+      ok: false,
+      error: { path: '', line, col: offset - lineStart + 1, message: `not UTF-8 text (byte 0x${byte} at offset ${offset}); save the file as UTF-8 (GBK/GB2312 is not accepted)` },
+    };
+  }
+  const text = bytes.toString('utf8');
+  return { ok: true, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
 }
 
 export function loadConfigFile(file: string): ConfigResult {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     return { ok: false, errors: [{ path: '', message: `cannot read ${file}: ${(e as Error).message}` }] };
   }
-  return parseConfigText(text);
+  const decoded = decodeConfigBytes(bytes);
+  if (!decoded.ok) return { ok: false, errors: [decoded.error] };
+  return parseConfigText(decoded.text);
 }
 
 export function formatConfigErrors(file: string, errors: ConfigError[]): string {
   return errors
     .map((e) => {
-      const where = e.line !== undefined ? `${file}:${e.line}:${e.col}` : file;
-      return `${where}: ${e.path ? e.path + ': ' : ''}${e.message}`;
+      // Paths and messages quote the file's own text (keys, ids); it is shown escaped, one error a line.
+      const where = e.line !== undefined ? `${untrustedText(file)}:${e.line}:${e.col}` : untrustedText(file);
+      return `${where}: ${e.path ? untrustedText(e.path) + ': ' : ''}${untrustedText(e.message, 2000)}`;
     })
     .join('\n');
 }

@@ -87,6 +87,11 @@ export const gatewayConfigSchema = z
     const deviceIds = new Map<string, number>();
     const pointIds = new Map<string, string>();
     const points = new Map<string, PointDefinition>();
+    // Resolved once per point (a 50,000-point config resolved them twice), and the list of point ids
+    // for "did you mean" built once, on the first unknown name.
+    const resolvedLimits = new Map<string, ReturnType<typeof resolveLimits>['limits']>();
+    let pointIdList: string[] | undefined;
+    const suggestPoint = (id: string) => suggest(id, (pointIdList ??= [...points.keys()]));
     cfg.devices.forEach((d, di) => {
       if (deviceIds.has(d.id)) ctx.addIssue({ code: 'custom', path: ['devices', di, 'id'], message: `duplicate device id "${d.id}" (also devices[${deviceIds.get(d.id)}])` });
       else deviceIds.set(d.id, di);
@@ -100,10 +105,12 @@ export const gatewayConfigSchema = z
         if (prev) ctx.addIssue({ code: 'custom', path: configured ? ['devices', di, 'points', pi, 'id'] : ['devices', di, 'id'], message: `duplicate point id "${p.id}" (also ${prev})` });
         else pointIds.set(p.id, here);
         points.set(p.id, { ...p, device: d.id });
+        const resolved = resolveLimits(p);
+        resolvedLimits.set(p.id, resolved.limits);
         if (!configured) return;
         const publishProblem = publishPolicyProblem(p, d.publish);
         if (publishProblem) ctx.addIssue({ code: 'custom', path: ['devices', di, 'points', pi, 'publish'], message: publishProblem });
-        for (const problem of resolveLimits(p).problems) {
+        for (const problem of resolved.problems) {
           ctx.addIssue({ code: 'custom', path: ['devices', di, 'points', pi, 'limits', ...problem.path], message: problem.message });
         }
       });
@@ -112,7 +119,7 @@ export const gatewayConfigSchema = z
     for (const p of servicePoints(cfg)) if (!points.has(p.id)) points.set(p.id, { ...p, device: 'gateway' });
     const ruleIds = new Map<string, number>();
     const alarmIds = new Map<string, string>();
-    for (const p of points.values()) for (const l of resolveLimits(p).limits) alarmIds.set(`${p.id}:${l.level}`, `the limits of point ${p.id}`);
+    for (const p of points.values()) for (const l of resolvedLimits.get(p.id) ?? resolveLimits(p).limits) alarmIds.set(`${p.id}:${l.level}`, `the limits of point ${p.id}`);
     cfg.rules.forEach((rule, ri) => {
       if (ruleIds.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', ri, 'id'], message: `duplicate rule id "${rule.id}" (also rules[${ruleIds.get(rule.id)}])` });
       else ruleIds.set(rule.id, ri);
@@ -121,7 +128,7 @@ export const gatewayConfigSchema = z
       for (const input of kind.inputs(rule)) {
         if (!points.has(input)) {
           missing = true;
-          ctx.addIssue({ code: 'custom', path: ['rules', ri, ...(pathOf(rule, input) ?? [])], message: `unknown point "${input}"${suggest(input, [...points.keys()])}` });
+          ctx.addIssue({ code: 'custom', path: ['rules', ri, ...(pathOf(rule, input) ?? [])], message: `unknown point "${input}"${suggestPoint(input)}` });
         }
       }
       if (missing) return;
@@ -132,11 +139,11 @@ export const gatewayConfigSchema = z
         else alarmIds.set(alarm.alarmId, `rules[${ri}]`);
       }
     });
-    for (const p of uplinkConfigProblems(cfg.uplink, points, (id) => suggest(id, [...points.keys()]))) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    for (const p of uplinkConfigProblems(cfg.uplink, points, suggestPoint)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
     cfg.suppression.forEach((s, si) => {
-      if (!points.has(s.when.point)) ctx.addIssue({ code: 'custom', path: ['suppression', si, 'when', 'point'], message: `unknown point "${s.when.point}"${suggest(s.when.point, [...points.keys()])}` });
+      if (!points.has(s.when.point)) ctx.addIssue({ code: 'custom', path: ['suppression', si, 'when', 'point'], message: `unknown point "${s.when.point}"${suggestPoint(s.when.point)}` });
       s.points.forEach((p, i) => {
-        if (!points.has(p)) ctx.addIssue({ code: 'custom', path: ['suppression', si, 'points', i], message: `unknown point "${p}"${suggest(p, [...points.keys()])}` });
+        if (!points.has(p)) ctx.addIssue({ code: 'custom', path: ['suppression', si, 'points', i], message: `unknown point "${p}"${suggestPoint(p)}` });
       });
       s.alarms.forEach((a, i) => {
         if (!alarmIds.has(a)) ctx.addIssue({ code: 'custom', path: ['suppression', si, 'alarms', i], message: `unknown alarm "${a}"${suggest(a, [...alarmIds.keys()])}` });
@@ -181,28 +188,36 @@ export function pathOf(value: unknown, pointId: string): (string | number)[] | u
 
 /** " (did you mean x?)" for a near miss, else "". */
 export function suggest(word: string, candidates: readonly string[]): string {
+  // Only a near miss is suggested, so a candidate whose length alone puts it further away is skipped
+  // without computing its distance (a config with many unknown names and 50,000 points stays fast).
+  const maxDist = Math.max(2, Math.floor(word.length / 4));
   let best: string | undefined;
-  let bestDist = Infinity;
+  let bestDist = maxDist + 1;
   for (const c of candidates) {
-    const d = editDistance(word, c);
+    if (Math.abs(c.length - word.length) >= bestDist) continue;
+    const d = editDistance(word, c, bestDist);
     if (d < bestDist) {
       bestDist = d;
       best = c;
     }
   }
-  return best !== undefined && bestDist <= Math.max(2, Math.floor(word.length / 4)) ? ` (did you mean "${best}"?)` : '';
+  return best !== undefined ? ` (did you mean "${best}"?)` : '';
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance, or any value >= `limit` once it is certain to reach it. */
+function editDistance(a: string, b: string, limit = Infinity): number {
   const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = dp[0]!;
     dp[0] = i;
+    let rowMin = dp[0];
     for (let j = 1; j <= b.length; j++) {
       const tmp = dp[j]!;
       dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
       prev = tmp;
+      if (dp[j]! < rowMin) rowMin = dp[j]!;
     }
+    if (rowMin >= limit) return limit;
   }
   return dp[b.length]!;
 }

@@ -5,17 +5,24 @@ import { durationSchema } from '../core/duration.js';
  * Requests on the gateway's local control socket (<dataDir>/control.sock), one JSON object per line.
  * The socket is the operator-action path of the CLI; the file's permissions are its access control.
  */
-const user = z.string().min(1, 'user is required: every operator action is audited');
+/** Longest operator comment or reason: it is journaled, published and printed on every console. */
+export const MAX_COMMENT_LENGTH = 500;
+
+const user = z.string().min(1, 'user is required: every operator action is audited').max(64, 'user is longer than 64 characters');
+const alarmId = z.string().min(1).max(200, 'alarmId is longer than 200 characters');
+const text = (what: string) => z.string().max(MAX_COMMENT_LENGTH, `${what} is longer than ${MAX_COMMENT_LENGTH} characters`);
+const comment = text('comment');
+const reason = text('reason');
 
 export const controlRequestSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('list'), all: z.boolean().default(false) }),
-  z.strictObject({ op: z.literal('ack'), alarmId: z.string().min(1), user, comment: z.string().optional() }),
-  z.strictObject({ op: z.literal('ackArea'), area: z.string().min(1), user, comment: z.string().optional() }),
-  z.strictObject({ op: z.literal('shelve'), alarmId: z.string().min(1), user, duration: durationSchema.optional(), reason: z.string().min(1, 'a reason is required to shelve') }),
-  z.strictObject({ op: z.literal('unshelve'), alarmId: z.string().min(1), user, reason: z.string().optional() }),
-  z.strictObject({ op: z.literal('outOfService'), alarmId: z.string().min(1), user, reason: z.string().min(1, 'a reason is required to take an alarm out of service') }),
-  z.strictObject({ op: z.literal('inService'), alarmId: z.string().min(1), user, reason: z.string().optional() }),
-  z.strictObject({ op: z.literal('comment'), alarmId: z.string().min(1), user, comment: z.string().min(1) }),
+  z.strictObject({ op: z.literal('ack'), alarmId, user, comment: comment.optional() }),
+  z.strictObject({ op: z.literal('ackArea'), area: z.string().min(1).max(200, 'area is longer than 200 characters'), user, comment: comment.optional() }),
+  z.strictObject({ op: z.literal('shelve'), alarmId, user, duration: durationSchema.optional(), reason: reason.min(1, 'a reason is required to shelve') }),
+  z.strictObject({ op: z.literal('unshelve'), alarmId, user, reason: reason.optional() }),
+  z.strictObject({ op: z.literal('outOfService'), alarmId, user, reason: reason.min(1, 'a reason is required to take an alarm out of service') }),
+  z.strictObject({ op: z.literal('inService'), alarmId, user, reason: reason.optional() }),
+  z.strictObject({ op: z.literal('comment'), alarmId, user, comment: comment.min(1) }),
 ]);
 export type ControlRequest = z.input<typeof controlRequestSchema>;
 

@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:net';
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { AlarmManager, AlarmStatus } from '../alarms/alarm-manager.js';
 import { isAnnunciated } from '../core/alarm-event.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
+import { BoundedLineReader } from './line-reader.js';
 import { controlRequestSchema, type AlarmRow, type ControlResponse } from './protocol.js';
+import { untrustedText } from '../core/untrusted-text.js';
 
 function row(s: AlarmStatus): AlarmRow {
   return { alarmId: s.alarmId, state: s.state, severity: s.severity, area: s.area, active: s.facts.active, message: s.message, ts: s.ts, ...(s.shelvedUntil !== undefined ? { shelvedUntil: s.shelvedUntil } : {}) };
@@ -46,6 +47,12 @@ export function handleControl(alarms: AlarmManager, line: string): ControlRespon
   }
 }
 
+/** Longest request line accepted on the control socket; a real request is well under 2 KiB. */
+export const DEFAULT_CONTROL_MAX_LINE_BYTES = 64 * 1024;
+
+/** Answers a control client may leave unread before it is disconnected. */
+const MAX_UNREAD_REPLY_BYTES = 4 * 1024 * 1024;
+
 /** The local control socket of a running gateway: owner-only (0600), newline-delimited JSON. */
 export class ControlServer {
   private server: Server | undefined;
@@ -55,21 +62,43 @@ export class ControlServer {
     private readonly alarms: AlarmManager,
     private readonly log: Logger,
     private readonly metrics: Metrics,
+    private readonly options: { maxLineBytes?: number } = {},
   ) {}
 
   async start(): Promise<void> {
     // A socket file left by a crashed run would make listen() fail.
     if (existsSync(this.path)) unlinkSync(this.path);
+    const maxLineBytes = this.options.maxLineBytes ?? DEFAULT_CONTROL_MAX_LINE_BYTES;
     const server = createServer((sock) => {
-      const lines = createInterface({ input: sock });
-      lines.on('line', (line) => {
-        const res = handleControl(this.alarms, line);
-        if (!res.ok) {
-          this.metrics.inc('control_requests_rejected');
-          this.log.warn(`操作请求被拒绝 [control request rejected]: ${res.error}`);
+      const reply = (res: ControlResponse) => {
+        if (!sock.writable) return;
+        // A client that sends requests but never reads the answers must not grow the gateway.
+        if (sock.writableLength > MAX_UNREAD_REPLY_BYTES) {
+          this.metrics.inc('control_clients_dropped');
+          this.log.warn(`操作连接已断开 [control client dropped]: more than ${MAX_UNREAD_REPLY_BYTES} bytes of answers unread`);
+          sock.destroy();
+          return;
         }
         sock.write(JSON.stringify(res) + '\n');
-      });
+      };
+      const lines = new BoundedLineReader(
+        maxLineBytes,
+        (line) => {
+          const res = handleControl(this.alarms, line);
+          if (!res.ok) {
+            this.metrics.inc('control_requests_rejected');
+            this.log.warn(`操作请求被拒绝 [control request rejected]: ${untrustedText(res.error)}`);
+          }
+          reply(res);
+        },
+        (bytes) => {
+          this.metrics.inc('control_requests_rejected');
+          this.metrics.inc('control_lines_too_long');
+          this.log.warn(`操作请求被拒绝 [control request rejected]: a line of more than ${maxLineBytes} bytes (${bytes} so far); dropped`);
+          reply({ ok: false, error: `request line longer than ${maxLineBytes} bytes, refused` });
+        },
+      );
+      sock.on('data', (chunk: Buffer) => lines.push(chunk));
       sock.on('error', () => undefined);
     });
     await new Promise<void>((resolve, reject) => {

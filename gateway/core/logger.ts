@@ -1,4 +1,5 @@
 import { pino, stdSerializers, stdTimeFunctions, type Logger as PinoLogger } from 'pino';
+import { untrustedMultiline } from './untrusted-text.js';
 
 /**
  * The gateway's logger contract. Every line carries a `component` (e.g. `gateway/modbus:press1`);
@@ -46,7 +47,11 @@ export function formatPrettyLine(json: string, colour = false): string {
   for (const [k, v] of Object.entries(o)) if (!FIXED_KEYS.has(k)) extra[k] = v;
   const fields = Object.keys(extra).length > 0 ? ' ' + JSON.stringify(extra) : '';
   const lvl = colour ? `${LEVEL_COLOUR[level] ?? ''}${label}${RESET}` : label;
-  return `${String(o['time'])} ${lvl} [${String(o['component'])}] ${typeof o['msg'] === 'string' ? o['msg'] : ''}${fields}`;
+  // Messages carry outside text (client ids, topics, device strings). Call sites escape it with
+  // untrustedText(); this is the backstop for the terminal: no control character gets through and no
+  // continuation line starts in column 0, where it could pass for a line of its own. (JSON lines
+  // are escaped by JSON itself.)
+  return `${String(o['time'])} ${lvl} [${String(o['component'])}] ${untrustedMultiline((typeof o['msg'] === 'string' ? o['msg'] : '') + fields)}`;
 }
 
 function wrap(root: PinoLogger, component: string): Logger {

@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { RateLimitedLog } from '../core/rate-limited-log.js';
 import { topics } from './topics.js';
+import { untrustedText } from '../core/untrusted-text.js';
 
 /** Local QoS 0 publishes waiting for the broker beyond this are dropped (and counted). */
 const MAX_LOCAL_QUEUE = 20_000;
@@ -56,7 +57,8 @@ export class EmbeddedBroker {
         if (this.options.allowAnonymous && !username) return done(null, true);
         metrics.inc('mqtt_auth_failures');
         const from = (client.conn as Partial<Socket>).remoteAddress ?? 'unknown';
-        refusals.warn(from, `MQTT 登录被拒绝 [login refused]: client ${client.id} from ${from} (${username ? `user ${username}` : 'anonymous'})`);
+        // Client id and user name are whatever the (unauthenticated) client sent.
+        refusals.warn(from, `MQTT 登录被拒绝 [login refused]: client ${untrustedText(client.id, 100)} from ${from} (${username ? `user ${untrustedText(username, 100)}` : 'anonymous'})`);
         const err = Object.assign(new Error('not authorized'), { returnCode: username ? 4 : 5 });
         done(err, false);
       },
@@ -64,7 +66,7 @@ export class EmbeddedBroker {
         const own = topics.root(gatewayId);
         if (client && !(client as unknown as { internal?: boolean }).internal && packet.topic.startsWith(own) && !packet.topic.startsWith(`${own}ingest/`)) {
           metrics.inc('mqtt_publish_denied');
-          return done(new Error(`only the gateway may publish to ${packet.topic}`));
+          return done(new Error(`only the gateway may publish to ${untrustedText(packet.topic, 200)}`));
         }
         done(null);
       },

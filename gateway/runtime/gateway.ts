@@ -18,6 +18,7 @@ import type { Service, ServiceContext, ServiceDefinition } from '../services/ser
 import { Checkpointer } from '../store/checkpointer.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { RuleRunner } from './rule-runner.js';
+import { untrustedText } from '../core/untrusted-text.js';
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -257,7 +258,7 @@ export class Gateway {
         now: () => Date.now(),
         dataDir: this.dataDir,
         describePoint: (id, info) => {
-          if (this.points.report(id, info)) log.info(`point ${id}: unit "${info.unit}" from the device (not set in the config)`);
+          if (this.points.report(id, info)) log.info(`point ${id}: unit "${untrustedText(info.unit ?? '', 40)}" from the device (not set in the config)`);
         },
       };
       const mod = await def.load();

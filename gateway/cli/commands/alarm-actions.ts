@@ -5,6 +5,7 @@ import type { ControlRequest, ControlResponse } from '../../control/protocol.js'
 import { STATE_LABELS } from '../../alarms/messages.js';
 import type { AlarmState } from '../../core/alarm-event.js';
 import { resolveDataDir } from '../data-dir.js';
+import { untrustedText } from '../../core/untrusted-text.js';
 
 const COMMON = '[--data-dir <dir> | --config <file>]';
 
@@ -26,14 +27,14 @@ function printResponse(res: ControlResponse, json: boolean): number {
     return res.ok ? 0 : 1;
   }
   if (!res.ok) {
-    console.error(`拒绝 (refused): ${res.error}`);
+    console.error(`拒绝 (refused): ${untrustedText(res.error)}`);
     return 1;
   }
   if (res.alarms.length === 0) console.log('无 (none)');
   for (const a of res.alarms) {
     const when = new Date(a.ts).toLocaleString('zh-CN', { hour12: false });
     const until = a.shelvedUntil ? ` 搁置至 ${new Date(a.shelvedUntil).toLocaleTimeString('zh-CN', { hour12: false })}` : '';
-    console.log(`${(STATE_LABELS[a.state as AlarmState] ?? a.state).padEnd(6)} ${a.alarmId.padEnd(28)} ${when}  ${a.message}${until}`);
+    console.log(`${(STATE_LABELS[a.state as AlarmState] ?? a.state).padEnd(6)} ${untrustedText(a.alarmId, 200).padEnd(28)} ${when}  ${untrustedText(a.message)}${until}`);
   }
   return 0;
 }

@@ -3,6 +3,7 @@ import type { AlarmEvent } from '../../core/alarm-event.js';
 import { SEVERITY_INFO } from '../../core/alarm-event.js';
 import { isBad } from '../../core/quality.js';
 import type { PointRegistry } from '../../core/point-registry.js';
+import { untrustedText } from '../../core/untrusted-text.js';
 import { STATE_LABELS } from '../../alarms/messages.js';
 import type { AlarmStatus } from '../../alarms/alarm-manager.js';
 
@@ -60,8 +61,10 @@ export class ConsoleReporter {
   alarmLine(e: AlarmEvent): string {
     const sev = SEVERITY_INFO[e.severity];
     const tag = `${STATE_LABELS[e.state]}`.padEnd(6);
-    const who = e.user ? ` 〔${e.user}${e.comment ? `: ${e.comment}` : ''}〕` : '';
-    const text = `${clock(e.ts)} 报警 #${e.seq} ${tag} ${e.message}${who}  [${e.alarmId}]`;
+    // User, comment and message carry operator, device and config text: escaped, so none of it can
+    // start a line of its own ("报警 #99 …") or change the terminal's colours.
+    const who = e.user ? ` 〔${untrustedText(e.user, 64)}${e.comment ? `: ${untrustedText(e.comment)}` : ''}〕` : '';
+    const text = `${clock(e.ts)} 报警 #${e.seq} ${tag} ${untrustedText(e.message)}${who}  [${untrustedText(e.alarmId, 200)}]`;
     return this.o.colour && e.active ? `${COLOUR[sev.colour] ?? ''}${text}${RESET}` : text;
   }
 

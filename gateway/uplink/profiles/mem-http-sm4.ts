@@ -3,6 +3,7 @@ import { durationSchema } from '../../core/duration.js';
 import type { OutgoingMessage } from '../envelope.js';
 import { sm4CbcEncrypt, sm4KeyBytes } from '../sm4.js';
 import { UplinkSendError, type ProfileContext, type UplinkProfile, type UplinkTransport } from './profile.js';
+import { untrustedText } from '../../core/untrusted-text.js';
 
 const sm4KeySchema = z.string().refine((s) => /^[0-9a-fA-F]{32}$/.test(s) || Buffer.byteLength(s, 'utf8') === 16, 'expected 32 hex digits or 16 ASCII characters');
 
@@ -71,20 +72,21 @@ class MemHttpSm4Transport implements UplinkTransport {
     }
     // 400, 413 and 422 refuse this message's content; anything else may pass on a retry.
     const refusesContent = res.status === 400 || res.status === 413 || res.status === 422;
-    if (res.status < 200 || res.status > 299) throw new UplinkSendError(`HTTP ${res.status} from the platform: ${text.slice(0, 200)}`, !refusesContent);
+    if (res.status < 200 || res.status > 299) throw new UplinkSendError(`HTTP ${res.status} from the platform: ${untrustedText(text, 200)}`, !refusesContent);
     let parsed: z.infer<typeof responseBodySchema>;
     try {
       parsed = responseBodySchema.parse(JSON.parse(text));
     } catch {
       this.ctx.metrics.inc('uplink_bad_responses_total', { profile: 'mem-http-sm4' });
-      throw new UplinkSendError(`HTTP ${res.status} but the body is not a JSON object: ${text.slice(0, 200)}`);
+      throw new UplinkSendError(`HTTP ${res.status} but the body is not a JSON object: ${untrustedText(text, 200)}`);
     }
     const code = parsed[this.cfg.response.codeField];
     const ok = this.cfg.response.successCodes.some((c) => c === code);
     if (!ok) {
       this.ctx.metrics.inc('uplink_bad_responses_total', { profile: 'mem-http-sm4' });
       const msg = parsed[this.cfg.response.messageField];
-      throw new UplinkSendError(`platform answered ${this.cfg.response.codeField}=${JSON.stringify(code)}${typeof msg === 'string' ? ` (${msg})` : ''}`, false);
+      // The platform's code and message are outside text: bounded and escaped before they reach a log line.
+      throw new UplinkSendError(`platform answered ${this.cfg.response.codeField}=${untrustedText(JSON.stringify(code) ?? 'undefined', 100)}${typeof msg === 'string' ? ` (${untrustedText(msg, 200)})` : ''}`, false);
     }
   }
 

@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, freePortRange, waitFor } from '../helpers/ports.js';
+import { startCli } from '../helpers/cli.js';
+
+/** Resolves with the exit code, or "still running" after `ms`. */
+async function exitWithin(exited: Promise<number | null>, ms: number): Promise<number | null | 'still running'> {
+  return Promise.race([exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), ms))]);
+}
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+describe('demo: a failed start-up ends the process, one SIGTERM always ends it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-demo-fail-'));
+  const blockers: Server[] = [];
+  afterAll(async () => {
+    for (const b of blockers) await new Promise((r) => b.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exits non-zero with the reason when the MQTT port is taken, and frees its simulator ports', async () => {
+    const mqttPort = await freePort();
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(mqttPort, '127.0.0.1', () => r()));
+    blockers.push(blocker);
+    const opcua = await freePortRange(3);
+    const simPort = await freePort();
+    const demo = startCli(['demo', '--mqtt-port', String(mqttPort), '--opcua-port', String(opcua), '--sim-port', String(simPort), '--data-dir', join(dir, 'a')]);
+    try {
+      expect(await exitWithin(demo.exited, 90_000)).toBe(1);
+      expect(demo.output()).toContain(`MQTT port 127.0.0.1:${mqttPort} is in use`);
+      for (const p of [simPort, opcua, opcua + 1, opcua + 2]) expect(await portFree(p)).toBe(true);
+    } finally {
+      demo.child.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('exits non-zero when the gateway cannot even be built (data dir is a file)', async () => {
+    const notADir = join(dir, 'file');
+    writeFileSync(notADir, 'x');
+    const demo = startCli(['demo', '--mqtt-port', String(await freePort()), '--opcua-port', String(await freePortRange(3)), '--sim-port', '0', '--data-dir', notADir]);
+    try {
+      expect(await exitWithin(demo.exited, 90_000)).toBe(1);
+      expect(demo.output()).toMatch(/cannot start/);
+    } finally {
+      demo.child.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('ends on one SIGTERM sent while the gateway is starting', async () => {
+    const demo = startCli(['demo', '--mqtt-port', String(await freePort()), '--opcua-port', String(await freePortRange(3)), '--sim-port', '0', '--data-dir', join(dir, 'b')]);
+    try {
+      await waitFor(() => demo.output().includes('演示装置: Modbus TCP'), 90_000, `the simulators up\n${demo.output()}`);
+      demo.child.kill('SIGTERM');
+      expect(await exitWithin(demo.exited, 40_000)).toBe(0);
+    } finally {
+      demo.child.kill('SIGKILL');
+    }
+  }, 150_000);
+});
