@@ -37,6 +37,11 @@ export interface AlarmDefinition {
   reAlarmMs?: number | undefined;
   /** The rule that produced it, for hot reload (unchanged rules keep their alarm state). */
   ruleId: string;
+  /**
+   * The standard and clause the alarm enforces, e.g. 《工贸企业重大事故隐患判定标准》(应急管理部令第10号)
+   * 第四条(五); carried in every AlarmEvent and in the uplink alarm item.
+   */
+  basis?: string | undefined;
 }
 
 export interface RuleContext {

@@ -24,6 +24,8 @@ export const envelopeItemSchema = z.strictObject({
   alarmActive: z.boolean().optional(),
   alarmMessage: z.string().optional(),
   limit: z.number().optional(),
+  /** Alarm messages only: the standard and clause the alarm enforces (依据), when it has one. */
+  alarmBasis: z.string().optional(),
 });
 export type EnvelopeItem = z.infer<typeof envelopeItemSchema>;
 

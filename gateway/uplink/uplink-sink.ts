@@ -189,6 +189,7 @@ export class UplinkSink {
       alarmActive: e.active,
       alarmMessage: e.message,
       ...(e.limit !== undefined ? { limit: e.limit } : {}),
+      ...(e.basis !== undefined ? { alarmBasis: e.basis } : {}),
     };
     this.enqueue('alarm', [item], Math.round(e.ts));
   }
