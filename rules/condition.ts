@@ -91,6 +91,10 @@ export const CONDITION_LABELS: Record<string, string> = {
   DESIGN_PRESSURE: '设定值超设计压力',
   CONFIG: '配置隐患',
   SEQUENCE: '作业程序违规',
+  MONITOR: '监测中断',
+  SPARK: '火花报警',
+  NOT_READY: '装置故障',
+  FAN: '风机未联锁启动',
   ATTENDANT: '监护人不在场',
   OUT_OF_BAND: '作业中读数越限',
 };

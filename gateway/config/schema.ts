@@ -140,12 +140,12 @@ export const gatewayConfigSchema = configObjectSchema
     for (const [pointId, list] of limitsByPoint(expansion)) {
       const { limits, clashes } = combinePackLimits(list);
       for (const c of clashes) {
-        ctx.addIssue({ code: 'custom', path: ['equipment', c.second.index, 'bind', c.second.indicator], message: `${c.level} of point "${pointId}" is set by both ${c.first.equipment} (${c.first.check}) and ${c.second.equipment} (${c.second.check})` });
+        ctx.addIssue({ code: 'custom', path: ['equipment', c.second.index, ...c.second.path], message: `${c.level} of point "${pointId}" is set by both ${c.first.equipment} (${c.first.check}) and ${c.second.equipment} (${c.second.check})` });
       }
       const p = points.get(pointId)!;
       const merged = { ...p, limits: mergeLimits(limits, p.limits) };
       for (const problem of resolveLimits(merged).problems) {
-        ctx.addIssue({ code: 'custom', path: ['equipment', list[0]!.index, 'bind', list[0]!.indicator], message: `limits of point "${pointId}" with the pack's: ${problem.path.join('.')}: ${problem.message}` });
+        ctx.addIssue({ code: 'custom', path: ['equipment', list[0]!.index, ...list[0]!.path], message: `limits of point "${pointId}" with the pack's: ${problem.path.join('.')}: ${problem.message}` });
       }
       points.set(pointId, merged);
     }

@@ -32,7 +32,8 @@ export interface ExpandedLimits {
   equipment: string;
   index: number;
   check: string;
-  indicator: string;
+  /** Where the point is named, relative to the entry (for error paths). */
+  path: Path;
 }
 
 export interface ExpandedFinding extends PackFinding {
@@ -109,7 +110,9 @@ export function expandEquipment(list: readonly EquipmentConfig[], points: Readon
     const disabled = new Set(eq.disable);
     for (const l of expansion.limits) {
       if (disabled.has(l.check)) continue;
-      out.limits.push({ point: eq.bind[l.indicator]!, limits: l.limits, equipment: eq.id, index, check: l.check, indicator: l.indicator });
+      const pointId = l.point ?? (l.indicator !== undefined ? eq.bind[l.indicator] : undefined);
+      if (pointId === undefined) throw new Error(`pack ${pack.type}: limits of check ${l.check} name no bound indicator or point`);
+      out.limits.push({ point: pointId, limits: l.limits, equipment: eq.id, index, check: l.check, path: l.path ?? ['bind', l.indicator ?? ''] });
     }
     for (const r of expansion.rules) {
       if (disabled.has(r.check)) continue;
@@ -119,7 +122,8 @@ export function expandEquipment(list: readonly EquipmentConfig[], points: Readon
         out.problems.push({ path: at('params'), message: `check ${r.check} of ${pack.name}: ${issue.path.join('.')}: ${issue.message}` });
         continue;
       }
-      if (parsed.data.id !== packRuleId(eq.id, r.check)) throw new Error(`pack ${pack.type}: rule ${parsed.data.id} must have id ${packRuleId(eq.id, r.check)}`);
+      const expectedId = packRuleId(eq.id, r.check);
+      if (parsed.data.id !== expectedId && !parsed.data.id.startsWith(`${expectedId}.`)) throw new Error(`pack ${pack.type}: rule ${parsed.data.id} must have id ${expectedId}`);
       out.rules.push({ rule: parsed.data, equipment: eq.id, index, check: r.check });
     }
     for (const f of expansion.findings) if (!disabled.has(f.check)) out.findings.push({ ...f, equipment: eq.id, index });

@@ -29,11 +29,15 @@ export interface PackInput<P> {
 /** Limits a pack puts on a bound point; each level an object carrying its basis and message. */
 export interface PackLimits {
   check: string;
-  indicator: string;
+  /** The bound indicator whose point gets the limits… */
+  indicator?: string;
+  /** …or a point named in params (then `path` is where, relative to the entry). */
+  point?: string;
+  path?: (string | number)[];
   limits: LimitsConfig;
 }
 
-/** A rule a pack creates; its id must be `<equipment id>.<check>` (packRuleId). */
+/** A rule a pack creates; its id is `<equipment id>.<check>` (packRuleId), or that plus `.<n>` for checks made once per point. */
 export interface PackRule {
   check: string;
   rule: z.input<typeof ruleSchema>;
