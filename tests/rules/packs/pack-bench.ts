@@ -61,8 +61,11 @@ export class PackBench {
   }
 
   /** The same value every `step` ms from `from` to `to`. */
-  hold(point: string, value: ReadingValue | ((t: number) => ReadingValue), from: number, to: number, step = 1000): this {
-    for (let t = from; t <= to; t += step) this.at(t, point, typeof value === 'function' ? value(t) : value);
+  hold(point: string, value: ReadingValue | undefined | ((t: number) => ReadingValue | undefined), from: number, to: number, step = 1000): this {
+    for (let t = from; t <= to; t += step) {
+      const v = typeof value === 'function' ? value(t) : value;
+      if (v !== undefined) this.at(t, point, v);
+    }
     return this;
   }
 
