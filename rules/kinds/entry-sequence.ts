@@ -58,6 +58,7 @@ export const entrySequenceRule: RuleKind<typeof entrySequenceRuleSchema> = {
   build: (rule, ctx) =>
     new Observable<ConditionUpdate>((subscriber) => {
       const test = compileCondition(rule.test);
+      const testPoints = new Set(test.points);
       const latest = new Map<string, Reading>();
       const now = () => ctx.scheduler.now();
       let inside: boolean | undefined;
@@ -131,7 +132,8 @@ export const entrySequenceRule: RuleKind<typeof entrySequenceRuleSchema> = {
                 if (silent.delete(id)) emitMonitor();
               }
             }
-            evaluateTest();
+            // A test is a new gas reading: the inside or fan signal changing proves nothing.
+            if (testPoints.has(id)) evaluateTest();
             if (id === rule.inside.point) {
               const next = gateOpen(r, rule.inside);
               if (next === undefined) return;
