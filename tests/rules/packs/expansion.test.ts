@@ -95,8 +95,8 @@ describe('equipment config errors name their path', () => {
   });
 
   it('unknown check in disable', () => {
-    const errors = errorsOf(plant(blastFurnace.points, [{ ...eq, disable: ['relief-valve'] }]));
-    expect(errors).toContain('equipment[0].disable[0]: unknown check "relief-valve" of 高炉 (did you mean "relief-valve-demand"?)');
+    const errors = errorsOf(plant(blastFurnace.points, [{ ...eq, disable: ['relief-valve-demnd'] }]));
+    expect(errors).toContain('equipment[0].disable[0]: unknown check "relief-valve-demnd" of 高炉 (did you mean "relief-valve-demand"?)');
   });
 
   it('reports file line and column from YAML', () => {
