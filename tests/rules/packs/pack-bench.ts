@@ -41,9 +41,10 @@ export class PackBench {
   readonly manager: AlarmManager;
   readonly config: GatewayConfig;
 
-  constructor(data: unknown) {
+  /** `data` is raw config data, or a config the loader already parsed (`parsed: true`). */
+  constructor(data: unknown, parsed = false) {
     this.scheduler.maxFrames = Number.POSITIVE_INFINITY;
-    this.config = parsePlant(data);
+    this.config = parsed ? (data as GatewayConfig) : parsePlant(data);
     const points = pointDefinitions(this.config);
     const set = buildRuleSet({ config: this.config, points, point$: (id) => this.bus.point$(id), scheduler: this.scheduler });
     this.manager = new AlarmManager({
