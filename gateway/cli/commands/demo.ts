@@ -68,7 +68,7 @@ const command: Command = {
     }
     const prepare = (c: GatewayConfig) => pointAtSimulators(c, modbusPort, opcuaBase);
     prepare(config);
-    console.log(`演示装置: Modbus TCP 模拟器 127.0.0.1:${modbusPort} (煤气/除尘, 情景周期 120 s)${plcs ? ', OPC UA PLC 情景: 45 s 高炉顶压超限放散阀拒动, 150 s 转炉氧枪漏水, 300 s 煤气柜活塞倾斜' : ''}${speed !== 1 ? `, ${speed} 倍速` : ''}; Ctrl-C 退出`);
+    console.log(`演示装置: Modbus TCP 模拟器 127.0.0.1:${modbusPort} (${scenario ? `情景 ${opts.scenario}, 周期 ${scenario.cycleS} s` : '煤气/除尘, 情景周期 120 s'})${plcs ? ', OPC UA PLC 情景: 45 s 高炉顶压超限放散阀拒动, 150 s 转炉氧枪漏水, 300 s 煤气柜活塞倾斜' : ''}${speed !== 1 ? `, ${speed} 倍速` : ''}; Ctrl-C 退出`);
     return runUntilSignal(config, {
       mqttPort: portOption(opts['mqtt-port'], '--mqtt-port'),
       dataDir: opts['data-dir'],
