@@ -47,7 +47,9 @@ export class ConsoleReporter {
     const sev = SEVERITY_INFO[e.severity];
     const tag = `${STATE_LABELS[e.state]}`.padEnd(6);
     const who = e.user ? ` 〔${e.user}${e.comment ? `: ${e.comment}` : ''}〕` : '';
-    const text = `${clock(e.ts)} 报警 #${e.seq} ${tag} ${e.message}${who}  [${e.alarmId}]`;
+    // The basis is shown when the alarm is raised: the operator learns which rule it enforces once, not on every ack.
+    const basis = e.basis && e.active && e.state === 'UNACK' ? `  依据: ${e.basis}` : '';
+    const text = `${clock(e.ts)} 报警 #${e.seq} ${tag} ${e.message}${who}  [${e.alarmId}]${basis}`;
     return this.o.colour && e.active ? `${COLOUR[sev.colour] ?? ''}${text}${RESET}` : text;
   }
 
