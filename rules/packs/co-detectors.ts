@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../../gateway/core/duration.js';
+import { normaliseUnit } from '../presets.js';
 import { CO_LOCATION_CODES, isGatheringRoom, type CoLocationCode } from '../../gateway/core/platform-codes.js';
 import { METALLURGY_CO_DETECTORS } from './basis.js';
 import { CO_BASIS, CO_UNITS, coLimits } from './co-limits.js';
@@ -71,7 +72,7 @@ export const coDetectorsPack: EquipmentPack<typeof params> = {
       seen.add(d.point);
       try {
         const unit = point(d.point).unit;
-        if (!CO_UNITS.includes(unit.replace('³', '3') as (typeof CO_UNITS)[number])) out.push({ path: ['params', 'detectors', i, 'point'], message: `CO detector "${d.point}" must read ppm or mg/m³, has "${unit}"` });
+        if (!CO_UNITS.some((u) => normaliseUnit(u) === normaliseUnit(unit))) out.push({ path: ['params', 'detectors', i, 'point'], message: `CO detector "${d.point}" must read ppm or mg/m³, has "${unit}"` });
       } catch {
         out.push({ path: ['params', 'detectors', i, 'point'], message: `unknown point "${d.point}"` });
       }
