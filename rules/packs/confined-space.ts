@@ -60,7 +60,15 @@ export const confinedSpacePack: EquipmentPack<typeof params> = {
     const ref = (i: string) => `\${${b[i]}}`;
     const gasBasis = `${GB_T_50493}; ${GBZ_2_1}`;
     const entryBasis = `${CONFINED_SPACE_ENTRY}; ${CONFINED_SPACE_RULES}`;
-    const pass = `${ref('o2')} >= ${x.o2Low} and ${ref('o2')} <= ${x.o2High} and ${ref('lel')} < ${x.lelFirst} and ${ref('h2s')} < ${x.h2sFirst} and ${ref('co')} < ${x.coFirst}`;
+    // Each gas's entry band; the test before entry needs all of them, and while people are inside
+    // each one leaving its band is its own alarm (showing that gas's reading).
+    const outOfBand: [string, string, string][] = [
+      ['o2', '氧气浓度', `${ref('o2')} >= ${x.o2Low} and ${ref('o2')} <= ${x.o2High}`],
+      ['lel', '可燃气体浓度', `${ref('lel')} < ${x.lelFirst}`],
+      ['h2s', '硫化氢浓度', `${ref('h2s')} < ${x.h2sFirst}`],
+      ['co', '一氧化碳浓度', `${ref('co')} < ${x.coFirst}`],
+    ];
+    const pass = outOfBand.map(([, , band]) => band).join(' and ');
     return {
       limits: [
         { check: 'gas-limits', indicator: 'o2', limits: { L: level(x.o2Low, 4, `${name}氧气浓度低：缺氧窒息危险`, gasBasis), H: level(x.o2High, 3, `${name}氧气浓度高：富氧助燃，火灾危险`, gasBasis) } },
@@ -100,19 +108,19 @@ export const confinedSpacePack: EquipmentPack<typeof params> = {
             basis: CONFINED_SPACE_ENTRY,
           },
         },
-        {
+        ...outOfBand.map(([gas, label, band]) => ({
           check: 'out-of-band',
           rule: {
-            id: packRuleId(id, 'out-of-band'),
-            kind: 'expression',
-            expression: `${ref('inside')} and not (${pass})`,
-            point: b.inside!,
+            id: packRuleId(id, `out-of-band.${gas}`),
+            kind: 'expression' as const,
+            expression: `${ref('inside')} and not (${band})`,
+            point: b[gas]!,
             condition: 'OUT_OF_BAND',
-            severity: 4,
-            message: `${name}作业中气体读数越限：须立即撤出作业人员`,
+            severity: 4 as const,
+            message: `${name}作业中${label}越限：有人员在内，须立即撤出`,
             basis: `${CONFINED_SPACE_RULES}; ${gasBasis}`,
           },
-        },
+        })),
       ],
       findings: [],
     };

@@ -24,7 +24,8 @@ export const confinedSpaceScenario: Scenario = {
   expect: [
     { alarmId: 'cs1.attendant:ATTENDANT', after: 50 },
     { alarmId: 'cs1.co:H', after: 100 },
-    { alarmId: 'cs1.out-of-band:OUT_OF_BAND', after: 100 },
+    { alarmId: 'cs1.out-of-band.co:OUT_OF_BAND', after: 100 },
+    { alarmId: 'cs1.out-of-band.o2:OUT_OF_BAND', after: 120 },
     { alarmId: 'cs1.o2:L', after: 120 },
     { alarmId: 'cs1.h2s:H', after: 125 },
     { alarmId: 'cs1.lel:H', after: 130 },

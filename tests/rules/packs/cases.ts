@@ -222,7 +222,7 @@ export const confinedSpace: PackCase = {
   scenarios: [
     { name: 'oxygen low (portable detector)', set: { 'cs1.o2': 18 }, alarmId: 'cs1.o2:L', severity: 4, message: '缺氧窒息', basis: 'GB/T 50493' },
     { name: 'H2S first alarm at 10 mg/m³', set: { 'cs1.h2s': 12 }, alarmId: 'cs1.h2s:H', severity: 3, message: '硫化氢一级报警', basis: 'GBZ 2.1' },
-    { name: 'a reading out of band while people are inside', set: { 'cs1.co': 30 }, alarmId: 'cs1.out-of-band:OUT_OF_BAND', severity: 4, message: '作业中气体读数越限', basis: '第13号' },
+    { name: 'a reading out of band while people are inside', set: { 'cs1.co': 30 }, alarmId: 'cs1.out-of-band.co:OUT_OF_BAND', severity: 4, message: '作业中一氧化碳浓度越限', basis: '第13号' },
     { name: 'attendant leaves while people are inside', set: { 'cs1.attendant': false }, alarmId: 'cs1.attendant:ATTENDANT', severity: 4, message: '监护人不在场', basis: '第十四条(二)' },
     { name: 'second entry without ventilation or test', set: { 'cs1.fan': false, 'cs1.inside': (t) => t >= 25_000 }, alarmId: 'cs1.entry:SEQUENCE', severity: 4, message: '先通风、再检测、后作业', basis: '第十四条(二)' },
     { name: 'detector stops reporting during entry', set: { 'cs1.lel': undefined }, alarmId: 'cs1.entry:MONITOR', severity: 4, message: '监测中断', basis: '第十四条(二)' },
