@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
 import coverage from '../../../gateway/cli/commands/coverage.js';
 import expand from '../../../gateway/cli/commands/expand.js';
+import validate from '../../../gateway/cli/commands/validate.js';
 import { configFindings, coverageReport, expansionReport } from '../../../rules/packs/report.js';
 import { blastFurnace, dryDust, hazchemTank } from './cases.js';
 import { parsePlant, plant, pt } from './pack-bench.js';
@@ -69,6 +70,14 @@ describe('coverage of fixed CO detectors (判定标准 第四条(六))', () => {
     const ok = await runCli(coverage, complete);
     expect(ok.code).toBe(0);
     expect(ok.out).toContain('覆盖完整');
+  });
+
+  it('validate accepts the config (exit 0) and prints the findings with their basis', async () => {
+    const { code, out } = await runCli(validate, coPlant);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^OK .*1 equipment/m);
+    expect(out).toContain('finding [重大] co: 煤气区域CO报警器: 煤气防护站交接班室(1006 交接班室)未设置固定式一氧化碳报警器');
+    expect(out).toContain('依据: 《工贸企业重大事故隐患判定标准》(应急管理部令第10号) 第四条(六)');
   });
 
   it('the uncovered room and the unstaffed detector are validate findings with their basis', () => {
