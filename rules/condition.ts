@@ -49,6 +49,16 @@ export const CONDITION_LABELS: Record<string, string> = {
   TIME_AT_LEVEL: '超时接触',
   EXPR: '组合条件报警',
   VOTE: '表决报警',
+  DESIGN_MAX: '设定值超设计最高值',
+  DESIGN_PRESSURE: '设定值超设计压力',
+  CONFIG: '配置隐患',
+  SEQUENCE: '作业程序违规',
+  MONITOR: '监测中断',
+  SPARK: '火花报警',
+  NOT_READY: '装置故障',
+  FAN: '风机未联锁启动',
+  ATTENDANT: '监护人不在场',
+  OUT_OF_BAND: '作业中读数越限',
 };
 
 export function conditionLabel(condition: string): string {

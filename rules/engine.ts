@@ -72,6 +72,7 @@ function pointRule(p: PointDefinition, ctx: RuleContext, alarms: RuleSetInput['c
       limit: l.value,
       reAlarmMs: l.reAlarmMs ?? (alarms.reAlarm || undefined),
       ruleId: `${p.id}:point`,
+      ...(l.basis !== undefined ? { basis: l.basis } : {}),
     });
     const direction = l.level === 'H' || l.level === 'HH' ? 'high' : 'low';
     specs.push({ alarmId, direction, limit: l.value, deadband: l.deadband, onDelayMs: l.onDelayMs, offDelayMs: l.offDelayMs });

@@ -13,6 +13,7 @@ export interface ResolvedLimit {
   offDelayMs: number;
   reAlarmMs?: number | undefined;
   message?: string | undefined;
+  basis?: string | undefined;
 }
 
 /** A problem found while resolving limits; `path` is relative to the point's `limits`. */
@@ -62,6 +63,7 @@ export function resolveLimits(point: BasePoint, limits: LimitsConfig | undefined
       offDelayMs: detail?.offDelay ?? limits.offDelay ?? 0,
       reAlarmMs: detail?.reAlarm ?? limits.reAlarm,
       message: detail?.message,
+      basis: detail?.basis ?? limits.basis ?? preset?.basis,
     });
   }
   // Limits must nest: LL < L < H < HH, or an HH alarm could come before its H.

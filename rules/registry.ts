@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { RuleKind } from './condition.js';
 import { deviationRule, deviationRuleSchema } from './kinds/deviation.js';
 import { discreteRule, discreteRuleSchema } from './kinds/discrete.js';
+import { entrySequenceRule, entrySequenceRuleSchema } from './kinds/entry-sequence.js';
 import { expressionRule, expressionRuleSchema } from './kinds/expression.js';
 import { frozenRule, frozenRuleSchema } from './kinds/frozen.js';
 import { interlockRule, interlockRuleSchema } from './kinds/interlock.js';
@@ -32,6 +33,7 @@ export const RULE_KINDS: readonly AnyRuleKind[] = [
   stelRule,
   twaRule,
   timeAtLevelRule,
+  entrySequenceRule,
 ];
 
 export const ruleSchema = z.discriminatedUnion('kind', [
@@ -47,6 +49,7 @@ export const ruleSchema = z.discriminatedUnion('kind', [
   stelRuleSchema,
   twaRuleSchema,
   timeAtLevelRuleSchema,
+  entrySequenceRuleSchema,
 ]);
 export type RuleConfig = z.infer<typeof ruleSchema>;
 

@@ -411,6 +411,7 @@ export class AlarmManager {
     if (status.unit) event.unit = status.unit;
     if (meta.user !== undefined) event.user = meta.user;
     if (meta.comment !== undefined) event.comment = meta.comment;
+    if (e.def.basis !== undefined) event.basis = e.def.basis;
     // A new annunciated activation counts towards floods and may be the first out of a burst.
     if (facts.active && !activeBefore && after === 'UNACK') {
       const mark = this.flood.activation(status.area, e.def.alarmId, ts);

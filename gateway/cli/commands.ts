@@ -18,6 +18,8 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   plan: async () => (await import('./commands/plan.js')).default,
   kpi: async () => (await import('./commands/kpi.js')).default,
   browse: async () => (await import('./commands/browse.js')).default,
+  expand: async () => (await import('./commands/expand.js')).default,
+  coverage: async () => (await import('./commands/coverage.js')).default,
   'opcua-trust': async () => (await import('./commands/opcua-trust.js')).default,
   users: async () => (await import('./commands/users.js')).default,
 };

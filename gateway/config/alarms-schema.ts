@@ -14,6 +14,11 @@ export const alarmsSectionSchema = z.strictObject({
   firstOutQuiet: durationSchema.default(ALARM_DEFAULTS.firstOutQuietMs),
   /** Acknowledged alarms still active after this long annunciate again; 0 turns re-alarm off. */
   reAlarm: durationSchema.default(0),
+  /**
+   * Areas whose alarms reach a console staffed 24 hours a day (24小时有人值守场所). Fixed CO detectors
+   * must report to one (判定标准 第四条(六)); `coverage` lists detectors in other areas.
+   */
+  staffedAreas: z.array(z.string().min(1)).default([]),
   /** The diagnostic alarm <point>:BAD_QUALITY of every point that has alarms. */
   badQuality: z
     .strictObject({

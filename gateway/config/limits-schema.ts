@@ -24,6 +24,8 @@ const limitDetailSchema = z.strictObject({
   reAlarm: durationSchema.optional(),
   /** Chinese text shown instead of the generated one. */
   message: z.string().optional(),
+  /** The standard and clause this limit enforces (default: the limits' basis, else the preset's). */
+  basis: z.string().min(1).optional(),
 });
 
 /** `H: 24` or `H: { value: 24, severity: 2, onDelay: 5s }`. */
@@ -36,6 +38,8 @@ export const limitsSchema = z.strictObject({
   onDelay: durationSchema.optional(),
   offDelay: durationSchema.optional(),
   reAlarm: durationSchema.optional(),
+  /** The standard and clause these limits enforce, e.g. GB/T 50493-2019 (default: the preset's). */
+  basis: z.string().min(1).optional(),
   HH: limitSchema.optional(),
   H: limitSchema.optional(),
   L: limitSchema.optional(),

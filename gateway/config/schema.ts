@@ -12,6 +12,8 @@ import { influxSectionSchema } from '../sinks/influx/config.js';
 import { uplinkSectionSchema, uplinkConfigProblems } from '../uplink/config.js';
 import { httpSectionSchema } from '../services/http/config.js';
 import { servicePoints } from '../services/health-points.js';
+import { equipmentSchema } from './equipment-schema.js';
+import { combinePackLimits, expandEquipment, limitsByPoint, mergeLimits } from '../../rules/packs/expand.js';
 
 const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'ids may contain letters, digits, "_", "." and "-" only (they are used in MQTT topics)');
 
@@ -66,14 +68,15 @@ const deviceSchema = z.discriminatedUnion(
   ADAPTERS.map((a) => a.deviceSchema) as unknown as [(typeof ADAPTERS)[number]['deviceSchema'], ...(typeof ADAPTERS)[number]['deviceSchema'][]],
 );
 
-export const gatewayConfigSchema = z
-  .strictObject({
+const configObjectSchema = z.strictObject({
     /** Editors use this to find the JSON Schema; ignored by the gateway. */
     $schema: z.string().optional(),
     gateway: gatewaySectionSchema,
     mqtt: mqttSectionSchema.default(() => mqttSectionSchema.parse({})),
     devices: z.array(deviceSchema).min(1),
     rules: z.array(ruleSchema).default([]),
+    /** Equipment declared by type (rules/packs/): expands into limits and rules; see rules/packs/README.md. */
+    equipment: z.array(equipmentSchema).default([]),
     alarms: alarmsSectionSchema.default(() => alarmsSectionSchema.parse({})),
     suppression: z.array(suppressionSchema).default([]),
     storage: storageSectionSchema.default(() => storageSectionSchema.parse({})),
@@ -81,7 +84,39 @@ export const gatewayConfigSchema = z
     uplink: uplinkSectionSchema.optional(),
     /** The HTTP server (health, readiness, /metrics, API and console); off when the section is absent. */
     http: httpSectionSchema.optional(),
-  })
+  });
+type ParsedConfig = z.output<typeof configObjectSchema>;
+
+/**
+ * The config with its equipment expanded: each pack's limits merged into its bound points (the
+ * point's own levels win), and each pack rule added to `rules` unless a rule of the same id is
+ * written there (the written one wins). `equipment` stays, for `expand` and `coverage`.
+ */
+function applyEquipment(cfg: ParsedConfig): ParsedConfig {
+  if (cfg.equipment.length === 0) return cfg;
+  const expansion = expandEquipment(cfg.equipment, pointDefinitionsOf(cfg), suggest);
+  const byPoint = limitsByPoint(expansion);
+  const written = new Set(cfg.rules.map((r) => r.id));
+  return {
+    ...cfg,
+    devices: cfg.devices.map((d) => ({
+      ...d,
+      points: d.points.map((p) => {
+        const pack = byPoint.get(p.id);
+        return pack ? { ...p, limits: mergeLimits(combinePackLimits(pack).limits, p.limits) } : p;
+      }),
+    })) as ParsedConfig['devices'],
+    rules: [...expansion.rules.filter((r) => !written.has(r.rule.id)).map((r) => r.rule), ...cfg.rules],
+  };
+}
+
+function pointDefinitionsOf(cfg: Pick<ParsedConfig, 'devices'>): Map<string, PointDefinition> {
+  const map = new Map<string, PointDefinition>();
+  for (const d of cfg.devices) for (const p of devicePoints(d)) map.set(p.id, { ...p, device: d.id });
+  return map;
+}
+
+export const gatewayConfigSchema = configObjectSchema
   .superRefine((cfg, ctx) => {
     // Cross-references and uniqueness: these are what zod alone cannot see.
     const deviceIds = new Map<string, number>();
@@ -117,6 +152,26 @@ export const gatewayConfigSchema = z
     });
     // Health points of the gateway's own services (gateway.uplink.link_up …) may be named by rules too.
     for (const p of servicePoints(cfg)) if (!points.has(p.id)) points.set(p.id, { ...p, device: 'gateway' });
+    // Equipment: bindings and params first; the pack's limits then count as the points' own.
+    const equipmentIds = new Map<string, number>();
+    cfg.equipment.forEach((eq, ei) => {
+      if (equipmentIds.has(eq.id)) ctx.addIssue({ code: 'custom', path: ['equipment', ei, 'id'], message: `duplicate equipment id "${eq.id}" (also equipment[${equipmentIds.get(eq.id)}])` });
+      else equipmentIds.set(eq.id, ei);
+    });
+    const expansion = expandEquipment(cfg.equipment, points, suggest);
+    for (const p of expansion.problems) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    for (const [pointId, list] of limitsByPoint(expansion)) {
+      const { limits, clashes } = combinePackLimits(list);
+      for (const c of clashes) {
+        ctx.addIssue({ code: 'custom', path: ['equipment', c.second.index, ...c.second.path], message: `${c.level} of point "${pointId}" is set by both ${c.first.equipment} (${c.first.check}) and ${c.second.equipment} (${c.second.check})` });
+      }
+      const p = points.get(pointId)!;
+      const merged = { ...p, limits: mergeLimits(limits, p.limits) };
+      for (const problem of resolveLimits(merged).problems) {
+        ctx.addIssue({ code: 'custom', path: ['equipment', list[0]!.index, ...list[0]!.path], message: `limits of point "${pointId}" with the pack's: ${problem.path.join('.')}: ${problem.message}` });
+      }
+      points.set(pointId, merged);
+    }
     const ruleIds = new Map<string, number>();
     const alarmIds = new Map<string, string>();
     for (const p of points.values()) for (const l of resolvedLimits.get(p.id) ?? resolveLimits(p).limits) alarmIds.set(`${p.id}:${l.level}`, `the limits of point ${p.id}`);
@@ -139,6 +194,18 @@ export const gatewayConfigSchema = z
         else alarmIds.set(alarm.alarmId, `rules[${ri}]`);
       }
     });
+    // Pack rules a written rule of the same id does not replace: their own checks and alarm ids.
+    for (const r of expansion.rules) {
+      if (ruleIds.has(r.rule.id)) continue;
+      const kind = ruleKind(r.rule.kind);
+      const at = ['equipment', r.index];
+      for (const problem of kind.check?.(r.rule, points) ?? []) ctx.addIssue({ code: 'custom', path: at, message: `check ${r.check}: ${problem.path.join('.')}: ${problem.message}` });
+      for (const alarm of kind.alarms(r.rule, points)) {
+        const prev = alarmIds.get(alarm.alarmId);
+        if (prev) ctx.addIssue({ code: 'custom', path: at, message: `check ${r.check}: alarm id "${alarm.alarmId}" is already defined by ${prev}` });
+        else alarmIds.set(alarm.alarmId, `equipment[${r.index}] (${r.check})`);
+      }
+    }
     for (const p of uplinkConfigProblems(cfg.uplink, points, suggestPoint)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
     cfg.suppression.forEach((s, si) => {
       if (!points.has(s.when.point)) ctx.addIssue({ code: 'custom', path: ['suppression', si, 'when', 'point'], message: `unknown point "${s.when.point}"${suggestPoint(s.when.point)}` });
@@ -149,9 +216,10 @@ export const gatewayConfigSchema = z
         if (!alarmIds.has(a)) ctx.addIssue({ code: 'custom', path: ['suppression', si, 'alarms', i], message: `unknown alarm "${a}"${suggest(a, [...alarmIds.keys()])}` });
       });
     });
-  });
+  })
+  .transform(applyEquipment);
 
-export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export type GatewayConfig = ParsedConfig;
 export type DeviceConfig = GatewayConfig['devices'][number];
 
 export type { PointDefinition } from '../core/point.js';

@@ -47,6 +47,11 @@ export const alarmEventSchema = z.strictObject({
   firstOut: z.boolean().optional(),
   /** The area was in an alarm flood (more than the flood threshold within the flood window). */
   flood: z.boolean().optional(),
+  /**
+   * The standard and clause the alarm enforces (its definition's basis), e.g.
+   * 《工贸企业重大事故隐患判定标准》(应急管理部令第10号) 第四条(五).
+   */
+  basis: z.string().optional(),
 });
 export type AlarmEvent = z.infer<typeof alarmEventSchema>;
 

@@ -34,4 +34,6 @@ export interface AlarmDefinition {
   reAlarmMs?: number | undefined;
   /** The rule that produced it, for hot reload (unchanged rules keep their alarm state). */
   ruleId: string;
+  /** The standard and clause the alarm enforces (依据), e.g. 《工贸企业重大事故隐患判定标准》第四条(五). */
+  basis?: string | undefined;
 }

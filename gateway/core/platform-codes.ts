@@ -59,3 +59,21 @@ export const ALARM_STATE_NAMES: Record<number, string> = { 0: '正常', 1: '黄�
 export function extendCodeList(known: Readonly<Record<string, string>>, extra: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> {
   return { ...(extra ?? {}), ...known };
 }
+
+/** The same list under the equipment packs' name (设备类型编码). */
+export const DEVICE_TYPE_CODES = EQUIPMENT_TYPE_CODES;
+export type DeviceTypeCode = EquipmentTypeCode;
+
+/** 1001–1007: the six people-gathering rooms (locker room and bath counted as one, 1007). */
+export const GATHERING_ROOM_CODES = Object.fromEntries(Object.entries(CO_LOCATION_TYPE_CODES).filter(([c]) => c.startsWith('10'))) as Readonly<Record<string, string>>;
+
+/** 2001–2027: places where gas may leak or accumulate (only the codes DOMAIN.md names). */
+export const GAS_RISK_PLACE_CODES = Object.fromEntries(Object.entries(CO_LOCATION_TYPE_CODES).filter(([c]) => c.startsWith('20'))) as Readonly<Record<string, string>>;
+
+/** Every fixed-CO location code, under the packs' name. */
+export const CO_LOCATION_CODES = CO_LOCATION_TYPE_CODES;
+export type CoLocationCode = CoLocationTypeCode;
+
+export function isGatheringRoom(code: string): boolean {
+  return code in GATHERING_ROOM_CODES;
+}

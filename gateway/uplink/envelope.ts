@@ -37,6 +37,8 @@ export const envelopeItemSchema = z.strictObject({
   /** Acknowledgement / disposal (处置): who acted and what they wrote (alarmEvents: all). */
   operator: z.string().optional(),
   comment: z.string().optional(),
+  /** Alarm messages only: the standard and clause the alarm enforces (依据), when it has one. */
+  alarmBasis: z.string().optional(),
 });
 export type EnvelopeItem = z.infer<typeof envelopeItemSchema>;
 

@@ -271,6 +271,7 @@ export class UplinkSink {
       alarmState: e.state,
       ...(e.user !== undefined ? { operator: e.user } : {}),
       ...(e.comment !== undefined ? { comment: e.comment } : {}),
+      ...(e.basis !== undefined ? { alarmBasis: e.basis } : {}),
     };
     this.enqueue('alarm', [item], Math.round(e.ts));
   }

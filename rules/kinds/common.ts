@@ -18,6 +18,8 @@ export const ruleBaseFields = {
   message: z.string().optional(),
   /** Annunciate again when still active this long after acknowledgement (default: alarms.reAlarm). */
   reAlarm: durationSchema.optional(),
+  /** The standard and clause this alarm enforces, e.g. GB/T 50493-2019; shown with every event. */
+  basis: z.string().min(1).optional(),
 };
 
 /** Upper-case condition code such as FAULT; names the alarm `<point or rule>:<condition>`. */
@@ -54,7 +56,7 @@ export function gateOpen(r: Reading | undefined, gate: Gate): boolean | undefine
 }
 
 export function alarmDefinition(
-  rule: { id: string; severity: Severity; latch: boolean; message?: string | undefined; reAlarm?: number | undefined },
+  rule: { id: string; severity: Severity; latch: boolean; message?: string | undefined; reAlarm?: number | undefined; basis?: string | undefined },
   alarmId: string,
   point: string,
   condition: string,
@@ -71,6 +73,7 @@ export function alarmDefinition(
     latch: rule.latch,
     reAlarmMs: rule.reAlarm,
     ruleId: rule.id,
+    ...(rule.basis !== undefined ? { basis: rule.basis } : {}),
   };
 }
 

@@ -19,6 +19,8 @@ export const discreteRuleSchema = z.strictObject({
   latch: z.boolean().default(false),
   /** Chinese text, e.g. 锁气卸灰阀故障. */
   message: z.string().optional(),
+  /** The standard and clause this alarm enforces; shown with every event. */
+  basis: z.string().min(1).optional(),
 });
 export type DiscreteRule = z.infer<typeof discreteRuleSchema>;
 
@@ -42,6 +44,7 @@ export const discreteRule: RuleKind<typeof discreteRuleSchema> = {
       message: rule.message,
       latch: rule.latch,
       ruleId: rule.id,
+      ...(rule.basis !== undefined ? { basis: rule.basis } : {}),
     },
   ],
   build: (rule, ctx) =>

@@ -2,7 +2,7 @@ import type { ModbusDataType, ModbusTable, WordOrder } from '../../adapters/modb
 import { RegisterServer } from './register-server.js';
 
 /** One simulated signal and where the demo config expects it (gateway/config/demo-plant.yaml). */
-interface SimSignal {
+export interface SimSignal {
   table: ModbusTable;
   address: number;
   dataType: ModbusDataType;
@@ -13,7 +13,7 @@ interface SimSignal {
   at(t: number): number | boolean;
 }
 
-const ramp = (t: number, t0: number, t1: number, v0: number, v1: number) => (t <= t0 ? v0 : t >= t1 ? v1 : v0 + ((v1 - v0) * (t - t0)) / (t1 - t0));
+export const ramp = (t: number, t0: number, t1: number, v0: number, v1: number) => (t <= t0 ? v0 : t >= t1 ? v1 : v0 + ((v1 - v0) * (t - t0)) / (t1 - t0));
 /** Deterministic small noise so repeated runs look alike and tests are reproducible. */
 const wobble = (t: number, amp: number, f = 1.3) => amp * Math.sin(t * f) * Math.cos(t * 0.37);
 
@@ -60,6 +60,9 @@ export interface DemoPlantOptions {
   startAt?: number;
   /** Stop after one cycle instead of repeating: the plant then stays normal. */
   once?: boolean;
+  /** Another plant's signals and cycle (simulators/modbus/scenarios/); default: the demo plant's. */
+  signals?: Record<string, SimSignal>;
+  cycleS?: number;
 }
 
 /** The demo plant: a Modbus TCP server whose registers follow the scenario; values can be pinned from tests. */
@@ -77,11 +80,16 @@ export class DemoPlantSimulator {
     return this.server.port;
   }
 
+  private get signals(): Record<string, SimSignal> {
+    return this.options.signals ?? DEMO_SIGNALS;
+  }
+
   /** Scenario time in seconds within the cycle. */
   scenarioTime(): number {
     const elapsed = ((Date.now() - this.startedAt) / 1000) * (this.options.speed ?? 1) + (this.options.startAt ?? 0);
-    if (this.options.once && elapsed >= CYCLE_S) return CYCLE_S - 1;
-    return elapsed % CYCLE_S;
+    const cycle = this.options.cycleS ?? CYCLE_S;
+    if (this.options.once && elapsed >= cycle) return cycle - 1;
+    return elapsed % cycle;
   }
 
   async start(): Promise<number> {
@@ -100,7 +108,7 @@ export class DemoPlantSimulator {
 
   /** Holds a signal at a value (engineering units) until released; the scenario no longer moves it. */
   set(signal: string, value: number | boolean): void {
-    if (!DEMO_SIGNALS[signal]) throw new Error(`unknown demo signal ${signal}; known: ${Object.keys(DEMO_SIGNALS).join(', ')}`);
+    if (!this.signals[signal]) throw new Error(`unknown demo signal ${signal}; known: ${Object.keys(this.signals).join(', ')}`);
     this.pinned.set(signal, value);
     this.tick();
   }
@@ -113,7 +121,7 @@ export class DemoPlantSimulator {
   private tick(): void {
     const t = this.scenarioTime();
     const bank = this.server.bank(1);
-    for (const [name, s] of Object.entries(DEMO_SIGNALS)) {
+    for (const [name, s] of Object.entries(this.signals)) {
       const eng = this.pinned.has(name) ? this.pinned.get(name)! : s.at(t);
       const raw = typeof eng === 'number' && s.toRaw ? s.toRaw(eng) : eng;
       bank.write(s.table, s.address, raw, s.dataType, s.order ?? 'ABCD');

@@ -16,6 +16,7 @@ const names = defaultMeasurements();
 const dashboards = loadDashboards();
 const wall = dashboards.find((d) => d.file === 'alarm-wall.json')!;
 const overview = dashboards.find((d) => d.file === 'plant-overview.json')!;
+const equipment = dashboards.find((d) => d.file === 'equipment.json')!;
 
 const NOW = Date.now();
 const T0 = NOW - 3_600_000; // data spans the last hour
@@ -60,9 +61,9 @@ function reading(point: string, value: number | boolean | null, ts: number, equi
 }
 
 let seq = 0;
-function alarm(alarmId: string, point: string, severity: Severity, state: AlarmState, ts: number, site = 'demo-gw'): string {
+function alarm(alarmId: string, point: string, severity: Severity, state: AlarmState, ts: number, site = 'demo-gw', basis?: string): string {
   const active = state === 'UNACK' || state === 'ACKED';
-  const e: AlarmEvent = { seq: ++seq, alarmId, point, condition: alarmId.split(':')[1] ?? 'FAULT', severity, state, active, value: 30, limit: 24, message: `${point} ${state}`, ts };
+  const e: AlarmEvent = { seq: ++seq, alarmId, point, condition: alarmId.split(':')[1] ?? 'FAULT', severity, state, active, value: 30, limit: 24, message: `${point} ${state}`, ts, ...(basis ? { basis } : {}) };
   return alarmLine(names.alarm, e, site)!;
 }
 
@@ -81,6 +82,27 @@ beforeAll(async () => {
     lines.push(reading('dc1.fan_running', true, ts, '1#除尘器'));
     lines.push(reading('gw.cabinet_temp', 31, ts)); // a point without equipment
     lines.push(reading('other.co', 2, ts, '煤气柜', 'other-gw'));
+    // The equipment packs' demo points (gateway/config/scenario-*.yaml), on the other gateway.
+    const eq = (point: string, value: number | boolean, equipmentName: string) => lines.push(reading(point, value, ts, equipmentName, 'other-gw'));
+    eq('bf1.tp', i === 20 ? 262 : 200, '1#高炉');
+    eq('bf1.tp_set', 205, '1#高炉');
+    eq('bf1.relief_set', 260, '1#高炉');
+    eq('bof1.win', 120, '1#转炉');
+    eq('bof1.wout', i >= 40 ? 110 : 119, '1#转炉');
+    eq('bof1.tout', 40, '1#转炉');
+    eq('gh1.level', 25 + (i % 10), '1#煤气柜');
+    eq('gh1.tilt', 10, '1#煤气柜');
+    eq('gh1.speed', 1, '1#煤气柜');
+    for (const [pt, v] of [['cs1.o2', 20.9], ['cs1.lel', 0], ['cs1.h2s', 0.2], ['cs1.co', 2]] as const) eq(pt, v, '1#煤气管道有限空间');
+    eq('cs1.inside', i >= 30, '1#煤气管道有限空间');
+    eq('cs1.attendant', true, '1#煤气管道有限空间');
+    eq('cs1.fan', true, '1#煤气管道有限空间');
+    eq('t1.level', i === 50 ? 9.5 : 5, '1#甲醇储罐');
+    eq('t1.temp', 20, '1#甲醇储罐');
+    eq('t1.press', 2, '1#甲醇储罐');
+    eq('nh3.room', 5, '氨制冷机房');
+    eq('nh3.fan', false, '氨制冷机房');
+    eq('wdc1.h2', 2, '2#湿式除尘器');
   }
   lines.push(
     alarm('booster.co:H', 'booster.co', 2, 'UNACK', T0 + 30 * 60_000),
@@ -90,6 +112,7 @@ beforeAll(async () => {
     alarm('gasholder.co:HH', 'gasholder.co', 3, 'NORMAL', T0 + 42 * 60_000),
     alarm('dc1-airlock-fault', 'dc1.airlock_fault', 4, 'UNACK', T0 + 50 * 60_000),
     alarm('other.co:HH', 'other.co', 3, 'UNACK', T0 + 55 * 60_000, 'other-gw'),
+    alarm('t1.level:HH', 't1.level', 4, 'UNACK', T0 + 50 * 60_000, 'other-gw', '《危险化学品重大危险源监督管理暂行规定》(原国家安监总局令第40号) 第十三条(一)'),
   );
   const res = await fetch(`${influx.url}/write?db=${encodeURIComponent(DB)}`, { method: 'POST', body: lines.join('\n') });
   expect(res.status).toBe(204);
@@ -172,5 +195,42 @@ describe('dashboard InfluxQL against a real InfluxDB 1.6 with lines from the sin
     expect(trend.map((s) => s.tags?.point)).toEqual(['gw.cabinet_temp']);
     const siteVar = overview.dashboard.templating.list.find((v) => v.name === 'site')!;
     expect(rows(await run(siteVar.query, {})).map((r) => r.value).sort()).toEqual(['demo-gw', 'other-gw']);
+  });
+});
+
+describe('设备包 equipment dashboard against the real InfluxDB 1.6', () => {
+  const other = { site: ['other-gw'] };
+
+  it('高炉: top pressure with its set value and relief set value, peak kept at a coarse interval', async () => {
+    const series = await run(panelQuery(equipment, /高炉炉顶压力/), other, '1h');
+    expect(series.map((s) => s.tags?.point).sort()).toEqual(['bf1.relief_set', 'bf1.tp', 'bf1.tp_set']);
+    expect(Math.max(...rows(series.filter((s) => s.tags?.point === 'bf1.tp')).map((r) => (r.max as number | null) ?? 0))).toBe(262);
+  });
+
+  it('转炉: inlet and outlet flow series show the difference opening', async () => {
+    const r = rows(await run(panelQuery(equipment, /进出水流量/), other, '10m'));
+    const last = (p: string) => r.filter((x) => x.point === p && x.mean !== null).at(-1)!.mean;
+    expect([last('bof1.win'), last('bof1.wout')]).toEqual([120, 110]);
+  });
+
+  it('有限空间: the four gas readings and the entry state points', async () => {
+    expect((await run(panelQuery(equipment, /有限空间作业读数/), other)).map((s) => s.tags?.point).sort()).toEqual(['cs1.co', 'cs1.h2s', 'cs1.lel', 'cs1.o2']);
+    const state = rows(await run(panelQuery(equipment, /有限空间作业状态/), other, '1h'));
+    expect(state.filter((x) => x.point === 'cs1.inside').some((x) => x.max === 1)).toBe(true);
+  });
+
+  it('储罐液位 and 煤气柜柜位 select their points; the LL/L/H/HH lines are on the tank panel', async () => {
+    const tank = rows(await run(panelQuery(equipment, /储罐液位/), other, '1h'));
+    expect(new Set(tank.map((x) => x.point))).toEqual(new Set(['t1.level']));
+    const p = equipment.dashboard.panels.find((x) => /储罐液位/.test(x.title)) as unknown as { fieldConfig: { defaults: { thresholds: { steps: { value: number | null }[] } } } };
+    expect(p.fieldConfig.defaults.thresholds.steps.map((s) => s.value)).toEqual([null, 0.5, 1, 8, 9]);
+    expect(new Set(rows(await run(panelQuery(equipment, /煤气柜柜位/), other)).map((x) => x.point))).toEqual(new Set(['gh1.level']));
+  });
+
+  it('报警及其依据: the alarm message with its basis', async () => {
+    const table = rows(await run(panelQuery(equipment, /依据/), other));
+    expect(table.map((r) => r.alarm_id).sort()).toEqual(['other.co:HH', 't1.level:HH']);
+    expect(table.find((r) => r.alarm_id === 't1.level:HH')).toMatchObject({ message: 't1.level UNACK', basis: expect.stringContaining('第十三条(一)') });
+    expect(table.find((r) => r.alarm_id === 'other.co:HH')!.basis).toBeNull(); // a hand-written limit without basis
   });
 });

@@ -7,10 +7,11 @@ import { runUntilSignal } from '../run-gateway.js';
 import { DemoPlantSimulator } from '../../../simulators/modbus/demo-plant.js';
 import { DEMO_BASE_PORT, startDemoPlcSimulators } from '../../../simulators/opcua/index.js';
 import { createDemoUsers, formatDemoUsers } from '../../auth/demo-users.js';
+import { SCENARIOS } from '../../../simulators/modbus/scenarios/index.js';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../config/demo-plant.yaml', import.meta.url));
 
-const usage = 'demo [--mqtt-port <n>] [--http-port <n>] [--sim-port <n>] [--opcua-port <n>] [--speed <x>] [--data-dir <dir>] [--config <file>]';
+const usage = 'demo [--mqtt-port <n>] [--http-port <n>] [--sim-port <n>] [--opcua-port <n>] [--speed <x>] [--data-dir <dir>] [--config <file>] [--scenario <name>]';
 
 /** Points the demo config's devices at the simulators actually started (ports may be overridden). */
 function pointAtSimulators(config: GatewayConfig, modbusPort: number, opcuaBase: number): void {
@@ -38,10 +39,14 @@ const command: Command = {
         speed: { type: 'string' },
         'data-dir': { type: 'string' },
         config: { type: 'string', short: 'c' },
+        scenario: { type: 'string' },
       },
       usage,
     );
-    const file = opts.config ?? DEMO_CONFIG;
+    // A scenario (simulators/modbus/scenarios/) replaces the demo plant's signals and config.
+    const scenario = opts.scenario !== undefined ? SCENARIOS[opts.scenario] : undefined;
+    if (opts.scenario !== undefined && !scenario) throw new Error(`unknown scenario "${opts.scenario}"; scenarios: ${Object.keys(SCENARIOS).join(', ')}`);
+    const file = opts.config ?? (scenario ? fileURLToPath(new URL(`../../config/${scenario.config}`, import.meta.url)) : DEMO_CONFIG);
     const config = loadConfigOrThrow(file);
     const simDevice = config.devices.find((d) => d.type === 'modbus-tcp');
     if (!simDevice || simDevice.type !== 'modbus-tcp') throw new Error(`${file}: the demo needs a modbus-tcp device for its simulator`);
@@ -56,7 +61,8 @@ const command: Command = {
     const hasOpcua = config.devices.some((d) => d.type === 'opcua');
     console.log(hasOpcua ? `演示装置启动中: OPC UA 高炉/转炉/煤气柜 PLC 模拟器 127.0.0.1:${opcuaBase}-${opcuaBase + 2} …` : '演示装置启动中 …');
     const plcs = hasOpcua ? await startDemoPlcSimulators({ port: opcuaBase, speed }) : undefined;
-    const sim = new DemoPlantSimulator({ host: simDevice.host, port: portOption(opts['sim-port'], '--sim-port') ?? simDevice.port, speed });
+    const sim = new DemoPlantSimulator({ host: simDevice.host, port: portOption(opts['sim-port'], '--sim-port') ?? simDevice.port, speed, ...(scenario ? { signals: scenario.signals, cycleS: scenario.cycleS } : {}) });
+    if (scenario) console.log(`情景 ${opts.scenario}: ${scenario.description} (周期 ${scenario.cycleS} s)`);
     let modbusPort: number;
     try {
       modbusPort = await sim.start();
@@ -66,7 +72,7 @@ const command: Command = {
     }
     const prepare = (c: GatewayConfig) => pointAtSimulators(c, modbusPort, opcuaBase);
     prepare(config);
-    console.log(`演示装置: Modbus TCP 模拟器 127.0.0.1:${modbusPort} (煤气/除尘, 情景周期 120 s)${plcs ? ', OPC UA PLC 情景: 45 s 高炉顶压超限放散阀拒动, 150 s 转炉氧枪漏水, 300 s 煤气柜活塞倾斜' : ''}${speed !== 1 ? `, ${speed} 倍速` : ''}; Ctrl-C 退出`);
+    console.log(`演示装置: Modbus TCP 模拟器 127.0.0.1:${modbusPort} (${scenario ? `情景 ${opts.scenario}, 周期 ${scenario.cycleS} s` : '煤气/除尘, 情景周期 120 s'})${plcs ? ', OPC UA PLC 情景: 45 s 高炉顶压超限放散阀拒动, 150 s 转炉氧枪漏水, 300 s 煤气柜活塞倾斜' : ''}${speed !== 1 ? `, ${speed} 倍速` : ''}; Ctrl-C 退出`);
     return runUntilSignal(config, {
       mqttPort: portOption(opts['mqtt-port'], '--mqtt-port'),
       httpPort: portOption(opts['http-port'], '--http-port'),

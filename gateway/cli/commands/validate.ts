@@ -1,6 +1,8 @@
 import type { Command } from '../command.js';
 import { formatConfigErrors, loadConfigFile } from '../../config/load.js';
 import { parseOptions } from '../options.js';
+import { configFindings } from '../../config/equipment-report.js';
+import { SEVERITY_INFO } from '../../core/alarm-event.js';
 
 const usage = 'validate --config <file>';
 
@@ -14,7 +16,9 @@ const command: Command = {
     if (result.ok) {
       const c = result.config;
       const points = c.devices.reduce((n, d) => n + d.points.length, 0);
-      console.log(`OK ${opts.config}: gateway ${c.gateway.id}, ${c.devices.length} devices, ${points} points, ${c.rules.length} rules`);
+      console.log(`OK ${opts.config}: gateway ${c.gateway.id}, ${c.devices.length} devices, ${points} points, ${c.rules.length} rules, ${c.equipment.length} equipment`);
+      // Findings are about the plant, not the file: the config is valid, the plant has a hidden danger.
+      for (const f of configFindings(c)) console.log(`finding [${SEVERITY_INFO[f.severity].zh}] ${f.equipment ? `${f.equipment}: ` : ''}${f.message} (依据: ${f.basis})`);
       return 0;
     }
     console.error(formatConfigErrors(opts.config, result.errors));

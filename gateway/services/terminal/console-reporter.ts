@@ -64,7 +64,9 @@ export class ConsoleReporter {
     // User, comment and message carry operator, device and config text: escaped, so none of it can
     // start a line of its own ("报警 #99 …") or change the terminal's colours.
     const who = e.user ? ` 〔${untrustedText(e.user, 64)}${e.comment ? `: ${untrustedText(e.comment)}` : ''}〕` : '';
-    const text = `${clock(e.ts)} 报警 #${e.seq} ${tag} ${untrustedText(e.message)}${who}  [${untrustedText(e.alarmId, 200)}]`;
+    // The basis is shown when the alarm is raised: the operator learns which rule it enforces once, not on every ack.
+    const basis = e.basis && e.active && e.state === 'UNACK' ? `  依据: ${untrustedText(e.basis)}` : '';
+    const text = `${clock(e.ts)} 报警 #${e.seq} ${tag} ${untrustedText(e.message)}${who}  [${untrustedText(e.alarmId, 200)}]${basis}`;
     return this.o.colour && e.active ? `${COLOUR[sev.colour] ?? ''}${text}${RESET}` : text;
   }
 

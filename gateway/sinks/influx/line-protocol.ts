@@ -50,6 +50,7 @@ export function alarmLine(measurement: string, e: AlarmEvent, site: string): str
   if (e.limit !== undefined) p.floatField('limit', e.limit);
   if (e.user) p.stringField('user', e.user);
   if (e.comment) p.stringField('comment', e.comment);
+  if (e.basis) p.stringField('basis', e.basis);
   p.timestamp(nanos(e.ts, e.seq % 1_000_000));
   return p.toLineProtocol();
 }

@@ -32,6 +32,26 @@ afterEach(() => {
 });
 
 describe('SQLite alarm journal', () => {
+  it("journals each event with its definition's basis (the standard and clause), read back after reopening", () => {
+    const store = tempDb();
+    const basis = '《工贸企业重大事故隐患判定标准》(应急管理部令第10号) 第四条(六)';
+    const s = new TestScheduler(() => undefined);
+    s.run(() => {
+      const { manager } = makeManager([{ ...CO_HH, basis }, { ...CO_HH, alarmId: 'plain:H', point: 'plain' }], new SqliteAlarmJournal(store.open()), s);
+      s.schedule(() => {
+        manager.apply({ alarmId: 'co:HH', active: true, value: 170, ts: s.now() });
+        manager.apply({ alarmId: 'plain:H', active: true, value: 1, ts: s.now() });
+        manager.close();
+      }, 10);
+    });
+    dbs.pop()!.close();
+    const events = new SqliteAlarmJournal(store.open()).events();
+    expect(events.map((e) => [e.alarmId, e.basis])).toEqual([
+      ['co:HH', basis],
+      ['plain:H', undefined],
+    ]);
+  });
+
   it('restores states, shelve timers and seq after a restart', () => {
     const store = tempDb();
     const HOPPER = { ...CO_HH, alarmId: 'hopper:H', point: 'hopper' };

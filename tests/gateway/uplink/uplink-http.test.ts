@@ -46,7 +46,7 @@ describe('uplink over the MEM HTTP + SM4 profile', () => {
     h.readings.next(reading('gh1.co', 12));
     h.readings.next(reading('bf1.top_pressure', 231.5));
     h.readings.next(reading('unmapped.point', 1));
-    h.alarms.next(alarm('gh1.co', true, 180));
+    h.alarms.next({ ...alarm('gh1.co', true, 180), basis: 'GB 6222-2005《工业企业煤气安全规程》' });
     await until(() => sim.arrivals.filter((a) => a.envelope.type === 'realtime').length >= 2, 5000, 'two snapshots');
     const types = new Set(sim.arrivals.map((a) => a.envelope.type));
     expect(types).toEqual(new Set(['basedata', 'heartbeat', 'alarm', 'realtime']));
@@ -55,7 +55,7 @@ describe('uplink over the MEM HTTP + SM4 profile', () => {
     expect(a.gatewayCode).toBe('gw-test');
     expect(a.historical).toBe(false);
     expect(a.items).toEqual([
-      expect.objectContaining({ pointCode: 'CO-2019-01', value: 180, unit: 'ppm', alarmLevel: 4, alarmType: 'HH', alarmActive: true, limit: 160 }),
+      expect.objectContaining({ pointCode: 'CO-2019-01', value: 180, unit: 'ppm', alarmLevel: 4, alarmType: 'HH', alarmActive: true, limit: 160, alarmBasis: 'GB 6222-2005《工业企业煤气安全规程》' }),
     ]);
     const snap = sim.arrivals.filter((x) => x.envelope.type === 'realtime').at(-1)!.envelope;
     expect(snap.items.map((i) => [i.pointCode, i.value, i.unit, i.alarmLevel])).toEqual([
