@@ -150,7 +150,7 @@ export function grafanaRegexEscape(v: string): string {
  * Grafana's interpolation of a Prometheus query: multi-value variables become escaped regex
  * alternatives, All becomes the variable's allValue.
  */
-export function interpolatePromQL(expr: string, vars: Record<string, string[] | 'All'>, builtins: Record<string, string>, allValue = '.*'): string {
+export function interpolatePromQL(expr: string, vars: Readonly<Record<string, readonly string[] | 'All'>>, builtins: Readonly<Record<string, string>>, allValue = '.*'): string {
   return expr.replace(/\$\{(\w+)\}|\$(\w+)/g, (m, braced: string | undefined, bare: string | undefined) => {
     const name = (braced ?? bare)!;
     if (name in builtins) return builtins[name]!;
