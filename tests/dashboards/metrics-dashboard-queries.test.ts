@@ -116,7 +116,11 @@ afterAll(async () => {
 
 describe('metrics dashboard PromQL against a real Prometheus scraping a real gateway', () => {
   it('Prometheus scrapes the gateway under the committed job name; $job and $instance list it', async () => {
-    const targets = await prometheus.targets();
+    // One scrape may time out on a loaded machine; the target must be healthy again soon after.
+    const targets = await waitFor(async () => {
+      const t = await prometheus.targets();
+      return t.every((x) => x.health === 'up') ? t : undefined;
+    }, 15_000, 'the gateway target healthy');
     expect(targets.map((t) => [t.labels.job, t.labels.instance, t.health, t.lastError])).toEqual([[JOB, instance, 'up', '']]);
     const [jobVar, instanceVar] = metrics.dashboard.templating.list;
     const jobs = labelValuesQuery(jobVar!.query);
