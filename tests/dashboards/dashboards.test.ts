@@ -10,14 +10,18 @@ import {
   aliasesOf,
   comparedValues,
   dashboardFiles,
+  dashboardFilesUsing,
   defaultMeasurements,
   groupByKeysOf,
   identifiersOf,
   loadDashboards,
   measurementsOf,
+  parseCommon,
   providerProvisioningSchema,
   provisionedDatasource,
+  provisionedDatasources,
   queriesOf,
+  readDashboardFiles,
   readYaml,
   showTagKeysOf,
   sinkSchema,
@@ -25,6 +29,9 @@ import {
   type Panel,
 } from './grafana.js';
 
+/** Every dashboard file, whatever its datasource (identity and layout checks). */
+const everyDashboard = readDashboardFiles().map((f) => ({ file: f.file, dashboard: parseCommon(f) }));
+/** The InfluxQL dashboards (they name the InfluxDB datasource): every InfluxQL check below. */
 const dashboards = loadDashboards();
 const datasource = provisionedDatasource();
 const schema = sinkSchema();
@@ -33,9 +40,24 @@ const allQueries = dashboards.flatMap(queriesOf);
 describe('Grafana dashboards (static checks: JSON and InfluxQL text against the sink schema)', () => {
   it('static: the alarm wall and the plant overview exist, parse, and have unique uids and Chinese-first titles', () => {
     expect(dashboardFiles()).toEqual(expect.arrayContaining(['alarm-wall.json', 'plant-overview.json']));
-    const uids = dashboards.map((d) => d.dashboard.uid);
+    expect(everyDashboard.map((d) => d.file)).toEqual(dashboardFiles());
+    const uids = everyDashboard.map((d) => d.dashboard.uid);
     expect(new Set(uids).size).toBe(uids.length);
-    for (const { dashboard } of dashboards) expect(dashboard.title, dashboard.uid).toMatch(/^[\u4e00-\u9fff]/);
+    for (const { dashboard } of everyDashboard) expect(dashboard.title, dashboard.uid).toMatch(/^[\u4e00-\u9fff]/);
+  });
+
+  it('static: every dashboard refers to exactly one datasource, a provisioned InfluxDB or Prometheus one, so each gets its query checks', () => {
+    const provisioned = provisionedDatasources();
+    const uids = provisioned.map((d) => d.uid);
+    expect(new Set(uids).size, 'provisioned datasource uids must be unique').toBe(uids.length);
+    for (const f of readDashboardFiles()) {
+      expect(f.datasourceUids.length, `${f.file} refers to ${f.datasourceUids.join(', ') || 'no datasource'}`).toBe(1);
+      const ds = provisioned.find((d) => d.uid === f.datasourceUids[0]);
+      expect(ds, `${f.file}: datasource ${f.datasourceUids[0]} is not provisioned`).toBeDefined();
+      // InfluxQL dashboards: this file and dashboard-queries.test.ts; Prometheus: metrics-dashboard*.test.ts.
+      expect(['influxdb', 'prometheus'], `${f.file}: no query checks for datasource type ${ds!.type}`).toContain(ds!.type);
+    }
+    expect(dashboardFilesUsing(datasource.uid).map((f) => f.file)).toEqual(expect.arrayContaining(['alarm-wall.json', 'plant-overview.json']));
   });
 
   it('static: the sink schema read off line-protocol.ts is what the dashboards are written against', () => {
@@ -68,7 +90,7 @@ describe('Grafana dashboards (static checks: JSON and InfluxQL text against the 
 
   it('static: panels have unique ids, fit the 24-column grid and do not overlap', () => {
     const overlaps = (a: Panel['gridPos'], b: Panel['gridPos']) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
-    for (const { file, dashboard } of dashboards) {
+    for (const { file, dashboard } of everyDashboard) {
       const ids = dashboard.panels.map((p) => p.id);
       expect(new Set(ids).size, file).toBe(ids.length);
       for (const p of dashboard.panels) expect(p.gridPos.x + p.gridPos.w, `${file} "${p.title}"`).toBeLessThanOrEqual(24);

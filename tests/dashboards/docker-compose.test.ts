@@ -7,6 +7,7 @@ import { loadConfigFile, validateConfig } from '../../gateway/config/load.js';
 import { COMMANDS } from '../../gateway/cli/commands.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { DASHBOARD_DIR, GRAFANA_DIR, PROVIDER_FILE, defaultMeasurements, providerProvisioningSchema, provisionedDatasource, readYaml } from './grafana.js';
+import { SCRAPE_CONFIG_FILE, provisionedPrometheus, scrapeConfig } from './prometheus-dashboard.js';
 
 /*
  * The machine that builds this project has no Docker engine, so the compose stack is checked
@@ -31,9 +32,17 @@ const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
 const compose = composeSchema.parse(parseYaml(readFileSync(COMPOSE_FILE, 'utf8')));
 const services = compose.services;
 
-/** Compose variable interpolation with the defaults the file gives (`${VAR:-default}`), no environment. */
+/**
+ * Compose variable interpolation with the defaults the file gives (`${VAR:-default}`), no environment.
+ * A required variable (`${VAR:?message}`) has no value here: it stays as written.
+ */
 function interpolate(text: string): string {
   return text.replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_m, _name: string, def: string | undefined) => def ?? '');
+}
+
+/** `${VAR:?message}` references: compose refuses to start while VAR is unset or empty. */
+function requiredVariables(text: string): string[] {
+  return [...text.matchAll(/\$\{(\w+):\?[^}]+\}/g)].map((m) => m[1]!);
 }
 
 interface Mount {
@@ -72,20 +81,43 @@ function publishedContainerPorts(s: Service): number[] {
   return (s.ports ?? []).map((p) => Number(p.split(':').at(-1)!.split('/')[0]));
 }
 
+/** Host address of each published port of a container port ('' when published on every interface). */
+function publishedHostAddresses(s: Service, containerPort: number): string[] {
+  return (s.ports ?? [])
+    .map((p) => p.split(':'))
+    .filter((parts) => Number(parts.at(-1)!.split('/')[0]) === containerPort)
+    .map((parts) => (parts.length === 3 ? parts[0]! : ''));
+}
+
 const gateway = services['gateway']!;
 const influxdb = services['influxdb']!;
 const grafana = services['grafana']!;
+const prometheus = services['prometheus']!;
 
 const configArgs = commandArgs(gateway);
 const configContainerPath = configArgs[configArgs.indexOf('--config') + 1]!;
 const configHostPath = hostPath(gateway, configContainerPath);
 
 describe('docker-compose.yml (static checks only: no Docker engine on this machine)', () => {
-  it('static: has the gateway, influxdb and grafana services, each with an image or a build', () => {
-    expect(Object.keys(services)).toEqual(expect.arrayContaining(['gateway', 'influxdb', 'grafana']));
+  it('static: has the gateway, influxdb, prometheus and grafana services, each with an image or a build', () => {
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(['gateway', 'influxdb', 'prometheus', 'grafana']));
     for (const [name, s] of Object.entries(services)) expect(s.image !== undefined || s.build !== undefined, `${name}: neither image nor build`).toBe(true);
     expect(influxdb.image).toMatch(/^influxdb:1\.8/);
     expect(grafana.image).toMatch(/^grafana\/grafana-oss/);
+    expect(prometheus.image).toMatch(/^prom\/prometheus:v2\.\d+\.\d+$/);
+  });
+
+  it("static: no default passwords: Grafana's admin password is required from the environment, and the header says so", () => {
+    const raw = (grafana.environment as Record<string, string>)['GF_SECURITY_ADMIN_PASSWORD'];
+    expect(raw).toBe('${GRAFANA_ADMIN_PASSWORD:?set GRAFANA_ADMIN_PASSWORD}');
+    expect(requiredVariables(raw!)).toEqual(['GRAFANA_ADMIN_PASSWORD']);
+    const text = readFileSync(COMPOSE_FILE, 'utf8');
+    // No credential anywhere falls back to a value written in the file.
+    expect(text).not.toMatch(/\$\{\w*(PASSWORD|SECRET|TOKEN)\w*:?-/i);
+    const header = text.split('\n').filter((l) => l.startsWith('#')).join('\n');
+    expect(header).toContain('GRAFANA_ADMIN_PASSWORD');
+    expect(header).toMatch(/no default/);
+    expect(header).not.toMatch(/default admin/);
   });
 
   it('static: every bind-mounted host path exists in the repo, every named volume is declared', () => {
@@ -142,10 +174,12 @@ describe('docker-compose.yml (static checks only: no Docker engine on this machi
   it('static: the compose config is the demo plant plus only the container differences (so the two cannot drift apart)', () => {
     const demo = readYaml(join(REPO_ROOT, 'gateway', 'config', 'demo-plant.yaml')) as Record<string, Record<string, unknown>>;
     const composed = readYaml(configHostPath!) as Record<string, Record<string, unknown>>;
-    const { storage, influx, ...rest } = composed;
+    const { storage, influx, http, ...rest } = composed;
+    const { http: demoHttp, ...demoRest } = demo;
     expect(storage).toEqual({ dataDir: '/data' });
     expect(influx).toMatchObject({ api: 'v1', url: 'http://influxdb:8086' });
-    expect(rest).toEqual({ ...demo, mqtt: { ...demo.mqtt, host: '0.0.0.0' } });
+    expect(http).toEqual({ ...demoHttp, host: '0.0.0.0' });
+    expect(rest).toEqual({ ...demoRest, mqtt: { ...demo.mqtt, host: '0.0.0.0' } });
   });
 
   it('static: the gateway config listens on the published MQTT port and keeps its database in a named volume', () => {
@@ -197,6 +231,41 @@ describe('docker-compose.yml (static checks only: no Docker engine on this machi
     const home = env(grafana)['GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH'];
     expect(home && existsSync(hostPath(grafana, home)!), `home dashboard ${home}`).toBe(true);
     expect(publishedContainerPorts(grafana)).toContain(3000);
+  });
+
+  it("static: Prometheus scrapes the gateway's HTTP port, which is published on the host's loopback only (no TLS)", () => {
+    const r = loadConfigFile(configHostPath!);
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const http = r.config.http;
+    expect(http?.enabled).toBe(true);
+    // Every interface of the container, so the prometheus container reaches it; no TLS, hence...
+    expect(http!.host).toBe('0.0.0.0');
+    expect(http!.tls).toBeUndefined();
+    // ...never published beyond the host's loopback.
+    expect(publishedHostAddresses(gateway, http!.port)).toEqual(['127.0.0.1']);
+    const job = scrapeConfig().scrape_configs[0]!;
+    expect(job.metrics_path).toBe('/metrics');
+    expect(job.scheme).toBe('http');
+    const target = new URL(`http://${job.static_configs[0]!.targets[0]!}`);
+    expect(services[target.hostname]).toBe(gateway);
+    expect(Number(target.port)).toBe(http!.port);
+  });
+
+  it("static: Prometheus reads the committed scrape config read-only and keeps its TSDB in a named volume; Grafana's Prometheus datasource points at it", () => {
+    const args = commandArgs(prometheus);
+    const configPath = args.find((a) => a.startsWith('--config.file='))!.split('=')[1]!;
+    expect(hostPath(prometheus, configPath)).toBe(SCRAPE_CONFIG_FILE);
+    expect(mounts(prometheus).find((m) => m.target === configPath)?.readOnly).toBe(true);
+    const tsdb = args.find((a) => a.startsWith('--storage.tsdb.path='))!.split('=')[1]!;
+    const data = mounts(prometheus).find((m) => m.target === tsdb);
+    expect(data).toMatchObject({ bind: false, readOnly: false });
+    // Prometheus has no login: loopback only on the host.
+    expect(publishedHostAddresses(prometheus, 9090)).toEqual(['127.0.0.1']);
+    const ds = new URL(provisionedPrometheus().url);
+    expect(services[ds.hostname]).toBe(prometheus);
+    expect(ds.port).toBe('9090');
+    expect(args.some((a) => a.startsWith('--web.listen-address='))).toBe(false); // default :9090
+    expect(grafana.depends_on).toEqual(expect.arrayContaining(['influxdb', 'prometheus']));
   });
 
   it('static: services start in order: the gateway waits for a healthy InfluxDB', () => {

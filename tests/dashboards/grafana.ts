@@ -14,7 +14,9 @@ import { REPO_ROOT } from '../helpers/cli.js';
 
 export const GRAFANA_DIR = join(REPO_ROOT, 'dashboards', 'grafana');
 export const DASHBOARD_DIR = join(GRAFANA_DIR, 'dashboards');
-export const DATASOURCE_FILE = join(GRAFANA_DIR, 'provisioning', 'datasources', 'influxdb.yaml');
+export const DATASOURCE_DIR = join(GRAFANA_DIR, 'provisioning', 'datasources');
+/** The InfluxQL datasource of the history dashboards. */
+export const DATASOURCE_FILE = join(DATASOURCE_DIR, 'influxdb.yaml');
 export const PROVIDER_FILE = join(GRAFANA_DIR, 'provisioning', 'dashboards', 'dashboards.yaml');
 
 // ---------------------------------------------------------------- provisioning files
@@ -46,6 +48,33 @@ export function readYaml(file: string): unknown {
   return parseYaml(readFileSync(file, 'utf8'));
 }
 
+/** What every provisioned datasource has, whatever its type: the dashboards refer to it by uid. */
+const anyDatasourceProvisioningSchema = z.object({
+  apiVersion: z.literal(1),
+  datasources: z.array(z.object({ name: z.string().min(1), uid: z.string().min(1), type: z.string().min(1), access: z.enum(['proxy', 'direct']), url: z.string().url() }).passthrough()).min(1),
+});
+
+export interface ProvisionedDatasource {
+  file: string;
+  name: string;
+  uid: string;
+  type: string;
+  url: string;
+}
+
+/** Every datasource of every file in provisioning/datasources. */
+export function provisionedDatasources(): ProvisionedDatasource[] {
+  return readdirSync(DATASOURCE_DIR)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .flatMap((file) => {
+      const parsed = anyDatasourceProvisioningSchema.safeParse(readYaml(join(DATASOURCE_DIR, file)));
+      if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      return parsed.data.datasources.map((d) => ({ file, name: d.name, uid: d.uid, type: d.type, url: d.url }));
+    });
+}
+
+/** The InfluxQL datasource (influxdb.yaml), with the database the history dashboards query. */
 export function provisionedDatasource(): z.infer<typeof datasourceProvisioningSchema>['datasources'][number] {
   const parsed = datasourceProvisioningSchema.parse(readYaml(DATASOURCE_FILE));
   const influx = parsed.datasources.filter((d) => d.type === 'influxdb');
@@ -99,19 +128,80 @@ export const dashboardSchema = z
   .passthrough();
 export type Dashboard = z.infer<typeof dashboardSchema>;
 
+/** What every dashboard has, whatever its datasource: the layout and identity checks use this. */
+export const commonDashboardSchema = z
+  .object({
+    uid: z.string().min(1).max(40),
+    title: z.string().min(1),
+    schemaVersion: z.number().int().min(36),
+    panels: z.array(z.object({ id: z.number().int(), type: z.string(), title: z.string().min(1), gridPos: gridPosSchema }).passthrough()).min(1),
+    time: z.object({ from: z.string(), to: z.string() }),
+  })
+  .passthrough();
+export type CommonDashboard = z.infer<typeof commonDashboardSchema>;
+
+export function parseCommon(f: RawDashboardFile): CommonDashboard {
+  const parsed = commonDashboardSchema.safeParse(f.raw);
+  if (!parsed.success) throw new Error(`${f.file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
 export interface DashboardFile {
   file: string;
   raw: unknown;
   dashboard: Dashboard;
 }
 
+/** Every dashboard JSON file, whatever its datasource. */
 export function dashboardFiles(): string[] {
   return readdirSync(DASHBOARD_DIR).filter((f) => f.endsWith('.json')).sort();
 }
 
-export function loadDashboards(): DashboardFile[] {
+export interface RawDashboardFile {
+  file: string;
+  raw: unknown;
+  /** Uids of every datasource reference in the file (panels, targets, annotations, variables), deduplicated. */
+  datasourceUids: string[];
+}
+
+/**
+ * Every `datasource` reference anywhere in a dashboard's JSON. A reference by name (a plain string,
+ * the pre-8 form) is returned as its uid too, so it matches no provisioned uid and is caught.
+ */
+export function datasourceUidsOf(raw: unknown): string[] {
+  const uids = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        if (k === 'datasource' && typeof child === 'string') uids.add(child);
+        else if (k === 'datasource' && child && typeof child === 'object' && 'uid' in child) uids.add(String((child as { uid: unknown }).uid));
+        walk(child);
+      }
+    }
+  };
+  walk(raw);
+  return [...uids].sort();
+}
+
+export function readDashboardFiles(): RawDashboardFile[] {
   return dashboardFiles().map((file) => {
     const raw: unknown = JSON.parse(readFileSync(join(DASHBOARD_DIR, file), 'utf8'));
+    return { file, raw, datasourceUids: datasourceUidsOf(raw) };
+  });
+}
+
+/** The dashboard files that refer to a datasource uid anywhere (a file mixing datasources is in several sets). */
+export function dashboardFilesUsing(uid: string): RawDashboardFile[] {
+  return readDashboardFiles().filter((f) => f.datasourceUids.includes(uid));
+}
+
+/**
+ * The InfluxQL dashboards: every file that refers to the provisioned InfluxDB datasource, parsed with
+ * the InfluxQL schema above (a file that also holds another kind of target fails to parse here).
+ */
+export function loadDashboards(): DashboardFile[] {
+  return dashboardFilesUsing(provisionedDatasource().uid).map(({ file, raw }) => {
     const parsed = dashboardSchema.safeParse(raw);
     if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     return { file, raw, dashboard: parsed.data };
