@@ -91,7 +91,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 
 /** The historic signature, kept for callers: a logger to stderr (or `write`) in the terminal's format. */
 export function consoleLogger(level: LogLevel = 'info', component = 'gateway', write?: (line: string) => void): Logger {
-  return createLogger({ level, component, ...(write ? { write } : {}) });
+  // A caller that captures lines (tests, the CLI's own output) reads them as a person would.
+  return createLogger({ level, component, ...(write ? { write, format: 'pretty' as const } : {}) });
 }
 
 const noop = (): void => undefined;

@@ -53,7 +53,12 @@ const command: Command = {
     const speed = opts.speed !== undefined ? Number(opts.speed) : 1;
     if (!(speed > 0)) throw new Error(`--speed must be a positive number, got "${opts.speed}"`);
     const opcuaBase = portOption(opts['opcua-port'], '--opcua-port') ?? DEMO_BASE_PORT;
-    const demoUsers = await createDemoUsers(opts['data-dir'] ?? config.storage.dataDir);
+    let demoUsers: Awaited<ReturnType<typeof createDemoUsers>>;
+    try {
+      demoUsers = await createDemoUsers(opts['data-dir'] ?? config.storage.dataDir);
+    } catch (err) {
+      throw new Error(`网关无法启动 [cannot start]: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
     console.log(formatDemoUsers(demoUsers));
 
     // The OPC UA servers take some seconds to start: start them first, so the gateway finds every

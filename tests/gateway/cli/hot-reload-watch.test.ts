@@ -64,7 +64,7 @@ describe('hot reload watches the config across atomic saves', () => {
     );
     try {
       atomicSave(file, anchoredConfig(2));
-      await waitFor(() => log.some((l) => l.includes('running config unchanged: apply failed')), 10_000, 'the failure logged');
+      await waitFor(() => log.some((l) => l.includes('[config edit not applied]: apply failed')), 10_000, 'the failure logged');
       const line = log.find((l) => l.includes('apply failed'))!;
       expect(line).not.toContain('\n');
       expect(line).not.toContain('\x1b');

@@ -15,8 +15,8 @@ describe('embedded broker: refused logins cannot write onto the operator termina
     const client = mqtt.connect({ host: '127.0.0.1', port, clientId: forged, username: `u\r\n\x1b[2J${forged}`, password: 'guess', reconnectPeriod: 0, connectTimeout: 5000 });
     client.on('error', () => undefined);
     try {
-      await waitFor(() => lines.some((l) => l.includes('MQTT login refused')), 10_000, 'the refusal logged');
-      const line = lines.find((l) => l.includes('MQTT login refused'))!;
+      await waitFor(() => lines.some((l) => l.includes('[login refused]')), 10_000, 'the refusal logged');
+      const line = lines.find((l) => l.includes('[login refused]'))!;
       expect(line).not.toMatch(/[\n\r\x1b]/);
       expect(line).toContain('\\x1b[31m');
       expect(metrics.counter('mqtt_auth_failures')).toBe(1);
