@@ -19,4 +19,5 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   kpi: async () => (await import('./commands/kpi.js')).default,
   browse: async () => (await import('./commands/browse.js')).default,
   'opcua-trust': async () => (await import('./commands/opcua-trust.js')).default,
+  restore: async () => (await import('./commands/restore.js')).default,
 };

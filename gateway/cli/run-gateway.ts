@@ -62,7 +62,15 @@ export async function runUntilSignal(
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  const gateway = new Gateway({ config, log, mqttPort: opts.mqttPort, dataDir: opts.dataDir });
+  let gateway: Gateway;
+  try {
+    // The constructor opens the data directory: a second gateway on it, or a refused database, ends here.
+    gateway = new Gateway({ config, log, mqttPort: opts.mqttPort, dataDir: opts.dataDir });
+  } catch (err) {
+    log.error(`cannot start: ${(err as Error).message}`);
+    await opts.afterStop?.();
+    return 1;
+  }
   try {
     await gateway.start();
   } catch (err) {

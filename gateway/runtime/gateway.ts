@@ -6,7 +6,6 @@ import { findAdapter } from '../../adapters/registry.js';
 import type { Adapter, AdapterContext } from '../../adapters/types.js';
 import { buildRuleSet, type CompiledRule, type RuleSet } from '../../rules/engine.js';
 import { AlarmManager, type AlarmJournal } from '../alarms/alarm-manager.js';
-import { SqliteAlarmJournal } from '../alarms/sqlite-journal.js';
 import { pointDefinitions, type GatewayConfig, type PointDefinition } from '../config/schema.js';
 import { CONTROL_SOCKET } from '../control/protocol.js';
 import { ControlServer } from '../control/server.js';
@@ -16,8 +15,7 @@ import { Metrics } from '../core/metrics.js';
 import { EmbeddedBroker } from '../mqtt/broker.js';
 import { InfluxSink } from '../sinks/influx/influx-sink.js';
 import { MqttPublisher } from '../sinks/mqtt-publisher.js';
-import { Checkpointer } from '../store/checkpointer.js';
-import { openDatabase, type Db } from '../store/database.js';
+import { GatewayStore } from '../store/gateway-store.js';
 import { UplinkSink } from '../uplink/uplink-sink.js';
 import { ConsoleReporter } from './console-reporter.js';
 import { RuleRunner } from './rule-runner.js';
@@ -62,10 +60,8 @@ export class Gateway {
   private reporter: ConsoleReporter | undefined;
   private readonly runner: RuleRunner;
   private readonly scheduler: SchedulerLike;
-  private readonly db: Db | undefined;
-  /** Second connection for the sinks' store-and-forward queues, with fsync per commit (see database.ts). */
-  private readonly queueDb: Db | undefined;
-  private readonly checkpointer: Checkpointer | undefined;
+  /** The data directory (lock, database, backups); none when a journal is given (tests, benchmarks). */
+  readonly store: GatewayStore | undefined;
   private readonly influx: InfluxSink | undefined;
   private readonly uplink: UplinkSink | undefined;
   private control: ControlServer | undefined;
@@ -82,24 +78,20 @@ export class Gateway {
     this.scheduler = o.scheduler ?? asyncScheduler;
     this.dataDir = o.dataDir ?? cfg.storage.dataDir;
     let journal = o.journal;
+    const queues = Boolean(cfg.influx?.enabled || cfg.uplink?.enabled);
     if (!journal) {
-      // The journal's hot path takes synchronous=NORMAL: kill -9 safe, ~30 µs per event (see database.ts).
-      this.db = openDatabase(join(this.dataDir, 'gateway.db'), { synchronous: 'NORMAL', autoCheckpoint: false });
-      this.checkpointer = new Checkpointer(join(this.dataDir, 'gateway.db'), 1000, (m) => o.log.warn(`WAL checkpoint: ${m}`));
-      const sqlite = new SqliteAlarmJournal(this.db);
-      sqlite.startRetention(cfg.storage.journalRetention, ({ events, audit }) => {
-        if (events + audit > 0) o.log.info(`报警日志保留期清理 [journal retention]: ${events} events, ${audit} audit entries older than ${Math.round(cfg.storage.journalRetention / 86_400_000)} d removed`);
-      });
-      journal = sqlite;
+      const { dataDir, backup, holdEvents } = { ...cfg.storage, dataDir: this.dataDir };
+      this.store = new GatewayStore({ dataDir, log: o.log, holdEvents, backup: { intervalMs: backup.interval, keep: backup.keep }, queues });
+      journal = this.store.journal;
     }
-    if (cfg.influx?.enabled || cfg.uplink?.enabled) {
-      this.queueDb = openDatabase(join(this.dataDir, 'gateway.db'), { autoCheckpoint: !this.checkpointer });
+    const queueDb = this.store?.queueDb;
+    if (queues && queueDb) {
       const logger = o.log;
-      if (cfg.influx?.enabled) this.influx = new InfluxSink({ config: cfg.influx, gatewayId: cfg.gateway.id, logger, metrics: this.metrics, db: this.queueDb, points: this.points });
+      if (cfg.influx?.enabled) this.influx = new InfluxSink({ config: cfg.influx, gatewayId: cfg.gateway.id, logger, metrics: this.metrics, db: queueDb, points: this.points });
       if (cfg.uplink?.enabled) {
         // Looked up per message: describePoint below may fill in a unit the device reports.
         const unitOf = (id: string) => this.points.get(id)?.unit || undefined;
-        this.uplink = new UplinkSink({ config: cfg.uplink, gateway: { id: cfg.gateway.id, creditCode: cfg.gateway.enterprise.creditCode }, logger, metrics: this.metrics, db: this.queueDb, unitOf });
+        this.uplink = new UplinkSink({ config: cfg.uplink, gateway: { id: cfg.gateway.id, creditCode: cfg.gateway.enterprise.creditCode }, logger, metrics: this.metrics, db: queueDb, unitOf });
       }
     }
     const ruleSet = this.compile(cfg);
@@ -115,6 +107,7 @@ export class Gateway {
       maxShelveMs: cfg.alarms.maxShelve,
       flood: { threshold: cfg.alarms.floodThreshold, windowMs: cfg.alarms.floodWindow, firstOutQuietMs: cfg.alarms.firstOutQuiet },
     });
+    this.store?.reportRestore();
     this.runner = new RuleRunner(this.alarms, o.log.child('rules'));
     this.pendingRuleSet = ruleSet;
   }
@@ -126,6 +119,7 @@ export class Gateway {
     for (const [id, sink] of [['influx', this.influx], ['uplink', this.uplink]] as const) {
       if (sink) sinkRules.push({ id: `sink:${id}`, fingerprint: `sink:${id}`, definitions: sink.alarmDefinitions(), conditions$: sink.diagnostics$ });
     }
+    if (this.store) sinkRules.push({ id: 'storage', fingerprint: 'storage', definitions: this.store.health.alarmDefinitions(), conditions$: this.store.health.diagnostics$ });
     set.rules.push(...sinkRules);
     set.definitions.push(...sinkRules.flatMap((r) => r.definitions));
     return set;
@@ -154,7 +148,13 @@ export class Gateway {
   async start(): Promise<void> {
     const cfg = this.o.config;
     const log = this.o.log;
-    this.checkpointer?.start();
+    const retention = cfg.storage.journalRetention;
+    this.store?.start({
+      ms: retention,
+      onPruned: ({ events, audit }) => {
+        if (events + audit > 0) log.info(`报警日志保留期清理 [journal retention]: ${events} events, ${audit} audit entries older than ${Math.round(retention / 86_400_000)} d removed`);
+      },
+    });
     // Rules and alarms first, so not one reading is evaluated late.
     if (this.pendingRuleSet) this.runner.apply(this.pendingRuleSet);
     this.pendingRuleSet = undefined;
@@ -239,9 +239,7 @@ export class Gateway {
     this.subs.length = 0;
     this.alarms.close();
     await this.broker?.stop();
-    this.db?.close();
-    this.queueDb?.close();
-    await this.checkpointer?.stop();
+    await this.store?.stop();
     this.o.log.info('gateway stopped');
   }
 }
