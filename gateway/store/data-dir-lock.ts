@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -36,8 +36,21 @@ export class DataDirLock {
 
   /** Takes the lock or throws DataDirLockedError naming the process that holds it. */
   static acquire(dataDir: string): DataDirLock {
-    const db = new Database(join(dataDir, LOCK_FILE), { timeout: 0 });
+    const file = join(dataDir, LOCK_FILE);
+    // An empty file needs its first page written before BEGIN EXCLUSIVE, which would fail on a full
+    // disk: give it one the first time, so later starts take the lock without writing anything.
+    if (!existsSync(file) || statSync(file).size === 0) {
+      const init = new Database(file, { timeout: 2000 });
+      try {
+        init.exec('CREATE TABLE IF NOT EXISTS lock (id INTEGER PRIMARY KEY)');
+      } finally {
+        init.close();
+      }
+    }
+    const db = new Database(file, { timeout: 0 });
     try {
+      // No rollback journal: the transaction never writes, and a full disk must not stop the lock.
+      db.pragma('journal_mode = OFF');
       db.pragma('locking_mode = EXCLUSIVE');
       db.exec('BEGIN EXCLUSIVE');
     } catch (err) {
@@ -52,7 +65,12 @@ export class DataDirLock {
       host: hostname(),
       command: process.argv.slice(2).join(' ').slice(0, 200),
     };
-    writeFileSync(ownerFile, JSON.stringify(owner) + '\n', { mode: 0o600 });
+    try {
+      writeFileSync(ownerFile, JSON.stringify(owner) + '\n', { mode: 0o600 });
+    } catch {
+      // A full disk: the lock holds all the same; a second gateway's message just cannot name us.
+      rmSync(ownerFile, { force: true });
+    }
     return new DataDirLock(db, ownerFile);
   }
 

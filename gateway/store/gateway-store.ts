@@ -99,8 +99,13 @@ export class GatewayStore {
   constructor(private readonly o: GatewayStoreOptions) {
     const dataDir = o.dataDir;
     this.file = join(dataDir, DB_FILE);
-    ensurePrivateDir(dataDir);
-    this.lock = DataDirLock.acquire(dataDir);
+    try {
+      ensurePrivateDir(dataDir);
+      this.lock = DataDirLock.acquire(dataDir);
+    } catch (err) {
+      if (isStorageError(err)) throw refusedOnFullDisk(dataDir, join(dataDir, 'gateway.lock'), err);
+      throw err;
+    }
     try {
       prepareDatabaseFile(dataDir, this.file);
       try {
