@@ -241,6 +241,7 @@ export class SqliteAlarmJournal implements AlarmJournal {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     if (!this.db.open) return this.held.length === 0;
+    const wasHeld = this.held.length > 0;
     try {
       while (this.held.length > 0) {
         const chunk = this.held.slice(0, 500);
@@ -256,8 +257,10 @@ export class SqliteAlarmJournal implements AlarmJournal {
       this.retryTimer = setTimeout(() => this.retryHeld(), this.retryMs).unref();
       return false;
     }
-    this.snapshotTimer ??= setTimeout(() => this.flushLater(), SNAPSHOT_INTERVAL_MS).unref();
-    this.options.onStorage?.(undefined);
+    if (wasHeld) {
+      this.snapshotTimer ??= setTimeout(() => this.flushLater(), SNAPSHOT_INTERVAL_MS).unref();
+      this.options.onStorage?.(undefined);
+    }
     return true;
   }
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -47,6 +47,7 @@ export class DataDirLock {
         init.close();
       }
     }
+    chmodSync(file, 0o600);
     const db = new Database(file, { timeout: 0 });
     try {
       // No rollback journal: the transaction never writes, and a full disk must not stop the lock.
