@@ -12,17 +12,17 @@
  *   npm run chaos -- [--kills 100] [--speed 20] [--keep]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, isDeepStrictEqual } from 'node:util';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
-import { parse, stringify } from 'yaml';
 import { DEMO_CONFIG } from '../../gateway/cli/commands/demo.js';
 import { sendControl } from '../../gateway/control/client.js';
 import { freePort } from '../helpers/ports.js';
 import { REPO_ROOT } from '../helpers/cli.js';
+import { writeDemoModbusConfig } from '../helpers/demo-modbus-config.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -169,18 +169,8 @@ async function checkShelves(): Promise<void> {
 }
 
 // ---- the gateway under test ----
-/** The demo config, or with --modbus-only the demo's Modbus half (its OPC UA devices and their rules left out). */
-function demoConfig(): string {
-  if (!opts['modbus-only']) return DEMO_CONFIG;
-  const config = parse(readFileSync(DEMO_CONFIG, 'utf8')) as { devices: { id: string; type: string }[]; rules: { id: string }[] };
-  const opcua = config.devices.filter((d) => d.type === 'opcua').map((d) => d.id.replace(/-plc$/, ''));
-  config.devices = config.devices.filter((d) => d.type !== 'opcua');
-  config.rules = config.rules.filter((r) => !opcua.some((prefix) => r.id.startsWith(prefix)));
-  const file = join(dir, 'chaos-plant.yaml');
-  writeFileSync(file, stringify(config));
-  return file;
-}
-const configFile = demoConfig();
+/** The demo config, or with --modbus-only the demo's Modbus half. */
+const configFile = opts['modbus-only'] ? writeDemoModbusConfig(dir) : DEMO_CONFIG;
 
 function startDemo(mqttPort: number, opcuaPort: number): { child: ChildProcess; started: Promise<boolean>; output: () => string } {
   const child = spawn(
