@@ -56,6 +56,9 @@ export class BackupScheduler {
   ) {}
 
   start(): void {
+    // A backup cut short by a kill leaves its .partial behind.
+    const dir = join(this.dataDir, BACKUP_DIR);
+    if (existsSync(dir)) for (const name of readdirSync(dir)) if (name.endsWith('.db.partial')) rmSync(join(dir, name), { force: true });
     if (this.opts.intervalMs <= 0 || this.opts.keep <= 0) return;
     this.timer = setInterval(() => void this.backupNow().catch(() => undefined), this.opts.intervalMs).unref();
   }
