@@ -45,7 +45,7 @@ const dataDir = join(dir, 'data');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string): void => void process.stderr.write(`[chaos] ${line}\n`);
 
-const figures = { kills: 0, lostEvents: 0, duplicateEvents: 0, stateMismatches: 0, shelveMismatches: 0, eventsChecked: 0, journalSeq: 0, restartsChecked: 0, startFailures: 0, killsDuringStartup: 0 };
+const figures = { kills: 0, lostEvents: 0, duplicateEvents: 0, stateMismatches: 0, shelveMismatches: 0, eventsChecked: 0, journalSeq: 0, restartsChecked: 0, startFailures: 0, killsDuringStartup: 0, shelves: 0, shelvesChecked: 0 };
 
 interface JournalEvent {
   seq: number;
@@ -152,7 +152,9 @@ async function shelveOne(): Promise<void> {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'gateway/cli/main.ts', 'shelve', alarmId, '--user', 'chaos', '--reason', '混沌测试', '--for', '30m', '--data-dir', dataDir, '--json'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0) return log(`shelve ${alarmId} failed: ${r.stdout}${r.stderr}`);
   const row = (JSON.parse(r.stdout) as { alarms?: { alarmId: string; shelvedUntil?: number }[] }).alarms?.find((a) => a.alarmId === alarmId);
-  if (row?.shelvedUntil !== undefined) shelved.set(alarmId, row.shelvedUntil);
+  if (row?.shelvedUntil === undefined) return log(`shelve ${alarmId}: no shelvedUntil in ${r.stdout}`);
+  shelved.set(alarmId, row.shelvedUntil);
+  figures.shelves++;
 }
 
 async function checkShelves(): Promise<void> {
@@ -161,6 +163,7 @@ async function checkShelves(): Promise<void> {
   if (!res.ok) throw new Error(res.error);
   for (const [alarmId, until] of shelved) {
     const row = res.alarms.find((a) => a.alarmId === alarmId);
+    figures.shelvesChecked++;
     if (row?.state === 'SHELVED' && row.shelvedUntil === until) continue;
     figures.shelveMismatches++;
     figures.stateMismatches++;
