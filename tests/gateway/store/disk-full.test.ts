@@ -83,6 +83,21 @@ describe('disk full', () => {
     expect(rows.map((r) => JSON.parse(r.event) as AlarmEvent)).toEqual(published);
   }, 60_000);
 
+  it('a backup the full disk refuses raises gateway:BACKUP_FAILING, and the next good one clears it', async () => {
+    const dir = dataDir();
+    const store = openStore(dir);
+    const updates: { active: boolean; detail?: string | undefined }[] = [];
+    store.health.diagnostics$.subscribe((u) => u.alarmId === STORAGE_ALARM_IDS.backupFailing && updates.push(u));
+    fill();
+    await expect(store.backupNow()).rejects.toThrow();
+    free();
+    await store.backupNow();
+    await waitFor(() => updates.length === 2, 5000, 'backup alarm raised and cleared');
+    expect(updates[0]!.active).toBe(true);
+    expect(updates[0]!.detail).toContain(`disk full at ${join(dir, 'backups')}`);
+    expect(updates[1]!.active).toBe(false);
+  });
+
   it('start-up on a full disk is refused, naming the path', async () => {
     const dir = dataDir();
     const store = openStore(dir);
