@@ -5,6 +5,7 @@ import { resolveDataDir } from '../data-dir.js';
 import { parseOptions } from '../options.js';
 import { listBackups, restoreBackup } from '../../store/backups.js';
 import { DataDirLock } from '../../store/data-dir-lock.js';
+import { ensurePrivateDir } from '../../store/gateway-store.js';
 
 const usage = 'restore (--data-dir <dir> | --config <file>) [--from <backup file>] [--list]';
 
@@ -35,6 +36,7 @@ const command: Command = {
       return 1;
     }
     // Held for the restore: a gateway running on the directory refuses it, and none can start meanwhile.
+    ensurePrivateDir(dataDir);
     const lock = DataDirLock.acquire(dataDir);
     try {
       const { replacedAs } = restoreBackup(dataDir, from);
