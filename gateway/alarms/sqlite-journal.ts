@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { alarmEventSchema, type AlarmEvent, type AlarmState } from '../core/alarm-event.js';
 import { migrate, type Db, type Migration } from '../store/database.js';
 import type { Metrics } from '../core/metrics.js';
+import { isStorageError } from '../store/storage-errors.js';
 import type { AlarmJournal, AlarmStatus, AuditEntry, PersistedAlarm } from './alarm-manager.js';
 
 export const ALARM_MIGRATIONS: readonly Migration[] = [
@@ -30,7 +31,41 @@ export const ALARM_MIGRATIONS: readonly Migration[] = [
       INSERT INTO alarm_state_mark (id, seq) SELECT 1, COALESCE(MAX(seq), 0) FROM alarm_events;
     `,
   },
+  {
+    // Rows that could not be read back at start-up, moved aside with the reason (never deleted).
+    id: 'alarms-003',
+    sql: `
+      CREATE TABLE journal_quarantine (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, table_name TEXT NOT NULL, row_key TEXT NOT NULL, seq INTEGER,
+        content TEXT NOT NULL, reason TEXT NOT NULL, quarantined_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
+
+/** A journal row that could not be read back: which table, which row, and why. */
+export interface QuarantinedRow {
+  table: 'alarm_events' | 'alarm_state';
+  /** seq of an event row, alarm id of a state row. */
+  key: string;
+  alarmId: string;
+  reason: string;
+}
+
+/** What the journal tells its owner about its storage: undefined when writes succeed again. */
+export interface JournalStorageListener {
+  (failure: { error: unknown; held: number; dropped: number } | undefined): void;
+}
+
+export interface SqliteJournalOptions {
+  /** Where the commit time of each event is recorded (gateway_journal_commit_duration_seconds). */
+  metrics?: Metrics;
+  /** Events held in memory while the database cannot be written; beyond it the oldest are dropped. */
+  maxHeld?: number;
+  /** How often held events are retried. */
+  retryMs?: number;
+  onStorage?: JournalStorageListener;
+}
 
 const persistedSchema = z.object({
   facts: z.object({
@@ -53,6 +88,13 @@ const persistedSchema = z.object({
 const SNAPSHOT_INTERVAL_MS = 1000;
 /** Rows deleted per step of a prune; steps yield to the event loop so alarms never wait long. */
 const PRUNE_CHUNK = 2000;
+
+interface HeldEvent {
+  event: AlarmEvent;
+  state: AlarmState;
+  status: string;
+  audit: AuditEntry | undefined;
+}
 
 interface DirtyStatus {
   seq: number;
@@ -95,14 +137,37 @@ export class SqliteAlarmJournal implements AlarmJournal {
   private snapshotTimer: NodeJS.Timeout | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
   private pruning = false;
+  /** Events not yet written because the database refused them (disk full), oldest first. */
+  private held: HeldEvent[] = [];
+  private droppedHeld = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly maxHeld: number;
+  private readonly retryMs: number;
+  private readonly quarantine;
+  /** Rows restore() set aside. */
+  readonly quarantined: QuarantinedRow[] = [];
 
   constructor(
     private readonly db: Db,
-    /** Where the commit time of each event is recorded (gateway_journal_commit_duration_seconds). */
-    private readonly metrics?: Metrics,
+    private readonly options: SqliteJournalOptions = {},
   ) {
     migrate(db, ALARM_MIGRATIONS);
-    this.seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM alarm_events').get() as { seq: number }).seq;
+    this.maxHeld = options.maxHeld ?? 100_000;
+    this.retryMs = options.retryMs ?? 1000;
+    // Seq never goes back: not even below a quarantined event or the snapshot mark.
+    this.seq = (
+      db
+        .prepare(
+          "SELECT MAX(COALESCE((SELECT MAX(seq) FROM alarm_events), 0), COALESCE((SELECT MAX(seq) FROM journal_quarantine), 0), COALESCE((SELECT seq FROM alarm_state_mark WHERE id = 1), 0)) AS seq",
+        )
+        .get() as { seq: number }
+    ).seq;
+    this.quarantine = {
+      insert: db.prepare('INSERT INTO journal_quarantine (table_name, row_key, seq, content, reason, quarantined_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      deleteEvent: db.prepare('DELETE FROM alarm_events WHERE seq = ?'),
+      deleteState: db.prepare('DELETE FROM alarm_state WHERE alarm_id = ?'),
+      latestEvent: db.prepare('SELECT seq, event, status FROM alarm_events WHERE alarm_id = ? AND status IS NOT NULL ORDER BY seq DESC LIMIT 1'),
+    };
     this.insertEvent = db.prepare('INSERT INTO alarm_events (seq, ts, alarm_id, event, status) VALUES (?, ?, ?, ?, ?)');
     this.upsertState = db.prepare(
       'INSERT INTO alarm_state (alarm_id, seq, state, status) VALUES (?, ?, ?, ?) ON CONFLICT(alarm_id) DO UPDATE SET seq = excluded.seq, state = excluded.state, status = excluded.status',
@@ -130,14 +195,83 @@ export class SqliteAlarmJournal implements AlarmJournal {
     return ++this.seq;
   }
 
+  /**
+   * Journals an event. When the database cannot be written (disk full, I/O error) the event is held
+   * in memory, in order, and journaled when writes succeed again; the caller publishes it either way,
+   * so the plant keeps being annunciated. Any other error (a bug) is thrown.
+   */
   record(event: AlarmEvent, status: AlarmStatus, audit?: AuditEntry): void {
-    const started = this.metrics ? performance.now() : 0;
+    const started = this.options.metrics ? performance.now() : 0;
     const persisted = persistedJson(status);
-    if (audit) this.writeWithAudit(event, persisted, audit);
-    else this.insertEvent.run(event.seq, event.ts, event.alarmId, JSON.stringify(event), persisted);
-    this.metrics?.observe('journal_commit_duration_seconds', (performance.now() - started) / 1000);
+    if (this.held.length > 0) return this.hold({ event, state: status.state, status: persisted, audit });
+    try {
+      this.write(event, persisted, audit);
+      this.options.metrics?.observe('journal_commit_duration_seconds', (performance.now() - started) / 1000);
+    } catch (err) {
+      if (!isStorageError(err)) throw err;
+      this.hold({ event, state: status.state, status: persisted, audit });
+      this.options.onStorage?.({ error: err, held: this.held.length, dropped: this.droppedHeld });
+      return;
+    }
     this.dirty.set(event.alarmId, { seq: event.seq, state: status.state, status: persisted });
     this.snapshotTimer ??= setTimeout(() => this.flushLater(), SNAPSHOT_INTERVAL_MS).unref();
+  }
+
+  private write(event: AlarmEvent, persisted: string, audit: AuditEntry | undefined): void {
+    if (audit) this.writeWithAudit(event, persisted, audit);
+    else this.insertEvent.run(event.seq, event.ts, event.alarmId, JSON.stringify(event), persisted);
+  }
+
+  private hold(h: HeldEvent): void {
+    this.held.push(h);
+    if (this.held.length > this.maxHeld) {
+      this.held.shift();
+      this.droppedHeld++;
+    }
+    this.retryTimer ??= setTimeout(() => this.retryHeld(), this.retryMs).unref();
+  }
+
+  /** Events waiting for the database to accept writes again. */
+  get heldEvents(): number {
+    return this.held.length;
+  }
+
+  /** Held events dropped, oldest first, because more than maxHeld were waiting. */
+  get droppedEvents(): number {
+    return this.droppedHeld;
+  }
+
+  /** Writes the held events in seq order, a chunk per transaction; true when none are left. */
+  writeHeld(): boolean {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    if (!this.db.open) return this.held.length === 0;
+    const wasHeld = this.held.length > 0;
+    try {
+      while (this.held.length > 0) {
+        const chunk = this.held.slice(0, 500);
+        this.db.transaction(() => {
+          for (const h of chunk) this.write(h.event, h.status, h.audit);
+        })();
+        this.held.splice(0, chunk.length);
+        for (const h of chunk) this.dirty.set(h.event.alarmId, { seq: h.event.seq, state: h.state, status: h.status });
+      }
+    } catch (err) {
+      if (!isStorageError(err)) throw err;
+      this.options.onStorage?.({ error: err, held: this.held.length, dropped: this.droppedHeld });
+      this.retryTimer = setTimeout(() => this.retryHeld(), this.retryMs).unref();
+      return false;
+    }
+    if (wasHeld) {
+      this.snapshotTimer ??= setTimeout(() => this.flushLater(), SNAPSHOT_INTERVAL_MS).unref();
+      this.options.onStorage?.(undefined);
+    }
+    return true;
+  }
+
+  private retryHeld(): void {
+    this.retryTimer = undefined;
+    this.writeHeld();
   }
 
   /**
@@ -160,14 +294,24 @@ export class SqliteAlarmJournal implements AlarmJournal {
     if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
     this.snapshotTimer = undefined;
     if (this.dirty.size === 0) return;
-    this.writeSnapshot(this.dirty, this.seq);
+    // Complete up to the last journaled event: held ones are not in the journal yet.
+    this.writeSnapshot(this.dirty, this.held.length > 0 ? this.held[0]!.event.seq - 1 : this.seq);
     this.dirty.clear();
   }
 
+  /** Writes what it can back; events the disk still refuses are lost with the process (reported). */
   close(): void {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     this.retentionTimer = undefined;
-    if (this.db.open) this.flushSnapshot();
+    if (!this.db.open) return;
+    this.writeHeld();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    try {
+      this.flushSnapshot();
+    } catch (err) {
+      if (!isStorageError(err)) throw err;
+    }
   }
 
   /**
@@ -196,7 +340,15 @@ export class SqliteAlarmJournal implements AlarmJournal {
       const total = { events: 0, audit: 0 };
       const step = () => {
         if (!this.db.open) return void (this.pruning = false);
-        const r = this.pruneStep(before);
+        let r: { events: number; audit: number };
+        try {
+          r = this.pruneStep(before);
+        } catch (err) {
+          // A full disk refuses deletes too; the next interval tries again.
+          this.pruning = false;
+          if (isStorageError(err)) return;
+          throw err;
+        }
         total.events += r.events;
         total.audit += r.audit;
         if (r.events === PRUNE_CHUNK || r.audit === PRUNE_CHUNK) return void setImmediate(step);
@@ -209,31 +361,77 @@ export class SqliteAlarmJournal implements AlarmJournal {
     this.retentionTimer = setInterval(pruneAll, intervalMs).unref();
   }
 
+  /**
+   * Alarm statuses saved by the previous run. A row that cannot be read back (broken JSON, a status
+   * that does not fit the schema) is moved to journal_quarantine and listed in `quarantined`; its
+   * alarm falls back to its latest readable event, and every other alarm is restored as saved.
+   */
   restore(): Map<string, PersistedAlarm> {
     const out = new Map<string, PersistedAlarm>();
-    const put = (alarmId: string, status: string, event: string | null) => {
-      const parsed = persistedSchema.safeParse(JSON.parse(status));
-      if (!parsed.success) return;
-      const ev = event ? alarmEventSchema.safeParse(JSON.parse(event)) : undefined;
-      out.set(alarmId, { ...parsed.data, ...(ev?.success ? { lastEvent: ev.data } : {}) });
+    const now = Date.now();
+    const setAside = (table: QuarantinedRow['table'], key: string, alarmId: string, seq: number | null, content: string, reason: string) => {
+      this.db.transaction(() => {
+        this.quarantine.insert.run(table, key, seq, content, reason, now);
+        if (table === 'alarm_events') this.quarantine.deleteEvent.run(seq);
+        else this.quarantine.deleteState.run(alarmId);
+      })();
+      this.quarantined.push({ table, key, alarmId, reason });
     };
-    const snapshot = this.db.prepare('SELECT s.alarm_id, s.status, e.event FROM alarm_state s LEFT JOIN alarm_events e ON e.seq = s.seq').all() as { alarm_id: string; status: string; event: string | null }[];
-    for (const row of snapshot) put(row.alarm_id, row.status, row.event);
+    /** The saved alarm a status and event row describe, or why they cannot be read. */
+    const read = (status: string, event: string | null): PersistedAlarm | string => {
+      const parsed = persistedSchema.safeParse(parseJson(status));
+      if (!parsed.success) return `status: ${describeIssue(status, parsed.error)}`;
+      if (event === null) return parsed.data;
+      const ev = alarmEventSchema.safeParse(parseJson(event));
+      if (!ev.success) return `event: ${describeIssue(event, ev.error)}`;
+      return { ...parsed.data, lastEvent: ev.data };
+    };
+    /** The latest readable event of an alarm, quarantining unreadable ones on the way down. */
+    const fromLatestEvent = (alarmId: string): PersistedAlarm | undefined => {
+      for (;;) {
+        const row = this.quarantine.latestEvent.get(alarmId) as { seq: number; event: string; status: string } | undefined;
+        if (!row) return undefined;
+        const saved = read(row.status, row.event);
+        if (typeof saved !== 'string') return saved;
+        setAside('alarm_events', String(row.seq), alarmId, row.seq, JSON.stringify(row), saved);
+      }
+    };
+    const snapshot = this.db.prepare('SELECT s.alarm_id, s.seq, s.state, s.status, e.event FROM alarm_state s LEFT JOIN alarm_events e ON e.seq = s.seq').all() as { alarm_id: string; seq: number; state: string; status: string; event: string | null }[];
+    for (const row of snapshot) {
+      const status = read(row.status, null);
+      const saved = typeof status === 'string' ? status : read(row.status, row.event);
+      if (typeof saved !== 'string') {
+        out.set(row.alarm_id, saved);
+        continue;
+      }
+      // A broken event row goes aside as itself; the state row pointing at it goes with it.
+      if (typeof status !== 'string') setAside('alarm_events', String(row.seq), row.alarm_id, row.seq, JSON.stringify({ seq: row.seq, event: row.event }), saved);
+      setAside('alarm_state', row.alarm_id, row.alarm_id, null, JSON.stringify(row), typeof status === 'string' ? status : `its event ${row.seq} is unreadable`);
+      const fallback = fromLatestEvent(row.alarm_id);
+      if (fallback) out.set(row.alarm_id, fallback);
+    }
     // Events the snapshot had not caught up with when the gateway stopped (or was killed).
     const mark = (this.db.prepare('SELECT seq FROM alarm_state_mark WHERE id = 1').get() as { seq: number }).seq;
     const tail = this.db.prepare('SELECT seq, alarm_id, event, status FROM alarm_events WHERE seq > ? AND status IS NOT NULL ORDER BY seq').all(mark) as { seq: number; alarm_id: string; event: string; status: string }[];
     for (const row of tail) {
-      put(row.alarm_id, row.status, row.event);
-      const state = out.get(row.alarm_id)?.lastEvent?.state;
-      if (state) this.dirty.set(row.alarm_id, { seq: row.seq, state, status: row.status });
+      const saved = read(row.status, row.event);
+      if (typeof saved === 'string') {
+        setAside('alarm_events', String(row.seq), row.alarm_id, row.seq, JSON.stringify(row), saved);
+        continue;
+      }
+      out.set(row.alarm_id, saved);
+      if (saved.lastEvent) this.dirty.set(row.alarm_id, { seq: row.seq, state: saved.lastEvent.state, status: row.status });
     }
     this.flushSnapshot();
     return out;
   }
 
-  /** Events in seq order, optionally from a time on. */
+  /** Events in seq order, optionally from a time on; unreadable rows are skipped. */
   events(fromTs = 0): AlarmEvent[] {
-    return (this.db.prepare('SELECT event FROM alarm_events WHERE ts >= ? ORDER BY seq').all(fromTs) as { event: string }[]).map((r) => alarmEventSchema.parse(JSON.parse(r.event)));
+    return (this.db.prepare('SELECT event FROM alarm_events WHERE ts >= ? ORDER BY seq').all(fromTs) as { event: string }[]).flatMap((r) => {
+      const ev = alarmEventSchema.safeParse(parseJson(r.event));
+      return ev.success ? [ev.data] : [];
+    });
   }
 
   auditLog(fromTs = 0): (AuditEntry & { seq: number })[] {
@@ -250,4 +448,19 @@ export class SqliteAlarmJournal implements AlarmJournal {
       }[]
     ).map((r) => ({ seq: r.seq, ts: r.ts, user: r.user, action: r.action, alarmId: r.alarm_id, before: r.before_state, after: r.after_state, ...(r.reason !== null ? { reason: r.reason } : {}) }));
   }
+}
+
+/** JSON.parse that returns undefined for broken text (the schema then names the problem). */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeIssue(text: string, error: z.ZodError): string {
+  if (parseJson(text) === undefined) return 'not valid JSON';
+  const issue = error.issues[0];
+  return issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
 }

@@ -22,4 +22,5 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   coverage: async () => (await import('./commands/coverage.js')).default,
   'opcua-trust': async () => (await import('./commands/opcua-trust.js')).default,
   users: async () => (await import('./commands/users.js')).default,
+  restore: async () => (await import('./commands/restore.js')).default,
 };

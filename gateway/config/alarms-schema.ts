@@ -59,4 +59,20 @@ export const storageSectionSchema = z.strictObject({
    * so a year can be compared with the last.
    */
   journalRetention: durationSchema.default(400 * 86_400_000).refine((ms) => ms >= 86_400_000, 'journalRetention must be at least 1d'),
+  /**
+   * Online backups of the database into <dataDir>/backups (restored with the `restore` command).
+   * interval 0 turns them off.
+   */
+  backup: z
+    .strictObject({
+      interval: durationSchema.default(3_600_000),
+      /** Backups kept; the oldest beyond go. */
+      keep: z.number().int().min(1).default(24),
+    })
+    .default({ interval: 3_600_000, keep: 24 }),
+  /**
+   * Alarm events held in memory, in order, while the journal cannot be written (disk full); they are
+   * journaled when space returns. Beyond this the oldest held are dropped (and counted).
+   */
+  holdEvents: z.number().int().min(100).default(100_000),
 });

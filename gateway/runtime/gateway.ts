@@ -5,7 +5,6 @@ import { findAdapter } from '../../adapters/registry.js';
 import type { Adapter, AdapterContext } from '../../adapters/types.js';
 import { buildRuleSet, type CompiledRule, type RuleSet } from '../../rules/engine.js';
 import { AlarmManager, type AlarmJournal } from '../alarms/alarm-manager.js';
-import { SqliteAlarmJournal } from '../alarms/sqlite-journal.js';
 import { pointDefinitions, type GatewayConfig } from '../config/schema.js';
 import { ReadingBus } from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
@@ -15,8 +14,8 @@ import { HttpRoutes } from '../services/http-routes.js';
 import type { HttpService, Readiness } from '../services/http/service.js';
 import { SERVICES, startOrder } from '../services/registry.js';
 import type { Service, ServiceContext, ServiceDefinition } from '../services/service.js';
-import { Checkpointer } from '../store/checkpointer.js';
 import { openDatabase, type Db } from '../store/database.js';
+import { GatewayStore } from '../store/gateway-store.js';
 import { RuleRunner } from './rule-runner.js';
 import { untrustedText } from '../core/untrusted-text.js';
 
@@ -70,10 +69,10 @@ export class Gateway {
   private readonly services: RunningService[] = [];
   private readonly runner: RuleRunner;
   private readonly scheduler: SchedulerLike;
-  private readonly db: Db | undefined;
-  /** Second connection for the sinks' store-and-forward queues, with fsync per commit (see database.ts). */
+  /** The data directory (lock, database, backups); none when a journal is given (tests, benchmarks). */
+  readonly store: GatewayStore | undefined;
+  /** A queue connection opened here when there is no store (a given journal). */
   private queueDbConn: Db | undefined;
-  private readonly checkpointer: Checkpointer | undefined;
   private readonly registry: readonly ServiceDefinition[];
   readonly dataDir: string;
   private current: GatewayConfig;
@@ -87,14 +86,16 @@ export class Gateway {
     this.dataDir = o.dataDir ?? cfg.storage.dataDir;
     let journal = o.journal;
     if (!journal) {
-      // The journal's hot path takes synchronous=NORMAL: kill -9 safe, ~30 µs per event (see database.ts).
-      this.db = openDatabase(join(this.dataDir, 'gateway.db'), { synchronous: 'NORMAL', autoCheckpoint: false });
-      this.checkpointer = new Checkpointer(join(this.dataDir, 'gateway.db'), 1000, (m) => o.log.warn(`WAL checkpoint: ${m}`));
-      const sqlite = new SqliteAlarmJournal(this.db, this.metrics);
-      sqlite.startRetention(cfg.storage.journalRetention, ({ events, audit }) => {
-        if (events + audit > 0) o.log.info(`报警日志保留期清理 [journal retention]: ${events} events, ${audit} audit entries older than ${Math.round(cfg.storage.journalRetention / 86_400_000)} d removed`);
+      const { backup, holdEvents } = cfg.storage;
+      this.store = new GatewayStore({
+        dataDir: this.dataDir,
+        log: o.log,
+        holdEvents,
+        backup: { intervalMs: backup.interval, keep: backup.keep },
+        queues: Boolean(cfg.influx?.enabled || cfg.uplink?.enabled),
+        metrics: this.metrics,
       });
-      journal = sqlite;
+      journal = this.store.journal;
     }
     const ruleSet = this.compile(cfg);
     this.alarms = new AlarmManager({
@@ -109,6 +110,8 @@ export class Gateway {
       maxShelveMs: cfg.alarms.maxShelve,
       flood: { threshold: cfg.alarms.floodThreshold, windowMs: cfg.alarms.floodWindow, firstOutQuietMs: cfg.alarms.firstOutQuiet },
     });
+    this.store?.reportRestore();
+    this.store?.reportRestore();
     this.runner = new RuleRunner(this.alarms, o.log.child('rules'));
     this.runner.apply(ruleSet);
   }
@@ -121,6 +124,7 @@ export class Gateway {
       if (!service.alarmDefinitions || !service.diagnostics$) continue;
       serviceRules.push({ id: `service:${def.name}`, fingerprint: `service:${def.name}`, definitions: service.alarmDefinitions(), conditions$: service.diagnostics$ });
     }
+    if (this.store) serviceRules.push({ id: 'storage', fingerprint: 'storage', definitions: this.store.health.alarmDefinitions(), conditions$: this.store.health.diagnostics$ });
     set.rules.push(...serviceRules);
     set.definitions.push(...serviceRules.flatMap((r) => r.definitions));
     return set;
@@ -175,7 +179,8 @@ export class Gateway {
   private context(): ServiceContext {
     const cfg = this.current;
     const openQueueDb = (): Db => {
-      this.queueDbConn ??= openDatabase(join(this.dataDir, 'gateway.db'), { autoCheckpoint: !this.checkpointer });
+      if (this.store?.queueDb) return this.store.queueDb;
+      this.queueDbConn ??= openDatabase(join(this.dataDir, 'gateway.db'), { autoCheckpoint: !this.store });
       return this.queueDbConn;
     };
     return {
@@ -191,7 +196,7 @@ export class Gateway {
       now: () => this.scheduler.now(),
       log: this.o.log,
       metrics: this.metrics,
-      db: this.db,
+      db: this.store?.db,
       queueDb: openQueueDb,
       write: this.o.write ?? ((l) => process.stdout.write(l + '\n')),
       overrides: { mqttPort: this.o.mqttPort, httpPort: this.o.httpPort },
@@ -223,7 +228,13 @@ export class Gateway {
   async start(): Promise<void> {
     const cfg = this.o.config;
     const log = this.o.log;
-    this.checkpointer?.start();
+    const retention = cfg.storage.journalRetention;
+    this.store?.start({
+      ms: retention,
+      onPruned: ({ events, audit }) => {
+        if (events + audit > 0) log.info(`报警日志保留期清理 [journal retention]: ${events} events, ${audit} audit entries older than ${Math.round(retention / 86_400_000)} d removed`);
+      },
+    });
     this.points.attach(this.bus);
     this.countCoreMetrics();
 
@@ -287,9 +298,8 @@ export class Gateway {
     this.subs.length = 0;
     this.points.detach();
     this.alarms.close();
-    this.db?.close();
     this.queueDbConn?.close();
-    await this.checkpointer?.stop();
+    await this.store?.stop();
     this.o.log.info('gateway stopped');
   }
 }

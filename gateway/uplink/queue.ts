@@ -3,6 +3,7 @@ import { after } from '../core/timers.js';
 import { randomUUID } from 'node:crypto';
 import type { Db, Migration } from '../store/database.js';
 import { migrate } from '../store/database.js';
+import { isStorageError } from '../store/storage-errors.js';
 import type { EnvelopeItem, EnvelopeType } from './envelope.js';
 
 export const UPLINK_QUEUE_MIGRATIONS: readonly Migration[] = [
@@ -100,7 +101,15 @@ export interface UplinkQueueOptions {
   maxPending?: number;
   /** Timers (virtual in tests); default asyncScheduler. */
   scheduler?: SchedulerLike;
+  /**
+   * Messages kept in memory while the disk refuses commits (full); beyond it enqueue refuses new
+   * messages (counted in `rejected`). Default 10000.
+   */
+  maxHeld?: number;
 }
+
+/** The queue's storage failed (the error) or works again (undefined). */
+export type QueueStorageListener = (error: unknown) => void;
 
 export class UplinkQueue {
   private pending: { dataId: string; type: EnvelopeType; createdAt: number; historical: boolean; items: string }[] = [];
@@ -113,6 +122,12 @@ export class UplinkQueue {
   private readonly maxPending: number;
   private flushTimer: Subscription | undefined;
   private readonly scheduler: SchedulerLike;
+  private readonly maxHeld: number;
+  /** The last storage error while it lasts: commits are retried every second meanwhile. */
+  private storageError: unknown;
+  private readonly storageListeners = new Set<QueueStorageListener>();
+  /** Messages refused because the disk was failing and maxHeld were already waiting. */
+  rejected = 0;
   /** Highest acknowledged seq; rows up to it are deleted in groups (see ack). */
   private ackedThrough = 0;
   private ackedNotDeleted = 0;
@@ -125,6 +140,7 @@ export class UplinkQueue {
     this.commitWindowMs = options.commitWindowMs ?? 10;
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.maxPending = options.maxPending ?? 5000;
+    this.maxHeld = options.maxHeld ?? 10_000;
     migrate(db, UPLINK_QUEUE_MIGRATIONS);
     this.stmt = {
       insert: db.prepare('INSERT INTO uplink_queue (data_id, type, created_at, historical, bytes, items) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -156,38 +172,90 @@ export class UplinkQueue {
    * Queues a message; it is committed within commitWindowMs. Returns its dataId. `historical`
    * marks messages created while the link is down.
    */
-  enqueue(type: EnvelopeType, items: EnvelopeItem[], createdAt: number, historical: boolean): string {
+  enqueue(type: EnvelopeType, items: EnvelopeItem[], createdAt: number, historical: boolean): string | undefined {
     return this.enqueueJson(type, JSON.stringify(items), createdAt, historical);
   }
 
   /** As enqueue, with the body already as JSON: the items, or a basedata message's document. */
-  enqueueJson(type: EnvelopeType, json: string, createdAt: number, historical: boolean): string {
+  enqueueJson(type: EnvelopeType, json: string, createdAt: number, historical: boolean): string | undefined {
+    if (this.storageError !== undefined && this.pending.length >= this.maxHeld) {
+      this.rejected++;
+      return undefined;
+    }
     const dataId = randomUUID();
     this.pending.push({ dataId, type, createdAt, historical, items: json });
+    if (this.storageError !== undefined) return dataId; // the retry timer commits it
     if (this.pending.length >= this.maxPending) this.flush();
     else if (!this.flushTimer) this.flushTimer = after(this.scheduler, this.commitWindowMs, () => this.flush());
     return dataId;
   }
 
-  /** Commits queued enqueues now (also called by stop()). */
+  /**
+   * Commits queued enqueues now (also called by stop()). A disk that refuses the commit (full) keeps
+   * the messages waiting in memory, retried every second, and tells the storage listeners.
+   */
   flush(): void {
     this.flushTimer?.unsubscribe();
     this.flushTimer = undefined;
     if (this.pending.length === 0) return;
     if (!this.db.open) throw new Error(`uplink queue: database closed with ${this.pending.length} messages not yet committed`);
     const batch = this.pending;
-    this.pending = [];
     let added = 0;
-    this.db.transaction(() => {
-      for (const m of batch) {
-        const bytes = Buffer.byteLength(m.items) + 200;
-        this.stmt.insert.run(m.dataId, m.type, m.createdAt, m.historical ? 1 : 0, bytes, m.items);
-        added += bytes;
-      }
-    })();
+    try {
+      this.db.transaction(() => {
+        for (const m of batch) {
+          const bytes = Buffer.byteLength(m.items) + 200;
+          this.stmt.insert.run(m.dataId, m.type, m.createdAt, m.historical ? 1 : 0, bytes, m.items);
+          added += bytes;
+        }
+      })();
+    } catch (err) {
+      if (!this.storageFailed(err)) throw err;
+      this.flushTimer = after(this.scheduler, 1000, () => this.flush());
+      return;
+    }
+    this.pending = this.pending.slice(batch.length);
     this.count += batch.length;
     this.bytes += added;
+    this.storageRecovered();
     for (const l of this.committedListeners) l();
+  }
+
+  /** Hears when the disk starts refusing commits (with the error) and when it takes them again (undefined). */
+  onStorage(listener: QueueStorageListener): () => void {
+    this.storageListeners.add(listener);
+    return () => this.storageListeners.delete(listener);
+  }
+
+  /** True when the disk refuses commits now. */
+  get storageFailing(): boolean {
+    return this.storageError !== undefined;
+  }
+
+  /** Whether `err` is the disk's; if so the listeners hear it once per failure. */
+  private storageFailed(err: unknown): boolean {
+    if (!isStorageError(err)) return false;
+    const first = this.storageError === undefined;
+    this.storageError = err;
+    if (first) for (const l of this.storageListeners) l(err);
+    return true;
+  }
+
+  private storageRecovered(): void {
+    if (this.storageError === undefined) return;
+    this.storageError = undefined;
+    for (const l of this.storageListeners) l(undefined);
+  }
+
+  /** Runs a write that may meet a full disk; false when the disk refused it (already reported). */
+  private tryWrite(write: () => void): boolean {
+    try {
+      write();
+      return true;
+    } catch (err) {
+      if (!this.storageFailed(err)) throw err;
+      return false;
+    }
   }
 
   /** Called after every commit; the sender uses it to wake up. */
@@ -227,8 +295,8 @@ export class UplinkQueue {
     this.ackTimer?.unsubscribe();
     this.ackTimer = undefined;
     if (this.ackedNotDeleted === 0 || !this.db.open) return;
-    this.ackedNotDeleted = 0;
-    this.stmt.deleteAcked.run(this.ackedThrough);
+    // Refused (disk full), the rows stay until a later ack deletes them; a restart would resend them.
+    if (this.tryWrite(() => this.stmt.deleteAcked.run(this.ackedThrough))) this.ackedNotDeleted = 0;
   }
 
   /**
@@ -237,10 +305,13 @@ export class UplinkQueue {
    */
   deadLetter(m: Pick<QueuedMessage, 'seq' | 'bytes'>, reason: string, now: number): void {
     if (m.seq <= this.ackedThrough) return;
-    this.db.transaction(() => {
-      this.stmt.toDeadLetter.run(reason, now, m.seq);
-      this.stmt.deleteOne.run(m.seq);
-    })();
+    // On a full disk it leaves the queue in memory only; after a restart the platform sees it once more.
+    this.tryWrite(() =>
+      this.db.transaction(() => {
+        this.stmt.toDeadLetter.run(reason, now, m.seq);
+        this.stmt.deleteOne.run(m.seq);
+      })(),
+    );
     this.ackedThrough = m.seq;
     this.count--;
     this.bytes -= m.bytes;
@@ -261,12 +332,12 @@ export class UplinkQueue {
 
   /** A send failed: the message will go again, as historical. */
   failed(seq: number): void {
-    this.stmt.attempt.run(seq);
+    this.tryWrite(() => this.stmt.attempt.run(seq));
   }
 
   /** The link went down or the gateway restarted: everything queued now is backlog (补传). */
   markAllHistorical(): void {
-    this.stmt.allHistorical.run();
+    this.tryWrite(() => this.stmt.allHistorical.run());
   }
 
   hasLiveAlarm(): boolean {
@@ -285,7 +356,8 @@ export class UplinkQueue {
   enforce(bounds: QueueBounds, now: number): EnforceResult {
     this.deleteAcked();
     const result: EnforceResult = { thinned: 0, expired: 0, overLimitWithAlarmsOnly: false };
-    this.db.transaction(() => {
+    const before = { count: this.count, bytes: this.bytes };
+    const ok = this.tryWrite(() => this.db.transaction(() => {
       for (const r of this.stmt.expire.all(now - bounds.maxAge) as { bytes: number }[]) {
         result.expired++;
         this.count--;
@@ -308,7 +380,13 @@ export class UplinkQueue {
           if (this.bytes <= bounds.maxBytes) break;
         }
       }
-    })();
+    })());
+    if (!ok) {
+      // Rolled back: nothing was removed.
+      this.count = before.count;
+      this.bytes = before.bytes;
+      return { thinned: 0, expired: 0, overLimitWithAlarmsOnly: false };
+    }
     return result;
   }
 

@@ -5,7 +5,9 @@ import type { AlarmEvent, Severity } from '../core/alarm-event.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { RateLimitedLog } from '../core/rate-limited-log.js';
+import { dirname } from 'node:path';
 import type { Db } from '../store/database.js';
+import { describeStorageFailure } from '../store/storage-errors.js';
 import type { AlarmDefinition, ConditionUpdate } from '../../rules/condition.js';
 import type { BasePoint } from '../config/point-schema.js';
 import type { UplinkSection } from './config.js';
@@ -21,6 +23,7 @@ export const UPLINK_ALARM_IDS = {
   linkDown: 'uplink:LINK_DOWN',
   queueThinning: 'uplink:QUEUE_THINNING',
   rejected: 'uplink:REJECTED',
+  queueStorage: 'uplink:QUEUE_STORAGE',
 } as const;
 
 export interface UplinkSinkOptions {
@@ -129,6 +132,8 @@ export class UplinkSink {
     // Whatever survived a restart is backlog now.
     this.queue.markAllHistorical();
     this.occurrences = new AlarmOccurrences(opts.db);
+    const where = opts.db.name === ':memory:' ? 'memory' : dirname(opts.db.name);
+    this.queue.onStorage((error) => this.queueStorage(error === undefined ? undefined : describeStorageFailure(error, where)));
     this.transport = opts.transport ?? createTransport(this.cfg.transport, { logger: this.log, metrics: this.metrics, enterpriseCode: this.enterpriseCode, gatewayCode: this.gatewayCode });
   }
 
@@ -159,6 +164,15 @@ export class UplinkSink {
         severity: 2,
         label: '平台拒收数据',
         message: '省级预警平台拒收一条上报数据，已转存死信表 uplink_dead_letter，其余数据继续上报',
+        ruleId: 'uplink',
+      },
+      {
+        alarmId: UPLINK_ALARM_IDS.queueStorage,
+        point: UPLINK_DIAGNOSTIC_POINT,
+        condition: 'QUEUE_STORAGE',
+        severity: 3,
+        label: '上报队列无法写盘',
+        message: '上报队列无法写入磁盘（磁盘满或故障），数据暂存内存，超出上限的新数据被拒收',
         ruleId: 'uplink',
       },
     ];
@@ -313,8 +327,32 @@ export class UplinkSink {
   }
 
   private enqueue(type: Envelope['type'], items: EnvelopeItem[], createdAt: number): void {
-    this.queue.enqueue(type, items, createdAt, !this.linkUp);
+    if (this.queue.enqueue(type, items, createdAt, !this.linkUp) === undefined) {
+      this.metrics.inc('uplink_queue_rejected_total', { type });
+      return;
+    }
     this.metrics.inc('uplink_enqueued_total', { type });
+  }
+
+  /**
+   * The disk refuses the queue's writes (or takes them again). Raised from a microtask: the failure
+   * may surface inside the alarm manager's delivery of an event, and its alarm must follow that event.
+   */
+  private queueStorage(reason: string | undefined): void {
+    const failing = reason !== undefined;
+    if (failing) {
+      this.metrics.inc('uplink_queue_storage_errors_total');
+      this.log.error('上报队列无法写入磁盘，数据暂存内存', { reason, queued: this.queue.size });
+    } else this.log.info('上报队列恢复写入磁盘', { rejected: this.queue.rejected });
+    queueMicrotask(() =>
+      this.diagnostics.next({
+        alarmId: UPLINK_ALARM_IDS.queueStorage,
+        active: failing,
+        value: this.queue.rejected,
+        ts: Date.now(),
+        ...(failing ? { detail: `${reason}；已拒收 ${this.queue.rejected} 条` } : {}),
+      }),
+    );
   }
 
   // ---- bounds and diagnostics ----

@@ -5,14 +5,16 @@ import type { AlarmEvent } from '../../core/alarm-event.js';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
 import { RateLimitedLog } from '../../core/rate-limited-log.js';
+import { dirname } from 'node:path';
 import type { Db } from '../../store/database.js';
+import { describeStorageFailure } from '../../store/storage-errors.js';
 import type { AlarmDefinition, ConditionUpdate } from '../../../rules/condition.js';
 import type { InfluxSection } from './config.js';
 import { alarmLine, readingLine } from './line-protocol.js';
 import { InfluxQueue } from './queue.js';
 import { InfluxWriter } from './writer.js';
 
-export const INFLUX_ALARM_IDS = { writeFailing: 'influx:WRITE_FAILING' } as const;
+export const INFLUX_ALARM_IDS = { writeFailing: 'influx:WRITE_FAILING', queueStorage: 'influx:QUEUE_STORAGE' } as const;
 
 export interface InfluxSinkOptions {
   config: InfluxSection;
@@ -67,12 +69,15 @@ export class InfluxSink {
     this.site = this.cfg.site ?? opts.gatewayId;
     this.writer = new InfluxWriter(this.cfg);
     this.queue = new InfluxQueue(opts.db);
+    this.where = opts.db.name === ':memory:' ? 'memory' : dirname(opts.db.name);
   }
 
   /** The last write succeeded (false from a failed write until the next good one). */
   get writeOk(): boolean {
     return this.failingSince === undefined;
   }
+  /** The data directory, named in the storage alarm. */
+  private readonly where: string;
 
   alarmDefinitions(): AlarmDefinition[] {
     return [
@@ -83,6 +88,15 @@ export class InfluxSink {
         severity: 2,
         label: '历史库写入失败',
         message: 'InfluxDB 历史数据写入失败，数据暂存本地磁盘队列',
+        ruleId: 'influx',
+      },
+      {
+        alarmId: INFLUX_ALARM_IDS.queueStorage,
+        point: 'gateway',
+        condition: 'QUEUE_STORAGE',
+        severity: 3,
+        label: '历史库队列无法写盘',
+        message: '历史库磁盘队列无法写入（磁盘满或故障），无法写入历史库的数据被丢弃并计数',
         ruleId: 'influx',
       },
     ];
@@ -138,9 +152,28 @@ export class InfluxSink {
 
   private toDisk(lines: string[]): void {
     if (lines.length === 0) return;
-    this.queue.push(lines, this.scheduler.now());
+    const queued = this.queue.push(lines, this.scheduler.now());
+    this.queueStorage();
+    if (!queued) {
+      this.metrics.inc('influx_lines_dropped_total', { reason: 'disk' }, lines.length);
+      return;
+    }
     this.metrics.inc('influx_lines_queued_total', undefined, lines.length);
     this.metrics.set('influx_queue_lines', this.queue.lines);
+  }
+
+  private queueStorageRaised = false;
+
+  /** Raises or clears influx:QUEUE_STORAGE after a disk queue write (from a microtask, see the uplink's). */
+  private queueStorage(): void {
+    const error = this.queue.storageError;
+    if ((error !== undefined) === this.queueStorageRaised) return;
+    this.queueStorageRaised = error !== undefined;
+    if (error !== undefined) this.log.error('历史库磁盘队列无法写入，数据被丢弃', { reason: describeStorageFailure(error, this.where) });
+    else this.log.info('历史库磁盘队列恢复写入');
+    const update: ConditionUpdate = { alarmId: INFLUX_ALARM_IDS.queueStorage, active: error !== undefined, value: this.queue.lines, ts: Date.now() };
+    if (error !== undefined) update.detail = describeStorageFailure(error, this.where);
+    queueMicrotask(() => this.diagnostics.next(update));
   }
 
   private tick(): void {
@@ -168,14 +201,23 @@ export class InfluxSink {
         const batch = this.queue.head()!;
         const outcome = await this.writer.write(batch.body);
         if (outcome.ok) {
-          this.queue.remove(batch.id);
+          if (!this.queue.remove(batch.id)) {
+            // Written but the disk refuses the delete: wait rather than resend it in a tight loop.
+            this.queueStorage();
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            continue;
+          }
           this.metrics.inc('influx_lines_written_total', undefined, batch.lines);
           this.metrics.inc('influx_lines_replayed_total', undefined, batch.lines);
           this.metrics.set('influx_queue_lines', this.queue.lines);
           this.succeeded();
           if (this.queue.batches === 0) this.log.info('历史库积压数据补写完成');
         } else if (!outcome.retry) {
-          this.queue.remove(batch.id);
+          if (!this.queue.remove(batch.id)) {
+            this.queueStorage();
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            continue;
+          }
           this.rejected(batch.lines, outcome.error);
         } else await this.failed(outcome.error);
       } else if (this.buffer.length > 0) {
@@ -244,6 +286,7 @@ export class InfluxSink {
 
   private enforceBounds(): void {
     const dropped = this.queue.enforce(this.cfg.queue.maxLines, this.cfg.queue.maxAge, this.scheduler.now());
+    this.queueStorage();
     if (dropped > 0) {
       this.metrics.inc('influx_lines_dropped_total', { reason: 'queue_full' }, dropped);
       this.limited.error('queue_full', '历史库磁盘队列超过上限，最旧的数据已删除', { dropped, maxLines: this.cfg.queue.maxLines });

@@ -1,5 +1,6 @@
 import type { Db, Migration } from '../../store/database.js';
 import { migrate } from '../../store/database.js';
+import { isStorageError } from '../../store/storage-errors.js';
 
 export const INFLUX_QUEUE_MIGRATIONS: readonly Migration[] = [
   {
@@ -22,11 +23,16 @@ export interface QueuedBatch {
   body: string;
 }
 
-/** Batches of line protocol waiting for the database to come back, oldest first. */
+/**
+ * Batches of line protocol waiting for the database to come back, oldest first. A disk that refuses
+ * writes (full) never throws out of it: push() refuses the batch, and `storageError` holds why.
+ */
 export class InfluxQueue {
   private readonly stmt;
   private lineCount = 0;
   private batchCount = 0;
+  /** The disk's error while it refuses writes, undefined when the last write succeeded. */
+  storageError: unknown;
 
   constructor(private readonly db: Db) {
     migrate(db, INFLUX_QUEUE_MIGRATIONS);
@@ -44,11 +50,25 @@ export class InfluxQueue {
     this.lineCount = t.l;
   }
 
-  push(lines: string[], now: number): void {
-    if (lines.length === 0) return;
-    this.stmt.insert.run(now, lines.length, lines.join('\n'));
+  /** Queues a batch; false when the disk refused it (the caller counts the lines as lost). */
+  push(lines: string[], now: number): boolean {
+    if (lines.length === 0) return true;
+    if (!this.tryWrite(() => this.stmt.insert.run(now, lines.length, lines.join('\n')))) return false;
     this.batchCount++;
     this.lineCount += lines.length;
+    return true;
+  }
+
+  private tryWrite(write: () => void): boolean {
+    try {
+      write();
+    } catch (err) {
+      if (!isStorageError(err)) throw err;
+      this.storageError = err;
+      return false;
+    }
+    this.storageError = undefined;
+    return true;
   }
 
   /** When the oldest queued batch was made (ms since epoch), or undefined when the queue is empty. */
@@ -61,11 +81,15 @@ export class InfluxQueue {
     return this.stmt.head.get() as QueuedBatch | undefined;
   }
 
-  remove(id: number): void {
-    for (const r of this.stmt.remove.all(id) as { lines: number }[]) {
+  /** Removes a written batch; false when the disk refused the delete (it stays queued). */
+  remove(id: number): boolean {
+    let rows: { lines: number }[] = [];
+    if (!this.tryWrite(() => (rows = this.stmt.remove.all(id) as { lines: number }[]))) return false;
+    for (const r of rows) {
       this.batchCount--;
       this.lineCount -= r.lines;
     }
+    return true;
   }
 
   /** Drops batches older than maxAge, then oldest batches while over maxLines; returns lines dropped. */
@@ -78,11 +102,18 @@ export class InfluxQueue {
         dropped += r.lines;
       }
     };
-    this.db.transaction(() => {
-      drop(this.stmt.expire.all(now - maxAge) as { lines: number }[]);
-      while (this.lineCount > maxLines && this.batchCount > 0) drop(this.stmt.dropOldest.all() as { lines: number }[]);
-    })();
-    return dropped;
+    const before = { lines: this.lineCount, batches: this.batchCount };
+    const ok = this.tryWrite(() =>
+      this.db.transaction(() => {
+        drop(this.stmt.expire.all(now - maxAge) as { lines: number }[]);
+        while (this.lineCount > maxLines && this.batchCount > 0) drop(this.stmt.dropOldest.all() as { lines: number }[]);
+      })(),
+    );
+    if (ok) return dropped;
+    // Rolled back: nothing was removed.
+    this.lineCount = before.lines;
+    this.batchCount = before.batches;
+    return 0;
   }
 
   get lines(): number {
