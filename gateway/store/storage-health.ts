@@ -1,5 +1,5 @@
 import { ReplaySubject, asapScheduler, observeOn, type Observable } from 'rxjs';
-import type { AlarmDefinition, ConditionUpdate } from '../../rules/condition.js';
+import type { AlarmDefinition, ConditionUpdate } from '../core/condition.js';
 import type { QuarantinedRow } from '../alarms/sqlite-journal.js';
 
 export const STORAGE_ALARM_IDS = {
