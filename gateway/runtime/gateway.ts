@@ -14,6 +14,7 @@ import { ReadingBus } from '../core/bus.js';
 import type { Logger } from '../core/logger.js';
 import { Metrics } from '../core/metrics.js';
 import { EmbeddedBroker } from '../mqtt/broker.js';
+import { UserStore } from '../auth/user-store.js';
 import { InfluxSink } from '../sinks/influx/influx-sink.js';
 import { MqttPublisher } from '../sinks/mqtt-publisher.js';
 import { Checkpointer } from '../store/checkpointer.js';
@@ -168,6 +169,8 @@ export class Gateway {
         port: this.o.mqttPort ?? cfg.mqtt.port,
         gatewayId: cfg.gateway.id,
         allowAnonymous: cfg.mqtt.allowAnonymous,
+        users: this.db ? new UserStore(this.db) : undefined,
+        ...{ passwordFile: cfg.mqtt.passwordFile, aclFile: cfg.mqtt.aclFile, tls: cfg.mqtt.tls, limits: cfg.mqtt.limits },
         log: log.child('mqtt-broker'),
         metrics: this.metrics,
       });
