@@ -184,6 +184,26 @@ export class EmbeddedBroker {
     return ok;
   }
 
+  /**
+   * Bounds the bytes waiting to be written to one client. aedes waits for 'drain' whenever a write
+   * returns false, and while it waits its broker-wide delivery window fills, so one subscriber that
+   * never reads would stall every client. The socket's write reports success until maxQueuedBytes
+   * are buffered; past that the slow client is disconnected and counted.
+   */
+  private boundQueue(sock: Socket): void {
+    const write = sock.write.bind(sock) as (...args: unknown[]) => boolean;
+    sock.write = ((...args: unknown[]) => {
+      write(...args);
+      if (sock.writableLength > this.limits.maxQueuedBytes && !sock.destroyed) {
+        this.options.metrics.inc('mqtt_slow_client_disconnects');
+        const who = (sock as Socket & { client?: Client }).client?.id;
+        this.options.log.warn(`MQTT client "${untrusted(who)}" from ${untrusted(sock.remoteAddress)} disconnected: ${sock.writableLength} bytes waiting (limit ${this.limits.maxQueuedBytes}); it does not read fast enough`);
+        sock.destroy();
+      }
+      return true;
+    }) as Socket['write'];
+  }
+
   async start(): Promise<number> {
     const { log, metrics } = this.options;
     const aedes = await Aedes.createBroker({
@@ -232,13 +252,6 @@ export class EmbeddedBroker {
       },
       authorizeForward: (client, packet) => {
         if (packet.topic === DROPPED) return null;
-        const conn = (client as unknown as ClientInternals).conn;
-        if (conn && conn.writableLength > this.limits.maxQueuedBytes) {
-          metrics.inc('mqtt_slow_client_disconnects');
-          log.warn(`MQTT client "${untrusted(client.id)}" disconnected: ${conn.writableLength} bytes waiting (limit ${this.limits.maxQueuedBytes}); it does not read fast enough`);
-          conn.destroy();
-          return null;
-        }
         const id = this.identities.get(client);
         if (!id || !this.canRead(client, id, packet.topic)) {
           metrics.inc('mqtt_forward_denied');
@@ -263,6 +276,7 @@ export class EmbeddedBroker {
     const handle = (sock: Socket) => {
       this.sockets.add(sock);
       sock.on('close', () => this.sockets.delete(sock));
+      this.boundQueue(sock);
       const client = aedes.handle(sock) as unknown as ClientInternals;
       const guard = new PacketSizeGuard(this.limits.maxPacketBytes);
       const parse = client._parser.parse.bind(client._parser);
