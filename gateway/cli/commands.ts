@@ -20,4 +20,5 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   browse: async () => (await import('./commands/browse.js')).default,
   'opcua-trust': async () => (await import('./commands/opcua-trust.js')).default,
   users: async () => (await import('./commands/users.js')).default,
+  'mqtt-map': async () => (await import('./commands/mqtt-map.js')).default,
 };

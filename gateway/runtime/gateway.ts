@@ -214,6 +214,7 @@ export class Gateway {
         metrics: this.metrics,
         now: () => Date.now(),
         dataDir: this.dataDir,
+        localMqtt: { url: url!, ...credentials, gatewayId: cfg.gateway.id },
         describePoint: (id, info) => {
           const p = this.points.get(id);
           if (!p || p.unit || !info.unit) return;
