@@ -72,6 +72,11 @@ export function encodeSparkplug(p: SparkplugPayload): Uint8Array {
 
 const Payload = proto.org.eclipse.tahu.protobuf.Payload;
 
+/** protobufjs gives absent fields their default through the prototype: only own fields were sent. */
+function has(o: object, field: string): boolean {
+  return Object.prototype.hasOwnProperty.call(o, field);
+}
+
 /** Decodes a Sparkplug B payload; throws on bytes that are not one. */
 export function decodeSparkplug(bytes: Uint8Array): SparkplugPayload {
   const p = Payload.decode(bytes);
@@ -119,17 +124,17 @@ export function decodeSparkplug(bytes: Uint8Array): SparkplugPayload {
       }
     }
     return {
-      name: m.name ?? undefined,
-      alias: m.alias !== null && m.alias !== undefined ? Number(unsigned(m.alias as LongLike)) : undefined,
-      timestamp: m.timestamp !== null && m.timestamp !== undefined ? Number(unsigned(m.timestamp as LongLike)) : undefined,
+      name: has(m, 'name') ? m.name! : undefined,
+      alias: has(m, 'alias') ? Number(unsigned(m.alias as LongLike)) : undefined,
+      timestamp: has(m, 'timestamp') ? Number(unsigned(m.timestamp as LongLike)) : undefined,
       type,
       value,
-      isHistorical: m.isHistorical ?? undefined,
+      isHistorical: has(m, 'isHistorical') ? Boolean(m.isHistorical) : undefined,
     };
   });
   return {
-    timestamp: p.timestamp !== null && p.timestamp !== undefined ? Number(unsigned(p.timestamp as LongLike)) : undefined,
-    seq: p.seq !== null && p.seq !== undefined ? Number(unsigned(p.seq as LongLike)) : undefined,
+    timestamp: has(p, 'timestamp') ? Number(unsigned(p.timestamp as LongLike)) : undefined,
+    seq: has(p, 'seq') ? Number(unsigned(p.seq as LongLike)) : undefined,
     metrics,
   };
 }
