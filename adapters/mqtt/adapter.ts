@@ -82,7 +82,8 @@ export class MqttIngestAdapter implements Adapter {
   }
 
   private minPeriod(): number {
-    return Math.min(this.device.expectedPeriod, ...this.device.points.map((p) => p.expectedPeriod ?? this.device.expectedPeriod));
+    const periods = this.device.points.map((p) => p.expectedPeriod ?? this.device.expectedPeriod);
+    return Math.min(this.device.expectedPeriod, ...periods, ...(this.sparkplug ? [this.device.reorderTimeout] : []));
   }
 
   /** Public for the tests and mqtt-map: handles one message as if it came from the broker. */

@@ -137,6 +137,7 @@ export class MessageDecoder {
     const top = simpleSchema.safeParse(parsed.doc);
     if (!top.success) return void out.rejects.push({ reason: 'bad_shape', detail: 'expected {"point","value","ts"} or an array of them' });
     const items = Array.isArray(top.data) ? top.data : [top.data];
+    if (items.length === 0) return void out.rejects.push({ reason: 'bad_shape', detail: 'an empty array holds no reading' });
     items.forEach((item, i) => {
       const r = simpleReadingSchema.safeParse(item);
       if (!r.success) return void out.rejects.push({ reason: 'bad_shape', detail: `item ${i}: expected {"point","value","ts"}` });
@@ -191,6 +192,7 @@ export class MessageDecoder {
     if (msg.data.method !== undefined && msg.data.method !== 'thing.event.property.post')
       return void out.rejects.push({ reason: 'bad_shape', detail: `Alink method "${msg.data.method}" is not thing.event.property.post` });
     const points = this.candidates(segments);
+    if (Object.keys(msg.data.params).length === 0) return void out.rejects.push({ reason: 'no_known_field', detail: 'Alink params is empty' });
     for (const [identifier, prop] of Object.entries(msg.data.params)) {
       const matching = points.filter((p) => p.field === identifier);
       if (matching.length === 0) {
