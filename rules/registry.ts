@@ -12,6 +12,7 @@ import { stelRule, stelRuleSchema } from './kinds/stel.js';
 import { timeAtLevelRule, timeAtLevelRuleSchema } from './kinds/time-at-level.js';
 import { twaRule, twaRuleSchema } from './kinds/twa.js';
 import { voteRule, voteRuleSchema } from './kinds/vote.js';
+import { hotWorkPermitRule, hotWorkPermitRuleSchema } from './kinds/hot-work-permit.js';
 
 type AnyRuleKind = RuleKind<z.ZodType<{ id: string; kind: string }>>;
 
@@ -32,6 +33,7 @@ export const RULE_KINDS: readonly AnyRuleKind[] = [
   stelRule,
   twaRule,
   timeAtLevelRule,
+  hotWorkPermitRule,
 ] as unknown as AnyRuleKind[];
 
 export const ruleSchema = z.discriminatedUnion('kind', [
@@ -47,6 +49,7 @@ export const ruleSchema = z.discriminatedUnion('kind', [
   stelRuleSchema,
   twaRuleSchema,
   timeAtLevelRuleSchema,
+  hotWorkPermitRuleSchema,
 ]);
 export type RuleConfig = z.infer<typeof ruleSchema>;
 
