@@ -28,6 +28,8 @@ export class MqttIngestAdapter implements Adapter {
   private startedAt = 0;
   private commOk: boolean | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** ai-video event points: when each turns false again. */
+  private readonly holdUntil = new Map<string, number>();
 
   constructor(
     private readonly device: MqttDevice,
@@ -83,7 +85,8 @@ export class MqttIngestAdapter implements Adapter {
 
   private minPeriod(): number {
     const periods = this.device.points.map((p) => p.expectedPeriod ?? this.device.expectedPeriod);
-    return Math.min(this.device.expectedPeriod, ...periods, ...(this.sparkplug ? [this.device.reorderTimeout] : []));
+    const aiVideo = this.device.subscriptions.some((s) => s.format === 'ai-video');
+    return Math.min(this.device.expectedPeriod, ...periods, ...(this.sparkplug ? [this.device.reorderTimeout] : []), ...(aiVideo ? [this.device.eventHold] : []));
   }
 
   /** Public for the tests and mqtt-map: handles one message as if it came from the broker. */
@@ -100,6 +103,11 @@ export class MqttIngestAdapter implements Adapter {
     }
     for (const r of decoded.rejects) this.reject(topic, r);
     if (decoded.skewed) metrics.inc('mqtt_ingest_clock_skew', { device: this.device.id }, decoded.skewed);
+    for (const h of decoded.holds ?? []) {
+      this.holdUntil.set(h.point, now + h.holdMs);
+      // The snapshot is evidence the operator needs: it goes to the log with the event.
+      this.ctx.log.info(`AI 视频事件 [video event] ${h.point} camera ${untrusted(h.camera)}${h.snapshot ? ` snapshot ${untrusted(h.snapshot, 500)}` : ''}`);
+    }
     if (decoded.historical) metrics.inc('mqtt_ingest_historical_skipped', { device: this.device.id }, decoded.historical);
     if (decoded.readings.length === 0) return;
     const alive = decoded.readings.some((r) => r.quality !== 'BadNotConnected');
@@ -132,6 +140,10 @@ export class MqttIngestAdapter implements Adapter {
   /** Stale points and device silence. */
   private watch(): void {
     const now = this.ctx.now();
+    this.expireHolds(now);
+    this.sparkplug?.tick(now);
+    // Event sources (AI video) say nothing while nothing happens: silence is not staleness there.
+    if (this.device.subscriptions.some((s) => s.format === 'ai-video')) return;
     for (const p of this.device.points) {
       const period = p.expectedPeriod ?? this.device.expectedPeriod;
       const heard = this.lastHeard.get(p.id) ?? this.startedAt;
@@ -140,7 +152,14 @@ export class MqttIngestAdapter implements Adapter {
       this.ctx.publish({ point: p.id, value: null, quality: 'BadNotConnected', ts: now, receivedAt: now, reason: `not heard from for ${Math.round((now - heard) / 1000)} s` });
     }
     if (now - (this.lastMessage || this.startedAt) > this.device.expectedPeriod) this.setCommOk(false, `silent for more than ${Math.round(this.device.expectedPeriod / 1000)} s`);
-    this.sparkplug?.tick(now);
+  }
+
+  private expireHolds(now: number): void {
+    for (const [point, until] of this.holdUntil) {
+      if (now < until) continue;
+      this.holdUntil.delete(point);
+      this.ctx.publish({ point, value: false, quality: 'Good', ts: now, receivedAt: now, reason: 'event hold time over' });
+    }
   }
 
   async stop(): Promise<void> {

@@ -5,7 +5,7 @@ import { scaleSchema } from '../shared/scaling.js';
 import { compileTemplate } from './topic-template.js';
 
 /** Payload formats a subscription can carry. */
-export const MQTT_FORMATS = ['simple', 'json', 'value', 'alink', 'sparkplug'] as const;
+export const MQTT_FORMATS = ['simple', 'json', 'value', 'alink', 'sparkplug', 'ai-video'] as const;
 export type MqttFormat = (typeof MQTT_FORMATS)[number];
 
 /** A JSON pointer (RFC 6901), "" = the whole document. */
@@ -17,10 +17,14 @@ export const mqttPointSchema = z.strictObject({
   type: z.enum(['number', 'boolean']).default('number'),
   /**
    * Where the value is: json format, a JSON pointer (/data/co); alink, the property identifier (CO);
-   * sparkplug, the metric name (Gas/CO). Not used by the simple and value formats.
+   * sparkplug, the metric name (Gas/CO); ai-video, the event type (未戴安全帽). Not used by the simple
+   * and value formats.
    */
   field: z.string().optional(),
-  /** Named topic segments this point's messages have, e.g. { sensor: co-01 } for plant/{area}/{sensor}. */
+  /**
+   * Named topic segments this point's messages have, e.g. { sensor: co-01 } for plant/{area}/{sensor}.
+   * ai-video: `camera` matches the event's camera id too.
+   */
   match: z.record(z.string(), z.string()).optional(),
   scale: scaleSchema.optional(),
   /** json format: a status field beside the value, and the values of it that mean Good. */
@@ -84,6 +88,10 @@ export const mqttDeviceSchema = z
     maxMessageBytes: z.number().int().min(64).default(256 * 1024),
     /** Default expected period of the points: silent for longer, a point goes stale and comm_ok false. */
     expectedPeriod: durationSchema.default(60_000),
+    /** ai-video: events below this confidence (0–1) are ignored (counted). */
+    minConfidence: z.number().min(0).max(1).default(0.6),
+    /** ai-video: an event point stays true this long after the camera's last event of that type. */
+    eventHold: durationSchema.default(60_000),
     /** Sparkplug: how long to wait for a missing seq before asking the node for a rebirth. */
     reorderTimeout: durationSchema.default(2000),
     points: z.array(mqttPointSchema).min(1),
@@ -91,12 +99,13 @@ export const mqttDeviceSchema = z
   .superRefine((d, ctx) => {
     const sparkplug = d.subscriptions.some((s) => s.format === 'sparkplug');
     d.points.forEach((p, i) => {
-      const needsField = d.subscriptions.some((s) => s.format === 'json' || s.format === 'alink' || s.format === 'sparkplug');
+      const needsField = d.subscriptions.some((s) => s.format === 'json' || s.format === 'alink' || s.format === 'sparkplug' || s.format === 'ai-video');
       if (needsField && p.field === undefined && !d.subscriptions.some((s) => s.format === 'value' || s.format === 'simple'))
         ctx.addIssue({ code: 'custom', path: ['points', i, 'field'], message: `point ${p.id} needs field: where its value is in the message` });
       if (p.match && !sparkplug) {
         const names = new Set(d.subscriptions.flatMap((s) => compileTemplateSafe(s.topic)));
-        for (const k of Object.keys(p.match)) if (!names.has(k)) ctx.addIssue({ code: 'custom', path: ['points', i, 'match', k], message: `no subscription topic has a segment {${k}}` });
+        const aiVideo = d.subscriptions.some((s) => s.format === 'ai-video');
+        for (const k of Object.keys(p.match)) if (!names.has(k) && !(aiVideo && k === 'camera')) ctx.addIssue({ code: 'custom', path: ['points', i, 'match', k], message: `no subscription topic has a segment {${k}}` });
       }
     });
     if (sparkplug && !d.subscriptions.every((s) => s.format === 'sparkplug')) ctx.addIssue({ code: 'custom', path: ['subscriptions'], message: 'a Sparkplug device has only sparkplug subscriptions (one edge node per device)' });

@@ -13,7 +13,19 @@ export interface Decoded {
   skewed: number;
   /** Sparkplug metrics flagged is_historical, kept off the live bus. */
   historical?: number;
+  /** ai-video: event points to turn false again this long after this message (ms), and the snapshot of each. */
+  holds?: { point: string; holdMs: number; snapshot?: string | undefined; camera: string }[];
 }
+
+/** An AI video box / NVR analytics event. */
+const aiVideoSchema = z.looseObject({
+  camera: z.string().min(1).max(128),
+  type: z.string().min(1).max(64),
+  /** 0–1, or a percentage 0–100. */
+  confidence: z.number().min(0).max(100),
+  time: z.union([z.number(), z.string().max(64)]).optional(),
+  snapshot: z.string().max(2048).optional(),
+});
 
 /** The simple form: one reading or an array of them. */
 const simpleReadingSchema = z.strictObject({
@@ -108,6 +120,9 @@ export class MessageDecoder {
       case 'alink':
         this.alink(route.segments, payload, receivedAt, out);
         break;
+      case 'ai-video':
+        this.aiVideo(route.segments, payload, receivedAt, out);
+        break;
       case 'sparkplug':
         // Sparkplug needs session state (births, aliases, seq): see sparkplug-session.ts.
         out.rejects.push({ reason: 'bad_shape', detail: 'sparkplug messages are decoded by the Sparkplug session' });
@@ -182,6 +197,23 @@ export class MessageDecoder {
     const text = payload.toString('utf8').trim();
     const raw: unknown = text === 'true' ? true : text === 'false' ? false : text;
     for (const p of points) this.emit(p, p.type === 'boolean' && (text === '0' || text === '1') ? Number(text) : raw, undefined, receivedAt, out);
+  }
+
+  private aiVideo(segments: Record<string, string>, payload: Buffer, receivedAt: number, out: Decoded): void {
+    const parsed = parseJson(payload);
+    if (!parsed.ok) return void out.rejects.push(parsed.reject);
+    const ev = aiVideoSchema.safeParse(parsed.doc);
+    if (!ev.success) return void out.rejects.push({ reason: 'bad_shape', detail: 'expected {"camera","type","confidence","time","snapshot"}' });
+    const { camera, type, snapshot } = ev.data;
+    const confidence = ev.data.confidence > 1 ? ev.data.confidence / 100 : ev.data.confidence;
+    if (confidence < this.device.minConfidence) return void out.rejects.push({ reason: 'low_confidence', detail: `${type} from camera ${camera} at confidence ${confidence} < ${this.device.minConfidence}` });
+    const points = this.candidates({ ...segments, camera }).filter((p) => p.field === type);
+    if (points.length === 0) return void out.rejects.push({ reason: 'unknown_point', detail: `no event point for "${type}" of camera ${camera}` });
+    for (const p of points) {
+      const before = out.readings.length;
+      this.emit(p, true, ev.data.time, receivedAt, out);
+      if (out.readings.length > before) (out.holds ??= []).push({ point: p.id, holdMs: this.device.eventHold, snapshot, camera });
+    }
   }
 
   private alink(segments: Record<string, string>, payload: Buffer, receivedAt: number, out: Decoded): void {

@@ -13,7 +13,8 @@ export type RejectReason =
   | 'no_known_field'
   | 'sparkplug_decode'
   | 'sparkplug_sequence'
-  | 'sparkplug_unknown_alias';
+  | 'sparkplug_unknown_alias'
+  | 'low_confidence';
 
 export interface Reject {
   reason: RejectReason;

@@ -116,3 +116,29 @@ describe('flat JSON, plain values and Alink', () => {
     expect(JSON.stringify(r.error?.issues)).toContain('no subscription topic has a segment {c}');
   });
 });
+
+describe('AI video events', () => {
+  const d = device({
+    id: 'nvr',
+    subscriptions: [{ topic: 'ai/{box}/event', format: 'ai-video' }],
+    minConfidence: 0.7,
+    points: [
+      { id: 'cam3.no_helmet', name: '1#转炉平台 摄像头3 未戴安全帽', area: 'bof', type: 'boolean', field: '未戴安全帽', match: { camera: 'cam-03' } },
+      { id: 'cam3.smoking', name: '1#转炉平台 摄像头3 吸烟', area: 'bof', type: 'boolean', field: '吸烟', match: { camera: 'cam-03' } },
+    ],
+  });
+  const dec = new MessageDecoder(d, 'gw1');
+
+  it('turns an event of a configured camera and type into a true event point held for the hold time', () => {
+    const r = dec.decode('ai/box1/event', buf({ camera: 'cam-03', type: '未戴安全帽', confidence: 0.91, time: NOW - 100, snapshot: 'http://nvr/snap/1.jpg' }), NOW);
+    expect(r.readings).toEqual([{ point: 'cam3.no_helmet', value: true, quality: 'Good', ts: NOW - 100, receivedAt: NOW }]);
+    expect(r.holds).toEqual([{ point: 'cam3.no_helmet', holdMs: 60_000, snapshot: 'http://nvr/snap/1.jpg', camera: 'cam-03' }]);
+  });
+
+  it('counts events below the confidence threshold and of unknown cameras or types', () => {
+    expect(dec.decode('ai/box1/event', buf({ camera: 'cam-03', type: '吸烟', confidence: 55 }), NOW).rejects[0]!.reason).toBe('low_confidence');
+    expect(dec.decode('ai/box1/event', buf({ camera: 'cam-04', type: '吸烟', confidence: 0.9 }), NOW).rejects[0]!.reason).toBe('unknown_point');
+    expect(dec.decode('ai/box1/event', buf({ camera: 'cam-03', type: '人员闯入', confidence: 0.9 }), NOW).rejects[0]!.reason).toBe('unknown_point');
+    expect(dec.decode('ai/box1/event', buf({ camera: 'cam-03' }), NOW).rejects[0]!.reason).toBe('bad_shape');
+  });
+});
