@@ -56,10 +56,13 @@ export function deviceSubscriptions(device: MqttDevice, gatewayId: string): Comp
   return subs.map((sub) => ({ sub, template: compileTemplate(sub.topic) }));
 }
 
+/** One decoder for every message: `fatal` makes invalid UTF-8 an error instead of U+FFFD. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 function parseJson(payload: Buffer): { ok: true; doc: unknown } | { ok: false; reject: Reject } {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(payload);
+    text = utf8.decode(payload);
   } catch {
     return { ok: false, reject: { reason: 'not_utf8', detail: 'payload is not UTF-8 text' } };
   }
