@@ -13,6 +13,7 @@ import { timeAtLevelRule, timeAtLevelRuleSchema } from './kinds/time-at-level.js
 import { twaRule, twaRuleSchema } from './kinds/twa.js';
 import { voteRule, voteRuleSchema } from './kinds/vote.js';
 import { hotWorkPermitRule, hotWorkPermitRuleSchema } from './kinds/hot-work-permit.js';
+import { videoEventRule, videoEventRuleSchema } from './kinds/video-event.js';
 
 type AnyRuleKind = RuleKind<z.ZodType<{ id: string; kind: string }>>;
 
@@ -34,6 +35,7 @@ export const RULE_KINDS: readonly AnyRuleKind[] = [
   twaRule,
   timeAtLevelRule,
   hotWorkPermitRule,
+  videoEventRule,
 ] as unknown as AnyRuleKind[];
 
 export const ruleSchema = z.discriminatedUnion('kind', [
@@ -50,6 +52,7 @@ export const ruleSchema = z.discriminatedUnion('kind', [
   twaRuleSchema,
   timeAtLevelRuleSchema,
   hotWorkPermitRuleSchema,
+  videoEventRuleSchema,
 ]);
 export type RuleConfig = z.infer<typeof ruleSchema>;
 

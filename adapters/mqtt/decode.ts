@@ -17,6 +17,8 @@ export interface Decoded {
   holds?: { point: string; holdMs: number; snapshot?: string | undefined; camera: string }[];
 }
 
+const SNAPSHOT_URL = /^https?:\/\/[\x21-\x7e]+$/;
+
 /** An AI video box / NVR analytics event. */
 const aiVideoSchema = z.looseObject({
   camera: z.string().min(1).max(128),
@@ -207,7 +209,10 @@ export class MessageDecoder {
     if (!parsed.ok) return void out.rejects.push(parsed.reject);
     const ev = aiVideoSchema.safeParse(parsed.doc);
     if (!ev.success) return void out.rejects.push({ reason: 'bad_shape', detail: 'expected {"camera","type","confidence","time","snapshot"}' });
-    const { camera, type, snapshot } = ev.data;
+    const { camera, type } = ev.data;
+    // The URL ends up in alarm messages on operators' terminals: only a plain http(s) URL is kept.
+    const snapshot = ev.data.snapshot !== undefined && SNAPSHOT_URL.test(ev.data.snapshot) ? ev.data.snapshot : undefined;
+    if (ev.data.snapshot !== undefined && !snapshot) out.rejects.push({ reason: 'bad_shape', detail: 'snapshot is not a plain http(s) URL; event kept without it' });
     const confidence = ev.data.confidence > 1 ? ev.data.confidence / 100 : ev.data.confidence;
     if (confidence < this.device.minConfidence) return void out.rejects.push({ reason: 'low_confidence', detail: `${type} from camera ${camera} at confidence ${confidence} < ${this.device.minConfidence}` });
     const points = this.candidates({ ...segments, camera }).filter((p) => p.field === type);
@@ -215,7 +220,9 @@ export class MessageDecoder {
     for (const p of points) {
       const before = out.readings.length;
       this.emit(p, true, ev.data.time, receivedAt, out);
-      if (out.readings.length > before) (out.holds ??= []).push({ point: p.id, holdMs: this.device.eventHold, snapshot, camera });
+      if (out.readings.length === before) continue;
+      if (snapshot) out.readings[before]!.evidence = snapshot;
+      (out.holds ??= []).push({ point: p.id, holdMs: this.device.eventHold, snapshot, camera });
     }
   }
 

@@ -131,8 +131,15 @@ describe('AI video events', () => {
 
   it('turns an event of a configured camera and type into a true event point held for the hold time', () => {
     const r = dec.decode('ai/box1/event', buf({ camera: 'cam-03', type: '未戴安全帽', confidence: 0.91, time: NOW - 100, snapshot: 'http://nvr/snap/1.jpg' }), NOW);
-    expect(r.readings).toEqual([{ point: 'cam3.no_helmet', value: true, quality: 'Good', ts: NOW - 100, receivedAt: NOW }]);
+    expect(r.readings).toEqual([{ point: 'cam3.no_helmet', value: true, quality: 'Good', ts: NOW - 100, receivedAt: NOW, evidence: 'http://nvr/snap/1.jpg' }]);
     expect(r.holds).toEqual([{ point: 'cam3.no_helmet', holdMs: 60_000, snapshot: 'http://nvr/snap/1.jpg', camera: 'cam-03' }]);
+  });
+
+  it('keeps the event but not a snapshot that is not a plain http(s) URL', () => {
+    const r = dec.decode('ai/box1/event', buf({ camera: 'cam-03', type: '吸烟', confidence: 0.9, snapshot: 'http://x/\u001b[31m\n报警 #99' }), NOW);
+    expect(r.readings).toHaveLength(1);
+    expect(r.readings[0]!.evidence).toBeUndefined();
+    expect(r.rejects[0]!.reason).toBe('bad_shape');
   });
 
   it('counts events below the confidence threshold and of unknown cameras or types', () => {

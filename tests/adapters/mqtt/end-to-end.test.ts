@@ -54,7 +54,7 @@ beforeAll(async () => {
       },
     ],
     rules: [
-      { id: 'cam3-helmet', kind: 'discrete', point: 'cam3.no_helmet', alarmWhen: true, condition: 'PPE', severity: 2, message: '1#转炉平台 摄像头 cam-03 发现未戴安全帽 (区域 bof)' },
+      { id: 'cam3-helmet', kind: 'video-event', point: 'cam3.no_helmet', condition: 'PPE', severity: 2, message: '1#转炉平台 摄像头 cam-03 发现未戴安全帽 (区域 bof)' },
       { id: 'w1-permit', kind: 'hot-work-permit', running: 'w1.running', permitFrom: 'w1.permit_from', permitTo: 'w1.permit_to', grace: 0 },
     ],
   });
@@ -90,6 +90,7 @@ describe('MQTT ingest end to end to alarms', () => {
     for (const id of ['booster.co:HH', 'ladle.co:HH', 'dust.dp:HH', 'gasholder.co:HH', 'bf1.water_temp:HH', 'cam3.no_helmet:PPE', 'w1.running:NO_PERMIT']) await waitFor(raised(id), 10_000, `alarm ${id}`);
     expect(events.find((e) => e.alarmId === 'booster.co:HH')?.value).toBe(171.3);
     expect(events.find((e) => e.alarmId === 'cam3.no_helmet:PPE')?.message).toContain('cam-03');
+    expect(events.find((e) => e.alarmId === 'cam3.no_helmet:PPE')?.message).toContain('抓拍 http://nvr/1.jpg');
     expect(events.find((e) => e.alarmId === 'w1.running:NO_PERMIT')?.message).toContain('动火作业票已过期');
   }, 30_000);
 

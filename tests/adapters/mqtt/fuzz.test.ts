@@ -21,6 +21,7 @@ const DEVICES = [
   device({ id: 'j', subscriptions: [{ topic: 't/{x}', format: 'json', tsField: '/ts' }], points: [{ id: 'p1', name: 'p', field: '/a/b', qualityField: '/q', range: { low: 0, high: 10 } }] }),
   device({ id: 'v', subscriptions: [{ topic: 't/{x}', format: 'value' }], points: [{ id: 'p1', name: 'p' }, { id: 'b1', name: 'b', type: 'boolean' }] }),
   device({ id: 'a', subscriptions: [{ topic: 't/{x}', format: 'alink' }], points: [{ id: 'p1', name: 'p', field: 'CO' }] }),
+  device({ id: 'ai', subscriptions: [{ topic: 't/{x}', format: 'ai-video' }], points: [{ id: 'b1', name: 'b', type: 'boolean', field: '吸烟' }] }),
 ];
 const SP = device({ id: 'sp', subscriptions: [{ topic: 'spBv1.0/#', format: 'sparkplug' }], points: [{ id: 'p1', name: 'p', field: 'Temp' }] });
 
@@ -30,6 +31,7 @@ const jsonish = fc.oneof(
   fc.record({ point: fc.oneof(fc.constant('p1'), fc.constant('b1'), fc.string()), value: fc.jsonValue(), ts: fc.oneof(fc.integer(), fc.string(), fc.double()) }).map((o) => JSON.stringify(o)),
   fc.record({ method: fc.constant('thing.event.property.post'), params: fc.dictionary(fc.oneof(fc.constant('CO'), fc.string()), fc.jsonValue()) }).map((o) => JSON.stringify(o)),
   fc.record({ a: fc.record({ b: fc.jsonValue() }), q: fc.jsonValue(), ts: fc.jsonValue() }).map((o) => JSON.stringify(o)),
+  fc.record({ camera: fc.string(), type: fc.constantFrom('吸烟', '未戴安全帽'), confidence: fc.double(), snapshot: fc.string() }).map((o) => JSON.stringify(o)),
 );
 const payloads = fc.oneof(fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b)), jsonish.map((s) => Buffer.from(s)));
 
@@ -37,7 +39,7 @@ describe('fuzz: MQTT payload decoders', () => {
   it('never throw; every message yields readings or counted rejects, and readings are well-formed', () => {
     const decoders = DEVICES.map((d) => new MessageDecoder(d, 'gw1'));
     fc.assert(
-      fc.property(payloads, fc.integer({ min: 0, max: 3 }), (payload, i) => {
+      fc.property(payloads, fc.integer({ min: 0, max: DEVICES.length - 1 }), (payload, i) => {
         const dec = decoders[i]!;
         const topic = i === 0 ? 'gw/gw1/ingest/s' : 't/x';
         const r = dec.decode(topic, payload, NOW);
@@ -46,6 +48,7 @@ describe('fuzz: MQTT payload decoders', () => {
           expect(['p1', 'b1']).toContain(reading.point);
           expect(reading.value === null || typeof reading.value === 'boolean' || Number.isFinite(reading.value)).toBe(true);
           expect(Number.isFinite(reading.ts)).toBe(true);
+          if (reading.evidence !== undefined) expect(reading.evidence).toMatch(/^https?:\/\/[\x21-\x7e]+$/);
         }
       }),
       { numRuns: 3000 },
