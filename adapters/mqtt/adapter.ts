@@ -3,7 +3,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { Adapter, AdapterContext } from '../types.js';
 import { BurstLog } from '../../gateway/core/burst-log.js';
 import { untrusted } from '../../gateway/core/untrusted-text.js';
-import { reservedClientIdPrefix } from '../../gateway/mqtt/broker.js';
+import { reservedClientIdPrefix } from '../../gateway/mqtt/topics.js';
 import type { MqttDevice } from './config.js';
 import { MessageDecoder } from './decode.js';
 import { commOkPointId } from './diagnostics.js';

@@ -13,6 +13,7 @@ import { loadAclFile } from './acl-file.js';
 import { PasswordFile } from './password-file.js';
 import { LoginLimiter } from './login-limiter.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
+import { reservedClientIdPrefix } from './topics.js';
 
 export interface BrokerLimits {
   maxPacketBytes: number;
@@ -56,10 +57,6 @@ export interface BrokerOptions {
   limits?: Partial<BrokerLimits> | undefined;
 }
 
-/** Client ids the gateway's own clients use; nobody else may take them (and so kick the gateway off). */
-export function reservedClientIdPrefix(gatewayId: string): string {
-  return `gateway-${gatewayId}-`;
-}
 
 function sameSecret(a: string, b: Buffer | undefined): boolean {
   if (!b) return false;

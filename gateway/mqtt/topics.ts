@@ -7,3 +7,8 @@ export const topics = {
   ingest: (gw: string, device: string) => `gw/${gw}/ingest/${device}`,
   root: (gw: string) => `gw/${gw}/`,
 };
+
+/** Client ids the gateway's own clients use; the embedded broker keeps them for the gateway's credential. */
+export function reservedClientIdPrefix(gatewayId: string): string {
+  return `gateway-${gatewayId}-`;
+}
