@@ -104,7 +104,9 @@ async function main(): Promise<void> {
   };
   writeFileSync(join(dir, 'bench.json'), JSON.stringify(config));
   let gatewayErr = '';
-  gateway = spawn(process.execPath, [CLI, 'run', '--config', join(dir, 'bench.json'), '--data-dir', join(dir, 'data')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway process.
+  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
+  gateway = spawn(process.execPath, [...nodeFlags, CLI, 'run', '--config', join(dir, 'bench.json'), '--data-dir', join(dir, 'data')], { stdio: ['ignore', 'ignore', 'pipe'] });
   gateway.stderr!.on('data', (d: Buffer) => (gatewayErr = (gatewayErr + d.toString()).slice(-4000)));
   gateway.once('exit', (code) => {
     if (code !== null && code !== 0) console.error(`gateway exited ${code}: ${gatewayErr}`);
