@@ -4,6 +4,8 @@ import { modbusRtuDeviceSchema, modbusRtuOverTcpDeviceSchema, modbusTcpDeviceSch
 import { diagnosticPoints as modbusDiagnostics } from './modbus/diagnostics.js';
 import { opcuaDeviceSchema } from './opcua/config.js';
 import { diagnosticPoints as opcuaDiagnostics } from './opcua/diagnostics.js';
+import { mqttDeviceSchema } from './mqtt/config.js';
+import { diagnosticPoints as mqttDiagnostics } from './mqtt/diagnostics.js';
 
 /**
  * Every southbound protocol the gateway speaks. A new protocol is a new folder under adapters/ and
@@ -14,6 +16,7 @@ export const ADAPTERS = [
   { type: 'modbus-rtu', deviceSchema: modbusRtuDeviceSchema, diagnosticPoints: modbusDiagnostics, load: () => import('./modbus/rtu-adapter.js') },
   { type: 'modbus-rtu-over-tcp', deviceSchema: modbusRtuOverTcpDeviceSchema, diagnosticPoints: modbusDiagnostics, load: () => import('./modbus/rtu-over-tcp-adapter.js') },
   { type: 'opcua', deviceSchema: opcuaDeviceSchema, diagnosticPoints: opcuaDiagnostics, load: () => import('./opcua/adapter.js') },
+  { type: 'mqtt', deviceSchema: mqttDeviceSchema, diagnosticPoints: mqttDiagnostics, load: () => import('./mqtt/adapter.js') },
 ] as const satisfies readonly AdapterDefinition[];
 
 export function findAdapter(type: string): AdapterDefinition | undefined {

@@ -20,6 +20,11 @@ export interface AdapterContext {
    * config left the field out, so alarm messages show the server's engineering unit.
    */
   describePoint?(pointId: string, info: { unit?: string | undefined }): void;
+  /**
+   * The gateway's own MQTT broker (the embedded one with the gateway's internal credential, or the
+   * configured external one), for adapters that subscribe to it.
+   */
+  localMqtt?: { url: string; username?: string | undefined; password?: string | undefined; gatewayId: string };
 }
 
 export interface Adapter {

@@ -13,6 +13,8 @@ import { stelRule, stelRuleSchema } from './kinds/stel.js';
 import { timeAtLevelRule, timeAtLevelRuleSchema } from './kinds/time-at-level.js';
 import { twaRule, twaRuleSchema } from './kinds/twa.js';
 import { voteRule, voteRuleSchema } from './kinds/vote.js';
+import { hotWorkPermitRule, hotWorkPermitRuleSchema } from './kinds/hot-work-permit.js';
+import { videoEventRule, videoEventRuleSchema } from './kinds/video-event.js';
 
 type AnyRuleKind = RuleKind<z.ZodType<{ id: string; kind: string }>>;
 
@@ -34,6 +36,8 @@ export const RULE_KINDS: readonly AnyRuleKind[] = [
   twaRule,
   timeAtLevelRule,
   entrySequenceRule,
+  hotWorkPermitRule,
+  videoEventRule,
 ];
 
 export const ruleSchema = z.discriminatedUnion('kind', [
@@ -50,6 +54,8 @@ export const ruleSchema = z.discriminatedUnion('kind', [
   twaRuleSchema,
   timeAtLevelRuleSchema,
   entrySequenceRuleSchema,
+  hotWorkPermitRuleSchema,
+  videoEventRuleSchema,
 ]);
 export type RuleConfig = z.infer<typeof ruleSchema>;
 

@@ -35,9 +35,10 @@ function readFirstLine(input: NodeJS.ReadableStream): Promise<string> {
 
 function promptHidden(prompt: string, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<string> {
   return new Promise((resolve, reject) => {
-    output.write(prompt);
+    // Echo off before the prompt shows: anything typed after it must never appear.
     input.setRawMode(true);
     input.resume();
+    output.write(prompt);
     let text = '';
     const finish = (err?: Error) => {
       input.setRawMode(false);

@@ -23,4 +23,5 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   'opcua-trust': async () => (await import('./commands/opcua-trust.js')).default,
   users: async () => (await import('./commands/users.js')).default,
   restore: async () => (await import('./commands/restore.js')).default,
+  'mqtt-map': async () => (await import('./commands/mqtt-map.js')).default,
 };

@@ -35,6 +35,32 @@ export const gatewaySectionSchema = z.strictObject({
   summaryInterval: durationSchema.default(5000),
 });
 
+export const brokerTlsSchema = z.strictObject({
+  host: z.string().optional(),
+  port: z.number().int().min(1).max(65535).default(8883),
+  /** PEM files of the server certificate (with its chain) and key. */
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+  /** CA that signs client certificates; with it, clients are asked for one. */
+  caFile: z.string().min(1).optional(),
+  /** Refuse a client without a certificate signed by caFile (they still log in with a user name). */
+  requireClientCert: z.boolean().default(false),
+});
+
+const MiB = 1024 * 1024;
+export const brokerLimitsSchema = z.strictObject({
+  /** Largest MQTT packet accepted; a bigger one closes the connection as soon as its header arrives. */
+  maxPacketBytes: z.number().int().min(1024).default(1 * MiB),
+  /** Retained messages kept for clients (the gateway's own alarm states are not counted). */
+  maxRetainedMessages: z.number().int().min(0).default(10_000),
+  maxRetainedBytes: z.number().int().min(0).default(32 * MiB),
+  /** Bytes waiting to be written to one client; past this the slow client is disconnected. */
+  maxQueuedBytes: z.number().int().min(64 * 1024).default(8 * MiB),
+  /** Failed logins per client address within loginWindow before the address is refused unchecked. */
+  maxLoginFailures: z.number().int().min(1).default(10),
+  loginWindow: durationSchema.default(60_000),
+});
+
 export const mqttSectionSchema = z
   .strictObject({
     /** Run the embedded aedes broker, or publish to an external broker at `url`. */
@@ -58,9 +84,22 @@ export const mqttSectionSchema = z
      * and points override it with their own `publish:`.
      */
     publishReadings: publishPolicySchema.default(true),
+    /**
+     * Embedded broker: a mosquitto password file (mosquitto_passwd, $7$ or $6$ hashes) whose users log
+     * in besides those of the gateway's user store (`users add`). They have no role: the acl file alone
+     * governs them.
+     */
+    passwordFile: z.string().min(1).optional(),
+    /** Embedded broker: per-user topic ACLs in mosquitto acl_file syntax (re-read when it changes). */
+    aclFile: z.string().min(1).optional(),
+    /** Embedded broker: a second, TLS listener (mqtts). */
+    tls: brokerTlsSchema.optional(),
+    /** Embedded broker: bounds on sizes, so no client can take the gateway's memory. */
+    limits: brokerLimitsSchema.default(() => brokerLimitsSchema.parse({})),
   })
   .superRefine((m, ctx) => {
     if (m.broker === 'external' && !m.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'an external broker needs url: mqtt://host:port' });
+    if (m.tls?.requireClientCert && !m.tls.caFile) ctx.addIssue({ code: 'custom', path: ['tls', 'caFile'], message: 'requireClientCert needs caFile, the CA that signs the client certificates' });
   });
 
 const deviceSchema = z.discriminatedUnion(

@@ -12,6 +12,8 @@ export const readingSchema = z.strictObject({
   receivedAt: z.number().finite(),
   /** Why the quality is not Good (exception code, timeout, …); for operators and logs. */
   reason: z.string().optional(),
+  /** Evidence that comes with an event reading, e.g. the snapshot URL of an AI video detection. */
+  evidence: z.string().max(2048).optional(),
 });
 
 export type Reading = z.infer<typeof readingSchema>;

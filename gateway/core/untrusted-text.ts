@@ -54,3 +54,8 @@ export function untrustedMultiline(text: string, maxLines = 200, maxLineLength =
   if (lines.length > maxLines) shown.push(`…(+${lines.length - maxLines} 行)`);
   return shown.join('\n    ');
 }
+
+/** untrustedText with a shorter default cut, for identifiers (client ids, user names, topics). */
+export function untrusted(text: unknown, maxLength = 120): string {
+  return untrustedText(text === undefined ? '' : text, maxLength);
+}

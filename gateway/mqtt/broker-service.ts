@@ -1,4 +1,5 @@
 import type { Service, ServiceContext, ServiceHealth } from '../services/service.js';
+import { UserStore } from '../auth/user-store.js';
 import { EmbeddedBroker } from './broker.js';
 
 /** The embedded aedes broker (mqtt.broker: embedded). Other services find its URL and credential here. */
@@ -14,6 +15,12 @@ export class BrokerService implements Service {
       port: ctx.overrides.mqttPort ?? m.port,
       gatewayId: ctx.gatewayId,
       allowAnonymous: m.allowAnonymous,
+      // One user store for the broker, the HTTP API and the console.
+      users: ctx.db ? new UserStore(ctx.db) : undefined,
+      passwordFile: m.passwordFile,
+      aclFile: m.aclFile,
+      tls: m.tls,
+      limits: m.limits,
       log: ctx.log.child('mqtt-broker'),
       metrics: ctx.metrics,
     });

@@ -1,11 +1,46 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { Aedes, type PublishPacket } from 'aedes';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { Aedes, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
-import { RateLimitedLog } from '../core/rate-limited-log.js';
-import { topics } from './topics.js';
-import { untrustedText } from '../core/untrusted-text.js';
+import { BurstLog } from '../core/burst-log.js';
+import { untrusted } from '../core/untrusted-text.js';
+import type { UserStore } from '../auth/user-store.js';
+import { AccessPolicy, type BrokerIdentity } from './access-policy.js';
+import { loadAclFile } from './acl-file.js';
+import { PasswordFile } from './password-file.js';
+import { LoginLimiter } from './login-limiter.js';
+import { PacketSizeGuard } from './packet-size-guard.js';
+import { reservedClientIdPrefix } from './topics.js';
+
+export interface BrokerLimits {
+  maxPacketBytes: number;
+  maxRetainedMessages: number;
+  maxRetainedBytes: number;
+  maxQueuedBytes: number;
+  maxLoginFailures: number;
+  loginWindow: number;
+}
+
+export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
+  maxPacketBytes: 1024 * 1024,
+  maxRetainedMessages: 10_000,
+  maxRetainedBytes: 32 * 1024 * 1024,
+  maxQueuedBytes: 8 * 1024 * 1024,
+  maxLoginFailures: 10,
+  loginWindow: 60_000,
+};
+
+export interface BrokerTls {
+  host?: string | undefined;
+  port: number;
+  certFile: string;
+  keyFile: string;
+  caFile?: string | undefined;
+  requireClientCert: boolean;
+}
 
 /** Local QoS 0 publishes waiting for the broker beyond this are dropped (and counted). */
 const MAX_LOCAL_QUEUE = 20_000;
@@ -17,7 +52,14 @@ export interface BrokerOptions {
   allowAnonymous: boolean;
   log: Logger;
   metrics: Metrics;
+  /** The gateway's users (broker, API and console share them). */
+  users?: UserStore | undefined;
+  passwordFile?: string | undefined;
+  aclFile?: string | undefined;
+  tls?: BrokerTls | undefined;
+  limits?: Partial<BrokerLimits> | undefined;
 }
+
 
 function sameSecret(a: string, b: Buffer | undefined): boolean {
   if (!b) return false;
@@ -25,68 +67,252 @@ function sameSecret(a: string, b: Buffer | undefined): boolean {
   return x.length === b.length && timingSafeEqual(x, b);
 }
 
+/** A denied publish is re-addressed here and dropped at delivery, as mosquitto drops it (no disconnect). */
+const DROPPED = '$gateway/dropped';
+
+/** aedes keeps the socket and parser on the client; their types are not exported. */
+interface ClientInternals {
+  conn: Socket;
+  _parser: { parse(buf: Buffer): unknown };
+}
+
 /**
- * The embedded aedes broker. Only the gateway itself may publish under gw/<id>/ (except ingest/, for
- * MQTT-native sensors): an HMI or a stray client must never be able to fake an alarm state. The
- * gateway's own publisher logs in with a credential generated per process.
+ * The embedded aedes broker with the gateway's user store, an optional mosquitto password file,
+ * per-user topic ACLs (see access-policy.ts), an optional TLS listener and bounded sizes. Only the
+ * gateway itself may publish under gw/<id>/ outside ingest/: an HMI or a stray client must never be
+ * able to fake an alarm state. The gateway's own clients log in with a credential made per process.
  */
 export class EmbeddedBroker {
-  /** Credential of the gateway's own publisher. */
+  /** Credential of the gateway's own clients (publisher, MQTT ingest adapter). */
   readonly internalUser = { username: `gateway-internal-${randomBytes(4).toString('hex')}`, password: randomBytes(24).toString('hex') };
   private aedes: Aedes | undefined;
   private server: Server | undefined;
+  private tlsServer: TlsServer | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly localQueue: PublishPacket[] = [];
   private localBusy = false;
   private readonly drainWaiters: (() => void)[] = [];
+  private readonly identities = new WeakMap<Client, BrokerIdentity>();
+  /** Per client: topic → may it read. Cleared when the acl file changes. */
+  private readCache = new WeakMap<Client, Map<string, boolean>>();
+  private readonly policy: AccessPolicy;
+  private readonly passwords: PasswordFile | undefined;
+  private readonly limiter: LoginLimiter;
+  private readonly limits: BrokerLimits;
+  private readonly loginLog: BurstLog;
+  private readonly aclLog: BurstLog;
+  /** Retained messages of clients (not the gateway's own): topic → bytes. */
+  private readonly retained = new Map<string, number>();
+  private retainedBytes = 0;
   port = 0;
+  tlsPort = 0;
 
-  constructor(private readonly options: BrokerOptions) {}
+  constructor(private readonly options: BrokerOptions) {
+    this.limits = { ...DEFAULT_BROKER_LIMITS, ...options.limits };
+    this.policy = new AccessPolicy(options.gatewayId, options.aclFile ? loadAclFile(options.aclFile) : undefined);
+    this.passwords = options.passwordFile ? new PasswordFile(options.passwordFile, (m) => options.log.error(m)) : undefined;
+    this.limiter = new LoginLimiter(this.limits.maxLoginFailures, this.limits.loginWindow);
+    this.loginLog = new BurstLog(options.log, this.limits.loginWindow);
+    this.aclLog = new BurstLog(options.log, 60_000);
+  }
+
+  /** Who the client logged in as (undefined before login). */
+  identityOf(client: Client): BrokerIdentity | undefined {
+    return this.identities.get(client);
+  }
+
+  private refuseLogin(client: Client, username: string | undefined, reason: string, returnCode: 2 | 4 | 5, done: (e: Error & { returnCode: 2 | 4 | 5 }, ok: false) => void): void {
+    const address = (client as unknown as ClientInternals).conn?.remoteAddress ?? 'unknown';
+    this.options.metrics.inc('mqtt_auth_failures', { reason });
+    if (reason !== 'rate_limited') this.limiter.fail(address);
+    this.loginLog.report(
+      `${reason}|${address}`,
+      `MQTT 登录被拒 [login refused] (${reason}) from ${untrusted(address)}: client "${untrusted(client.id)}" ${username !== undefined ? `user "${untrusted(username)}"` : 'anonymous'}`,
+    );
+    done(Object.assign(new Error('not authorized'), { returnCode }), false);
+  }
+
+  private async login(client: Client, username: string | undefined, password: Buffer | undefined): Promise<BrokerIdentity | { refused: string; code: 2 | 4 | 5 }> {
+    const address = (client as unknown as ClientInternals).conn?.remoteAddress ?? 'unknown';
+    if (username === this.internalUser.username && sameSecret(this.internalUser.password, password)) return { kind: 'internal' };
+    if (client.id.startsWith(reservedClientIdPrefix(this.options.gatewayId))) return { refused: 'reserved_client_id', code: 2 };
+    if (this.limiter.blocked(address)) return { refused: 'rate_limited', code: 5 };
+    if (username === undefined || username === '') {
+      return this.options.allowAnonymous && !password ? { kind: 'anonymous' } : { refused: 'anonymous', code: 5 };
+    }
+    const pw = password?.toString('utf8') ?? '';
+    const stored = this.options.users?.get(username);
+    if (stored || !this.passwords?.has(username)) {
+      // An unknown name runs the same hash as a known one (UserStore.authenticate equalises timing).
+      const user = this.options.users ? await this.options.users.authenticate(username, pw) : undefined;
+      return user ? { kind: 'user', name: user.name, role: user.role, areas: user.areas } : { refused: 'bad_credentials', code: 4 };
+    }
+    return (await this.passwords.verify(username, pw)) ? { kind: 'user', name: username, areas: [] } : { refused: 'bad_credentials', code: 4 };
+  }
+
+  private denied(kind: 'publish' | 'subscribe', client: Client, topic: string, reason: string): void {
+    const id = this.identities.get(client);
+    const who = id?.kind === 'user' ? id.name : (id?.kind ?? 'unknown');
+    this.options.metrics.inc(`mqtt_${kind}_denied`);
+    this.aclLog.report(`${kind}|${who}|${reason}`, `MQTT ${kind === 'publish' ? '发布' : '订阅'}被拒 [${kind} denied]: client "${untrusted(client.id)}" user "${untrusted(who)}" topic "${untrusted(topic)}": ${reason}`);
+  }
+
+  /** Applies the retained-message bounds; false when this retained message must not be kept. */
+  private admitRetained(topic: string, bytes: number): boolean {
+    const old = this.retained.get(topic);
+    if (bytes === 0) {
+      if (old !== undefined) {
+        this.retained.delete(topic);
+        this.retainedBytes -= old;
+      }
+      return true;
+    }
+    const count = this.retained.size + (old === undefined ? 1 : 0);
+    const total = this.retainedBytes - (old ?? 0) + bytes;
+    if (count > this.limits.maxRetainedMessages || total > this.limits.maxRetainedBytes) return false;
+    this.retained.set(topic, bytes);
+    this.retainedBytes = total;
+    return true;
+  }
+
+  private canRead(client: Client, id: BrokerIdentity, topic: string): boolean {
+    let cache = this.readCache.get(client);
+    if (!cache) this.readCache.set(client, (cache = new Map()));
+    let ok = cache.get(topic);
+    if (ok === undefined) {
+      ok = this.policy.read(id, client.id, topic);
+      if (cache.size >= 4096) cache.clear();
+      cache.set(topic, ok);
+    }
+    return ok;
+  }
+
+  /**
+   * Bounds the bytes waiting to be written to one client. aedes waits for 'drain' whenever a write
+   * returns false, and while it waits its broker-wide delivery window fills, so one subscriber that
+   * never reads would stall every client. The socket's write reports success until maxQueuedBytes
+   * are buffered; past that the slow client is disconnected and counted.
+   */
+  private boundQueue(sock: Socket): void {
+    const write = sock.write.bind(sock) as (...args: unknown[]) => boolean;
+    sock.write = ((...args: unknown[]) => {
+      write(...args);
+      if (sock.writableLength > this.limits.maxQueuedBytes && !sock.destroyed) {
+        this.options.metrics.inc('mqtt_slow_client_disconnects');
+        const who = (sock as Socket & { client?: Client }).client?.id;
+        this.options.log.warn(`MQTT client "${untrusted(who)}" from ${untrusted(sock.remoteAddress)} disconnected: ${sock.writableLength} bytes waiting (limit ${this.limits.maxQueuedBytes}); it does not read fast enough`);
+        sock.destroy();
+      }
+      return true;
+    }) as Socket['write'];
+  }
 
   async start(): Promise<number> {
-    const { log, metrics, gatewayId } = this.options;
-    // A client retrying a wrong password every second logs once per backoff step, keyed by where it
-    // connects from (client ids may change on every attempt); every refusal is still counted.
-    const refusals = new RateLimitedLog(log);
+    const { log, metrics } = this.options;
     const aedes = await Aedes.createBroker({
+      // A client whose socket does not drain for this long is dropped (besides maxQueuedBytes).
+      drainTimeout: 30_000,
       authenticate: (client, username, password, done) => {
-        if (username === this.internalUser.username && sameSecret(this.internalUser.password, password)) {
-          (client as unknown as { internal?: boolean }).internal = true;
-          return done(null, true);
-        }
-        if (this.options.allowAnonymous && !username) return done(null, true);
-        metrics.inc('mqtt_auth_failures');
-        const from = (client.conn as Partial<Socket>).remoteAddress ?? 'unknown';
-        // Client id and user name are whatever the (unauthenticated) client sent.
-        refusals.warn(from, `MQTT 登录被拒绝 [login refused]: client ${untrustedText(client.id, 100)} from ${from} (${username ? `user ${untrustedText(username, 100)}` : 'anonymous'})`);
-        const err = Object.assign(new Error('not authorized'), { returnCode: username ? 4 : 5 });
-        done(err, false);
+        this.login(client, username ?? undefined, password ?? undefined).then(
+          (r) => {
+            if ('refused' in r) return this.refuseLogin(client, username ?? undefined, r.refused, r.code, done);
+            this.identities.set(client, r);
+            metrics.inc('mqtt_logins', { kind: r.kind === 'user' ? (r.role ?? 'password_file') : r.kind });
+            done(null, true);
+          },
+          (err: unknown) => {
+            log.error(`MQTT login check failed: ${untrusted((err as Error).message, 300)}`);
+            this.refuseLogin(client, username ?? undefined, 'error', 5, done);
+          },
+        );
       },
       authorizePublish: (client, packet, done) => {
-        const own = topics.root(gatewayId);
-        if (client && !(client as unknown as { internal?: boolean }).internal && packet.topic.startsWith(own) && !packet.topic.startsWith(`${own}ingest/`)) {
-          metrics.inc('mqtt_publish_denied');
-          return done(new Error(`only the gateway may publish to ${untrustedText(packet.topic, 200)}`));
+        // aedes calls this with client null for its own $SYS heartbeats and wills of closed clients.
+        if (!client) return done(null);
+        const id = this.identities.get(client);
+        const decision = id ? this.policy.publish(id, client.id, packet.topic) : { ok: false as const, reason: 'not logged in' };
+        let reason = decision.ok ? undefined : decision.reason;
+        if (!reason && packet.retain && id?.kind !== 'internal' && !this.admitRetained(packet.topic, packet.payload.length)) {
+          reason = `retained-message limit (${this.limits.maxRetainedMessages} messages, ${this.limits.maxRetainedBytes} bytes) reached`;
+          metrics.inc('mqtt_retained_refused');
+        }
+        if (reason) {
+          this.denied('publish', client, packet.topic, reason);
+          // Dropped, not refused: a refusal would disconnect the client (MQTT 3.1.1 has no negative
+          // PUBACK), and mosquitto too drops a denied publish silently.
+          packet.topic = DROPPED;
+          packet.retain = false;
         }
         done(null);
       },
+      authorizeSubscribe: (client, sub, done) => {
+        const id = this.identities.get(client);
+        const decision = id ? this.policy.subscribe(id, client.id, sub.topic) : { ok: false as const, reason: 'not logged in' };
+        if (decision.ok) return done(null, sub);
+        this.denied('subscribe', client, sub.topic, decision.reason);
+        // null grants 0x80 (failure) for this filter; the client stays connected.
+        done(null, null);
+      },
+      authorizeForward: (client, packet) => {
+        if (packet.topic === DROPPED) return null;
+        const id = this.identities.get(client);
+        if (!id || !this.canRead(client, id, packet.topic)) {
+          metrics.inc('mqtt_forward_denied');
+          return null;
+        }
+        return packet;
+      },
     });
     this.aedes = aedes;
-    const server = createServer((sock) => {
+    if (this.options.aclFile) {
+      const file = this.options.aclFile;
+      watchFile(file, { interval: 2000, persistent: false }, () => {
+        try {
+          this.policy.setAcl(loadAclFile(file));
+          this.readCache = new WeakMap();
+          log.info(`acl file ${file} reloaded`);
+        } catch (err) {
+          log.error(`acl file not reloaded, keeping the previous rules: ${(err as Error).message}`);
+        }
+      });
+    }
+    const handle = (sock: Socket) => {
       this.sockets.add(sock);
       sock.on('close', () => this.sockets.delete(sock));
-      aedes.handle(sock);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (e: NodeJS.ErrnoException) =>
-        reject(e.code === 'EADDRINUSE' ? new Error(`MQTT port ${this.options.host}:${this.options.port} is in use; choose another with --mqtt-port <n>`) : e),
-      );
-      server.listen(this.options.port, this.options.host, () => resolve());
-    });
+      this.boundQueue(sock);
+      const client = aedes.handle(sock) as unknown as ClientInternals;
+      const guard = new PacketSizeGuard(this.limits.maxPacketBytes);
+      const parse = client._parser.parse.bind(client._parser);
+      client._parser.parse = (buf: Buffer) => {
+        if (guard.feed(buf)) return parse(buf);
+        metrics.inc('mqtt_oversized_packets');
+        log.warn(`MQTT connection from ${untrusted(sock.remoteAddress)} closed: a packet over ${this.limits.maxPacketBytes} bytes`);
+        sock.destroy();
+        return undefined;
+      };
+    };
+    const server = createServer(handle);
+    this.port = await listen(server, this.options.host, this.options.port, '--mqtt-port <n>');
     this.server = server;
-    const addr = server.address();
-    this.port = typeof addr === 'object' && addr ? addr.port : this.options.port;
     log.info(`embedded MQTT broker listening on ${this.options.host}:${this.port}`);
+    const tls = this.options.tls;
+    if (tls) {
+      const tlsServer = createTlsServer(
+        {
+          cert: readFileSync(tls.certFile),
+          key: readFileSync(tls.keyFile),
+          ...(tls.caFile ? { ca: readFileSync(tls.caFile), requestCert: true, rejectUnauthorized: tls.requireClientCert } : {}),
+        },
+        (sock: TLSSocket) => handle(sock),
+      );
+      tlsServer.on('tlsClientError', (err, sock) => {
+        metrics.inc('mqtt_tls_failures');
+        this.loginLog.report(`tls|${sock.remoteAddress}`, `MQTT TLS handshake failed from ${untrusted(sock.remoteAddress)}: ${untrusted(err.message, 200)}`);
+      });
+      this.tlsPort = await listen(tlsServer, tls.host ?? this.options.host, tls.port, 'mqtt.tls.port');
+      this.tlsServer = tlsServer;
+      log.info(`embedded MQTT broker TLS listener on ${tls.host ?? this.options.host}:${this.tlsPort}${tls.requireClientCert ? ' (client certificates required)' : ''}`);
+    }
     return this.port;
   }
 
@@ -150,11 +376,25 @@ export class EmbeddedBroker {
     // The gateway's last messages (the offline status) go out before the broker closes.
     await Promise.race([this.drainLocal(), new Promise((r) => setTimeout(r, 2000))]);
     const aedes = this.aedes;
-    const server = this.server;
+    const servers = [this.server, this.tlsServer];
     this.aedes = undefined;
     this.server = undefined;
+    this.tlsServer = undefined;
+    if (this.options.aclFile) unwatchFile(this.options.aclFile);
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
     for (const s of this.sockets) s.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const server of servers) if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.loginLog.flush();
+    this.aclLog.flush();
   }
+}
+
+function listen(server: Server | TlsServer, host: string, port: number, hint: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE' ? new Error(`MQTT port ${host}:${port} is in use; choose another with ${hint}`) : e));
+    server.listen(port, host, () => {
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
 }

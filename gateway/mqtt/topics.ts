@@ -1,9 +1,2 @@
-/** The local MQTT topics of DESIGN.md. */
-export const topics = {
-  reading: (gw: string, point: string) => `gw/${gw}/readings/${point}`,
-  alarm: (gw: string, alarmId: string) => `gw/${gw}/alarms/${alarmId}`,
-  events: (gw: string) => `gw/${gw}/events`,
-  status: (gw: string) => `gw/${gw}/status`,
-  ingest: (gw: string, device: string) => `gw/${gw}/ingest/${device}`,
-  root: (gw: string) => `gw/${gw}/`,
-};
+/** The MQTT topic contract lives in core (adapters name the ingest topics too). */
+export * from '../core/topics.js';

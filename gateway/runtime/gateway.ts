@@ -12,6 +12,7 @@ import { Metrics } from '../core/metrics.js';
 import { PointRegistry } from '../core/point-registry.js';
 import { HttpRoutes } from '../services/http-routes.js';
 import type { HttpService, Readiness } from '../services/http/service.js';
+import type { BrokerService } from '../mqtt/broker-service.js';
 import { SERVICES, startOrder } from '../services/registry.js';
 import type { Service, ServiceContext, ServiceDefinition } from '../services/service.js';
 import { openDatabase, type Db } from '../store/database.js';
@@ -146,7 +147,7 @@ export class Gateway {
 
   /** The embedded broker's port, or 0. */
   get mqttPort(): number {
-    return this.service<{ broker: { port: number } } & Service>('mqtt-broker')?.broker.port ?? 0;
+    return this.service<BrokerService>('mqtt-broker')?.broker.port ?? 0;
   }
 
   /**
@@ -258,6 +259,11 @@ export class Gateway {
     const http = this.httpAddress;
     if (http) log.info(`HTTP: ${http} (/healthz, /readyz, /metrics)`);
 
+    // The MQTT ingest adapter subscribes to the gateway's own broker with its internal credential.
+    const broker = this.service<BrokerService>('mqtt-broker');
+    const localMqtt = broker
+      ? { url: broker.url, ...broker.broker.internalUser, gatewayId: cfg.gateway.id }
+      : { url: cfg.mqtt.url ?? '', username: cfg.mqtt.username, password: cfg.mqtt.password, gatewayId: cfg.gateway.id };
     for (const device of cfg.devices) {
       if (!device.enabled) continue;
       const def = findAdapter(device.type);
@@ -268,6 +274,7 @@ export class Gateway {
         metrics: this.metrics,
         now: () => Date.now(),
         dataDir: this.dataDir,
+        localMqtt,
         describePoint: (id, info) => {
           if (this.points.report(id, info)) log.info(`point ${id}: unit "${untrustedText(info.unit ?? '', 40)}" from the device (not set in the config)`);
         },

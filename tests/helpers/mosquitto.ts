@@ -14,6 +14,9 @@ export interface MosquittoOptions {
   tls?: { cafile: string; certfile: string; keyfile: string; requireCertificate?: boolean };
   /** username → password: a password_file (made with mosquitto_passwd) and no anonymous clients. */
   users?: Record<string, string>;
+  /** An existing password_file and acl_file (no anonymous clients unless the acl file has a section for them). */
+  passwordFile?: string;
+  aclFile?: string;
 }
 
 /**
@@ -52,8 +55,10 @@ export class MosquittoServer extends LoopbackServer {
       });
       lines.push(`password_file ${passwd}`);
     }
-    const anonymous = !users && !tls?.requireCertificate;
-    lines.push(`allow_anonymous ${anonymous}`, 'persistence true', `persistence_location ${dir}/`, `user ${userInfo().username}`, 'max_queued_messages 0', 'log_dest stderr', 'log_type error', ...(tls || users ? ['log_type warning'] : []), '');
+    if (options.passwordFile) lines.push(`password_file ${options.passwordFile}`);
+    if (options.aclFile) lines.push(`acl_file ${options.aclFile}`);
+    const anonymous = !users && !options.passwordFile && !tls?.requireCertificate;
+    lines.push(`allow_anonymous ${anonymous}`, 'persistence true', `persistence_location ${dir}/`, `user ${userInfo().username}`, 'max_queued_messages 0', 'log_dest stderr', 'log_type error', ...(tls || users || options.passwordFile ? ['log_type warning'] : []), '');
     writeFileSync(conf, lines.join('\n'));
     const proc = new ServerProcess('mosquitto', '/usr/sbin/mosquitto', ['-c', conf], () => canConnect(port), dir);
     await proc.start();

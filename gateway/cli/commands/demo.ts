@@ -8,6 +8,7 @@ import { DemoPlantSimulator } from '../../../simulators/modbus/demo-plant.js';
 import { DEMO_BASE_PORT, startDemoPlcSimulators } from '../../../simulators/opcua/index.js';
 import { createDemoUsers, formatDemoUsers } from '../../auth/demo-users.js';
 import { SCENARIOS } from '../../../simulators/modbus/scenarios/index.js';
+import { MqttDemoSources, writeDemoAcl } from '../../../simulators/mqtt/demo-sources.js';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../config/demo-plant.yaml', import.meta.url));
 
@@ -60,6 +61,10 @@ const command: Command = {
       throw new Error(`网关无法启动 [cannot start]: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
     console.log(formatDemoUsers(demoUsers));
+    const sensor = demoUsers.find((u) => u.name === 'demo-sensor')!;
+    const demoAcl = writeDemoAcl(opts['data-dir'] ?? config.storage.dataDir, sensor.name);
+    const mqttPort = portOption(opts['mqtt-port'], '--mqtt-port') ?? config.mqtt.port;
+    const mqttSources = new MqttDemoSources({ url: `mqtt://${config.mqtt.host}:${mqttPort}`, gatewayId: config.gateway.id, user: sensor.name, password: sensor.password, speed });
 
     // The OPC UA servers take some seconds to start: start them first, so the gateway finds every
     // device up and the demo opens without communication alarms.
@@ -75,8 +80,12 @@ const command: Command = {
       await plcs?.stop();
       throw err;
     }
-    const prepare = (c: GatewayConfig) => pointAtSimulators(c, modbusPort, opcuaBase);
+    const prepare = (c: GatewayConfig) => {
+      pointAtSimulators(c, modbusPort, opcuaBase);
+      if (c.mqtt.broker === 'embedded') c.mqtt.aclFile ??= demoAcl;
+    };
     prepare(config);
+    mqttSources.start();
     console.log(`演示装置: Modbus TCP 模拟器 127.0.0.1:${modbusPort} (${scenario ? `情景 ${opts.scenario}, 周期 ${scenario.cycleS} s` : '煤气/除尘, 情景周期 120 s'})${plcs ? ', OPC UA PLC 情景: 45 s 高炉顶压超限放散阀拒动, 150 s 转炉氧枪漏水, 300 s 煤气柜活塞倾斜' : ''}${speed !== 1 ? `, ${speed} 倍速` : ''}; Ctrl-C 退出`);
     return runUntilSignal(config, {
       mqttPort: portOption(opts['mqtt-port'], '--mqtt-port'),
@@ -85,6 +94,7 @@ const command: Command = {
       configFile: file,
       prepare,
       afterStop: async () => {
+        await mqttSources.stop();
         await sim.stop();
         await plcs?.stop();
       },

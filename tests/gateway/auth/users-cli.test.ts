@@ -16,7 +16,40 @@ function users(args: string[], stdin?: string): Promise<{ code: number | null; o
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out })));
 }
 
+/**
+ * Runs `users …` on a pseudo-terminal (util-linux `script`), typing `answers` one per prompt as the
+ * prompts appear, the way an engineer does at the console.
+ */
+function usersOnTty(args: string[], answers: string[]): Promise<{ code: number | null; out: string }> {
+  const cmd = [process.execPath, '--import', 'tsx', 'gateway/cli/main.ts', 'users', ...args].map((a) => `'${a}'`).join(' ');
+  const child = spawn('/usr/bin/script', ['-qec', cmd, '/dev/null'], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let prompts = 0;
+  const onData = (d: Buffer) => {
+    out += d.toString();
+    const seen = (out.match(/\[password\]: |\[repeat\]: /g) ?? []).length;
+    while (prompts < seen && prompts < answers.length) child.stdin.write(`${answers[prompts++]}\r`);
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out })));
+}
+
 describe('users CLI', () => {
+  it('prompts twice with echo off on a terminal, and refuses two different entries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'users-tty-'));
+    const ok = await usersOnTty(['add', 'admin1', '--role', 'admin', '--data-dir', dir], ['terminal pass 123', 'terminal pass 123']);
+    expect(ok.code, ok.out).toBe(0);
+    expect(ok.out).toContain('已添加用户');
+    expect(ok.out).not.toContain('terminal pass 123');
+    const db = openDatabase(join(dir, 'gateway.db'));
+    expect(await new UserStore(db).authenticate('admin1', 'terminal pass 123')).toMatchObject({ role: 'admin' });
+    db.close();
+    const typo = await usersOnTty(['passwd', 'admin1', '--data-dir', dir], ['new password 1234', 'new password 1235']);
+    expect(typo.code).toBe(1);
+    expect(typo.out).toContain('两次输入的密码不一致');
+  }, 60_000);
+
   it('adds a user with a piped password, lists, changes the password and removes it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'users-cli-'));
     const add = await users(['add', 'op1', '--role', 'operator', '--areas', 'gas,dust', '--data-dir', dir], 'operator pass 123\n');

@@ -1,0 +1,250 @@
+import { z } from 'zod';
+import type { Reading } from '../../gateway/core/reading.js';
+import { qualityCodeSchema, type QualityCode } from '../../gateway/core/quality.js';
+import { topics } from '../../gateway/core/topics.js';
+import type { MqttDevice, MqttPoint, MqttSubscription } from './config.js';
+import { compileTemplate, type CompiledTemplate } from './topic-template.js';
+import { describe, jsonPointer, pointValue, sourceTime, type Reject } from './values.js';
+
+export interface Decoded {
+  readings: Reading[];
+  rejects: Reject[];
+  /** Device timestamps replaced by the receive time. */
+  skewed: number;
+  /** Sparkplug metrics flagged is_historical, kept off the live bus. */
+  historical?: number;
+  /** ai-video: event points to turn false again this long after this message (ms), and the snapshot of each. */
+  holds?: { point: string; holdMs: number; snapshot?: string | undefined; camera: string }[];
+}
+
+const SNAPSHOT_URL = /^https?:\/\/[\x21-\x7e]+$/;
+
+/** An AI video box / NVR analytics event. */
+const aiVideoSchema = z.looseObject({
+  camera: z.string().min(1).max(128),
+  type: z.string().min(1).max(64),
+  /** 0–1, or a percentage 0–100. */
+  confidence: z.number().min(0).max(100),
+  time: z.union([z.number(), z.string().max(64)]).optional(),
+  snapshot: z.string().max(2048).optional(),
+});
+
+/** The simple form: one reading or an array of them. */
+const simpleReadingSchema = z.strictObject({
+  point: z.string().min(1).max(200),
+  value: z.union([z.number(), z.boolean(), z.string().max(64), z.null()]),
+  ts: z.union([z.number(), z.string().max(64)]).optional(),
+  quality: qualityCodeSchema.optional(),
+});
+const simpleSchema = z.union([simpleReadingSchema, z.array(z.unknown()).max(10_000)]);
+
+/** Alibaba Alink property post (thing.event.property.post). */
+const alinkSchema = z.looseObject({
+  id: z.union([z.string(), z.number()]).optional(),
+  version: z.string().optional(),
+  method: z.string().optional(),
+  params: z.record(z.string(), z.unknown()),
+});
+const alinkPropertySchema = z.looseObject({ value: z.unknown(), time: z.union([z.number(), z.string()]).optional() });
+
+export interface CompiledSubscription {
+  sub: MqttSubscription;
+  template: CompiledTemplate;
+}
+
+/** The subscriptions of a device, the simple form when none are configured. */
+export function deviceSubscriptions(device: MqttDevice, gatewayId: string): CompiledSubscription[] {
+  const subs: MqttSubscription[] = device.subscriptions.length > 0 ? device.subscriptions : [{ topic: topics.ingest(gatewayId, device.id), format: 'simple' }];
+  return subs.map((sub) => ({ sub, template: compileTemplate(sub.topic) }));
+}
+
+/** One decoder for every message: `fatal` makes invalid UTF-8 an error instead of U+FFFD. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function parseJson(payload: Buffer): { ok: true; doc: unknown } | { ok: false; reject: Reject } {
+  let text: string;
+  try {
+    text = utf8.decode(payload);
+  } catch {
+    return { ok: false, reject: { reason: 'not_utf8', detail: 'payload is not UTF-8 text' } };
+  }
+  try {
+    return { ok: true, doc: JSON.parse(text) };
+  } catch (err) {
+    return { ok: false, reject: { reason: 'not_json', detail: `payload is not JSON (${(err as Error).message})` } };
+  }
+}
+
+/**
+ * Turns one MQTT message of a device into readings, with the reason for everything it could not use.
+ * Pure (no I/O, no clock: the receive time is given), so `mqtt-map` shows exactly what the adapter does.
+ * One bad field never loses the good fields of the same message.
+ */
+export class MessageDecoder {
+  readonly subscriptions: CompiledSubscription[];
+  private readonly byId: Map<string, MqttPoint>;
+
+  constructor(
+    readonly device: MqttDevice,
+    readonly gatewayId: string,
+  ) {
+    this.subscriptions = deviceSubscriptions(device, gatewayId);
+    this.byId = new Map(device.points.map((p) => [p.id, p]));
+  }
+
+  /** The subscription and named segments of a topic, first match wins. */
+  route(topic: string): { sub: MqttSubscription; segments: Record<string, string> } | undefined {
+    for (const s of this.subscriptions) {
+      const segments = s.template.match(topic);
+      if (segments) return { sub: s.sub, segments };
+    }
+    return undefined;
+  }
+
+  decode(topic: string, payload: Buffer, receivedAt: number): Decoded {
+    const out: Decoded = { readings: [], rejects: [], skewed: 0 };
+    if (payload.length > this.device.maxMessageBytes) {
+      out.rejects.push({ reason: 'too_large', detail: `${payload.length} bytes, limit ${this.device.maxMessageBytes}` });
+      return out;
+    }
+    const route = this.route(topic);
+    if (!route) {
+      out.rejects.push({ reason: 'no_template', detail: `no subscription template of device ${this.device.id} matches` });
+      return out;
+    }
+    switch (route.sub.format) {
+      case 'simple':
+        this.simple(payload, receivedAt, out);
+        break;
+      case 'json':
+        this.json(route.sub, route.segments, payload, receivedAt, out);
+        break;
+      case 'value':
+        this.value(route.segments, payload, receivedAt, out);
+        break;
+      case 'alink':
+        this.alink(route.segments, payload, receivedAt, out);
+        break;
+      case 'ai-video':
+        this.aiVideo(route.segments, payload, receivedAt, out);
+        break;
+      case 'sparkplug':
+        // Sparkplug needs session state (births, aliases, seq): see sparkplug-session.ts.
+        out.rejects.push({ reason: 'bad_shape', detail: 'sparkplug messages are decoded by the Sparkplug session' });
+        break;
+    }
+    return out;
+  }
+
+  private candidates(segments: Record<string, string>): MqttPoint[] {
+    return this.device.points.filter((p) => !p.match || Object.entries(p.match).every(([k, v]) => segments[k] === v));
+  }
+
+  private emit(point: MqttPoint, raw: unknown, rawTs: unknown, receivedAt: number, out: Decoded, quality: QualityCode = 'Good'): void {
+    const v = pointValue(point, raw);
+    if ('reason' in v) {
+      out.rejects.push(v);
+      return;
+    }
+    const { ts, skewed } = sourceTime(rawTs, receivedAt, this.device.maxClockSkew);
+    if (skewed) out.skewed++;
+    out.readings.push({ point: point.id, value: v.value, quality, ts, receivedAt });
+  }
+
+  private simple(payload: Buffer, receivedAt: number, out: Decoded): void {
+    const parsed = parseJson(payload);
+    if (!parsed.ok) return void out.rejects.push(parsed.reject);
+    const top = simpleSchema.safeParse(parsed.doc);
+    if (!top.success) return void out.rejects.push({ reason: 'bad_shape', detail: 'expected {"point","value","ts"} or an array of them' });
+    const items = Array.isArray(top.data) ? top.data : [top.data];
+    if (items.length === 0) return void out.rejects.push({ reason: 'bad_shape', detail: 'an empty array holds no reading' });
+    items.forEach((item, i) => {
+      const r = simpleReadingSchema.safeParse(item);
+      if (!r.success) return void out.rejects.push({ reason: 'bad_shape', detail: `item ${i}: expected {"point","value","ts"}` });
+      const point = this.byId.get(r.data.point);
+      if (!point) return void out.rejects.push({ reason: 'unknown_point', detail: `point "${r.data.point}" is not a point of device ${this.device.id}` });
+      if (r.data.value === null) {
+        const quality = r.data.quality && r.data.quality !== 'Good' ? r.data.quality : 'Bad';
+        const { ts, skewed } = sourceTime(r.data.ts, receivedAt, this.device.maxClockSkew);
+        if (skewed) out.skewed++;
+        out.readings.push({ point: point.id, value: null, quality, ts, receivedAt });
+        return;
+      }
+      this.emit(point, r.data.value, r.data.ts, receivedAt, out, r.data.quality ?? 'Good');
+    });
+  }
+
+  private json(sub: MqttSubscription, segments: Record<string, string>, payload: Buffer, receivedAt: number, out: Decoded): void {
+    const parsed = parseJson(payload);
+    if (!parsed.ok) return void out.rejects.push(parsed.reject);
+    const doc = parsed.doc;
+    if (doc === null || typeof doc !== 'object') return void out.rejects.push({ reason: 'bad_shape', detail: `expected a JSON object, got ${describe(doc)}` });
+    const rawTs = sub.tsField !== undefined ? jsonPointer(doc, sub.tsField) : undefined;
+    let found = false;
+    for (const point of this.candidates(segments)) {
+      if (point.field === undefined) continue;
+      const raw = jsonPointer(doc, point.field);
+      if (raw === undefined) continue;
+      found = true;
+      let quality: QualityCode = 'Good';
+      if (point.qualityField !== undefined) {
+        const status = jsonPointer(doc, point.qualityField);
+        if (status !== undefined && !point.goodValues.some((g) => g === status)) quality = 'BadSensorFailure';
+      }
+      this.emit(point, raw, rawTs, receivedAt, out, quality);
+    }
+    if (!found) out.rejects.push({ reason: 'no_known_field', detail: `no configured field of device ${this.device.id} is in the message` });
+  }
+
+  private value(segments: Record<string, string>, payload: Buffer, receivedAt: number, out: Decoded): void {
+    const points = this.candidates(segments);
+    if (points.length === 0) return void out.rejects.push({ reason: 'unknown_point', detail: `no point of device ${this.device.id} matches ${JSON.stringify(segments)}` });
+    const text = payload.toString('utf8').trim();
+    const raw: unknown = text === 'true' ? true : text === 'false' ? false : text;
+    for (const p of points) this.emit(p, p.type === 'boolean' && (text === '0' || text === '1') ? Number(text) : raw, undefined, receivedAt, out);
+  }
+
+  private aiVideo(segments: Record<string, string>, payload: Buffer, receivedAt: number, out: Decoded): void {
+    const parsed = parseJson(payload);
+    if (!parsed.ok) return void out.rejects.push(parsed.reject);
+    const ev = aiVideoSchema.safeParse(parsed.doc);
+    if (!ev.success) return void out.rejects.push({ reason: 'bad_shape', detail: 'expected {"camera","type","confidence","time","snapshot"}' });
+    const { camera, type } = ev.data;
+    // The URL ends up in alarm messages on operators' terminals: only a plain http(s) URL is kept.
+    const snapshot = ev.data.snapshot !== undefined && SNAPSHOT_URL.test(ev.data.snapshot) ? ev.data.snapshot : undefined;
+    if (ev.data.snapshot !== undefined && !snapshot) out.rejects.push({ reason: 'bad_shape', detail: 'snapshot is not a plain http(s) URL; event kept without it' });
+    const confidence = ev.data.confidence > 1 ? ev.data.confidence / 100 : ev.data.confidence;
+    if (confidence < this.device.minConfidence) return void out.rejects.push({ reason: 'low_confidence', detail: `${type} from camera ${camera} at confidence ${confidence} < ${this.device.minConfidence}` });
+    const points = this.candidates({ ...segments, camera }).filter((p) => p.field === type);
+    if (points.length === 0) return void out.rejects.push({ reason: 'unknown_point', detail: `no event point for "${type}" of camera ${camera}` });
+    for (const p of points) {
+      const before = out.readings.length;
+      this.emit(p, true, ev.data.time, receivedAt, out);
+      if (out.readings.length === before) continue;
+      if (snapshot) out.readings[before]!.evidence = snapshot;
+      (out.holds ??= []).push({ point: p.id, holdMs: this.device.eventHold, snapshot, camera });
+    }
+  }
+
+  private alink(segments: Record<string, string>, payload: Buffer, receivedAt: number, out: Decoded): void {
+    const parsed = parseJson(payload);
+    if (!parsed.ok) return void out.rejects.push(parsed.reject);
+    const msg = alinkSchema.safeParse(parsed.doc);
+    if (!msg.success) return void out.rejects.push({ reason: 'bad_shape', detail: 'expected Alink {"id","version","params":{…},"method":"thing.event.property.post"}' });
+    if (msg.data.method !== undefined && msg.data.method !== 'thing.event.property.post')
+      return void out.rejects.push({ reason: 'bad_shape', detail: `Alink method "${msg.data.method}" is not thing.event.property.post` });
+    const points = this.candidates(segments);
+    if (Object.keys(msg.data.params).length === 0) return void out.rejects.push({ reason: 'no_known_field', detail: 'Alink params is empty' });
+    for (const [identifier, prop] of Object.entries(msg.data.params)) {
+      const matching = points.filter((p) => p.field === identifier);
+      if (matching.length === 0) {
+        out.rejects.push({ reason: 'unknown_point', detail: `Alink property "${identifier}" is not a point of device ${this.device.id}` });
+        continue;
+      }
+      const structured = alinkPropertySchema.safeParse(prop);
+      const raw = structured.success ? structured.data.value : prop;
+      const rawTs = structured.success ? structured.data.time : undefined;
+      for (const p of matching) this.emit(p, raw, rawTs, receivedAt, out);
+    }
+  }
+}
