@@ -11,6 +11,7 @@ import { alarmsSectionSchema, storageSectionSchema, suppressionSchema } from './
 import { influxSectionSchema } from '../sinks/influx/config.js';
 import { uplinkSectionSchema, uplinkConfigProblems } from '../uplink/config.js';
 import { httpSectionSchema } from '../services/http/config.js';
+import { historySectionSchema } from '../services/history/config.js';
 import { servicePoints } from '../services/registry.js';
 
 const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'ids may contain letters, digits, "_", "." and "-" only (they are used in MQTT topics)');
@@ -81,6 +82,8 @@ export const gatewayConfigSchema = z
     uplink: uplinkSectionSchema.optional(),
     /** The HTTP server (health, readiness, /metrics, API and console); off when the section is absent. */
     http: httpSectionSchema.optional(),
+    /** Local history of readings for the console's trends (gateway/services/history). */
+    history: historySectionSchema.default(() => historySectionSchema.parse({})),
   })
   .superRefine((cfg, ctx) => {
     // Cross-references and uniqueness: these are what zod alone cannot see.

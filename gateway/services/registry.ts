@@ -49,8 +49,21 @@ export const SERVICES: readonly ServiceDefinition[] = [
     load: () => import('./terminal/service.js'),
   },
   {
+    name: 'history',
+    enabled: (c) => c.history.enabled,
+    restartOn: ['history'],
+    load: () => import('./history/service.js'),
+  },
+  {
+    name: 'api',
+    after: ['history'],
+    enabled: (c) => c.http?.enabled === true,
+    restartOn: ['http'],
+    load: () => import('./api/service.js'),
+  },
+  {
     name: 'http',
-    after: ['mqtt-broker', 'mqtt-publisher', 'influx', 'uplink', 'control', 'terminal'],
+    after: ['mqtt-broker', 'mqtt-publisher', 'influx', 'uplink', 'control', 'terminal', 'history', 'api'],
     enabled: (c) => c.http?.enabled === true,
     restartOn: ['http'],
     load: () => import('./http/service.js'),
