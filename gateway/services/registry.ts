@@ -62,8 +62,13 @@ export const SERVICES: readonly ServiceDefinition[] = [
     load: () => import('./api/service.js'),
   },
   {
+    name: 'console',
+    enabled: (c) => c.http?.enabled === true,
+    load: () => import('./console/service.js'),
+  },
+  {
     name: 'http',
-    after: ['mqtt-broker', 'mqtt-publisher', 'influx', 'uplink', 'control', 'terminal', 'history', 'api'],
+    after: ['mqtt-broker', 'mqtt-publisher', 'influx', 'uplink', 'control', 'terminal', 'history', 'api', 'console'],
     enabled: (c) => c.http?.enabled === true,
     restartOn: ['http'],
     load: () => import('./http/service.js'),

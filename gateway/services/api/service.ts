@@ -107,6 +107,16 @@ export class ApiService implements Service {
     return { ok: true };
   }
 
+  /** Open live event streams. */
+  get liveClients(): number {
+    return this.hub?.size ?? 0;
+  }
+
+  /** Cuts every live stream, as a network blip would (tests; the clients reconnect and replay). */
+  dropLiveClients(): void {
+    this.hub?.closeClients();
+  }
+
   async stop(): Promise<void> {
     this.hub?.stop();
     this.hub = undefined;
