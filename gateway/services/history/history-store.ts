@@ -57,7 +57,7 @@ export class HistoryStore {
       bucketed: db.prepare(`
         SELECT MIN(ts) AS ts, AVG(value) AS value, MIN(value) AS min, MAX(value) AS max, MAX(quality LIKE 'Bad%') AS bad
         FROM reading_history WHERE point = ? AND ts >= ? AND ts < ?
-        GROUP BY (ts - ?) / ? ORDER BY 1`),
+        GROUP BY CAST((ts - ?) / ? AS INTEGER) ORDER BY 1`),
       prune: db.prepare('DELETE FROM reading_history WHERE (point, ts) IN (SELECT point, ts FROM reading_history WHERE ts < ? LIMIT ?)'),
     };
   }
