@@ -73,7 +73,7 @@ export async function runUntilSignal(
     return 1;
   }
   // Operators look for this line: where the console, health and metrics are.
-  if (gateway.httpAddress) process.stdout.write(`HTTP 服务: ${gateway.httpAddress}  (健康 /healthz, 就绪 /readyz, 指标 /metrics)\n`);
+  if (gateway.httpAddress) process.stdout.write(`报警控制台 [operator console]: ${gateway.httpAddress}/  (API /api/v1/, 健康 /healthz, 就绪 /readyz, 指标 /metrics)\n`);
   const watcher = opts.configFile ? watchConfig(opts.configFile, gateway, log, opts.prepare ?? (() => undefined)) : undefined;
   const signal = await signalled;
   log.info(`${signal} received, shutting down`);
