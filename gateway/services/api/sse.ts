@@ -37,7 +37,9 @@ export class SseHub {
   start(): void {
     this.sub = this.alarms.events$.subscribe((e) => {
       if (this.clients.size === 0) return;
-      for (const c of this.clients) this.send(c, e, undefined);
+      // One message text for every client: the cost of a flood does not grow with the clients' JSON.
+      const text = this.message(e, undefined);
+      for (const c of this.clients) this.write(c, e.seq, text);
     });
     this.heartbeat = setInterval(() => {
       for (const c of this.clients) c.res.write(': keep-alive\n\n');
@@ -77,16 +79,19 @@ export class SseHub {
     });
   }
 
+  private message(e: AlarmEvent, kind: string | undefined): string {
+    const status = this.alarms.has(e.alarmId) ? alarmView(this.points, this.alarms.get(e.alarmId)) : null;
+    return `id: ${e.seq}\nevent: alarm\ndata: ${JSON.stringify({ event: kind ? { ...e, kind } : e, status })}\n\n`;
+  }
+
   private send(c: Client, e: AlarmEvent, kind: string | undefined): void {
-    if (e.seq <= c.lastSeq) return;
-    c.lastSeq = e.seq;
-    let status = null;
-    try {
-      status = this.alarms.has(e.alarmId) ? alarmView(this.points, this.alarms.get(e.alarmId)) : null;
-    } catch {
-      status = null;
-    }
-    c.res.write(`id: ${e.seq}\nevent: alarm\ndata: ${JSON.stringify({ event: kind ? { ...e, kind } : e, status })}\n\n`);
+    if (e.seq > c.lastSeq) this.write(c, e.seq, this.message(e, kind));
+  }
+
+  private write(c: Client, seq: number, text: string): void {
+    if (seq <= c.lastSeq) return;
+    c.lastSeq = seq;
+    c.res.write(text);
     if (c.res.writableLength > MAX_BUFFERED) c.res.destroy();
   }
 

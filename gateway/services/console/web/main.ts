@@ -340,25 +340,6 @@ async function renderDetail(id: string): Promise<void> {
   renderDetailStatus(alarms.get(id) ?? r.alarm);
   $('#d-history').innerHTML = eventTable(r.events, false);
   const a = r.alarm;
-  const p = encodeURIComponent(a.alarmId);
-  const acts: [string, string, () => void][] = [
-    ['alarm.acknowledge', '确认', () => void run(() => api('POST', '/alarms/acknowledge', { alarmIds: [a.alarmId] }), '已确认')],
-    ['alarm.assign', '我来处理', () => void run(() => api('POST', `/alarms/${p}/assign`, {}), '已标记为由你处理')],
-    ['alarm.comment', '备注…', () => commentDialog([a.alarmId])],
-    ['alarm.shelve', '搁置…', () => shelveDialog([a.alarmId])],
-    ['alarm.unshelve', '取消搁置…', () => reasonDialog('取消搁置', `/alarms/${p}/unshelve`, false)],
-    ['alarm.outOfService', '停用…', () => reasonDialog('停用报警', `/alarms/${p}/out-of-service`, true)],
-    ['alarm.outOfService', '恢复投用…', () => reasonDialog('恢复投用', `/alarms/${p}/return-to-service`, false)],
-  ];
-  const box = $('#d-actions');
-  for (const [need, label, fn] of acts) {
-    if (!may(need)) continue;
-    const b = document.createElement('button');
-    b.textContent = label;
-    if (label === '确认') b.className = 'primary';
-    b.addEventListener('click', fn);
-    box.append(b);
-  }
   // Context around the alarm: from 10 minutes before it began (at least the last 10 minutes) to now.
   const to = Date.now();
   const centre = a.activeSince ?? a.ts ?? to;
@@ -367,9 +348,35 @@ async function renderDetail(id: string): Promise<void> {
   $('#d-trend').innerHTML = trendSvg(t.samples, { from, to, unit: t.point.unit, mark: a.activeSince, width: $('#d-trend').clientWidth || 800, limits: t.limits.map((l) => ({ label: l.condition, value: l.limit, cls: SEVERITY[l.severity]!.cls })) });
 }
 
+/** The actions the user may take on this alarm in its present state. */
+function renderDetailActions(a: Alarm): void {
+  const box = $('#d-actions');
+  if (!box) return;
+  const p = encodeURIComponent(a.alarmId);
+  const acts: [boolean, string, string, () => void][] = [
+    [UNACKED.has(a.state), 'alarm.acknowledge', '确认', () => void run(() => api('POST', '/alarms/acknowledge', { alarmIds: [a.alarmId] }), '已确认')],
+    [a.assignedTo !== me?.user.name, 'alarm.assign', '我来处理', () => void run(() => api('POST', `/alarms/${p}/assign`, {}), '已标记为由你处理')],
+    [true, 'alarm.comment', '备注…', () => commentDialog([a.alarmId])],
+    [!a.facts.shelved && !a.facts.outOfService, 'alarm.shelve', '搁置…', () => shelveDialog([a.alarmId])],
+    [a.facts.shelved, 'alarm.unshelve', '取消搁置…', () => reasonDialog('取消搁置', `/alarms/${p}/unshelve`, false)],
+    [!a.facts.outOfService, 'alarm.outOfService', '停用…', () => reasonDialog('停用报警', `/alarms/${p}/out-of-service`, true)],
+    [a.facts.outOfService, 'alarm.outOfService', '恢复投用…', () => reasonDialog('恢复投用', `/alarms/${p}/return-to-service`, false)],
+  ];
+  box.replaceChildren();
+  for (const [applies, need, label, fn] of acts) {
+    if (!applies || !may(need)) continue;
+    const b = document.createElement('button');
+    b.textContent = label;
+    if (label === '确认') b.className = 'primary';
+    b.addEventListener('click', fn);
+    box.append(b);
+  }
+}
+
 function renderDetailStatus(a: Alarm): void {
   const box = $('#d-status');
   if (!box) return;
+  renderDetailActions(a);
   box.innerHTML = `<h2 class="${SEVERITY[a.severity]!.cls}"><span class="sev ${SEVERITY[a.severity]!.cls}">${SEVERITY[a.severity]!.zh}</span> ${esc(a.message)}</h2>
     <dl class="facts">
       <dt>状态</dt><dd>${stateBadges(a)}</dd>
