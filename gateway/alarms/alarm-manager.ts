@@ -35,6 +35,12 @@ export interface AlarmStatus {
   shelvedUntil?: number | undefined;
   /** When the current activation was acknowledged (drives re-alarm). */
   ackedAt?: number | undefined;
+  /** Who shelved it (a supervisor may unshelve others' shelves; an operator only their own). */
+  shelvedBy?: string | undefined;
+  /** Who said "I'm on it" (cleared when the alarm returns to normal). */
+  assignedTo?: string | undefined;
+  /** The horn was silenced for the current activation (not an acknowledgement). */
+  silenced?: boolean | undefined;
 }
 
 /** What survives a restart of one alarm. */
@@ -46,11 +52,13 @@ export interface PersistedAlarm {
   activeSince?: number | undefined;
   shelvedUntil?: number | undefined;
   ackedAt?: number | undefined;
+  shelvedBy?: string | undefined;
+  assignedTo?: string | undefined;
   /** The alarm's latest event, republished as its retained MQTT state after a restart. */
   lastEvent?: AlarmEvent | undefined;
 }
 
-export type OperatorAction = 'ACK' | 'SHELVE' | 'UNSHELVE' | 'OUT_OF_SERVICE' | 'IN_SERVICE' | 'COMMENT';
+export type OperatorAction = 'ACK' | 'SHELVE' | 'UNSHELVE' | 'OUT_OF_SERVICE' | 'IN_SERVICE' | 'COMMENT' | 'ASSIGN' | 'SILENCE';
 
 /** One line of the audit log: who did what to which alarm, and what it changed. */
 export interface AuditEntry {
@@ -116,6 +124,9 @@ interface Entry {
   activeSince?: number | undefined;
   shelvedUntil?: number | undefined;
   ackedAt?: number | undefined;
+  shelvedBy?: string | undefined;
+  assignedTo?: string | undefined;
+  silenced?: boolean | undefined;
   shelveTimer?: Subscription | undefined;
   reAlarmTimer?: Subscription | undefined;
   lastEvent?: AlarmEvent | undefined;
@@ -173,7 +184,7 @@ export class AlarmManager {
     const e: Entry = { def, facts: { ...NORMAL_FACTS }, value: null, limit: def.limit, ts: 0 };
     this.entries.set(def.alarmId, e);
     if (!saved) return;
-    Object.assign(e, { facts: { ...saved.facts }, value: saved.value, ts: saved.ts, activeSince: saved.activeSince, shelvedUntil: saved.shelvedUntil, ackedAt: saved.ackedAt, lastEvent: saved.lastEvent });
+    Object.assign(e, { facts: { ...saved.facts }, value: saved.value, ts: saved.ts, activeSince: saved.activeSince, shelvedUntil: saved.shelvedUntil, ackedAt: saved.ackedAt, shelvedBy: saved.shelvedBy, assignedTo: saved.assignedTo, lastEvent: saved.lastEvent });
     if (saved.limit !== undefined) e.limit = saved.limit;
     // Timers resume with the time they had left; one that ran out while the gateway was down fires now.
     if (e.facts.shelved && e.shelvedUntil !== undefined) this.armShelveTimer(e, Math.max(0, e.shelvedUntil - this.scheduler.now()));
@@ -288,6 +299,7 @@ export class AlarmManager {
     }
     const now = this.scheduler.now();
     e.shelvedUntil = options.durationMs !== undefined ? now + options.durationMs : undefined;
+    e.shelvedBy = user;
     this.armShelveTimer(e, options.durationMs);
     this.change(e, { ...e.facts, shelved: true }, now, { user, comment: options.reason, action: 'SHELVE', force: true });
     return this.status(e);
@@ -299,6 +311,7 @@ export class AlarmManager {
     e.shelveTimer?.unsubscribe();
     e.shelveTimer = undefined;
     e.shelvedUntil = undefined;
+    e.shelvedBy = undefined;
     // An alarm still active when it comes back must be seen: it returns unacknowledged.
     this.change(e, { ...e.facts, shelved: false, acked: !e.facts.active }, this.scheduler.now(), { user, comment: reason, action: 'UNSHELVE' });
     return this.status(e);
@@ -324,6 +337,30 @@ export class AlarmManager {
   comment(alarmId: string, user: string, comment: string): AlarmStatus {
     const e = this.entry(alarmId);
     this.change(e, e.facts, this.scheduler.now(), { user, comment, action: 'COMMENT', force: true });
+    return this.status(e);
+  }
+
+  /**
+   * "I'm on it": names who is dealing with an alarm without acknowledging it (`release` clears it).
+   * Journaled and audited like a comment; cleared when the alarm returns to normal.
+   */
+  assign(alarmId: string, user: string, options: { release?: boolean; comment?: string | undefined } = {}): AlarmStatus {
+    const e = this.entry(alarmId);
+    e.assignedTo = options.release ? undefined : user;
+    const text = options.comment ?? (options.release ? `${user} 不再处理` : `${user} 正在处理`);
+    this.change(e, e.facts, this.scheduler.now(), { user, comment: text, action: 'ASSIGN', force: true });
+    return this.status(e);
+  }
+
+  /**
+   * Stops the horn for an alarm's current activation. Not an acknowledgement: the alarm stays
+   * unacknowledged on every console; a new activation or a re-alarm sounds again.
+   */
+  silence(alarmId: string, user: string): AlarmStatus {
+    const e = this.entry(alarmId);
+    if (e.silenced) return this.status(e);
+    e.silenced = true;
+    this.change(e, e.facts, this.scheduler.now(), { user, comment: '消音', action: 'SILENCE', force: true });
     return this.status(e);
   }
 
@@ -386,6 +423,7 @@ export class AlarmManager {
   private change(e: Entry, facts: AlarmFacts, ts: number, meta: ChangeMeta = {}): void {
     const before = alarmState(e.facts);
     const activeBefore = e.facts.active;
+    const ackedBefore = e.facts.acked;
     e.facts = facts;
     const after = alarmState(facts);
     if (before === after && activeBefore === facts.active && !meta.force) return;
@@ -393,6 +431,10 @@ export class AlarmManager {
       e.reAlarmTimer?.unsubscribe();
       e.reAlarmTimer = undefined;
     }
+    // A new activation, or one annunciated again, sounds the horn again; a return to normal ends
+    // the assignment.
+    if (!facts.acked && (ackedBefore || (facts.active && !activeBefore))) e.silenced = false;
+    if (after === 'NORMAL') e.assignedTo = undefined;
     e.ts = ts;
     const status = this.status(e);
     const event: AlarmEvent = {
@@ -458,6 +500,9 @@ export class AlarmManager {
       activeSince: e.activeSince,
       shelvedUntil: e.shelvedUntil,
       ackedAt: e.ackedAt,
+      shelvedBy: e.facts.shelved ? e.shelvedBy : undefined,
+      assignedTo: e.assignedTo,
+      silenced: e.silenced === true,
     };
   }
 }

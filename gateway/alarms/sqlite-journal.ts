@@ -82,6 +82,8 @@ const persistedSchema = z.object({
   activeSince: z.number().optional(),
   shelvedUntil: z.number().optional(),
   ackedAt: z.number().optional(),
+  shelvedBy: z.string().optional(),
+  assignedTo: z.string().optional(),
 });
 
 /** How long a changed alarm status may wait before the snapshot table is brought up to date. */
@@ -111,6 +113,8 @@ function persistedJson(status: AlarmStatus): string {
     ...(status.activeSince !== undefined ? { activeSince: status.activeSince } : {}),
     ...(status.shelvedUntil !== undefined ? { shelvedUntil: status.shelvedUntil } : {}),
     ...(status.ackedAt !== undefined ? { ackedAt: status.ackedAt } : {}),
+    ...(status.shelvedBy !== undefined ? { shelvedBy: status.shelvedBy } : {}),
+    ...(status.assignedTo !== undefined ? { assignedTo: status.assignedTo } : {}),
   };
   return JSON.stringify(persisted);
 }

@@ -106,7 +106,7 @@ export async function runUntilSignal(
     }
     const running = gateway;
     // Operators look for this line: where the console, health and metrics are.
-    if (running.httpAddress) process.stdout.write(`HTTP 服务: ${running.httpAddress}  (健康 /healthz, 就绪 /readyz, 指标 /metrics)\n`);
+    if (running.httpAddress) process.stdout.write(`报警控制台 [operator console]: ${running.httpAddress}/  (API /api/v1/, 健康 /healthz, 就绪 /readyz, 指标 /metrics)\n`);
     const prepare = opts.prepare ?? (() => undefined);
     const watcher = opts.configFile
       ? watchConfig(

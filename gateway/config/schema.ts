@@ -14,6 +14,7 @@ import { httpSectionSchema } from '../services/http/config.js';
 import { servicePoints } from '../services/health-points.js';
 import { equipmentSchema } from './equipment-schema.js';
 import { combinePackLimits, expandEquipment, limitsByPoint, mergeLimits } from '../../rules/packs/expand.js';
+import { historySectionSchema } from '../services/history/config.js';
 
 const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'ids may contain letters, digits, "_", "." and "-" only (they are used in MQTT topics)');
 
@@ -123,6 +124,8 @@ const configObjectSchema = z.strictObject({
     uplink: uplinkSectionSchema.optional(),
     /** The HTTP server (health, readiness, /metrics, API and console); off when the section is absent. */
     http: httpSectionSchema.optional(),
+    /** Local history of readings for the console's trends (gateway/services/history). */
+    history: historySectionSchema.default(() => historySectionSchema.parse({})),
   });
 type ParsedConfig = z.output<typeof configObjectSchema>;
 

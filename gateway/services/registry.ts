@@ -48,8 +48,26 @@ export const SERVICES: readonly ServiceDefinition[] = [
     load: () => import('./terminal/service.js'),
   },
   {
+    name: 'history',
+    enabled: (c) => c.history.enabled,
+    restartOn: ['history'],
+    load: () => import('./history/service.js'),
+  },
+  {
+    name: 'api',
+    after: ['history'],
+    enabled: (c) => c.http?.enabled === true,
+    restartOn: ['http'],
+    load: () => import('./api/service.js'),
+  },
+  {
+    name: 'console',
+    enabled: (c) => c.http?.enabled === true,
+    load: () => import('./console/service.js'),
+  },
+  {
     name: 'http',
-    after: ['mqtt-broker', 'mqtt-publisher', 'influx', 'uplink', 'control', 'terminal'],
+    after: ['mqtt-broker', 'mqtt-publisher', 'influx', 'uplink', 'control', 'terminal', 'history', 'api', 'console'],
     enabled: (c) => c.http?.enabled === true,
     restartOn: ['http'],
     load: () => import('./http/service.js'),

@@ -65,6 +65,11 @@ export class HttpService implements Service {
     ctx.log.info(`HTTP 服务 [HTTP server] listening on ${this.address}`);
   }
 
+  /** The fastify instance once started (tests drive it with inject()). */
+  get instance(): FastifyInstance | undefined {
+    return this.app;
+  }
+
   health(): ServiceHealth {
     return this.app?.server.listening ? { ok: true } : { ok: false, detail: 'not listening' };
   }

@@ -56,7 +56,8 @@ describe('service registry and composition root', () => {
   });
 
   it('skips disabled services: no influx, uplink or http without their sections', () => {
-    expect(startOrder(config()).map((s) => s.name)).toEqual(['mqtt-broker', 'mqtt-publisher', 'control', 'terminal']);
+    expect(startOrder(config()).map((s) => s.name)).toEqual(['mqtt-broker', 'mqtt-publisher', 'control', 'terminal', 'history']);
+    expect(startOrder(config({ history: { enabled: false } })).map((s) => s.name)).not.toContain('history');
     expect(startOrder(config({ http: { port: 0 } })).map((s) => s.name)).toContain('http');
     expect(startOrder(config({ mqtt: { broker: 'external', url: 'mqtt://127.0.0.1:1' } })).map((s) => s.name)).not.toContain('mqtt-broker');
   });

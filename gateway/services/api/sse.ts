@@ -1,0 +1,108 @@
+import type { ServerResponse } from 'node:http';
+import type { Subscription } from 'rxjs';
+import type { AlarmManager } from '../../alarms/alarm-manager.js';
+import type { AlarmEvent } from '../../core/alarm-event.js';
+import type { PointRegistry } from '../../core/point-registry.js';
+import { alarmView } from './deps.js';
+import type { JournalQuery } from './journal-query.js';
+
+/** Events replayed at most on a reconnect; further behind, the client is told to reload its list. */
+const MAX_REPLAY = 5000;
+/** A client whose socket holds this much unsent data is cut off (it reconnects and replays). */
+const MAX_BUFFERED = 4 * 1024 * 1024;
+const HEARTBEAT_MS = 15_000;
+
+interface Client {
+  res: ServerResponse;
+  lastSeq: number;
+}
+
+/**
+ * Live push of alarm events by Server-Sent Events. Each message's id is the journal seq; a client
+ * that reconnects with Last-Event-ID gets every event after it from the journal before live ones.
+ * The replay is read and the live subscription taken in the same synchronous step (journal writes are
+ * synchronous and happen before an event is published), so no event falls between the two.
+ */
+export class SseHub {
+  private readonly clients = new Set<Client>();
+  private sub: Subscription | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly alarms: AlarmManager,
+    private readonly points: PointRegistry,
+    private readonly journal: JournalQuery | undefined,
+  ) {}
+
+  start(): void {
+    this.sub = this.alarms.events$.subscribe((e) => {
+      if (this.clients.size === 0) return;
+      // One message text for every client: the cost of a flood does not grow with the clients' JSON.
+      const text = this.message(e, undefined);
+      for (const c of this.clients) this.write(c, e.seq, text);
+    });
+    this.heartbeat = setInterval(() => {
+      for (const c of this.clients) c.res.write(': keep-alive\n\n');
+    }, HEARTBEAT_MS).unref();
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Takes over a response as an event stream; `lastEventId` from the header (or query) when resuming. */
+  open(res: ServerResponse, lastEventId: number | undefined, onClose: () => void): void {
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.write('retry: 1000\n\n');
+    const client: Client = { res, lastSeq: lastEventId ?? 0 };
+    if (lastEventId !== undefined && this.journal) {
+      const missed = this.journal.events({ after: lastEventId, limit: MAX_REPLAY + 1 });
+      if (missed.length > MAX_REPLAY) {
+        // Too far behind to replay: the client reloads the alarm list and continues from now.
+        client.lastSeq = this.journal.lastSeq();
+        res.write(`id: ${client.lastSeq}\nevent: reset\ndata: {}\n\n`);
+      } else for (const e of missed) this.send(client, e, e.kind);
+    } else if (lastEventId === undefined) {
+      // A fresh stream starts at the newest event: the client has just loaded the list.
+      client.lastSeq = this.journal?.lastSeq() ?? 0;
+      res.write(`id: ${client.lastSeq}\nevent: hello\ndata: {}\n\n`);
+    }
+    this.clients.add(client);
+    res.on('close', () => {
+      this.clients.delete(client);
+      onClose();
+    });
+  }
+
+  private message(e: AlarmEvent, kind: string | undefined): string {
+    const status = this.alarms.has(e.alarmId) ? alarmView(this.points, this.alarms.get(e.alarmId)) : null;
+    return `id: ${e.seq}\nevent: alarm\ndata: ${JSON.stringify({ event: kind ? { ...e, kind } : e, status })}\n\n`;
+  }
+
+  private send(c: Client, e: AlarmEvent, kind: string | undefined): void {
+    if (e.seq > c.lastSeq) this.write(c, e.seq, this.message(e, kind));
+  }
+
+  private write(c: Client, seq: number, text: string): void {
+    if (seq <= c.lastSeq) return;
+    c.lastSeq = seq;
+    c.res.write(text);
+    if (c.res.writableLength > MAX_BUFFERED) c.res.destroy();
+  }
+
+  closeClients(): void {
+    for (const c of this.clients) c.res.end();
+    this.clients.clear();
+  }
+
+  stop(): void {
+    this.sub?.unsubscribe();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.closeClients();
+  }
+}
