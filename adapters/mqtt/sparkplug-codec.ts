@@ -66,7 +66,7 @@ export function encodeSparkplug(p: SparkplugPayload): Uint8Array {
         type,
         value,
       };
-    }) as never,
+    }),
   });
 }
 
@@ -96,13 +96,13 @@ export function decodeSparkplug(bytes: Uint8Array): SparkplugPayload {
           break;
         case 'UInt32':
         case 'DateTime':
-          value = Number(unsigned(m.longValue as LongLike));
+          value = Number(unsigned(m.longValue));
           break;
         case 'Int64':
-          value = BigInt.asIntN(64, unsigned(m.longValue as LongLike));
+          value = BigInt.asIntN(64, unsigned(m.longValue));
           break;
         case 'UInt64':
-          value = unsigned(m.longValue as LongLike);
+          value = unsigned(m.longValue);
           break;
         case 'Float':
           value = m.floatValue ?? 0;
@@ -125,16 +125,16 @@ export function decodeSparkplug(bytes: Uint8Array): SparkplugPayload {
     }
     return {
       name: has(m, 'name') ? m.name! : undefined,
-      alias: has(m, 'alias') ? Number(unsigned(m.alias as LongLike)) : undefined,
-      timestamp: has(m, 'timestamp') ? Number(unsigned(m.timestamp as LongLike)) : undefined,
+      alias: has(m, 'alias') ? Number(unsigned(m.alias)) : undefined,
+      timestamp: has(m, 'timestamp') ? Number(unsigned(m.timestamp)) : undefined,
       type,
       value,
       isHistorical: has(m, 'isHistorical') ? Boolean(m.isHistorical) : undefined,
     };
   });
   return {
-    timestamp: has(p, 'timestamp') ? Number(unsigned(p.timestamp as LongLike)) : undefined,
-    seq: has(p, 'seq') ? Number(unsigned(p.seq as LongLike)) : undefined,
+    timestamp: has(p, 'timestamp') ? Number(unsigned(p.timestamp)) : undefined,
+    seq: has(p, 'seq') ? Number(unsigned(p.seq)) : undefined,
     metrics,
   };
 }

@@ -1,4 +1,3 @@
-import type { Reading } from '../../gateway/core/reading.js';
 import type { MqttDevice, MqttPoint } from './config.js';
 import type { Decoded } from './decode.js';
 import { decodeSparkplug, encodeSparkplug, type SparkplugMetric } from './sparkplug-codec.js';
@@ -143,7 +142,7 @@ export class SparkplugSession {
       const v = m.value === null ? undefined : pointValue(point, typeof m.value === 'bigint' ? Number(m.value) : m.value);
       const { ts, skewed } = sourceTime(m.timestamp ?? payloadTs, receivedAt, this.device.maxClockSkew);
       if (skewed) out.skewed++;
-      if (!v) out.readings.push({ point: point.id, value: null, quality: 'Bad', ts, receivedAt, reason: 'Sparkplug null value' } as Reading);
+      if (!v) out.readings.push({ point: point.id, value: null, quality: 'Bad', ts, receivedAt, reason: 'Sparkplug null value' });
       else if ('reason' in v) out.rejects.push(v);
       else out.readings.push({ point: point.id, value: v.value, quality: 'Good', ts, receivedAt });
     }

@@ -49,7 +49,8 @@ export function describe(raw: unknown): string {
   if (raw === null) return 'null';
   if (typeof raw === 'string') return `"${raw.length > 40 ? raw.slice(0, 40) + '…' : raw}"`;
   if (typeof raw === 'object') return Array.isArray(raw) ? 'an array' : 'an object';
-  return `${typeof raw} ${String(raw)}`;
+  if (typeof raw === 'number' || typeof raw === 'boolean' || typeof raw === 'bigint') return `${typeof raw} ${String(raw)}`;
+  return typeof raw;
 }
 
 /**

@@ -56,10 +56,22 @@ export class SecurityAudit {
   list(q: { from?: number | undefined; to?: number | undefined; user?: string | undefined; before?: number | undefined; limit: number }): SecurityAuditEntry[] {
     const where: string[] = ['1 = 1'];
     const args: (string | number)[] = [];
-    if (q.from !== undefined) (where.push('ts >= ?'), args.push(q.from));
-    if (q.to !== undefined) (where.push('ts < ?'), args.push(q.to));
-    if (q.user !== undefined) (where.push('user = ?'), args.push(q.user));
-    if (q.before !== undefined) (where.push('id < ?'), args.push(q.before));
+    if (q.from !== undefined) {
+      where.push('ts >= ?');
+      args.push(q.from);
+    }
+    if (q.to !== undefined) {
+      where.push('ts < ?');
+      args.push(q.to);
+    }
+    if (q.user !== undefined) {
+      where.push('user = ?');
+      args.push(q.user);
+    }
+    if (q.before !== undefined) {
+      where.push('id < ?');
+      args.push(q.before);
+    }
     const rows = this.db.prepare(`SELECT * FROM security_audit WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...args, q.limit) as Row[];
     return rows.map((r) => ({ ...r, ok: r.ok !== 0 }));
   }

@@ -1,5 +1,5 @@
 import { pointDefinitions, suggest, type GatewayConfig } from './schema.js';
-import { isGatheringRoom, type CoLocationCode } from '../core/platform-codes.js';
+import { isGatheringRoom } from '../core/platform-codes.js';
 import { resolveLimits } from '../../rules/limits.js';
 import type { RuleConfig } from '../../rules/registry.js';
 import { HAZCHEM_MONITORING, METALLURGY_CO_DETECTORS } from '../../rules/packs/basis.js';
@@ -80,7 +80,7 @@ export function coverageReport(config: GatewayConfig): CoverageReport {
     if (eq.type !== 'co-detectors') continue;
     const p = eq.params as CoDetectorParams;
     for (const pl of uncoveredPlaces(p)) {
-      out.uncovered.push({ equipment: eq.id, place: pl.id, name: pl.name, location: pl.location, locationName: locationName(pl.location as CoLocationCode), gatheringRoom: isGatheringRoom(pl.location) });
+      out.uncovered.push({ equipment: eq.id, place: pl.id, name: pl.name, location: pl.location, locationName: locationName(pl.location), gatheringRoom: isGatheringRoom(pl.location) });
     }
     const places = new Map(p.places.map((pl) => [pl.id, pl]));
     for (const d of p.detectors) {

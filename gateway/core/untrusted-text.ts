@@ -15,6 +15,7 @@ export const MAX_UNTRUSTED_TEXT = 500;
 // C0 controls (newline, ESC, …), DEL, C1 controls (0x9B is a one-byte CSI on some terminals), the
 // Unicode line and paragraph separators, bidi marks, embeddings, overrides and isolates, the BOM,
 // and lone UTF-16 surrogates.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are what gets escaped
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]|[\ud800-\udfff]/gu;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };

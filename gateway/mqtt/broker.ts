@@ -42,6 +42,18 @@ export interface BrokerTls {
   requireClientCert: boolean;
 }
 
+/** Whether filter levels can match a topic made of `prefix` levels plus exactly one more level. */
+function filterReachesLevelBelow(filter: string[], prefix: string[]): boolean {
+  for (let i = 0; i <= prefix.length; i++) {
+    const f = filter[i];
+    if (f === undefined) return false;
+    if (f === '#') return true;
+    if (i === prefix.length) return filter.length === prefix.length + 1;
+    if (f !== '+' && f !== prefix[i]) return false;
+  }
+  return false;
+}
+
 /** Local QoS 0 publishes waiting for the broker beyond this are dropped (and counted). */
 const MAX_LOCAL_QUEUE = 20_000;
 
@@ -91,6 +103,9 @@ export class EmbeddedBroker {
   private readonly sockets = new Set<Socket>();
   private readonly localQueue: PublishPacket[] = [];
   private localBusy = false;
+  /** Subscription filters of connected clients (client id → filters). */
+  private readonly filters = new Map<string, Set<string>>();
+  private readonly wantsCache = new Map<string, boolean>();
   private readonly drainWaiters: (() => void)[] = [];
   private readonly identities = new WeakMap<Client, BrokerIdentity>();
   /** Per client: topic → may it read. Cleared when the acl file changes. */
@@ -153,7 +168,8 @@ export class EmbeddedBroker {
   private denied(kind: 'publish' | 'subscribe', client: Client, topic: string, reason: string): void {
     const id = this.identities.get(client);
     const who = id?.kind === 'user' ? id.name : (id?.kind ?? 'unknown');
-    this.options.metrics.inc(`mqtt_${kind}_denied`);
+    if (kind === 'publish') this.options.metrics.inc('mqtt_publish_denied');
+    else this.options.metrics.inc('mqtt_subscribe_denied');
     this.aclLog.report(`${kind}|${who}|${reason}`, `MQTT ${kind === 'publish' ? '发布' : '订阅'}被拒 [${kind} denied]: client "${untrusted(client.id)}" user "${untrusted(who)}" topic "${untrusted(topic)}": ${reason}`);
   }
 
@@ -177,7 +193,7 @@ export class EmbeddedBroker {
 
   private canRead(client: Client, id: BrokerIdentity, topic: string): boolean {
     let cache = this.readCache.get(client);
-    if (!cache) this.readCache.set(client, (cache = new Map()));
+    if (!cache) this.readCache.set(client, (cache = new Map<string, boolean>()));
     let ok = cache.get(topic);
     if (ok === undefined) {
       ok = this.policy.read(id, client.id, topic);
@@ -204,7 +220,7 @@ export class EmbeddedBroker {
         sock.destroy();
       }
       return true;
-    }) as Socket['write'];
+    });
   }
 
   async start(): Promise<number> {
@@ -264,6 +280,23 @@ export class EmbeddedBroker {
       },
     });
     this.aedes = aedes;
+    // Who subscribed to what, so the gateway can skip building readings nobody receives.
+    aedes.on('subscribe', (subs, client) => {
+      if (!client) return;
+      const set = this.filters.get(client.id) ?? new Set<string>();
+      for (const sub of subs) set.add(sub.topic);
+      this.filters.set(client.id, set);
+      this.wantsCache.clear();
+    });
+    aedes.on('unsubscribe', (topics, client) => {
+      if (!client) return;
+      const set = this.filters.get(client.id);
+      for (const t of topics) set?.delete(t);
+      this.wantsCache.clear();
+    });
+    aedes.on('clientDisconnect', (client) => {
+      if (this.filters.delete(client.id)) this.wantsCache.clear();
+    });
     if (this.options.aclFile) {
       const file = this.options.aclFile;
       watchFile(file, { interval: 2000, persistent: false }, () => {
@@ -329,6 +362,23 @@ export class EmbeddedBroker {
     }
     this.localQueue.push({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain, dup: false });
     this.pumpLocal();
+  }
+
+  /**
+   * Whether any connected client holds a subscription that can match some topic `<prefix><name>`
+   * (one more level). A QoS 0, non-retained message nobody subscribed to is dropped by any broker,
+   * so the gateway need not build it (the readings of a plant whose MQTT clients only watch alarms).
+   */
+  hasSubscriberUnder(prefix: string): boolean {
+    let v = this.wantsCache.get(prefix);
+    if (v !== undefined) return v;
+    const want = prefix.split('/').slice(0, -1);
+    v = false;
+    for (const set of this.filters.values()) {
+      for (const f of set) if (filterReachesLevelBelow(f.split('/'), want)) v = true;
+    }
+    this.wantsCache.set(prefix, v);
+    return v;
   }
 
   /** Resolves when every local publish made so far has been handed to the subscribers. */

@@ -63,7 +63,9 @@ class MqttPublisherService implements Service {
       policyOf: (id) => policies.get(id) ?? (fallback.off ? PUBLISH_NOTHING : fallback),
       log: ctx.log.child('mqtt'),
       metrics: ctx.metrics,
-      local: embedded ? { publish: (topic, payload, qos, retain) => embedded.publishLocal(topic, payload, qos, retain) } : undefined,
+      local: embedded
+        ? { publish: (topic, payload, qos, retain) => embedded.publishLocal(topic, payload, qos, retain), hasSubscriberUnder: (prefix) => embedded.hasSubscriberUnder(prefix) }
+        : undefined,
     });
     await this.publisher.start(ctx.readings$, ctx.alarmEvents$, ctx.alarms.latestEvents());
     this.health$.start(() => this.checkLink());

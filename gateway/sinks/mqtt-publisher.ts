@@ -38,6 +38,8 @@ export interface MqttPublisherOptions {
 /** Publishing into an in-process broker. */
 export interface LocalBroker {
   publish(topic: string, payload: string, qos: 0 | 1, retain: boolean): void;
+  /** Whether any client could receive a topic directly under this prefix (readings skip otherwise). */
+  hasSubscriberUnder(prefix: string): boolean;
 }
 
 /**
@@ -50,7 +52,11 @@ export class MqttPublisher {
   /** Publication state per point; not a copy of the latest value (that is the point registry's). */
   private readonly slots = new Map<string, PointSlot>();
 
-  constructor(private readonly o: MqttPublisherOptions) {}
+  private readonly readingsPrefix: string;
+
+  constructor(private readonly o: MqttPublisherOptions) {
+    this.readingsPrefix = topics.reading(o.gatewayId, '');
+  }
 
   /**
    * `retained` are the alarms' latest events from before this start: the embedded broker keeps no
@@ -112,6 +118,8 @@ export class MqttPublisher {
     const client = this.client;
     const local = this.o.local;
     if (!client && !local) return;
+    // In process we know the subscriptions: a reading no client can receive is not built at all.
+    if (local && !local.hasSubscriberUnder(this.readingsPrefix)) return;
     let slot = this.slots.get(r.point);
     if (slot === undefined) {
       slot = { policy: this.o.policyOf(r.point), sent: false, value: null, quality: '', at: 0 };

@@ -31,8 +31,9 @@ export const ammoniaRefrigerationPack: EquipmentPack<typeof params> = {
     'fan-interlock': '氨气报警时事故排风机未启动',
     'fan-armed': '排风机联锁未投入',
   },
-  expand({ id, name, params: p, bound: b, point }) {
-    const unit = normaliseUnit(point(b.nh3!).unit) === 'ppm' ? 'ppm' : 'mg/m3';
+  expand(input) {
+    const { id, name, params: p, bound: b } = input;
+    const unit = normaliseUnit(input.point(b.nh3!).unit) === 'ppm' ? 'ppm' : 'mg/m3';
     const first = limitInUnit(p.firstAlarmMg, 'NH3', unit);
     const second = limitInUnit(p.secondAlarmMg, 'NH3', unit);
     const gasBasis = `${GBZ_2_1} 氨 PC-TWA 20 mg/m³; ${GB_T_50493}`;

@@ -58,7 +58,8 @@ export const coDetectorsPack: EquipmentPack<typeof params> = {
     'co-stale': '报警器数据中断',
     'place-uncovered': '应设置报警器的场所未设置',
   },
-  problems({ params: p, point }) {
+  problems(input) {
+    const { params: p } = input;
     const out: PackProblem[] = [];
     const placeIds = new Set<string>();
     p.places.forEach((pl, i) => {
@@ -71,7 +72,7 @@ export const coDetectorsPack: EquipmentPack<typeof params> = {
       if (seen.has(d.point)) out.push({ path: ['params', 'detectors', i, 'point'], message: `detector point "${d.point}" listed twice` });
       seen.add(d.point);
       try {
-        const unit = point(d.point).unit;
+        const unit = input.point(d.point).unit;
         if (!CO_UNITS.some((u) => normaliseUnit(u) === normaliseUnit(unit))) out.push({ path: ['params', 'detectors', i, 'point'], message: `CO detector "${d.point}" must read ppm or mg/m³, has "${unit}"` });
       } catch {
         out.push({ path: ['params', 'detectors', i, 'point'], message: `unknown point "${d.point}"` });
@@ -79,13 +80,14 @@ export const coDetectorsPack: EquipmentPack<typeof params> = {
     });
     return out;
   },
-  expand({ id, name, params: p, point }) {
+  expand(input) {
+    const { id, name, params: p } = input;
     const places = new Map(p.places.map((pl) => [pl.id, pl]));
     const limits: PackLimits[] = [];
     const rules: PackRule[] = [];
     p.detectors.forEach((d, i) => {
       const place = places.get(d.place)!;
-      const co = coLimits(point(d.point).unit);
+      const co = coLimits(input.point(d.point).unit);
       const where = `${place.name}(${locationName(place.location)})`;
       const people = isGatheringRoom(place.location) ? '人员聚集场所' : '煤气泄漏积聚场所';
       limits.push({

@@ -55,8 +55,9 @@ export const confinedSpacePack: EquipmentPack<typeof params> = {
     attendant: '作业中监护人不在场',
     'out-of-band': '作业中读数越限',
   },
-  expand({ id, name, params: p, bound: b, point }) {
-    const x = bands(point(b.h2s!).unit, point(b.co!).unit);
+  expand(input) {
+    const { id, name, params: p, bound: b } = input;
+    const x = bands(input.point(b.h2s!).unit, input.point(b.co!).unit);
     const ref = (i: string) => `\${${b[i]}}`;
     const gasBasis = `${GB_T_50493}; ${GBZ_2_1}`;
     const entryBasis = `${CONFINED_SPACE_ENTRY}; ${CONFINED_SPACE_RULES}`;

@@ -3,7 +3,7 @@ import { LIMIT_LEVELS, type LimitsConfig } from '../../gateway/config/limits-sch
 import type { PointDefinition } from '../../gateway/core/point.js';
 import { LIMIT_PRESETS, normaliseUnit } from '../presets.js';
 import { ruleSchema, type RuleConfig } from '../registry.js';
-import { packRuleId, type EquipmentPack, type PackFinding, type PackInput } from './pack.js';
+import { packRuleId, type PackFinding, type PackInput } from './pack.js';
 import { findPack } from './registry.js';
 
 /** One `equipment:` entry as the config schema parses it. */
@@ -61,7 +61,7 @@ export function expandEquipment(list: readonly EquipmentConfig[], points: Readon
   const out: Expansion = { rules: [], limits: [], findings: [], problems: [] };
   list.forEach((eq, index) => {
     const at = (...p: Path): Path => ['equipment', index, ...p];
-    const pack = findPack(eq.type) as EquipmentPack | undefined;
+    const pack = findPack(eq.type);
     if (!pack) {
       out.problems.push({ path: at('type'), message: `unknown equipment type "${eq.type}"` });
       return;

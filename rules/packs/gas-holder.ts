@@ -48,13 +48,15 @@ export const gasHolderPack: EquipmentPack<typeof params> = {
     'co-channel': '活塞上部一氧化碳单通道一级报警',
     'co-vote': '活塞上部一氧化碳 2oo3 表决二级报警',
   },
-  problems({ bound, point }) {
-    const units = ['coA', 'coB', 'coC'].map((i) => coLimits(point(bound[i]!).unit).unit);
+  problems(input) {
+    const { bound } = input;
+    const units = ['coA', 'coB', 'coC'].map((i) => coLimits(input.point(bound[i]!).unit).unit);
     return new Set(units).size > 1 ? [{ path: ['bind', 'coB'], message: `the three CO detectors must read the same unit, got ${units.join(', ')}` }] : [];
   },
-  expand({ id, name, params: p, bound: b, point }) {
+  expand(input) {
+    const { id, name, params: p, bound: b } = input;
     const who = `${name}(${GAS[p.gas]})`;
-    const co = coLimits(point(b.coA!).unit);
+    const co = coLimits(input.point(b.coA!).unit);
     const limits: PackLimits[] = [
       {
         check: 'level',

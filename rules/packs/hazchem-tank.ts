@@ -55,15 +55,17 @@ export const hazchemTankPack: EquipmentPack<typeof params> = {
     combustible: '可燃气体一级/二级报警',
     toxic: '有毒气体一级/二级报警 (%OEL)',
   },
-  problems({ params: p, bound, point }) {
+  problems(input) {
+    const { params: p, bound } = input;
     const out = [];
     if (bound.flow && !p.flow) out.push({ path: ['params', 'flow'], message: 'flow is bound: give its limits (LL / L / H / HH)' });
-    if (bound.toxic && normaliseUnit(point(bound.toxic).unit) === 'mg/m3' && p.toxicOel === undefined) {
+    if (bound.toxic && normaliseUnit(input.point(bound.toxic).unit) === 'mg/m3' && p.toxicOel === undefined) {
       out.push({ path: ['params', 'toxicOel'], message: 'the toxic detector reads mg/m³: give toxicOel (the substance\'s OEL in mg/m³) so alarms can be set at 100 % and 200 % of it' });
     }
     return out;
   },
-  expand({ name, params: p, bound: b, point }) {
+  expand(input) {
+    const { name, params: p, bound: b } = input;
     const who = `${name}(${p.substance})`;
     const basis = `${HAZCHEM_MONITORING}; ${AQ_3035}`;
     const why: Record<string, Partial<Record<keyof Levels, string>>> = {
@@ -76,16 +78,18 @@ export const hazchemTankPack: EquipmentPack<typeof params> = {
     for (const ind of ['temperature', 'pressure', 'level', 'flow'] as const) {
       const l = p[ind];
       if (!l || !b[ind]) continue;
-      const entries = (Object.keys(LEVEL_TEXT) as (keyof Levels)[])
-        .filter((lv) => l[lv] !== undefined)
-        .map((lv) => [lv, level(l[lv]!, LEVEL_TEXT[lv].sev, `${who}${hazchemTankPack.indicators[ind]!.name}${LEVEL_TEXT[lv].what}：${why[ind]![lv]}`, basis)]);
-      limits.push({ check: ind, indicator: ind, limits: Object.fromEntries(entries) });
+      const levels: PackLimits['limits'] = {};
+      for (const lv of Object.keys(LEVEL_TEXT) as (keyof Levels)[]) {
+        const v = l[lv];
+        if (v !== undefined) levels[lv] = level(v, LEVEL_TEXT[lv].sev, `${who}${hazchemTankPack.indicators[ind]!.name}${LEVEL_TEXT[lv].what}：${why[ind]![lv]}`, basis);
+      }
+      limits.push({ check: ind, indicator: ind, limits: levels });
     }
     if (b.combustible) {
       limits.push({ check: 'combustible', indicator: 'combustible', limits: { H: level(25, 3, `${who}可燃气体一级报警：泄漏，有火灾爆炸危险`, `${GB_T_50493}; ${basis}`), HH: level(50, 4, `${who}可燃气体二级报警：爆炸危险，须紧急处置`, `${GB_T_50493}; ${basis}`) } });
     }
     if (b.toxic) {
-      const pct = normaliseUnit(point(b.toxic).unit) !== 'mg/m3';
+      const pct = normaliseUnit(input.point(b.toxic).unit) !== 'mg/m3';
       const first = pct ? 100 : p.toxicOel!;
       const second = pct ? 200 : p.toxicOel! * 2;
       limits.push({

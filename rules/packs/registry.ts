@@ -23,7 +23,7 @@ export const PACKS: readonly EquipmentPack[] = [
   confinedSpacePack,
   ammoniaRefrigerationPack,
   hazchemTankPack,
-] as unknown as EquipmentPack[];
+];
 
 export function findPack(type: string): EquipmentPack | undefined {
   return PACKS.find((p) => p.type === type);

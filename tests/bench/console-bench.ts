@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       const reader = res.body!.getReader();
       const dec = new TextDecoder();
       let buf = '';
-      void (async () => {
+      (async () => {
         try {
           for (;;) {
             const { value, done } = await reader.read();
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
         } catch {
           /* aborted */
         }
-      })();
+      })().catch((err: unknown) => console.error('SSE reader failed:', err));
     }),
   );
   const seqOf = new Map<string, number>();

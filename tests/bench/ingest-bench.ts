@@ -79,10 +79,10 @@ async function main(): Promise<void> {
   const port = await freePort();
   writeFileSync(join(dir, 'mosquitto.conf'), [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_queued_messages 0', `user ${userInfo().username}`, 'log_dest none', ''].join('\n'));
   const mosquitto = spawn('/usr/sbin/mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-  let gateway: ChildProcess | undefined;
+  // The child processes started so far; stopped newest first (the gateway before its broker).
+  const children: ChildProcess[] = [mosquitto];
   const stopAll = () => {
-    gateway?.kill('SIGTERM');
-    mosquitto.kill('SIGTERM');
+    for (const child of [...children].reverse()) child.kill('SIGTERM');
   };
   process.on('exit', stopAll);
   await until(() => canConnect(port), 10_000, 'mosquitto');
@@ -106,8 +106,9 @@ async function main(): Promise<void> {
   let gatewayErr = '';
   // BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway process.
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
-  gateway = spawn(process.execPath, [...nodeFlags, CLI, 'run', '--config', join(dir, 'bench.json'), '--data-dir', join(dir, 'data')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  gateway.stderr!.on('data', (d: Buffer) => (gatewayErr = (gatewayErr + d.toString()).slice(-4000)));
+  const gateway = spawn(process.execPath, [...nodeFlags, CLI, 'run', '--config', join(dir, 'bench.json'), '--data-dir', join(dir, 'data')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(gateway);
+  gateway.stderr.on('data', (d: Buffer) => (gatewayErr = (gatewayErr + d.toString()).slice(-4000)));
   gateway.once('exit', (code) => {
     if (code !== null && code !== 0) console.error(`gateway exited ${code}: ${gatewayErr}`);
   });

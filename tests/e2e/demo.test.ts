@@ -56,7 +56,7 @@ describe('demo plant end to end', () => {
     const events = () => messages.filter((m) => m.topic === 'gw/demo-gw/events').map((m) => alarmEventSchema.parse(JSON.parse(m.payload)));
     const hh = (active: boolean) => (e: AlarmEvent) => e.alarmId === 'booster.co:HH' && e.active === active;
 
-    await waitFor(() => cli!.output().includes(`HTTP 服务: http://127.0.0.1:${httpPort}`), 30_000, `the HTTP address printed\n${cli.output()}`);
+    await waitFor(() => cli!.output().includes(`[operator console]: http://127.0.0.1:${httpPort}/`), 30_000, `the HTTP address printed\n${cli.output()}`);
     const metricsBefore = await scrape();
     const raised = await waitFor(() => events().find(hh(true)), 30_000, `CO HH raised\n${cli.output()}`);
     expect(raised.state).toBe('UNACK');

@@ -48,11 +48,11 @@ async function main(): Promise<void> {
   const opcua = await freePortRange(3);
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--import', './tests/soak/memory-probe.ts', 'gateway/cli/main.ts', 'demo', '--speed', values.speed!, '--mqtt-port', String(mqttPort), '--opcua-port', String(opcua), '--sim-port', '0', '--data-dir', dataDir],
+    ['--import', 'tsx', '--import', './tests/soak/memory-probe.ts', 'gateway/cli/main.ts', 'demo', '--speed', values.speed, '--mqtt-port', String(mqttPort), '--opcua-port', String(opcua), '--sim-port', '0', '--data-dir', dataDir],
     { cwd: REPO_ROOT, env: { ...process.env, SOAK_MEMORY_FILE: memFile, SOAK_SAMPLE_MS: String(sampleSeconds * 1000) }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderrTail = '';
-  child.stderr!.on('data', (d: Buffer) => (stderrTail = (stderrTail + d.toString()).slice(-4000)));
+  child.stderr.on('data', (d: Buffer) => (stderrTail = (stderrTail + d.toString()).slice(-4000)));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
 
   // Wait for the control socket: the gateway is up.
@@ -71,18 +71,19 @@ async function main(): Promise<void> {
 
   let controlRequests = 0;
   let controlFailures = 0;
-  const control = setInterval(async () => {
-    try {
+  const exerciseControl = async (): Promise<void> => {
+    controlRequests++;
+    const res = await sendControl(dataDir, { op: 'list' });
+    if (!res.ok) return;
+    for (const a of res.alarms.filter((x) => x.state === 'UNACK' || x.state === 'RTN_UNACK').slice(0, 5)) {
       controlRequests++;
-      const res = await sendControl(dataDir, { op: 'list' });
-      if (!res.ok) return;
-      for (const a of res.alarms.filter((x) => x.state === 'UNACK' || x.state === 'RTN_UNACK').slice(0, 5)) {
-        controlRequests++;
-        await sendControl(dataDir, { op: 'ack', alarmId: a.alarmId, user: 'soak', comment: '浸泡测试确认' });
-      }
-    } catch {
-      controlFailures++;
+      await sendControl(dataDir, { op: 'ack', alarmId: a.alarmId, user: 'soak', comment: '浸泡测试确认' });
     }
+  };
+  const control = setInterval(() => {
+    exerciseControl().catch(() => {
+      controlFailures++;
+    });
   }, 2000);
 
   const end = Date.now() + minutes * 60_000;

@@ -22,11 +22,12 @@ export function adminRoutes(r: ApiRouter, deps: ApiDeps): void {
     if (!deps.users.get(params.name)) throw new ApiError(404, `no user "${params.name}"`, 'params.name');
     if (params.name === auth.user.name && (body.disabled === true || (body.role !== undefined && body.role !== 'admin'))) throw new ApiError(409, '不能停用自己或取消自己的管理员角色 [an admin cannot lock themselves out]');
     const { password, ...change } = body;
-    let u = deps.users.update(params.name, change);
+    deps.users.update(params.name, change);
     if (password !== undefined) await deps.users.setPassword(params.name, password);
     if (password !== undefined || body.disabled === true) deps.sessions.destroyUser(params.name);
     if (body.disabled === true) deps.tokens.revokeUser(params.name);
-    u = deps.users.get(params.name)!;
+    // Read back after the password change and revocations, so the reply shows the user as stored.
+    const u = deps.users.get(params.name)!;
     const detail = [...Object.entries(change).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`), ...(password !== undefined ? ['password changed'] : [])].join(' ');
     deps.audit.record({ user: auth.user.name, action: 'USER_CHANGE', target: u.name, detail, address: req.ip });
     return { user: userOut(u) };

@@ -73,14 +73,38 @@ export class JournalQuery {
   events(f: JournalFilter): JournalEvent[] {
     const where: string[] = ['1 = 1'];
     const args: Record<string, string | number> = { limit: f.limit };
-    if (f.from !== undefined) (where.push('e.ts >= @from'), (args.from = f.from));
-    if (f.to !== undefined) (where.push('e.ts < @to'), (args.to = f.to));
-    if (f.alarmId !== undefined) (where.push('e.alarm_id = @alarmId'), (args.alarmId = f.alarmId));
-    if (f.point !== undefined) (where.push("json_extract(e.event, '$.point') = @point"), (args.point = f.point));
-    if (f.user !== undefined) (where.push("json_extract(e.event, '$.user') = @user"), (args.user = f.user));
-    if (f.kind !== undefined) (where.push(`(${KIND_SQL}) = @kind`), (args.kind = f.kind));
-    if (f.before !== undefined) (where.push('e.seq < @before'), (args.before = f.before));
-    if (f.after !== undefined) (where.push('e.seq > @after'), (args.after = f.after));
+    if (f.from !== undefined) {
+      where.push('e.ts >= @from');
+      args.from = f.from;
+    }
+    if (f.to !== undefined) {
+      where.push('e.ts < @to');
+      args.to = f.to;
+    }
+    if (f.alarmId !== undefined) {
+      where.push('e.alarm_id = @alarmId');
+      args.alarmId = f.alarmId;
+    }
+    if (f.point !== undefined) {
+      where.push("json_extract(e.event, '$.point') = @point");
+      args.point = f.point;
+    }
+    if (f.user !== undefined) {
+      where.push("json_extract(e.event, '$.user') = @user");
+      args.user = f.user;
+    }
+    if (f.kind !== undefined) {
+      where.push(`(${KIND_SQL}) = @kind`);
+      args.kind = f.kind;
+    }
+    if (f.before !== undefined) {
+      where.push('e.seq < @before');
+      args.before = f.before;
+    }
+    if (f.after !== undefined) {
+      where.push('e.seq > @after');
+      args.after = f.after;
+    }
     const order = f.after !== undefined ? 'ASC' : 'DESC';
     const sql = `SELECT e.event AS event, ${KIND_SQL} AS kind FROM alarm_events e LEFT JOIN audit_log a ON a.seq = e.seq WHERE ${where.join(' AND ')} ORDER BY e.seq ${order} LIMIT @limit`;
     const out: JournalEvent[] = [];
@@ -108,11 +132,26 @@ export class JournalQuery {
   audit(q: { from?: number | undefined; to?: number | undefined; user?: string | undefined; alarmId?: string | undefined; before?: number | undefined; limit: number }): AuditRow[] {
     const where: string[] = ['1 = 1'];
     const args: (string | number)[] = [];
-    if (q.from !== undefined) (where.push('ts >= ?'), args.push(q.from));
-    if (q.to !== undefined) (where.push('ts < ?'), args.push(q.to));
-    if (q.user !== undefined) (where.push('user = ?'), args.push(q.user));
-    if (q.alarmId !== undefined) (where.push('alarm_id = ?'), args.push(q.alarmId));
-    if (q.before !== undefined) (where.push('id < ?'), args.push(q.before));
+    if (q.from !== undefined) {
+      where.push('ts >= ?');
+      args.push(q.from);
+    }
+    if (q.to !== undefined) {
+      where.push('ts < ?');
+      args.push(q.to);
+    }
+    if (q.user !== undefined) {
+      where.push('user = ?');
+      args.push(q.user);
+    }
+    if (q.alarmId !== undefined) {
+      where.push('alarm_id = ?');
+      args.push(q.alarmId);
+    }
+    if (q.before !== undefined) {
+      where.push('id < ?');
+      args.push(q.before);
+    }
     return (
       this.db
         .prepare(`SELECT id, seq, ts, user, action, alarm_id AS alarmId, reason, before_state AS before, after_state AS after FROM audit_log WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
@@ -125,9 +164,25 @@ const CSV_COLUMNS = ['seq', 'time', 'kind', 'alarmId', 'point', 'condition', 'se
 
 /** One CSV field: quoted when needed; a leading = + - @ is neutralised so a spreadsheet runs no formula. */
 export function csvField(v: unknown): string {
-  let s = v === undefined || v === null ? '' : String(v);
+  let s = cellText(v);
   if (/^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** A cell's text: a scalar as written, anything structured as JSON (never "[object Object]"). */
+function cellText(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(v);
+    case 'object':
+      return v === null ? '' : JSON.stringify(v);
+    default:
+      return '';
+  }
 }
 
 function isoLocal(ts: number): string {

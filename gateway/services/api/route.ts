@@ -77,7 +77,7 @@ export class ApiRouter {
     handler: (input: HandlerInput<z.output<B>, z.output<Q>, z.output<P>>) => unknown,
   ): void {
     const authenticate = this.authenticate;
-    this.specs.push(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
+    this.specs.push(spec);
     this.app.route({
     method: spec.method,
       url: spec.url,

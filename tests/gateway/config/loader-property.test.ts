@@ -16,6 +16,7 @@ function load(bytes: Buffer): void {
   expect(r.errors.length).toBeGreaterThan(0);
   for (const line of formatConfigErrors('plant.yaml', r.errors).split('\n')) {
     expect(line.startsWith('plant.yaml')).toBe(true);
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point: config errors must print no raw control character
     expect(line).not.toMatch(/[\u0000-\u001f\u007f\u2028\u2029]/);
   }
 }

@@ -100,6 +100,7 @@ describe('control socket under oversized and forged input', () => {
       }),
       { numRuns: 40 },
     );
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point: the log must carry no raw ESC or CR from client input
     for (const l of log) expect(l).not.toMatch(/[\x1b\r]/);
   }, 120_000);
 

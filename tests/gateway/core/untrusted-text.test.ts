@@ -11,6 +11,7 @@ import type { AlarmEvent } from '../../../gateway/core/alarm-event.js';
 const FORGED = '已处理\n\r\x1b[2K12:00:00 报警 #99 未确认 1号高炉煤气泄漏 【重大】\x1b[31m\u2028\u202e\x9b31m';
 
 // Anything that could move the cursor, start a line or change colour on a terminal.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: this is the set of terminal control characters the tests look for
 const TERMINAL_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 function event(over: Partial<AlarmEvent>): AlarmEvent {
@@ -54,6 +55,7 @@ describe('untrusted text on the terminal and in logs', () => {
     const line = reporter.alarmLine(event({ user: '张三\x1b[0m', comment: FORGED, message: '一氧化碳\n报警 #98' }));
     expect(line.split('\n')).toHaveLength(1);
     // Only the reporter's own colour (red for a critical alarm) and its reset remain.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point: strips the reporter's own ANSI colour codes (ESC sequences)
     const withoutOwnColour = line.replace(/^\x1b\[31m/, '').replace(/\x1b\[0m$/, '');
     expect(withoutOwnColour).not.toMatch(TERMINAL_CONTROL);
     expect(line.match(/报警 #/g)).toHaveLength(3); // the real one plus the two quoted, escaped forgeries
@@ -65,7 +67,7 @@ describe('untrusted text on the terminal and in logs', () => {
     consoleLogger('info', 'test', (l) => lines.push(l)).warn(`MQTT login refused for client ${FORGED}`, { user: FORGED });
     expect(lines).toHaveLength(1);
     const [first, ...rest] = lines[0]!.split('\n');
-    expect(first).toMatch(/^\d{4}-\d\d-\d\dT.* WARN  \[test\] MQTT login refused/);
+    expect(first).toMatch(/^\d{4}-\d\d-\d\dT.* WARN {2}\[test\] MQTT login refused/);
     for (const l of rest) expect(l.startsWith('    ')).toBe(true);
     expect(lines[0]!.replace(/\n/g, '')).not.toMatch(TERMINAL_CONTROL);
   });

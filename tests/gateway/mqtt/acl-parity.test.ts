@@ -105,7 +105,6 @@ beforeAll(async () => {
   writeFileSync(aclFile, ACL);
   const mosquitto = await MosquittoServer.start({ passwordFile, aclFile });
   targets.push({ name: 'mosquitto 2.0.11', url: mosquitto.url, stop: () => mosquitto.stop() });
-  (globalThis as any).mlog = () => mosquitto.log;
   const embedded = await startEmbedded({ passwordFile, aclFile });
   targets.push({ name: 'embedded', url: embedded.url, stop: () => embedded.broker.stop() });
 }, 60_000);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { openDatabase } from '../../../gateway/store/database.js';
@@ -70,7 +71,6 @@ describe('embedded broker: built-in access by role', () => {
 
   it('checks wildcard subscriptions by subsumption against the acl file: a # does not pass a grant for plant/a/#', async () => {
     const { writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
     const { tempDir } = await import('../../helpers/server-process.js');
     const dir = tempDir('acl-');
     const aclFile = join(dir, 'acl');
@@ -117,10 +117,11 @@ describe('embedded broker: failed logins', () => {
     const refusals = b.lines.filter((l) => l.includes('login refused'));
     expect(refusals).toHaveLength(2); // one per burst and reason, not one per attempt
     for (const l of b.lines) {
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point: log lines must carry no raw control character from client text
       expect(l).not.toMatch(/[\u0000-\u001f]/);
       expect(l).not.toContain('\n');
     }
-    expect(refusals[0]).toContain('\\u001b[31m\\u000a报警 #99');
+    expect(refusals[0]).toContain('\\x1b[31m\\n报警 #99');
     b.broker['loginLog'].flush();
     expect(b.lines.some((l) => /2 more like this/.test(l))).toBe(true);
   }, 30_000);
@@ -146,7 +147,6 @@ describe('embedded broker: limits', () => {
 
   it('refuses retained messages past the count limit without dropping the live message or the client', async () => {
     const { writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
     const { tempDir } = await import('../../helpers/server-process.js');
     const aclFile = join(tempDir('acl-'), 'acl');
     writeFileSync(aclFile, 'user op\ntopic readwrite plant/#\n');

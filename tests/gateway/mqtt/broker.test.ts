@@ -33,6 +33,6 @@ describe('embedded MQTT broker', () => {
     for (let i = 0; i < 5; i++) expect(await login(port, 'hmi', 'wrong')).toBe('refused');
     expect(metrics.total('mqtt_auth_failures')).toBe(5);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]!.msg).toMatch(/MQTT 登录被拒绝 \[login refused\]: client \S+ from 127\.0\.0\.1 \(user hmi\)/);
+    expect(warnings[0]!.msg).toMatch(/MQTT 登录被拒 \[login refused\] \(\w+\) from 127\.0\.0\.1: client "\S+" user "hmi"/);
   });
 });

@@ -62,3 +62,39 @@ describe('MQTT reading publication policy', () => {
     });
   });
 });
+
+describe('in-process publication to the embedded broker', () => {
+  it('builds readings only while some client can receive them; alarms always go out', async () => {
+    const metrics = new Metrics();
+    const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, gatewayId: 'loc', allowAnonymous: true, log: silentLogger, metrics });
+    const port = await broker.start();
+    const readings$ = new Subject<Reading>();
+    const alarms$ = new Subject<AlarmEvent>();
+    const publisher = new MqttPublisher({
+      url: `mqtt://127.0.0.1:${port}`,
+      gatewayId: 'loc',
+      policyOf: () => resolvePublishPolicy({}, undefined, true, 0),
+      log: silentLogger,
+      metrics,
+      local: { publish: (t, p, q, r) => broker.publishLocal(t, p, q, r), hasSubscriberUnder: (prefix) => broker.hasSubscriberUnder(prefix) },
+    });
+    await publisher.start(readings$, alarms$);
+    const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`);
+    const got: string[] = [];
+    sub.on('message', (topic) => got.push(topic));
+    try {
+      await sub.subscribeAsync('gw/loc/events', { qos: 1 });
+      readings$.next({ point: 'co', value: 1, quality: 'Good', ts: 1, receivedAt: 1 });
+      expect(metrics.counter('mqtt_readings_published')).toBe(0);
+      await sub.subscribeAsync('gw/loc/readings/#');
+      readings$.next({ point: 'co', value: 2, quality: 'Good', ts: 2, receivedAt: 2 });
+      alarms$.next({ seq: 1, alarmId: 'co:HH', point: 'co', condition: 'HH', severity: 3, state: 'UNACK', active: true, value: 2, message: 'm', ts: 2 });
+      await waitFor(() => got.includes('gw/loc/readings/co') && got.includes('gw/loc/events'), 5000, 'reading and event');
+      expect(metrics.counter('mqtt_readings_published')).toBe(1);
+    } finally {
+      await sub.endAsync();
+      await publisher.stop();
+      await broker.stop();
+    }
+  });
+});

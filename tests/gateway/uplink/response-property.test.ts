@@ -48,6 +48,7 @@ describe('uplink HTTP profile: any platform response is accepted, refused or ret
         } catch (err) {
           expect(err).toBeInstanceOf(UplinkSendError);
           const msg = (err as Error).message;
+          // eslint-disable-next-line no-control-regex -- matching control characters is the point: the error message must carry no raw control character from the response
           expect(msg).not.toMatch(/[\u0000-\u001f\u007f\u2028\u2029]/);
           expect(msg.length).toBeLessThan(700);
         }

@@ -1,7 +1,6 @@
 import { Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import type { PointDefinition } from '../../../gateway/config/schema.js';
 import type { ConditionUpdate } from '../../../rules/condition.js';
 import type { Reading } from '../../../gateway/core/reading.js';
 import { videoEventRule } from '../../../rules/kinds/video-event.js';
@@ -13,7 +12,7 @@ describe('video-event rule', () => {
     const rule = videoEventRule.schema.parse({ id: 'v', kind: 'video-event', point: 'cam3.no_helmet', condition: 'PPE' });
     const updates: ConditionUpdate[] = [];
     videoEventRule
-      .build(rule, { point$: () => point, point: (id) => ({ id, name: id, unit: '', area: 'bof', device: 'nvr' }) as PointDefinition, scheduler })
+      .build(rule, { point$: () => point, point: (id) => ({ id, name: id, unit: '', area: 'bof', device: 'nvr' }), scheduler })
       .subscribe((u) => updates.push(u));
     const r = (value: boolean | null, ts: number, extra: Partial<Reading> = {}): Reading => ({ point: 'cam3.no_helmet', value, quality: 'Good', ts, receivedAt: ts, ...extra });
     point.next(r(true, 1000, { evidence: 'http://nvr/snap/1.jpg' }));

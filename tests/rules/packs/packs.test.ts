@@ -10,7 +10,7 @@ const END = 60_000;
 function drive(c: PackCase, s?: Scenario): PackBench {
   const b = new PackBench(plant(c.points, c.equipment, c.extra));
   for (const [point, normal] of Object.entries(c.normal)) {
-    b.hold(point, (t) => (s && t >= 10_000 && point in s.set ? value(s.set[point]!, t) : value(normal, t)), 0, END);
+    b.hold(point, (t) => (s && t >= 10_000 && point in s.set ? value(s.set[point], t) : value(normal, t)), 0, END);
   }
   return b.run();
 }

@@ -18,7 +18,10 @@ export function trendSvg(samples: readonly Series[], opts: { from: number; to: n
   if (vals.length === 0) return `<div class="empty">该时段无历史数据</div>`;
   let lo = Math.min(...vals, ...lims);
   let hi = Math.max(...vals, ...lims);
-  if (hi === lo) (hi += 1), (lo -= 1);
+  if (hi === lo) {
+    hi += 1;
+    lo -= 1;
+  }
   const pad = (hi - lo) * 0.08;
   lo -= pad;
   hi += pad;

@@ -62,5 +62,22 @@ export function value(v: number | boolean | null | undefined, unit = ''): string
 
 /** Escapes text for innerHTML. */
 export function esc(text: unknown): string {
-  return String(text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return asText(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** A value as display text: a scalar as written, an error as its message, other objects as JSON (never "[object Object]"). */
+function asText(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(v);
+    case 'object':
+      if (v === null) return '';
+      return v instanceof Error ? v.message : JSON.stringify(v);
+    default:
+      return '';
+  }
 }

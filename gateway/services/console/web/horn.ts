@@ -13,7 +13,7 @@ export class Horn {
 
   enable(): void {
     this.ctx ??= new AudioContext();
-    void this.ctx.resume();
+    this.ctx.resume().catch((err: unknown) => console.warn('horn: audio could not start', err));
   }
 
   set(on: boolean): void {

@@ -30,13 +30,20 @@ function toast(text: string, bad = false): void {
   window.setTimeout(() => (t.className = ''), 3500);
 }
 
-async function run(fn: () => Promise<unknown>, ok?: string): Promise<void> {
-  try {
-    await fn();
-    if (ok) toast(ok);
-  } catch (err) {
-    toast(err instanceof ApiError ? err.message : String(err), true);
-  }
+/** Starts `fn` without waiting for it: success shows `ok`, a failure is shown as a toast (never an unhandled rejection). */
+function run(fn: () => Promise<unknown>, ok?: string): void {
+  fn().then(
+    () => {
+      if (ok) toast(ok);
+    },
+    (err: unknown) => toast(err instanceof ApiError ? err.message : String(err), true),
+  );
+}
+
+/** A text field of a submitted form ('' when absent; a file is not text). */
+function formText(f: FormData, name: string): string {
+  const v = f.get(name);
+  return typeof v === 'string' ? v : '';
 }
 
 // ---- login ----
@@ -109,7 +116,7 @@ function openStream(): void {
     else alarms.delete(msg.event.alarmId);
     scheduleRefresh();
   });
-  es.addEventListener('reset', () => void loadAlarms());
+  es.addEventListener('reset', () => run(loadAlarms));
   es.addEventListener('open', () => $('#link').classList.remove('down'));
   es.addEventListener('error', () => {
     $('#link').classList.add('down');
@@ -185,12 +192,15 @@ function renderAlarmsPage(): void {
   });
   $<HTMLInputElement>('#all').addEventListener('change', (e) => {
     const on = (e.target as HTMLInputElement).checked;
-    for (const a of visibleAlarms()) on ? selected.add(a.alarmId) : selected.delete(a.alarmId);
+    for (const a of visibleAlarms()) {
+      if (on) selected.add(a.alarmId);
+      else selected.delete(a.alarmId);
+    }
     renderAlarmTable();
   });
   $('#ack').addEventListener('click', () => {
     if (!selected.size) return toast('请先勾选报警', true);
-    void run(async () => {
+    run(async () => {
       await api('POST', '/alarms/acknowledge', { alarmIds: [...selected] });
       selected.clear();
     }, '已确认');
@@ -198,7 +208,7 @@ function renderAlarmsPage(): void {
   $('#shelve').addEventListener('click', () => (selected.size ? shelveDialog([...selected]) : toast('请先勾选报警', true)));
   $('#assign').addEventListener('click', () => {
     if (!selected.size) return toast('请先勾选报警', true);
-    void run(() => Promise.all([...selected].map((id) => api('POST', `/alarms/${encodeURIComponent(id)}/assign`, {}))), '已标记为由你处理');
+    run(() => Promise.all([...selected].map((id) => api('POST', `/alarms/${encodeURIComponent(id)}/assign`, {}))), '已标记为由你处理');
   });
   $('#comment').addEventListener('click', () => (selected.size ? commentDialog([...selected]) : toast('请先勾选报警', true)));
   document.querySelectorAll<HTMLElement>('[data-need]').forEach((el) => (el.hidden = !may(el.dataset.need!)));
@@ -282,7 +292,8 @@ function renderAlarmTable(): void {
   rows.querySelectorAll<HTMLInputElement>('.sel').forEach((cb) =>
     cb.addEventListener('change', () => {
       const id = cb.closest('tr')!.dataset.id!;
-      cb.checked ? selected.add(id) : selected.delete(id);
+      if (cb.checked) selected.add(id);
+      else selected.delete(id);
       $('#selcount').textContent = selected.size ? `已选 ${selected.size} 条` : '';
     }),
   );
@@ -296,7 +307,7 @@ function dialog(title: string, body: string, onOk: (form: FormData) => Promise<u
   d.innerHTML = `<form method="dialog" class="dlg"><h2>${esc(title)}</h2>${body}<p class="error"></p><div class="buttons"><button value="cancel" formnovalidate>取消</button><button value="ok" class="primary">确定</button></div></form>`;
   const form = $<HTMLFormElement>('form', d);
   form.addEventListener('submit', (ev) => {
-    const submitter = (ev as SubmitEvent).submitter as HTMLButtonElement | null;
+    const submitter = (ev).submitter as HTMLButtonElement | null;
     if (submitter?.value !== 'ok') return;
     ev.preventDefault();
     onOk(new FormData(form))
@@ -312,7 +323,7 @@ function shelveDialog(ids: string[]): void {
     .map((ms) => `<option value="${ms}">${duration(ms)}</option>`)
     .join('');
   dialog(`搁置 ${ids.length} 条报警`, `<label>时长<select name="d">${opts}</select></label><label>原因（必填）<textarea name="reason" required maxlength="1000" rows="3"></textarea></label>`, async (f) => {
-    for (const id of ids) await api('POST', `/alarms/${encodeURIComponent(id)}/shelve`, { durationMs: Number(f.get('d')), reason: String(f.get('reason') ?? '') });
+    for (const id of ids) await api('POST', `/alarms/${encodeURIComponent(id)}/shelve`, { durationMs: Number(formText(f, 'd')), reason: formText(f, 'reason') });
     selected.clear();
     toast('已搁置');
   });
@@ -320,14 +331,14 @@ function shelveDialog(ids: string[]): void {
 
 function commentDialog(ids: string[]): void {
   dialog(`备注（${ids.length} 条报警）`, `<label>备注<textarea name="c" required maxlength="2000" rows="4"></textarea></label>`, async (f) => {
-    for (const id of ids) await api('POST', `/alarms/${encodeURIComponent(id)}/comment`, { comment: String(f.get('c') ?? '') });
+    for (const id of ids) await api('POST', `/alarms/${encodeURIComponent(id)}/comment`, { comment: formText(f, 'c') });
     toast('备注已保存');
   });
 }
 
 function reasonDialog(title: string, path: string, required: boolean): void {
   dialog(title, `<label>原因${required ? '（必填）' : ''}<textarea name="r" ${required ? 'required' : ''} maxlength="1000" rows="3"></textarea></label>`, async (f) => {
-    const r = String(f.get('r') ?? '').trim();
+    const r = formText(f, 'r').trim();
     await api('POST', path, r ? { reason: r } : {});
   });
 }
@@ -354,8 +365,8 @@ function renderDetailActions(a: Alarm): void {
   if (!box) return;
   const p = encodeURIComponent(a.alarmId);
   const acts: [boolean, string, string, () => void][] = [
-    [UNACKED.has(a.state), 'alarm.acknowledge', '确认', () => void run(() => api('POST', '/alarms/acknowledge', { alarmIds: [a.alarmId] }), '已确认')],
-    [a.assignedTo !== me?.user.name, 'alarm.assign', '我来处理', () => void run(() => api('POST', `/alarms/${p}/assign`, {}), '已标记为由你处理')],
+    [UNACKED.has(a.state), 'alarm.acknowledge', '确认', () => run(() => api('POST', '/alarms/acknowledge', { alarmIds: [a.alarmId] }), '已确认')],
+    [a.assignedTo !== me?.user.name, 'alarm.assign', '我来处理', () => run(() => api('POST', `/alarms/${p}/assign`, {}), '已标记为由你处理')],
     [true, 'alarm.comment', '备注…', () => commentDialog([a.alarmId])],
     [!a.facts.shelved && !a.facts.outOfService, 'alarm.shelve', '搁置…', () => shelveDialog([a.alarmId])],
     [a.facts.shelved, 'alarm.unshelve', '取消搁置…', () => reasonDialog('取消搁置', `/alarms/${p}/unshelve`, false)],
@@ -424,11 +435,11 @@ function renderJournal(): void {
     const f = new FormData($<HTMLFormElement>('#jf'));
     const q = new URLSearchParams();
     for (const k of ['alarmId', 'point', 'user', 'kind']) {
-      const v = String(f.get(k) ?? '').trim();
+      const v = formText(f, k).trim();
       if (v) q.set(k, v);
     }
     for (const k of ['from', 'to']) {
-      const v = String(f.get(k) ?? '');
+      const v = formText(f, k);
       if (v) q.set(k, String(new Date(v).getTime()));
     }
     return q;
@@ -447,10 +458,10 @@ function renderJournal(): void {
   };
   $('#jf').addEventListener('submit', (e) => {
     e.preventDefault();
-    void run(() => load(false));
+    run(() => load(false));
   });
-  $('#more').addEventListener('click', () => void run(() => load(true)));
-  void run(() => load(false));
+  $('#more').addEventListener('click', () => run(() => load(true)));
+  run(() => load(false));
 }
 
 // ---- KPI ----
@@ -504,8 +515,8 @@ function renderKpi(): void {
         <div><h3>报警泛滥时段</h3>${t.flood.periods.length ? `<table><tbody>${t.flood.periods.map((f) => `<tr><td>${time(f.start)}</td><td>${duration(f.end - f.start)}</td><td>${f.count} 次</td></tr>`).join('')}</tbody></table>` : '<div class="empty">无</div>'}</div>
       </div>`;
   };
-  $('#period').addEventListener('change', () => void run(load));
-  void run(load);
+  $('#period').addEventListener('change', () => run(load));
+  run(load);
 }
 
 // ---- points ----
@@ -542,13 +553,13 @@ function renderPoints(): void {
     body.querySelectorAll<HTMLElement>('[data-trend]').forEach((a) =>
       a.addEventListener('click', (e) => {
         e.preventDefault();
-        void run(() => showPointTrend(a.dataset.trend!));
+        run(() => showPointTrend(a.dataset.trend!));
       }),
     );
   };
-  $('#p-text').addEventListener('input', () => void run(load));
-  $('#p-q').addEventListener('change', () => void run(load));
-  void run(load);
+  $('#p-text').addEventListener('input', () => run(load));
+  $('#p-q').addEventListener('change', () => run(load));
+  run(load);
   pointsTimer = window.setInterval(() => void load().catch(() => undefined), 2000);
 }
 
@@ -563,7 +574,7 @@ async function showPointTrend(id: string): Promise<void> {
 
 function renderAudit(): void {
   main().innerHTML = `<section><h2>审计日志</h2><h3>报警操作</h3><div id="a1">加载中…</div><h3>登录与用户管理</h3><div id="a2"></div></section>`;
-  void run(async () => {
+  run(async () => {
     const a = await api<{ entries: { ts: number; user: string; action: string; alarmId: string; reason: string | null; before: string; after: string }[] }>('GET', '/audit?limit=200');
     $('#a1').innerHTML = a.entries.length
       ? `<table><thead><tr><th>时间</th><th>用户</th><th>操作</th><th>报警</th><th>状态变化</th><th>原因 / 备注</th></tr></thead><tbody>${a.entries.map((e) => `<tr><td class="time">${time(e.ts)}</td><td>${esc(e.user)}</td><td>${KIND_ZH[e.action] ?? esc(e.action)}</td><td><a href="#/alarm/${encodeURIComponent(e.alarmId)}">${esc(e.alarmId)}</a></td><td>${STATE_ZH[e.before] ?? e.before} → ${STATE_ZH[e.after] ?? e.after}</td><td>${esc(e.reason ?? '')}</td></tr>`).join('')}</tbody></table>`
@@ -583,7 +594,7 @@ function route(): void {
   document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('active', (a as HTMLAnchorElement).hash === `#/${view}` || (view === 'alarm' && (a as HTMLAnchorElement).hash === '#/alarms')));
   switch (view) {
     case 'alarm':
-      void run(() => renderDetail(decodeURIComponent(rest.join('/'))));
+      run(() => renderDetail(decodeURIComponent(rest.join('/'))));
       break;
     case 'journal':
       renderJournal();
@@ -608,8 +619,13 @@ $('#sound').addEventListener('click', () => {
   $('#sound').hidden = true;
   horn.set(sounding().length > 0);
 });
-$('#silence').addEventListener('click', () => void run(() => api('POST', '/alarms/silence', {}), '已消音（报警仍需确认）'));
-$('#logout').addEventListener('click', () => void api('POST', '/auth/logout', {}).finally(() => showLogin('已退出')));
+$('#silence').addEventListener('click', () => run(() => api('POST', '/alarms/silence', {}), '已消音（报警仍需确认）'));
+$('#logout').addEventListener('click', () => {
+  // Back to the login form even if the server could not be told (the session then just expires).
+  api('POST', '/auth/logout', {})
+    .catch((err: unknown) => console.warn('logout failed', err))
+    .finally(() => showLogin('已退出'));
+});
 
 api<Me>('GET', '/auth/me')
   .then((m) => start(m))
