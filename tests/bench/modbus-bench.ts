@@ -57,6 +57,7 @@ function gatewayConfig(ports: number[], brokerUrl: string, dataDir: string, publ
   return {
     gateway: { id: 'bench', enterprise: { name: '基准测试钢铁有限公司', creditCode: '91350100M000100Y43' }, summaryInterval: '5s', logLevel: 'warn' },
     mqtt: { broker: 'external', url: brokerUrl, publishReadings },
+    ...(process.env.BENCH_NO_HISTORY ? { history: { enabled: false } } : {}),
     storage: { dataDir },
     devices: ports.map((port, d) => ({
       id: `dev${d}`,
