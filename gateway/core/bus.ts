@@ -17,9 +17,15 @@ export class ReadingBus {
   /** Readings published, and deliveries to per-point subscribers (rule inputs); plain counters for /metrics. */
   published = 0;
   delivered = 0;
+  /**
+   * Called with every reading before anything else (the point registry's latest value): a plain
+   * call, not an RxJS subscription, because it runs for every reading.
+   */
+  recorder: ((r: Reading) => void) | undefined;
 
   publish(reading: Reading): void {
     this.published++;
+    this.recorder?.(reading);
     const handlers = this.byPoint.get(reading.point);
     if (handlers !== undefined) {
       this.delivered += handlers.length;

@@ -1,4 +1,3 @@
-import type { Subscription } from 'rxjs';
 import type { ReadingBus } from './bus.js';
 import type { PointDefinition } from './point.js';
 import type { QualityCode } from './quality.js';
@@ -30,7 +29,7 @@ export class PointRegistry implements ReadonlyMap<string, PointDefinition> {
   private defs = new Map<string, PointDefinition>();
   private readonly reported = new Map<string, DeviceReportedInfo>();
   private readonly latestValues = new Map<string, PointValue>();
-  private sub: Subscription | undefined;
+  private bus: ReadingBus | undefined;
 
   constructor(definitions: Iterable<[string, PointDefinition]> = []) {
     this.replace(definitions);
@@ -73,15 +72,16 @@ export class PointRegistry implements ReadonlyMap<string, PointDefinition> {
     return def;
   }
 
-  /** Keeps the latest value of every point from the bus. */
+  /** Keeps the latest value of every point from the bus (its recorder hook: one call per reading). */
   attach(bus: ReadingBus): void {
-    this.sub?.unsubscribe();
-    this.sub = bus.readings$.subscribe((r) => this.record(r));
+    this.detach();
+    bus.recorder = (r) => this.record(r);
+    this.bus = bus;
   }
 
   detach(): void {
-    this.sub?.unsubscribe();
-    this.sub = undefined;
+    if (this.bus) this.bus.recorder = undefined;
+    this.bus = undefined;
   }
 
   record(r: Reading): void {

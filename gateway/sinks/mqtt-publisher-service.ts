@@ -61,6 +61,8 @@ class MqttPublisherService implements Service {
       ...credentials,
       // Diagnostic and service points follow the global default.
       policyOf: (id) => policies.get(id) ?? (fallback.off ? PUBLISH_NOTHING : fallback),
+      // publishReadings: false and no point or device turning it back on: not one reading is looked at.
+      noReadings: fallback.off && [...policies.values()].every((p) => p.off),
       log: ctx.log.child('mqtt'),
       metrics: ctx.metrics,
       local: embedded

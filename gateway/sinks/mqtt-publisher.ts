@@ -24,6 +24,8 @@ export interface MqttPublisherOptions {
   password?: string | undefined;
   /** Each point's publication policy (report by exception, or not at all). */
   policyOf: (pointId: string) => PublishPolicy;
+  /** No point is published at all: readings are not even looked at. */
+  noReadings?: boolean;
   /** Readings waiting for the broker beyond this are dropped (and counted); alarms are never dropped. */
   maxQueuedReadings?: number;
   log: Logger;
@@ -69,7 +71,7 @@ export class MqttPublisher {
       // In-process: the broker lives and dies with the gateway, so a last will adds nothing.
       local.publish(statusTopic, 'online', 1, true);
       for (const e of retained) local.publish(topics.alarm(this.o.gatewayId, e.alarmId), JSON.stringify(e), 1, true);
-      this.subs.push(readings$.subscribe((r) => this.publishReading(r)));
+      if (!this.o.noReadings) this.subs.push(readings$.subscribe((r) => this.publishReading(r)));
       this.subs.push(alarms$.subscribe((e) => this.publishAlarm(e)));
       return;
     }
@@ -97,7 +99,7 @@ export class MqttPublisher {
     // Publish and subscribe before the first await: mqtt.js queues while connecting, so no alarm event
     // between this call and the connection is lost, and none can slip in before the retained snapshot.
     for (const e of retained) client.publish(topics.alarm(this.o.gatewayId, e.alarmId), JSON.stringify(e), { qos: 1, retain: true });
-    this.subs.push(readings$.subscribe((r) => this.publishReading(r)));
+    if (!this.o.noReadings) this.subs.push(readings$.subscribe((r) => this.publishReading(r)));
     this.subs.push(alarms$.subscribe((e) => this.publishAlarm(e)));
     if (client.connected) return;
     // The gateway runs on without the broker (alarms still print and are journaled); mqtt.js keeps

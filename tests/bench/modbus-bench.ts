@@ -122,7 +122,9 @@ async function runOnce(name: string, publishReadings: boolean) {
     if (m && e.active && e.state === 'UNACK') raises.push({ device: Number(m[1]), ts: e.ts });
   });
 
-  const gw = spawn(process.execPath, [...nodeArgs('../../gateway/cli/main'), 'run', '--config', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to the gateway process only.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const gw = spawn(process.execPath, [...flags, ...nodeArgs('../../gateway/cli/main'), 'run', '--config', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   gw.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
   gw.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
