@@ -29,7 +29,9 @@ describe('demo: a failed start-up ends the process, one SIGTERM always ends it',
 
   it('exits non-zero with the reason when the MQTT port is taken, and frees its simulator ports', async () => {
     const mqttPort = await freePort();
-    const blocker = createServer();
+    // A plain TCP listener on the MQTT port; connections it takes (the demo's MQTT sources retry
+    // against it) are dropped at once so closing it never waits for them.
+    const blocker = createServer((sock) => sock.destroy());
     await new Promise<void>((r) => blocker.listen(mqttPort, '127.0.0.1', () => r()));
     blockers.push(blocker);
     const opcua = await freePortRange(3);
