@@ -357,7 +357,7 @@ export class EmbeddedBroker {
     if (!this.aedes) return;
     // Readings (QoS 0) wait at most this many deep; the latest value matters most. Alarms never drop.
     if (qos === 0 && this.localQueue.length >= MAX_LOCAL_QUEUE) {
-      this.options.metrics.inc('mqtt_readings_dropped', { reason: 'broker_busy' });
+      this.options.metrics.inc('mqtt_readings_dropped', { reason: 'broker_slow' });
       return;
     }
     this.localQueue.push({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain, dup: false });

@@ -28,6 +28,8 @@ export interface MqttPublisherOptions {
   noReadings?: boolean;
   /** Readings waiting for the broker beyond this are dropped (and counted); alarms are never dropped. */
   maxQueuedReadings?: number;
+  /** Readings are dropped (counted) while more than this many bytes wait in the socket to the broker. */
+  maxBufferedBytes?: number;
   log: Logger;
   metrics: Metrics;
   /**
@@ -139,7 +141,14 @@ export class MqttPublisher {
     if (!changed && !due) return;
     // mqtt.js queues while disconnected; bound that queue for readings (the latest value matters most).
     if (client && client.queue.length > (this.o.maxQueuedReadings ?? 10_000)) {
-      this.o.metrics.inc('mqtt_readings_dropped');
+      this.o.metrics.inc('mqtt_readings_dropped', { reason: 'offline_queue' });
+      return;
+    }
+    // Connected but the broker does not keep up: readings waiting in the socket would hold back the
+    // alarm events written after them (one TCP stream), so beyond a bound the reading is dropped
+    // (counted) and the point keeps its last sent value, to go out with its next change.
+    if (client && (client.stream?.writableLength ?? 0) > (this.o.maxBufferedBytes ?? 256 * 1024)) {
+      this.o.metrics.inc('mqtt_readings_dropped', { reason: 'broker_slow' });
       return;
     }
     slot.sent = true;

@@ -98,3 +98,31 @@ describe('in-process publication to the embedded broker', () => {
     }
   });
 });
+
+describe('a broker that does not keep up', () => {
+  it('drops readings (counted) while bytes wait in the socket, and alarm events still go out', async () => {
+    const metrics = new Metrics();
+    const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, gatewayId: 'slow', allowAnonymous: true, log: silentLogger, metrics });
+    const port = await broker.start();
+    const readings$ = new Subject<Reading>();
+    const alarms$ = new Subject<AlarmEvent>();
+    const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`);
+    const events: string[] = [];
+    sub.on('message', (topic) => events.push(topic));
+    await sub.subscribeAsync('gw/slow/events', { qos: 1 });
+    // maxBufferedBytes 0: any write still pending in the socket counts as "the broker is behind".
+    const publisher = new MqttPublisher({ url: `mqtt://127.0.0.1:${port}`, gatewayId: 'slow', ...broker.internalUser, policyOf: () => resolvePublishPolicy({}, undefined, true, 0), maxBufferedBytes: 0, log: silentLogger, metrics });
+    await publisher.start(readings$, alarms$);
+    try {
+      for (let i = 0; i < 2000; i++) readings$.next({ point: `p${i}`, value: i, quality: 'Good', ts: i, receivedAt: i });
+      alarms$.next({ seq: 1, alarmId: 'p1:HH', point: 'p1', condition: 'HH', severity: 3, state: 'UNACK', active: true, value: 1, message: 'm', ts: 1 });
+      await waitFor(() => events.includes('gw/slow/events'), 5000, 'the alarm event');
+      expect(metrics.counter('mqtt_readings_dropped', { reason: 'broker_slow' })).toBeGreaterThan(0);
+      expect(metrics.counter('mqtt_readings_published')).toBeLessThan(2000);
+    } finally {
+      await sub.endAsync();
+      await publisher.stop();
+      await broker.stop();
+    }
+  });
+});
