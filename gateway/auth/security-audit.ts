@@ -1,4 +1,5 @@
 import { migrate, type Db, type Migration } from '../store/database.js';
+import { sqlFilter } from '../store/sql-filter.js';
 
 export const SECURITY_AUDIT_MIGRATIONS: readonly Migration[] = [
   {
@@ -54,25 +55,13 @@ export class SecurityAudit {
   }
 
   list(q: { from?: number | undefined; to?: number | undefined; user?: string | undefined; before?: number | undefined; limit: number }): SecurityAuditEntry[] {
-    const where: string[] = ['1 = 1'];
-    const args: (string | number)[] = [];
-    if (q.from !== undefined) {
-      where.push('ts >= ?');
-      args.push(q.from);
-    }
-    if (q.to !== undefined) {
-      where.push('ts < ?');
-      args.push(q.to);
-    }
-    if (q.user !== undefined) {
-      where.push('user = ?');
-      args.push(q.user);
-    }
-    if (q.before !== undefined) {
-      where.push('id < ?');
-      args.push(q.before);
-    }
-    const rows = this.db.prepare(`SELECT * FROM security_audit WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...args, q.limit) as Row[];
+    const { where, args } = sqlFilter([
+      ['ts >= ?', q.from],
+      ['ts < ?', q.to],
+      ['user = ?', q.user],
+      ['id < ?', q.before],
+    ]);
+    const rows = this.db.prepare(`SELECT * FROM security_audit WHERE ${where} ORDER BY id DESC LIMIT ?`).all(...args, q.limit) as Row[];
     return rows.map((r) => ({ ...r, ok: r.ok !== 0 }));
   }
 }

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { RegisterServer } from './register-server.js';
+import { ManyDevices } from './many-devices.js';
 
 /**
  * The plant of the whole-gateway Modbus benchmark: N Modbus TCP devices on free loopback ports, each
@@ -16,32 +16,11 @@ import { RegisterServer } from './register-server.js';
 const CYCLE_MS = 5000;
 const HIGH_MS = 2000;
 
-export class BenchPlant {
-  readonly servers: RegisterServer[] = [];
+export class BenchPlant extends ManyDevices {
   readonly rises: [number, number][] = [];
   private readonly high: boolean[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private step = 0;
 
-  constructor(
-    private readonly devices: number,
-    private readonly registers: number,
-    private readonly tickMs: number,
-  ) {}
-
-  async start(): Promise<number[]> {
-    for (let i = 0; i < this.devices; i++) {
-      const s = new RegisterServer();
-      await s.start();
-      this.servers.push(s);
-      this.high.push(false);
-    }
-    this.tick();
-    this.timer = setInterval(() => this.tick(), this.tickMs);
-    return this.servers.map((s) => s.port);
-  }
-
-  private tick(): void {
+  protected override tick(): void {
     this.step++;
     const now = Date.now();
     this.servers.forEach((s, d) => {
@@ -56,11 +35,6 @@ export class BenchPlant {
 
   stats(): { requests: number[]; rises: [number, number][] } {
     return { requests: this.servers.map((s) => s.totalRequests()), rises: this.rises };
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await Promise.all(this.servers.map((s) => s.stop()));
   }
 }
 

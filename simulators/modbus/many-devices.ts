@@ -10,11 +10,11 @@ import { RegisterServer } from './register-server.js';
 export class ManyDevices {
   readonly servers: RegisterServer[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private step = 0;
+  protected step = 0;
 
   constructor(
-    private readonly devices: number,
-    private readonly registers: number,
+    protected readonly devices: number,
+    protected readonly registers: number,
     private readonly tickMs: number,
   ) {}
 
@@ -34,7 +34,8 @@ export class ManyDevices {
     await Promise.all(this.servers.map((s) => s.stop()));
   }
 
-  private tick(): void {
+  /** Moves every register once; subclasses write other patterns (the benchmark plant's alarms). */
+  protected tick(): void {
     this.step++;
     this.servers.forEach((s, d) => {
       const h = s.bank(1).holding;

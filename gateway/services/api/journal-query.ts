@@ -1,6 +1,7 @@
 import { alarmEventSchema, type AlarmEvent } from '../../core/alarm-event.js';
 import type { OperatorAction } from '../../alarms/alarm-manager.js';
 import { migrate, type Db } from '../../store/database.js';
+import { sqlFilter } from '../../store/sql-filter.js';
 
 /**
  * What a journal row is: an operator action (from the audit log joined on seq), or, without one,
@@ -130,31 +131,16 @@ export class JournalQuery {
   }
 
   audit(q: { from?: number | undefined; to?: number | undefined; user?: string | undefined; alarmId?: string | undefined; before?: number | undefined; limit: number }): AuditRow[] {
-    const where: string[] = ['1 = 1'];
-    const args: (string | number)[] = [];
-    if (q.from !== undefined) {
-      where.push('ts >= ?');
-      args.push(q.from);
-    }
-    if (q.to !== undefined) {
-      where.push('ts < ?');
-      args.push(q.to);
-    }
-    if (q.user !== undefined) {
-      where.push('user = ?');
-      args.push(q.user);
-    }
-    if (q.alarmId !== undefined) {
-      where.push('alarm_id = ?');
-      args.push(q.alarmId);
-    }
-    if (q.before !== undefined) {
-      where.push('id < ?');
-      args.push(q.before);
-    }
+    const { where, args } = sqlFilter([
+      ['ts >= ?', q.from],
+      ['ts < ?', q.to],
+      ['user = ?', q.user],
+      ['alarm_id = ?', q.alarmId],
+      ['id < ?', q.before],
+    ]);
     return (
       this.db
-        .prepare(`SELECT id, seq, ts, user, action, alarm_id AS alarmId, reason, before_state AS before, after_state AS after FROM audit_log WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`)
+        .prepare(`SELECT id, seq, ts, user, action, alarm_id AS alarmId, reason, before_state AS before, after_state AS after FROM audit_log WHERE ${where} ORDER BY id DESC LIMIT ?`)
         .all(...args, q.limit) as AuditRow[]
     );
   }
