@@ -34,7 +34,7 @@ function bands(h2sUnit: string, coUnit: string) {
  * 有限空间: an entry session watched from a portable or fixed multi-gas detector. 先通风、再检测、后作业
  * is enforced by an entry-sequence rule (a passing test under ventilation within `testValidFor`
  * before people go in, readings every `monitorTimeout` while they are inside); the attendant must be
- * present; any reading leaving its band while people are inside alarms at once (判定标准 第十四条(二)).
+ * present; any reading leaving its band while people are inside alarms at once (判定标准 第十三条(二)).
  */
 export const confinedSpacePack: EquipmentPack<typeof params> = {
   type: 'confined-space',

@@ -29,7 +29,7 @@ const params = z.strictObject({
 /**
  * 干式除尘器 by dust type: ash-hopper temperature, inlet–outlet pressure difference, rotary airlock
  * fault, spark detection and the venting / isolation / suppression / inerting status; configuration
- * findings for the items of 判定标准 第十二条 that follow from how the collector is built.
+ * findings for the items of 判定标准 第十一条 that follow from how the collector is built.
  */
 export const dryDustCollectorPack: EquipmentPack<typeof params> = {
   type: 'dry-dust-collector',
@@ -52,6 +52,7 @@ export const dryDustCollectorPack: EquipmentPack<typeof params> = {
     spark: '火花探测报警',
     'protection-status': '泄爆/隔爆/抑爆/惰化装置故障',
     'no-explosion-control': '未采取泄爆、惰化、抑爆措施',
+    'positive-pressure-al-mg': '铝镁粉尘正压除尘',
     'positive-pressure-no-spark': '正压除尘未设火花探测消除',
     'no-airlock': '未设锁气卸灰装置',
   },
@@ -95,14 +96,13 @@ export const dryDustCollectorPack: EquipmentPack<typeof params> = {
     if (!installed.has('venting') && !installed.has('inerting') && !installed.has('suppression')) {
       findings.push({ check: 'no-explosion-control', severity: 4, message: `${who}未采取泄爆、惰化、抑爆等任一种爆炸防控措施：属重大事故隐患`, basis: DUST_DRY_EXPLOSION_CONTROL });
     }
+    // 第十一条(四): Al/Mg dust under positive pressure is the hidden danger itself (spark detection
+    // does not make it acceptable); other dusts blown under positive pressure need spark detection.
     const spark = p.sparkDetection || b.sparkDetected !== undefined;
-    if (p.pressureMode === 'positive' && !spark) {
-      findings.push({
-        check: 'positive-pressure-no-spark',
-        severity: 4,
-        message: p.dust === 'al-mg' ? `${who}采用正压除尘且未设火花探测消除装置：属重大事故隐患` : `${who}正压吹送粉尘未采取火花探测消除等防范点燃源措施：属重大事故隐患`,
-        basis: DUST_POSITIVE_PRESSURE,
-      });
+    if (p.pressureMode === 'positive' && p.dust === 'al-mg') {
+      findings.push({ check: 'positive-pressure-al-mg', severity: 4, message: `${who}铝镁等金属粉尘采用正压除尘方式：属重大事故隐患，须改为负压除尘${spark ? '(设有火花探测也不能替代)' : ''}`, basis: DUST_POSITIVE_PRESSURE });
+    } else if (p.pressureMode === 'positive' && !spark) {
+      findings.push({ check: 'positive-pressure-no-spark', severity: 4, message: `${who}正压吹送粉尘未采取火花探测消除等防范点燃源措施：属重大事故隐患`, basis: DUST_POSITIVE_PRESSURE });
     }
     if ((p.dust === 'al-mg' || p.dust === 'wood') && !p.airlock && !b.airlockFault) {
       findings.push({ check: 'no-airlock', severity: 4, message: `${who}干式除尘系统未设置锁气卸灰装置：属重大事故隐患`, basis: DUST_AIRLOCK });

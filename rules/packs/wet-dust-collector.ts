@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DUST_HYDROGEN, GB_T_50493 } from './basis.js';
+import { DUST_HYDROGEN, GB_15577_DUST_COLLECTION, GB_T_50493 } from './basis.js';
 import { level, type EquipmentPack, type PackFinding, type PackLimits } from './pack.js';
 
 const params = z.strictObject({
@@ -18,7 +18,7 @@ const params = z.strictObject({
 /**
  * 湿式除尘器: tank water level, circulating water flow, and for water-reactive metal dust the
  * hydrogen concentration in %LEL; a finding when such dust has no hydrogen measurement
- * (判定标准 第十二条(九)).
+ * (判定标准 第十一条(九)); tank level and flow cite the dust-collection chapter of GB 15577.
  */
 export const wetDustCollectorPack: EquipmentPack<typeof params> = {
   type: 'wet-dust-collector',
@@ -41,11 +41,11 @@ export const wetDustCollectorPack: EquipmentPack<typeof params> = {
         check: 'tank-level',
         indicator: 'tankLevel',
         limits: {
-          L: level(p.levelLow, 3, `${name}水箱液位低：除尘水不足，粉尘未被捕集而进入风机`, DUST_HYDROGEN),
-          ...(p.levelLowLow !== undefined ? { LL: level(p.levelLowLow, 4, `${name}水箱液位低低：湿式除尘失效，须停机`, DUST_HYDROGEN) } : {}),
+          L: level(p.levelLow, 3, `${name}水箱液位低：除尘水不足，粉尘未被捕集而进入风机`, GB_15577_DUST_COLLECTION),
+          ...(p.levelLowLow !== undefined ? { LL: level(p.levelLowLow, 4, `${name}水箱液位低低：湿式除尘失效，须停机`, GB_15577_DUST_COLLECTION) } : {}),
         },
       },
-      { check: 'circulating-flow', indicator: 'circulatingFlow', limits: { L: level(p.flowLow, 3, `${name}循环水流量低：除尘效果下降，粉尘在风道积聚`, DUST_HYDROGEN) } },
+      { check: 'circulating-flow', indicator: 'circulatingFlow', limits: { L: level(p.flowLow, 3, `${name}循环水流量低：除尘效果下降，粉尘在风道积聚`, GB_15577_DUST_COLLECTION) } },
     ];
     if (b.hydrogen) {
       const basis = `${DUST_HYDROGEN}; ${GB_T_50493}`;

@@ -2,7 +2,7 @@ import { ramp } from '../demo-plant.js';
 import { analog, between, bit, type Scenario } from './scenario.js';
 
 /**
- * An aluminium-dust dry collector and a wet collector (干式/湿式除尘器), 判定标准 第十二条: dry
+ * An aluminium-dust dry collector and a wet collector (干式/湿式除尘器), 判定标准 第十一条: dry
  * hopper temperature to 95 °C at 10–30 s, pressure difference high 35–45 s and low 50–60 s, airlock
  * fault 62–70 s, spark 72–75 s, venting device not ready 78–90 s; wet tank level low 92–100 s,
  * circulating flow low 100–108 s, hydrogen to 55 %LEL 108–118 s.

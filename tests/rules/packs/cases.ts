@@ -176,12 +176,12 @@ export const dryDust: PackCase = {
   ],
   normal: { 'dc1.hopper_t': 40, 'dc1.dp': 900, 'dc1.airlock_fault': false, 'dc1.spark': false, 'dc1.venting_ok': true },
   scenarios: [
-    { name: 'hopper temperature high high', set: { 'dc1.hopper_t': 95 }, alarmId: 'dc1.hopper_t:HH', severity: 4, message: '疑似着火', basis: '第十二条(三)' },
-    { name: 'pressure difference high', set: { 'dc1.dp': 1600 }, alarmId: 'dc1.dp:H', severity: 2, message: '滤袋堵塞', basis: '第十二条(三)' },
-    { name: 'bag burst (difference low)', set: { 'dc1.dp': 200 }, alarmId: 'dc1.dp:L', severity: 2, message: '滤袋可能破损', basis: '第十二条(三)' },
-    { name: 'airlock fault', set: { 'dc1.airlock_fault': true }, alarmId: 'dc1.airlock_fault:FAULT', severity: 3, message: '锁气卸灰阀故障', basis: '第十二条(六)' },
-    { name: 'spark detected', set: { 'dc1.spark': true }, alarmId: 'dc1.spark:SPARK', severity: 4, message: '火花探测报警', basis: '第十二条(四)' },
-    { name: 'venting device not ready', set: { 'dc1.venting_ok': false }, alarmId: 'dc1.venting_ok:NOT_READY', severity: 3, message: '泄爆装置故障', basis: '第十二条(三)' },
+    { name: 'hopper temperature high high', set: { 'dc1.hopper_t': 95 }, alarmId: 'dc1.hopper_t:HH', severity: 4, message: '疑似着火', basis: '第十一条(三)' },
+    { name: 'pressure difference high', set: { 'dc1.dp': 1600 }, alarmId: 'dc1.dp:H', severity: 2, message: '滤袋堵塞', basis: '第十一条(三)' },
+    { name: 'bag burst (difference low)', set: { 'dc1.dp': 200 }, alarmId: 'dc1.dp:L', severity: 2, message: '滤袋可能破损', basis: '第十一条(三)' },
+    { name: 'airlock fault', set: { 'dc1.airlock_fault': true }, alarmId: 'dc1.airlock_fault:FAULT', severity: 3, message: '锁气卸灰阀故障', basis: '第十一条(六)' },
+    { name: 'spark detected', set: { 'dc1.spark': true }, alarmId: 'dc1.spark:SPARK', severity: 4, message: '火花探测报警', basis: '第十一条(四)' },
+    { name: 'venting device not ready', set: { 'dc1.venting_ok': false }, alarmId: 'dc1.venting_ok:NOT_READY', severity: 3, message: '泄爆装置故障', basis: '第十一条(三)' },
   ],
 };
 
@@ -191,8 +191,8 @@ export const wetDust: PackCase = {
   equipment: [{ id: 'wdc1', type: 'wet-dust-collector', name: '2#湿式除尘器', bind: { tankLevel: 'wdc1.level', circulatingFlow: 'wdc1.flow', hydrogen: 'wdc1.h2' }, params: { waterReactive: true, levelLow: 0.5, flowLow: 20 } }],
   normal: { 'wdc1.level': 1.2, 'wdc1.flow': 30, 'wdc1.h2': 2 },
   scenarios: [
-    { name: 'tank level low', set: { 'wdc1.level': 0.4 }, alarmId: 'wdc1.level:L', severity: 3, message: '水箱液位低', basis: '第十二条(九)' },
-    { name: 'circulating flow low', set: { 'wdc1.flow': 10 }, alarmId: 'wdc1.flow:L', severity: 3, message: '循环水流量低', basis: '第十二条(九)' },
+    { name: 'tank level low', set: { 'wdc1.level': 0.4 }, alarmId: 'wdc1.level:L', severity: 3, message: '水箱液位低', basis: 'GB 15577-2018' },
+    { name: 'circulating flow low', set: { 'wdc1.flow': 10 }, alarmId: 'wdc1.flow:L', severity: 3, message: '循环水流量低', basis: 'GB 15577-2018' },
     { name: 'hydrogen second alarm', set: { 'wdc1.h2': 55 }, alarmId: 'wdc1.h2:HH', severity: 4, message: '氢气积聚', basis: 'GB/T 50493' },
   ],
 };
@@ -223,9 +223,9 @@ export const confinedSpace: PackCase = {
     { name: 'oxygen low (portable detector)', set: { 'cs1.o2': 18 }, alarmId: 'cs1.o2:L', severity: 4, message: '缺氧窒息', basis: 'GB/T 50493' },
     { name: 'H2S first alarm at 10 mg/m³', set: { 'cs1.h2s': 12 }, alarmId: 'cs1.h2s:H', severity: 3, message: '硫化氢一级报警', basis: 'GBZ 2.1' },
     { name: 'a reading out of band while people are inside', set: { 'cs1.co': 30 }, alarmId: 'cs1.out-of-band.co:OUT_OF_BAND', severity: 4, message: '作业中一氧化碳浓度越限', basis: '第13号' },
-    { name: 'attendant leaves while people are inside', set: { 'cs1.attendant': false }, alarmId: 'cs1.attendant:ATTENDANT', severity: 4, message: '监护人不在场', basis: '第十四条(二)' },
-    { name: 'second entry without ventilation or test', set: { 'cs1.fan': false, 'cs1.inside': (t) => t >= 25_000 }, alarmId: 'cs1.entry:SEQUENCE', severity: 4, message: '先通风、再检测、后作业', basis: '第十四条(二)' },
-    { name: 'detector stops reporting during entry', set: { 'cs1.lel': undefined }, alarmId: 'cs1.entry:MONITOR', severity: 4, message: '监测中断', basis: '第十四条(二)' },
+    { name: 'attendant leaves while people are inside', set: { 'cs1.attendant': false }, alarmId: 'cs1.attendant:ATTENDANT', severity: 4, message: '监护人不在场', basis: '第十三条(二)' },
+    { name: 'second entry without ventilation or test', set: { 'cs1.fan': false, 'cs1.inside': (t) => t >= 25_000 }, alarmId: 'cs1.entry:SEQUENCE', severity: 4, message: '先通风、再检测、后作业', basis: '第十三条(二)' },
+    { name: 'detector stops reporting during entry', set: { 'cs1.lel': undefined }, alarmId: 'cs1.entry:MONITOR', severity: 4, message: '监测中断', basis: '第十三条(二)' },
   ],
 };
 

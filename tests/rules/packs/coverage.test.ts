@@ -114,12 +114,22 @@ describe('expand', () => {
     ]);
   });
 
-  it('positive-pressure Al/Mg collection without spark detection is a finding', () => {
+  it('positive-pressure Al/Mg collection is a finding even with spark detection (第十一条(四))', () => {
+    const eq = dryDust.equipment[0] as { bind: Record<string, string>; params: Record<string, unknown> };
+    const report = expansionReport(parsePlant(plant(dryDust.points, [{ ...eq, params: { ...eq.params, pressureMode: 'positive' } }])));
+    expect(eq.bind.sparkDetected).toBeDefined();
+    expect(report[0]!.findings).toEqual([expect.objectContaining({ check: 'positive-pressure-al-mg', severity: 4, basis: expect.stringContaining('第十一条(四)') })]);
+    expect(report[0]!.findings[0]!.message).toContain('铝镁等金属粉尘采用正压除尘方式');
+  });
+
+  it('other dust blown under positive pressure is a finding only without spark detection', () => {
     const eq = dryDust.equipment[0] as { bind: Record<string, string>; params: Record<string, unknown> };
     const bind = { ...eq.bind };
     delete bind.sparkDetected;
-    const report = expansionReport(parsePlant(plant(dryDust.points, [{ ...eq, bind, params: { ...eq.params, pressureMode: 'positive' } }])));
-    expect(report[0]!.findings).toEqual([expect.objectContaining({ check: 'positive-pressure-no-spark', severity: 4, basis: expect.stringContaining('第十二条(四)') })]);
-    expect(report[0]!.findings[0]!.message).toContain('采用正压除尘且未设火花探测消除装置');
+    const withoutSpark = expansionReport(parsePlant(plant(dryDust.points, [{ ...eq, bind, params: { ...eq.params, dust: 'other', pressureMode: 'positive' } }])));
+    expect(withoutSpark[0]!.findings).toEqual([expect.objectContaining({ check: 'positive-pressure-no-spark', severity: 4, basis: expect.stringContaining('第十一条(四)') })]);
+    expect(withoutSpark[0]!.findings[0]!.message).toContain('正压吹送粉尘未采取火花探测消除');
+    const withSpark = expansionReport(parsePlant(plant(dryDust.points, [{ ...eq, params: { ...eq.params, dust: 'other', pressureMode: 'positive' } }])));
+    expect(withSpark[0]!.findings).toEqual([]);
   });
 });
