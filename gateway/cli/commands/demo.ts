@@ -9,6 +9,7 @@ import { DEMO_BASE_PORT, startDemoPlcSimulators } from '../../../simulators/opcu
 import { createDemoUsers, formatDemoUsers } from '../../auth/demo-users.js';
 import { SCENARIOS } from '../../../simulators/modbus/scenarios/index.js';
 import { MqttDemoSources, writeDemoAcl } from '../../../simulators/mqtt/demo-sources.js';
+import { ScenarioMqttSource } from '../../../simulators/mqtt/scenario-source.js';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../config/demo-plant.yaml', import.meta.url));
 
@@ -64,7 +65,7 @@ const command: Command = {
     const sensor = demoUsers.find((u) => u.name === 'demo-sensor')!;
     const demoAcl = writeDemoAcl(opts['data-dir'] ?? config.storage.dataDir, sensor.name);
     const mqttPort = portOption(opts['mqtt-port'], '--mqtt-port') ?? config.mqtt.port;
-    const mqttSources = new MqttDemoSources({ url: `mqtt://${config.mqtt.host}:${mqttPort}`, gatewayId: config.gateway.id, user: sensor.name, password: sensor.password, speed });
+    const mqttUrl = `mqtt://${config.mqtt.host}:${mqttPort}`;
 
     // The OPC UA servers take some seconds to start: start them first, so the gateway finds every
     // device up and the demo opens without communication alarms.
@@ -85,7 +86,12 @@ const command: Command = {
       if (c.mqtt.broker === 'embedded') c.mqtt.aclFile ??= demoAcl;
     };
     prepare(config);
-    mqttSources.start();
+    // The demo plant's MQTT sources belong to demo-plant.yaml; a scenario has at most its own
+    // wireless sensor, on the Modbus simulator's scenario clock.
+    const mqttSources = scenario
+      ? scenario.mqtt && new ScenarioMqttSource({ url: mqttUrl, gatewayId: config.gateway.id, user: sensor.name, password: sensor.password, points: scenario.mqtt, clock: () => sim.scenarioTime(), intervalMs: 1000 / speed })
+      : new MqttDemoSources({ url: mqttUrl, gatewayId: config.gateway.id, user: sensor.name, password: sensor.password, speed });
+    mqttSources?.start();
     console.log(`演示装置: Modbus TCP 模拟器 127.0.0.1:${modbusPort} (${scenario ? `情景 ${opts.scenario}, 周期 ${scenario.cycleS} s` : '煤气/除尘, 情景周期 120 s'})${plcs ? ', OPC UA PLC 情景: 45 s 高炉顶压超限放散阀拒动, 150 s 转炉氧枪漏水, 300 s 煤气柜活塞倾斜' : ''}${speed !== 1 ? `, ${speed} 倍速` : ''}; Ctrl-C 退出`);
     return runUntilSignal(config, {
       mqttPort: portOption(opts['mqtt-port'], '--mqtt-port'),
@@ -94,7 +100,7 @@ const command: Command = {
       configFile: file,
       prepare,
       afterStop: async () => {
-        await mqttSources.stop();
+        await mqttSources?.stop();
         await sim.stop();
         await plcs?.stop();
       },

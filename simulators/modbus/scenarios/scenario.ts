@@ -12,6 +12,13 @@ export interface Scenario {
   config: string;
   cycleS: number;
   signals: Record<string, SimSignal>;
+  /**
+   * Points a wireless sensor publishes over MQTT in the simple form (as the demo's device account
+   * `demo-sensor`, on gw/<gw>/ingest/demo-sensor), value at scenario time t; undefined: the sensor
+   * is silent then (out of radio coverage, powered off). Modbus cannot show silence: a polled device
+   * that stops answering still yields readings, of Bad quality, every poll.
+   */
+  mqtt?: Record<string, (t: number) => number | boolean | undefined>;
   /** Alarm ids the script raises within one cycle, with the second they may first be seen after. */
   expect: { alarmId: string; after: number }[];
 }
