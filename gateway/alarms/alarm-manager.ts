@@ -28,6 +28,8 @@ export interface AlarmStatus {
   value: ReadingValue;
   limit?: number | undefined;
   message: string;
+  /** The standard and clause the alarm enforces (its definition's basis), shown with it. */
+  basis?: string | undefined;
   /** Time of the latest state change. */
   ts: number;
   /** When the current activation began (undefined when not active). */
@@ -496,6 +498,7 @@ export class AlarmManager {
         limit: e.limit,
         detail: e.detail,
       }),
+      basis: e.def.basis,
       ts: e.ts,
       activeSince: e.activeSince,
       shelvedUntil: e.shelvedUntil,

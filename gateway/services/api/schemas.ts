@@ -53,6 +53,8 @@ export const alarmView = z.object({
   value: z.union([z.number(), z.boolean(), z.null()]),
   limit: z.number().optional(),
   message: z.string(),
+  /** 依据: the standard and clause the alarm enforces, when its definition names one. */
+  basis: z.string().optional(),
   ts: z.number(),
   activeSince: z.number().optional(),
   shelvedUntil: z.number().optional(),

@@ -24,6 +24,8 @@ export interface Alarm {
   value: number | boolean | null;
   limit?: number;
   message: string;
+  /** 依据: the standard and clause the alarm enforces. */
+  basis?: string;
   ts: number;
   activeSince?: number;
   shelvedUntil?: number;

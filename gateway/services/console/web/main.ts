@@ -282,7 +282,7 @@ function renderAlarmTable(): void {
       <td class="time">${time(a.activeSince ?? a.ts)}</td>
       <td class="wide">${esc(a.area)}</td>
       <td><a href="#/alarm/${encodeURIComponent(a.alarmId)}">${esc(a.pointName)}</a><div class="muted">${esc(a.equipment ?? '')} · ${esc(a.condition)}</div></td>
-      <td class="msg">${esc(a.message)}</td>
+      <td class="msg">${esc(a.message)}${a.basis ? `<div class="muted basis">依据: ${esc(a.basis)}</div>` : ''}</td>
       <td class="wide num">${value(a.value, a.unit)}${a.limit !== undefined ? ` / ${a.limit}` : ''}</td>
       <td>${stateBadges(a)}</td>
       <td class="wide">${esc(a.assignedTo ?? '')}</td></tr>`,
@@ -395,6 +395,7 @@ function renderDetailStatus(a: Alarm): void {
       <dt>设备</dt><dd>${esc(a.equipment ?? '—')}</dd>
       <dt>区域</dt><dd>${esc(a.area)}</dd>
       <dt>报警条件</dt><dd>${esc(a.condition)}</dd>
+      <dt>依据</dt><dd class="basis">${esc(a.basis ?? '—')}</dd>
       <dt>当前值</dt><dd class="num">${value(a.value, a.unit)}</dd>
       <dt>限值</dt><dd class="num">${a.limit ?? '—'}</dd>
       <dt>报警开始</dt><dd>${time(a.activeSince)}</dd>

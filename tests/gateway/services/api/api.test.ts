@@ -42,7 +42,11 @@ describe('API: login, alarms, actions, journal, points', () => {
     const c = await Client.login(plant.app, 'viewer1');
     const body = (await (await c.get('/api/v1/alarms')).json()) as { alarms: { alarmId: string; severity: number; state: string; pointName: string }[]; counts: { bySeverity: Record<string, number>; byArea: Record<string, number>; unacknowledged: number } };
     expect(body.alarms.map((a) => a.alarmId)).toEqual(['booster.co:HH', 'booster.co:H']);
-    expect(body.alarms[0]).toMatchObject({ severity: 3, state: 'UNACK', pointName: '加压机房一氧化碳' });
+    expect(body.alarms[0]).toMatchObject({ severity: 3, state: 'UNACK', pointName: '加压机房一氧化碳', basis: 'GB 6222-2005《工业企业煤气安全规程》' });
+    // The detail carries the basis too; an alarm whose definition names none has none.
+    expect(((await (await c.get('/api/v1/alarms/booster.co:HH')).json()) as { alarm: { basis?: string } }).alarm.basis).toBe('GB 6222-2005《工业企业煤气安全规程》');
+    const all = (await (await c.get('/api/v1/alarms?all=true')).json()) as { alarms: { alarmId: string; basis?: string }[] };
+    expect(all.alarms.find((a) => a.alarmId === 'dc.hopper_temp:H')!.basis).toBeUndefined();
     expect(body.counts.bySeverity).toMatchObject({ 3: 1, 2: 1 });
     expect(body.counts.byArea).toEqual({ gas: 2 });
     const only = async (q: string) => ((await (await c.get(`/api/v1/alarms?${q}`)).json()) as { alarms: { alarmId: string }[] }).alarms.map((a) => a.alarmId);

@@ -66,7 +66,7 @@ export async function startPlant(o: PlantOptions = {}): Promise<Plant> {
         port: modbusPort,
         pollInterval: '100ms',
         points: [
-          { id: 'booster.co', name: '加压机房一氧化碳', equipment: '煤气加压机房', area: 'gas', unit: 'ppm', range: { low: 0, high: 1000 }, table: 'holding', address: 0, limits: { H: { value: 24, severity: 2 }, HH: { value: 160, severity: 3 } } },
+          { id: 'booster.co', name: '加压机房一氧化碳', equipment: '煤气加压机房', area: 'gas', unit: 'ppm', range: { low: 0, high: 1000 }, table: 'holding', address: 0, limits: { H: { value: 24, severity: 2 }, HH: { value: 160, severity: 3 }, basis: 'GB 6222-2005《工业企业煤气安全规程》' } },
           { id: 'dc.hopper_temp', name: '除尘器灰斗温度', equipment: '1#除尘器', area: 'dust', unit: '°C', range: { low: 0, high: 200 }, table: 'holding', address: 1, limits: { H: { value: 80, severity: 2 } } },
         ],
       },

@@ -88,6 +88,7 @@ describe('console in a browser', () => {
 
   it('opens the alarm detail with its trend, transitions and the operator’s comment', async () => {
     const op = await open('op-gas');
+    expect(await op.textContent('tr[data-id="booster.co:HH"] .basis')).toBe('依据: GB 6222-2005《工业企业煤气安全规程》');
     await op.click('tr[data-id="booster.co:HH"] a');
     await op.waitForSelector('#d-trend svg.chart');
     await op.click('#d-actions button:has-text("备注")');
@@ -98,6 +99,8 @@ describe('console in a browser', () => {
     await op.reload();
     await op.waitForSelector('#d-history td:has-text("已通知煤气防护站")');
     expect(await op.textContent('#d-status')).toContain('煤气加压机房');
+    // 依据: the standard the alarm enforces, in the detail and under the message in the list.
+    expect(await op.textContent('#d-status dd.basis')).toBe('GB 6222-2005《工业企业煤气安全规程》');
     await op.waitForSelector('#d-trend svg.chart path.line');
     await op.screenshot({ path: join(ARTIFACTS, 'alarm-detail.png'), fullPage: true });
   });
