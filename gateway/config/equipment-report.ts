@@ -104,11 +104,16 @@ export function configFindings(config: GatewayConfig): (PackFinding & { equipmen
   }
   const tanks = config.equipment.filter((e) => e.type === 'hazchem-tank');
   if (tanks.length > 0) {
-    if (config.storage.journalRetention < 30 * 86_400_000) {
+    const DAYS_30 = 30 * 86_400_000;
+    if (config.storage.journalRetention < DAYS_30) {
       out.push({ equipment: tanks[0]!.id, check: 'records-30d', severity: 3, message: '重大危险源报警记录保存不足30天：storage.journalRetention 应不少于 30d', basis: HAZCHEM_MONITORING });
     }
-    if (!config.influx) {
-      out.push({ equipment: tanks[0]!.id, check: 'records-30d', severity: 3, message: '重大危险源温度、压力、液位等数据未连续记录：未配置 influx:（其保留策略应不少于30天）', basis: HAZCHEM_MONITORING });
+    // The readings are recorded by the local history (gateway.db) or by InfluxDB, whose retention
+    // policy lives on the server and is the operator's to set to 30 days or more.
+    const localHistory = config.history.enabled && config.history.retention >= DAYS_30;
+    if (!localHistory && !config.influx) {
+      const why = config.history.enabled ? `本地历史 history.retention 不足30天` : '本地历史 history 未启用';
+      out.push({ equipment: tanks[0]!.id, check: 'records-30d', severity: 3, message: `重大危险源温度、压力、液位等数据未保存30天：${why}，且未配置 influx:（其保留策略应不少于30天）`, basis: HAZCHEM_MONITORING });
     }
   }
   return out;

@@ -33,7 +33,7 @@ const LEVEL_TEXT: Record<keyof Levels, { sev: 2 | 3 | 4; what: string }> = {
 /**
  * 危险化学品重大危险源 storage tank: temperature, pressure, level and flow with LL / L / H / HH,
  * combustible (%LEL) and toxic (% of OEL) detectors. Records of at least 30 days are a config
- * check (`validate` findings): alarm journal retention and an InfluxDB sink for the readings.
+ * check (`validate` findings): alarm journal retention, and the readings in the local history or InfluxDB.
  */
 export const hazchemTankPack: EquipmentPack<typeof params> = {
   type: 'hazchem-tank',

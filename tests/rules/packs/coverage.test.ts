@@ -132,4 +132,21 @@ describe('expand', () => {
     const withSpark = expansionReport(parsePlant(plant(dryDust.points, [{ ...eq, params: { ...eq.params, dust: 'other', pressureMode: 'positive' } }])));
     expect(withSpark[0]!.findings).toEqual([]);
   });
+
+  it('a major hazard source needs its records kept 30 days: the journal, and the readings in the local history or InfluxDB (40号令 第十三条(一))', () => {
+    const records = (extra: Record<string, unknown>) => configFindings(parsePlant(plant(hazchemTank.points, hazchemTank.equipment, extra))).filter((f) => f.check === 'records-30d');
+    // Defaults: journal and local history both keep 30 days.
+    expect(records({})).toEqual([]);
+    const short = records({ storage: { journalRetention: '7d' }, history: { retention: '7d' } });
+    expect(short.map((f) => f.message)).toEqual([
+      '重大危险源报警记录保存不足30天：storage.journalRetention 应不少于 30d',
+      '重大危险源温度、压力、液位等数据未保存30天：本地历史 history.retention 不足30天，且未配置 influx:（其保留策略应不少于30天）',
+    ]);
+    expect(short.every((f) => f.basis.includes('第十三条(一)') && f.equipment === 't1')).toBe(true);
+    expect(records({ history: { enabled: false } }).map((f) => f.message)).toEqual(['重大危险源温度、压力、液位等数据未保存30天：本地历史 history 未启用，且未配置 influx:（其保留策略应不少于30天）']);
+    // InfluxDB records the readings instead of the local history.
+    expect(records({ history: { enabled: false }, influx: { api: 'v1', url: 'http://127.0.0.1:8086', database: 'plant' } })).toEqual([]);
+    // No major hazard source: nothing to say.
+    expect(configFindings(parsePlant(plant(hazchemTank.points, [], { history: { enabled: false } }))).filter((f) => f.check === 'records-30d')).toEqual([]);
+  });
 });
