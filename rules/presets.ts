@@ -14,7 +14,8 @@ export interface LimitPreset {
   readonly HH?: number;
 }
 
-export const GB_T_50493 = 'GB/T 50493-2019《石油化工可燃气体和有毒气体检测报警设计标准》';
+/** 5.5.2: alarm set values (combustible ≤ 25 / 50 %LEL, toxic ≤ 100 / 200 %OEL, O2 23.5 / 19.5 %VOL); verified, rules/packs/README.md. */
+export const GB_T_50493 = 'GB/T 50493-2019《石油化工可燃气体和有毒气体检测报警设计标准》第5.5.2条';
 export const GBZ_2_1 = 'GBZ 2.1-2019《工作场所有害因素职业接触限值 第1部分：化学有害因素》';
 export const GB_6222 = 'GB 6222-2005《工业企业煤气安全规程》';
 
