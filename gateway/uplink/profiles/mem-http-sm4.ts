@@ -4,6 +4,7 @@ import type { OutgoingMessage } from '../envelope.js';
 import { sm4CbcEncrypt, sm4KeyBytes } from '../sm4.js';
 import { UplinkSendError, type ProfileContext, type UplinkProfile, type UplinkTransport } from './profile.js';
 import { untrustedText } from '../../core/untrusted-text.js';
+import { withDangerRecord } from '../danger-record.js';
 
 const sm4KeySchema = z.string().refine((s) => /^[0-9a-fA-F]{32}$/.test(s) || Buffer.byteLength(s, 'utf8') === 16, 'expected 32 hex digits or 16 ASCII characters');
 
@@ -51,7 +52,8 @@ class MemHttpSm4Transport implements UplinkTransport {
   }
 
   async send(message: OutgoingMessage): Promise<void> {
-    const data = sm4CbcEncrypt(message.json, this.key, this.iv).toString('hex');
+    // A hidden-danger record goes in the interface's names and codes (DANGER_ID …), as MEM's 双重预防 interfaces take it.
+    const data = sm4CbcEncrypt(withDangerRecord(message.json), this.key, this.iv).toString('hex');
     let res: Response;
     try {
       res = await fetch(this.cfg.url, {

@@ -7,6 +7,16 @@ import { UplinkSendError, type ProfileContext, type UplinkProfile, type UplinkTr
 
 const codeSchema = z.union([z.number(), z.string()]);
 
+/** Where each message type is posted, by default. */
+export const STEEL_DEFAULT_PATHS = {
+  realtime: '/data/realtime',
+  alarm: '/data/alarm',
+  heartbeat: '/data/heartbeat',
+  basedata: '/data/basedata',
+  hidden_danger: '/data/hiddenDanger',
+  warning_feedback: '/warning/feedback',
+} as const;
+
 /**
  * The steel platform's REST access: a short-lived token obtained with the issued credentials
  * (appKey / appSecret), sent in the Authorization header; renewed before it expires and whenever
@@ -37,8 +47,10 @@ export const steelRestProfileSchema = z.strictObject({
       alarm: z.string().startsWith('/').default('/data/alarm'),
       heartbeat: z.string().startsWith('/').default('/data/heartbeat'),
       basedata: z.string().startsWith('/').default('/data/basedata'),
+      hidden_danger: z.string().startsWith('/').default('/data/hiddenDanger'),
+      warning_feedback: z.string().startsWith('/').default('/warning/feedback'),
     })
-    .default({ realtime: '/data/realtime', alarm: '/data/alarm', heartbeat: '/data/heartbeat', basedata: '/data/basedata' }),
+    .default(STEEL_DEFAULT_PATHS),
   /** Where the platform encrypts the `data` of its answers: its AES key and IV (CBC, PKCS#7). */
   responseEncryption: z
     .strictObject({ key: z.string().refine(isAesKey, AES_KEY_HINT), iv: z.string().refine(isAesIv, 'expected 32 hex digits or 16 ASCII characters') })
