@@ -212,8 +212,9 @@ export class UplinkSink implements WarningChannel {
     // First connection: the platform learns what we monitor before any realtime data of it.
     if (this.cfg.baseData.enabled) this.enqueueBaseData(this.now(), true);
     this.enqueueHeartbeat(this.now());
-    this.loop = this.sendLoop();
+    // Before the first send: the mqtt profile subscribes to warnings as it connects.
     this.transport.receiveWarnings?.(this.inbox);
+    this.loop = this.sendLoop();
   }
 
   async stop(): Promise<void> {
