@@ -152,6 +152,15 @@ export class PlatformSimulator {
     return `http://127.0.0.1:${this.httpPort}${this.opts.http?.path ?? '/api/data'}`;
   }
 
+  /** URLs of the warning poll and receipt endpoints for the gateway's mem-http-sm4 `warnings` setting. */
+  get warningsUrl(): string {
+    return `http://127.0.0.1:${this.httpPort}${this.opts.http?.warningsPath ?? '/api/warnings'}`;
+  }
+
+  get warningAckUrl(): string {
+    return `http://127.0.0.1:${this.httpPort}${this.opts.http?.warningAckPath ?? '/api/warnings/ack'}`;
+  }
+
   async setMode(mode: FailureMode, slowMs?: number): Promise<void> {
     if (slowMs !== undefined) this.slowMs = slowMs;
     const wasRefusing = this.mode === 'refuse';
