@@ -33,7 +33,7 @@ export const mqttProfileSchema = z.strictObject({
   keepalive: durationSchema.default(30_000),
   /**
    * The platform's warnings (预警推送), when set: subscribed QoS 1 on `topic` (default: the topic
-   * template with {type} = warning) over the same connection, with a persistent session
+   * template with {type} = warning; may be a filter with + or #, e.g. one topic for the enterprise) over the same connection, with a persistent session
    * (clean: false) so the broker keeps warnings published while the gateway is away. PUBACK only
    * after the warning is stored.
    */
@@ -44,6 +44,17 @@ export type MqttProfileConfig = z.infer<typeof mqttProfileSchema>;
 /** A topic template with {enterpriseCode}, {gatewayCode} and {type} filled in. */
 function fillTopic(template: string, v: { enterpriseCode: string; gatewayCode: string; type: string }): string {
   return template.replaceAll('{enterpriseCode}', v.enterpriseCode).replaceAll('{gatewayCode}', v.gatewayCode).replaceAll('{type}', v.type);
+}
+
+/** MQTT topic filter matching: `+` one level, `#` the rest (the warning topic may be a filter). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
 }
 
 function readPem(file: string | undefined, field: string): Buffer | undefined {
@@ -159,7 +170,7 @@ class MqttTransport implements UplinkTransport {
    * refused is delivered again by the broker.
    */
   private handleIncoming(topic: string, payload: Buffer, done: (err?: Error) => void): void {
-    if (!this.inbox || topic !== this.warningTopic()) return done();
+    if (!this.inbox || !topicMatches(this.warningTopic(), topic)) return done();
     const r = this.inbox.accept(payload.toString('utf8'), topic);
     done(r.outcome === 'failed' ? new Error(`warning not stored: ${r.error}`) : undefined);
   }

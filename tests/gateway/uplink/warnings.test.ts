@@ -178,3 +178,15 @@ describe('warning settings per profile', () => {
     expect(JSON.stringify(r.error!.issues)).toContain('warnings');
   });
 });
+
+describe('the MQTT warning topic may be a filter', () => {
+  it('matches + and # as MQTT does', async () => {
+    const { topicMatches } = await import('../../../gateway/uplink/profiles/mqtt.js');
+    expect(topicMatches('safety/E/G/warning', 'safety/E/G/warning')).toBe(true);
+    expect(topicMatches('safety/E/+/warning', 'safety/E/G2/warning')).toBe(true);
+    expect(topicMatches('safety/E/#', 'safety/E/G/warning')).toBe(true);
+    expect(topicMatches('safety/E/G/warning', 'safety/E/G/alarm')).toBe(false);
+    expect(topicMatches('safety/E/+/warning', 'safety/E/G/x/warning')).toBe(false);
+    expect(topicMatches('safety/E/G', 'safety/E/G/warning')).toBe(false);
+  });
+});
