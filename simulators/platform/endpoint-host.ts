@@ -29,6 +29,6 @@ export interface EndpointHost {
   rejected(profile: PlatformProfile, reason: string): void;
   /** Warnings issued and not yet acknowledged by a poll (steel-rest, mem-http-sm4). */
   pendingWarnings(): unknown[];
-  /** A gateway acknowledged receipt of these warnings. */
-  warningsReceived(warningIds: readonly string[]): void;
+  /** A gateway acknowledged receipt of these warnings; false when told to fail receipts (answer 500). */
+  warningsReceived(warningIds: readonly string[]): boolean;
 }

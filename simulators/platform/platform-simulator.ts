@@ -130,7 +130,7 @@ export class PlatformSimulator {
       record: (profile: PlatformProfile, json: string, dryRun?: boolean) => this.record(profile, json, dryRun),
       rejected: (profile: PlatformProfile, reason: string) => void this.rejections.push({ profile, reason, receivedAt: Date.now() }),
       pendingWarnings: () => this.warnings.pending(),
-      warningsReceived: (ids) => this.warnings.acknowledge(ids),
+      warningsReceived: (ids) => this.receiveAck(ids),
     };
     this.steel = opts.steel ? new SteelEndpoint(opts.steel, host) : undefined;
     this.tcp = opts.tcp ? new TcpEndpoint(opts.tcp, host) : undefined;
@@ -263,7 +263,7 @@ export class PlatformSimulator {
     if (req.url === ackPath) {
       const ack = warningAckSchema.safeParse(safeJson(plain));
       if (!ack.success) return this.reject(res, 200, 4002, `预警签收格式错误: ${ack.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-      this.warnings.acknowledge(ack.data.warningIds);
+      if (!this.receiveAck(ack.data.warningIds)) return this.reply(res, 500, { code: 500, msg: '服务器内部错误 (simulated)' });
       return this.reply(res, 200, { code: 0, msg: 'success' });
     }
     const refused = this.refusedEnvelope(plain);
@@ -276,6 +276,15 @@ export class PlatformSimulator {
     if (dropAfterRecord) return void res.socket?.destroy();
     if (this.mode === 'reject') return this.reply(res, 200, { code: 5000, msg: '平台拒收 (simulated)' });
     this.reply(res, 200, { code: 0, msg: 'success' });
+  }
+
+  private receiveAck(ids: readonly string[]): boolean {
+    if (this.warnings.failReceipts) {
+      this.warnings.failedReceipts++;
+      return false;
+    }
+    this.warnings.acknowledge(ids);
+    return true;
   }
 
   private sm4(plain: string): string {

@@ -169,7 +169,7 @@ export class SteelEndpoint {
     } catch (err) {
       return this.refuse(res, 400, 400, `预警签收格式错误: ${(err as Error).message}`);
     }
-    this.host.warningsReceived(ack.warningIds);
+    if (!this.host.warningsReceived(ack.warningIds)) return this.answer(res, 500, 500, '服务器内部错误 (simulated)');
     this.answer(res, 200, 0, 'success');
   }
 

@@ -39,6 +39,10 @@ export class WarningDesk {
   readonly dangers = new Map<string, DangerOnFile>();
   /** Receipt acknowledgements naming a warning the platform never handed out. */
   readonly unknownAcks: string[] = [];
+  /** While true the receipt endpoints answer HTTP 500 (a receipt lost on the way): the warnings stay pending. */
+  failReceipts = false;
+  /** Receipts answered with 500 while failReceipts was set. */
+  failedReceipts = 0;
 
   /** Issues a valid warning (throws on an invalid one: the simulator's caller made a mistake). */
   issue(warning: PlatformWarning): PlatformWarning {

@@ -170,6 +170,23 @@ describe('platform warnings over the steel platform REST poll', () => {
   }, 30_000);
 });
 
+describe('a lost receipt', () => {
+  it('the platform hands the warning out again; it is a duplicate, acknowledged on a later poll, and handed over once', async () => {
+    sim = new PlatformSimulator({ steel: STEEL });
+    await sim.start();
+    sim.warnings.failReceipts = true;
+    await sim.issueWarning(platformWarning('W-1'));
+    h = start({ ...common, transport: { profile: 'steel-rest', url: sim.steel!.url, ...STEEL, timeout: '2s', warnings: { pollInterval: '100ms' } } });
+    await until(() => sim!.warnings.failedReceipts >= 3, 8000, 'three receipts lost');
+    expect(h.metrics.counter('uplink_warning_ack_failures_total', { profile: 'steel-rest' })).toBeGreaterThanOrEqual(3);
+    expect(h.metrics.total('uplink_warnings_duplicates_total')).toBeGreaterThanOrEqual(2);
+    sim.warnings.failReceipts = false;
+    await until(() => sim!.warnings.pending().length === 0, 8000, 'receipt');
+    expect(sim.warnings.report()[0]!.receiptAt).toBeDefined();
+    expect(received.map((w) => w.warningId)).toEqual(['W-1']);
+  }, 30_000);
+});
+
 describe('warning settings per profile', () => {
   it('framed-tcp has no warnings (its platforms push none): refused at config time', async () => {
     const { uplinkSectionSchema } = await import('../../../gateway/uplink/config.js');
