@@ -44,19 +44,19 @@ const common = {
 const PROFILES = {
   'mem-http-sm4': {
     sim: () => new PlatformSimulator({ http: HTTP }),
-    transport: (s: PlatformSimulator) => ({ profile: 'mem-http-sm4', url: s.url, ...HTTP, timeout: '2s' }),
+    transport: (s: PlatformSimulator) => ({ profile: 'mem-http-sm4', url: s.url, ...HTTP, timeout: '5s' }),
   },
   mqtt: {
     sim: () => new PlatformSimulator({ mqtt: { url: broker.url, topic: 'safety/#', clientId: `platform-sim-${Math.random().toString(16).slice(2)}` } }),
-    transport: () => ({ profile: 'mqtt', url: broker.url, clientId: `gw-test-${Math.random().toString(16).slice(2)}`, ackTimeout: '2s', connectTimeout: '1s' }),
+    transport: () => ({ profile: 'mqtt', url: broker.url, clientId: `gw-test-${Math.random().toString(16).slice(2)}`, ackTimeout: '5s', connectTimeout: '2s' }),
   },
   'steel-rest': {
     sim: () => new PlatformSimulator({ steel: STEEL }),
-    transport: (s: PlatformSimulator) => ({ profile: 'steel-rest', url: s.steel!.url, ...STEEL, timeout: '2s' }),
+    transport: (s: PlatformSimulator) => ({ profile: 'steel-rest', url: s.steel!.url, ...STEEL, timeout: '5s' }),
   },
   'framed-tcp': {
     sim: () => new PlatformSimulator({ tcp: TCP }),
-    transport: (s: PlatformSimulator) => ({ profile: 'framed-tcp', host: '127.0.0.1', port: s.tcp!.port, ...TCP, ackTimeout: '1s', connectTimeout: '1s', reconnect: { initialDelay: '50ms', maxDelay: '200ms' } }),
+    transport: (s: PlatformSimulator) => ({ profile: 'framed-tcp', host: '127.0.0.1', port: s.tcp!.port, ...TCP, ackTimeout: '5s', connectTimeout: '2s', reconnect: { initialDelay: '50ms', maxDelay: '200ms' } }),
   },
 } as const;
 
@@ -127,11 +127,10 @@ describe.each(Object.keys(PROFILES) as (keyof typeof PROFILES)[])('hidden-danger
     ]);
     expect(sim.warnings.report()[0]!.state).toBe('received');
     expect(sim.warnings.dangers.get('HD-2026-0001')!.revision).toBe(3);
-    if (profile === 'mqtt') {
-      // QoS 1 through a stopped broker: a repeat is possible, only of something stored.
-      const ids = sim.arrivals.map((a) => a.envelope.dataId);
-      for (const d of sim.duplicates) expect(ids).toContain(d.envelope.dataId);
-    } else expect(sim.duplicates).toEqual([]);
+    // QoS 1 through a stopped broker, or an answer later than the timeout on a loaded machine: a
+    // repeat is possible, only of something stored (the platform drops it on dataId).
+    const ids = sim.arrivals.map((a) => a.envelope.dataId);
+    for (const d of sim.duplicates) expect(ids).toContain(d.envelope.dataId);
     expectInOrderOnce();
   }, 40_000);
 });

@@ -69,7 +69,7 @@ describe('the uplink service as the WarningChannel', () => {
       mqtt: { broker: 'external', url: 'mqtt://127.0.0.1:1' },
       devices: [{ id: 'plc', type: 'modbus-tcp', host: '127.0.0.1', port: 1, enabled: false, points: [{ id: 'p1', name: '测点', table: 'holding', address: 0 }] }],
       uplink: {
-        transport: { profile: 'mem-http-sm4', url: sim.url, ...HTTP, timeout: '2s', warnings: { url: sim.warningsUrl, ackUrl: sim.warningAckUrl, pollInterval: '200ms' } },
+        transport: { profile: 'mem-http-sm4', url: sim.url, ...HTTP, timeout: '5s', warnings: { url: sim.warningsUrl, ackUrl: sim.warningAckUrl, pollInterval: '200ms' } },
         points: [{ point: 'p1', code: 'P1' }],
         retry: { initialDelay: '50ms', maxDelay: '200ms' },
       },

@@ -57,7 +57,7 @@ const storedWarnings = (): number => (h!.db.prepare('SELECT COUNT(*) AS n FROM u
 const rejected = (reason: string): number => h!.metrics.counter('uplink_warnings_rejected_total', { reason });
 
 describe('platform warnings over MQTT (real mosquitto)', () => {
-  const section = (clientId: string) => ({ ...common, transport: { profile: 'mqtt', url: broker.url, clientId, ackTimeout: '2s', connectTimeout: '1s', warnings: {} } });
+  const section = (clientId: string) => ({ ...common, transport: { profile: 'mqtt', url: broker.url, clientId, ackTimeout: '5s', connectTimeout: '2s', warnings: {} } });
 
   it('arrive on the {type}=warning topic; a repeat opens nothing new, also after a restart; warnings sent while the gateway was away arrive when it is back', async () => {
     sim = new PlatformSimulator({ mqtt: { url: broker.url, topic: 'safety/#', clientId: `platform-sim-${Math.random().toString(16).slice(2)}` } });
@@ -110,7 +110,7 @@ describe('platform warnings over MQTT (real mosquitto)', () => {
 });
 
 describe('platform warnings over the MEM HTTP poll', () => {
-  const section = () => ({ ...common, transport: { profile: 'mem-http-sm4', url: sim!.url, ...HTTP, timeout: '2s', warnings: { url: sim!.warningsUrl, ackUrl: sim!.warningAckUrl, pollInterval: '100ms' } } });
+  const section = () => ({ ...common, transport: { profile: 'mem-http-sm4', url: sim!.url, ...HTTP, timeout: '5s', warnings: { url: sim!.warningsUrl, ackUrl: sim!.warningAckUrl, pollInterval: '100ms' } } });
 
   it('polls, acknowledges receipt of what it stored, dedups repeats across a restart, refuses bad ones once without acknowledging them', async () => {
     sim = new PlatformSimulator({ http: HTTP });
@@ -156,7 +156,7 @@ describe('platform warnings over the steel platform REST poll', () => {
     sim = new PlatformSimulator({ steel: { ...STEEL, responseEncryption: RESPONSE_KEY } });
     await sim.start();
     await sim.issueWarning(platformWarning('W-1', { level: 4, kind: 'unacked_alarm', alarmKey: 'k-1', feedbackDeadline: Date.now() + 3_600_000 }));
-    h = start({ ...common, transport: { profile: 'steel-rest', url: sim.steel!.url, ...STEEL, responseEncryption: RESPONSE_KEY, timeout: '2s', warnings: { pollInterval: '100ms' } } });
+    h = start({ ...common, transport: { profile: 'steel-rest', url: sim.steel!.url, ...STEEL, responseEncryption: RESPONSE_KEY, timeout: '5s', warnings: { pollInterval: '100ms' } } });
     await until(() => received.length === 1, 8000, 'W-1');
     expect(received[0]!.alarmKey).toBe('k-1');
     await until(() => sim!.warnings.pending().length === 0, 8000, 'receipt');
@@ -176,7 +176,7 @@ describe('a lost receipt', () => {
     await sim.start();
     sim.warnings.failReceipts = true;
     await sim.issueWarning(platformWarning('W-1'));
-    h = start({ ...common, transport: { profile: 'steel-rest', url: sim.steel!.url, ...STEEL, timeout: '2s', warnings: { pollInterval: '100ms' } } });
+    h = start({ ...common, transport: { profile: 'steel-rest', url: sim.steel!.url, ...STEEL, timeout: '5s', warnings: { pollInterval: '100ms' } } });
     await until(() => sim!.warnings.failedReceipts >= 3, 8000, 'three receipts lost');
     expect(h.metrics.counter('uplink_warning_ack_failures_total', { profile: 'steel-rest' })).toBeGreaterThanOrEqual(3);
     expect(h.metrics.total('uplink_warnings_duplicates_total')).toBeGreaterThanOrEqual(2);
