@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Severity } from '../core/alarm-event.js';
 import { ALARM_STATE_CODES, THRESHOLD_LEVEL_CODES } from '../core/platform-codes.js';
 import { envelopeItemSchema, envelopeSchema, type EnvelopeItem } from './envelope.js';
+import { withDangerRecord } from './danger-record.js';
 
 /**
  * How a profile encodes alarms in the platform's codes. Severity 4 重大 → 3 red, 3 较大 → 2 orange,
@@ -70,9 +71,11 @@ export function encodeItem(item: EnvelopeItem, enc: ItemEncoding): CodedItem {
 
 /**
  * The envelope JSON as the coded profiles send it: the same envelope, its items with the
- * platform's codes. Parses the items (these profiles are not the bulk path; mqtt is).
+ * platform's codes, a hidden-danger record in the interface's names and codes (danger-record.ts).
+ * Parses the items (these profiles are not the bulk path; mqtt is).
  */
 export function encodeEnvelopeJson(json: string, enc: ItemEncoding): string {
+  json = withDangerRecord(json);
   const e = JSON.parse(json) as { items: EnvelopeItem[] } & Record<string, unknown>;
   if (e.items.length === 0) return json;
   return JSON.stringify({ ...e, items: e.items.map((i) => encodeItem(i, enc)) });

@@ -1,14 +1,31 @@
 import { z } from 'zod';
 import { qualityCodeSchema } from '../core/quality.js';
 import { alarmStateSchema } from '../core/alarm-event.js';
+import { hiddenDangerReportSchema } from '../core/hidden-danger.js';
+import { warningFeedbackSchema } from '../core/platform-warning.js';
+import { dangerRecordSchema } from './danger-record.js';
 
 /**
  * The uplink envelope: what the gateway sends to the provincial platform, whatever the transport.
  * Documented in gateway/uplink/README.md; the platform simulator validates against this schema.
  */
-export const ENVELOPE_TYPES = ['realtime', 'alarm', 'heartbeat', 'basedata'] as const;
+export const ENVELOPE_TYPES = ['realtime', 'alarm', 'heartbeat', 'basedata', 'hidden_danger', 'warning_feedback'] as const;
 export const envelopeTypeSchema = z.enum(ENVELOPE_TYPES);
 export type EnvelopeType = z.infer<typeof envelopeTypeSchema>;
+
+/**
+ * Types whose body is one document instead of items: the queue keeps the document where other
+ * messages keep their items, and the envelope carries it under this field (with `items: []`).
+ */
+export const DOCUMENT_FIELDS = { basedata: 'baseData', hidden_danger: 'hiddenDanger', warning_feedback: 'warningFeedback' } as const satisfies Partial<Record<EnvelopeType, string>>;
+type DocumentType = keyof typeof DOCUMENT_FIELDS;
+const isDocumentType = (t: EnvelopeType): t is DocumentType => Object.hasOwn(DOCUMENT_FIELDS, t);
+
+/**
+ * Types that are records of what happened, as alarms are: never thinned, never dropped by age, and
+ * a live one waiting behind a backlog speeds the replay up.
+ */
+export const RECORD_TYPES: readonly EnvelopeType[] = ['alarm', 'hidden_danger', 'warning_feedback'];
 
 export const envelopeItemSchema = z.strictObject({
   /** The platform's point code (测点编码), from the uplink point mapping. */
@@ -88,10 +105,31 @@ export const envelopeSchema = z.strictObject({
   items: z.array(envelopeItemSchema),
   /** basedata messages only. */
   baseData: baseDataSchema.optional(),
+  /** hidden_danger messages of the mqtt profile: the record as the contract has it (gateway/core/hidden-danger.ts). */
+  hiddenDanger: hiddenDangerReportSchema.optional(),
+  /** hidden_danger messages of the government profiles: the record in the interface's names and codes (danger-record.ts). */
+  dangerRecord: dangerRecordSchema.optional(),
+  /** warning_feedback messages: the enterprise's feedback on a platform warning (gateway/core/platform-warning.ts). */
+  warningFeedback: warningFeedbackSchema.optional(),
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 
-export type EnvelopeHeader = Omit<Envelope, 'items' | 'baseData'>;
+export type EnvelopeHeader = Omit<Envelope, 'items' | 'baseData' | 'hiddenDanger' | 'dangerRecord' | 'warningFeedback'>;
+
+/**
+ * What a valid envelope's body lacks or has too much for its type (a hidden_danger message needs its
+ * record, a realtime one no document); undefined when it fits. The schema alone cannot say it: the
+ * coded profiles extend it.
+ */
+export function envelopeBodyProblem(e: Pick<Envelope, 'type' | 'items' | 'baseData' | 'hiddenDanger' | 'dangerRecord' | 'warningFeedback'>): string | undefined {
+  const present = (['baseData', 'hiddenDanger', 'dangerRecord', 'warningFeedback'] as const).filter((f) => e[f] !== undefined);
+  const expected: readonly string[] = e.type === 'hidden_danger' ? ['hiddenDanger', 'dangerRecord'] : isDocumentType(e.type) ? [DOCUMENT_FIELDS[e.type]] : [];
+  if (expected.length > 0) {
+    if (present.length !== 1 || !expected.includes(present[0]!)) return `a ${e.type} message carries exactly one of ${expected.join(' / ')} (has: ${present.join(', ') || 'none'})`;
+    if (e.items.length > 0) return `a ${e.type} message has no items`;
+  } else if (present.length > 0) return `a ${e.type} message carries no ${present.join(', ')}`;
+  return undefined;
+}
 
 /** A message ready for the wire: its header (for topics, logs) and its JSON text. */
 export interface OutgoingMessage {
@@ -114,12 +152,13 @@ export function encodeEnvelope(header: EnvelopeHeader, itemsJson: string): Outgo
     timestamp: header.timestamp,
     historical: header.historical,
   };
-  // A basedata message keeps its document where other messages keep their items (see queue.ts).
-  const body = h.type === 'basedata' ? `"items":[],"baseData":${itemsJson}` : `"items":${itemsJson}`;
+  // A document message keeps its document where other messages keep their items (see queue.ts).
+  const body = isDocumentType(h.type) ? `"items":[],"${DOCUMENT_FIELDS[h.type]}":${itemsJson}` : `"items":${itemsJson}`;
   return { header: h, json: `${JSON.stringify(h).slice(0, -1)},${body}}` };
 }
 
 export function outgoing(envelope: Envelope): OutgoingMessage {
-  const { items, baseData, ...header } = envelope;
-  return encodeEnvelope(header, header.type === 'basedata' ? JSON.stringify(baseData) : JSON.stringify(items));
+  const { items, baseData, hiddenDanger, dangerRecord: _coded, warningFeedback, ...header } = envelope;
+  const documents = { basedata: baseData, hidden_danger: hiddenDanger, warning_feedback: warningFeedback };
+  return encodeEnvelope(header, isDocumentType(header.type) ? JSON.stringify(documents[header.type]) : JSON.stringify(items));
 }

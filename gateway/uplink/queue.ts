@@ -56,7 +56,7 @@ export interface QueuedMessage {
   historical: boolean;
   attempts: number;
   bytes: number;
-  /** The items as stored (JSON; a basedata message's document): sent as they are, without a parse and re-serialisation. */
+  /** The items as stored (JSON; a basedata, hidden_danger or warning_feedback message's document): sent as they are, without a parse and re-serialisation. */
   itemsJson: string;
   /** Parsed on access. */
   readonly items: EnvelopeItem[];
@@ -150,7 +150,8 @@ export class UplinkQueue {
       attempt: db.prepare('UPDATE uplink_queue SET attempts = attempts + 1, historical = 1 WHERE seq = ?'),
       allHistorical: db.prepare('UPDATE uplink_queue SET historical = 1 WHERE historical = 0'),
       totals: db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM uplink_queue'),
-      liveAlarm: db.prepare("SELECT 1 FROM uplink_queue WHERE type = 'alarm' AND historical = 0 AND seq > ? LIMIT 1"),
+      // Alarms, hidden-danger records and warning feedback: a live one behind a backlog speeds the replay up.
+      liveAlarm: db.prepare("SELECT 1 FROM uplink_queue WHERE type IN ('alarm', 'hidden_danger', 'warning_feedback') AND historical = 0 AND seq > ? LIMIT 1"),
       pendingHeartbeat: db.prepare("SELECT 1 FROM uplink_queue WHERE type = 'heartbeat' AND seq > ? LIMIT 1"),
       // The head's time: messages are queued in time order, and MIN(created_at) would scan the table.
       oldest: db.prepare('SELECT created_at AS t FROM uplink_queue WHERE seq > ? ORDER BY seq LIMIT 1'),
@@ -176,7 +177,11 @@ export class UplinkQueue {
     return this.enqueueJson(type, JSON.stringify(items), createdAt, historical);
   }
 
-  /** As enqueue, with the body already as JSON: the items, or a basedata message's document. */
+  /**
+   * As enqueue, with the body already as JSON: the items, or a document message's document
+   * (basedata, hidden_danger, warning_feedback). Only realtime and heartbeat rows are ever thinned
+   * or expired (enforce), so records and feedback stay until acknowledged, like alarms.
+   */
   enqueueJson(type: EnvelopeType, json: string, createdAt: number, historical: boolean): string | undefined {
     if (this.storageError !== undefined && this.pending.length >= this.maxHeld) {
       this.rejected++;

@@ -1,11 +1,17 @@
 import { HealthPublisher } from '../services/health-point.js';
 import type { Service, ServiceContext, ServiceHealth } from '../services/service.js';
 import { UplinkSink } from './uplink-sink.js';
+import type { HiddenDangerReport, WarningChannel } from '../core/hidden-danger.js';
+import type { PlatformWarning, WarningFeedback } from '../core/platform-warning.js';
+import type { Observable } from 'rxjs';
 
 export const UPLINK_LINK_UP_POINT = 'gateway.uplink.link_up';
 
-/** Store-and-forward uplink to the provincial platform; its health is the point gateway.uplink.link_up. */
-class UplinkService implements Service {
+/**
+ * Store-and-forward uplink to the provincial platform; its health is the point gateway.uplink.link_up.
+ * It is the hidden-danger service's WarningChannel: `ctx.service<UplinkService>('uplink')`.
+ */
+export class UplinkService implements Service, WarningChannel {
   readonly name = 'uplink';
   readonly sink: UplinkSink;
   private readonly health$: HealthPublisher;
@@ -25,6 +31,19 @@ class UplinkService implements Service {
       scheduler: ctx.scheduler,
     });
     this.health$ = new HealthPublisher(ctx, UPLINK_LINK_UP_POINT);
+  }
+
+  /** Warnings from the platform (profiles with `warnings` configured); see gateway/uplink/README.md. */
+  get warnings$(): Observable<PlatformWarning> {
+    return this.sink.warnings$;
+  }
+
+  sendFeedback(feedback: WarningFeedback): void {
+    this.sink.sendFeedback(feedback);
+  }
+
+  sendHiddenDanger(report: HiddenDangerReport): void {
+    this.sink.sendHiddenDanger(report);
   }
 
   get diagnostics$() {

@@ -17,6 +17,10 @@ import { encodeEnvelope, type Envelope, type EnvelopeItem, type OutgoingMessage 
 import { UplinkQueue, type QueuedMessage } from './queue.js';
 import { createTransport } from './profiles/registry.js';
 import { UplinkSendError, type UplinkTransport } from './profiles/profile.js';
+import { hiddenDangerReportSchema, type HiddenDangerReport, type WarningChannel } from '../core/hidden-danger.js';
+import { warningFeedbackSchema, type PlatformWarning, type WarningFeedback } from '../core/platform-warning.js';
+import type { z } from 'zod';
+import { WarningInbox } from './warning-inbox.js';
 
 export const UPLINK_DIAGNOSTIC_POINT = 'gateway';
 export const UPLINK_ALARM_IDS = {
@@ -65,7 +69,7 @@ const ENFORCE_EVERY_MS = 5000;
  * turn); one sender loop sends the queue head and deletes it on the platform's acknowledgement. So
  * a dead link never reaches the rule path, and nothing leaves the disk unacknowledged.
  */
-export class UplinkSink {
+export class UplinkSink implements WarningChannel {
   readonly queue: UplinkQueue;
   private readonly diagnostics = new Subject<ConditionUpdate>();
   readonly diagnostics$: Observable<ConditionUpdate> = this.diagnostics.asObservable();
@@ -86,6 +90,9 @@ export class UplinkSink {
   /** Fingerprint of the base data queued last by this sink. */
   private baseDataFingerprint: string | undefined;
   private readonly occurrences: AlarmOccurrences;
+  private readonly inbox: WarningInbox;
+  /** Warnings from the platform: checked, deduplicated on warningId (durably), see WarningInbox. */
+  readonly warnings$: Observable<PlatformWarning>;
   private readonly latest = new Map<string, Reading>();
   /** alarmId → severity, for alarms whose condition is active, per point. */
   private readonly activeAlarms = new Map<string, Map<string, Severity>>();
@@ -132,6 +139,8 @@ export class UplinkSink {
     // Whatever survived a restart is backlog now.
     this.queue.markAllHistorical();
     this.occurrences = new AlarmOccurrences(opts.db);
+    this.inbox = new WarningInbox({ db: opts.db, enterpriseCode: this.enterpriseCode, gatewayCode: this.gatewayCode, logger: this.log, metrics: this.metrics, now: () => this.now() });
+    this.warnings$ = this.inbox.warnings$;
     const where = opts.db.name === ':memory:' ? 'memory' : dirname(opts.db.name);
     this.queue.onStorage((error) => this.queueStorage(error === undefined ? undefined : describeStorageFailure(error, where)));
     this.transport = opts.transport ?? createTransport(this.cfg.transport, { logger: this.log, metrics: this.metrics, enterpriseCode: this.enterpriseCode, gatewayCode: this.gatewayCode });
@@ -203,6 +212,8 @@ export class UplinkSink {
     // First connection: the platform learns what we monitor before any realtime data of it.
     if (this.cfg.baseData.enabled) this.enqueueBaseData(this.now(), true);
     this.enqueueHeartbeat(this.now());
+    // Before the first send: the mqtt profile subscribes to warnings as it connects.
+    this.transport.receiveWarnings?.(this.inbox);
     this.loop = this.sendLoop();
   }
 
@@ -219,6 +230,7 @@ export class UplinkSink {
     await this.loop;
     this.queue.deleteAcked();
     await this.transport.close();
+    this.inbox.close();
     this.diagnostics.complete();
   }
 
@@ -252,6 +264,32 @@ export class UplinkSink {
     this.metrics.inc('uplink_enqueued_total', { type: 'basedata' });
     this.log.info('基础数据已加入上报队列（注册企业、设备与测点）', { targets: doc.targets.length, equipment: doc.equipment.length, fingerprint: doc.fingerprint.slice(0, 12) });
     return true;
+  }
+
+  /**
+   * Queues the hidden-danger record's latest state (type hidden_danger): durable, in order with
+   * everything else, never thinned or expired. Throws on a report that does not match the contract
+   * (a bug of the caller, which must not sit at the head of the queue to be refused forever).
+   */
+  sendHiddenDanger(report: HiddenDangerReport): void {
+    const doc = parseOwn(hiddenDangerReportSchema, report, `hidden_danger ${report.dangerId}`);
+    this.enqueueDocument('hidden_danger', JSON.stringify(doc), this.now());
+  }
+
+  /** Queues feedback on a platform warning (type warning_feedback); durable, never dropped. */
+  sendFeedback(feedback: WarningFeedback): void {
+    const doc = parseOwn(warningFeedbackSchema, feedback, `warning_feedback ${feedback.warningId}`);
+    this.enqueueDocument('warning_feedback', JSON.stringify(doc), this.now());
+    this.inbox.fedBack(doc.warningId, this.now());
+  }
+
+  private enqueueDocument(type: 'hidden_danger' | 'warning_feedback', json: string, now: number): void {
+    if (this.queue.enqueueJson(type, json, now, !this.linkUp) === undefined) {
+      this.metrics.inc('uplink_queue_rejected_total', { type });
+      this.log.error('上报队列无法写盘且内存暂存已满，此条未能入队', { type });
+      return;
+    }
+    this.metrics.inc('uplink_enqueued_total', { type });
   }
 
   private onAlarm(e: AlarmEvent): void {
@@ -537,4 +575,11 @@ export class UplinkSink {
     // Jitter so many gateways do not hit a recovering platform in step.
     await this.sleep(backoff * (0.8 + Math.random() * 0.4), false);
   }
+}
+
+/** Parses a document handed in by another service; a mismatch is that service's bug, named in the error. */
+function parseOwn<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new Error(`uplink: invalid ${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  return r.data;
 }

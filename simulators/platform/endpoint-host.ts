@@ -27,4 +27,8 @@ export interface EndpointHost {
   /** Validates and records one envelope JSON; the problem when invalid. `dryRun` validates only. */
   record(profile: PlatformProfile, json: string, dryRun?: boolean): string | undefined;
   rejected(profile: PlatformProfile, reason: string): void;
+  /** Warnings issued and not yet acknowledged by a poll (steel-rest, mem-http-sm4). */
+  pendingWarnings(): unknown[];
+  /** A gateway acknowledged receipt of these warnings; false when told to fail receipts (answer 500). */
+  warningsReceived(warningIds: readonly string[]): boolean;
 }

@@ -3,8 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { z } from 'zod';
-import { envelopeSchema, type Envelope } from '../../gateway/uplink/envelope.js';
-import { sm4CbcDecrypt, sm4KeyBytes } from '../../gateway/uplink/sm4.js';
+import { envelopeBodyProblem, envelopeSchema, type Envelope } from '../../gateway/uplink/envelope.js';
+import type { PlatformWarning } from '../../gateway/core/platform-warning.js';
+import { WarningDesk } from './warning-desk.js';
+import { sm4CbcDecrypt, sm4CbcEncrypt, sm4KeyBytes } from '../../gateway/uplink/sm4.js';
 import { codedEnvelopeSchema, type CodedItem } from '../../gateway/uplink/alarm-codes.js';
 import { Registrations } from './registrations.js';
 import type { EndpointHost } from './endpoint-host.js';
@@ -20,14 +22,29 @@ export { FAILURE_MODES, type FailureMode, type PlatformProfile };
 import { FAILURE_MODES, type FailureMode, type PlatformProfile } from './endpoint-host.js';
 
 export interface PlatformSimulatorOptions {
-  http?: { port?: number; host?: string; path?: string; appid: string; appsecret: string; key: string; iv: string };
+  /**
+   * `warningsPath` / `warningAckPath` (default /api/warnings, /api/warnings/ack): the poll endpoints
+   * of the warnings this platform issues, same credentials and SM4 as the data path.
+   */
+  http?: { port?: number; host?: string; path?: string; warningsPath?: string; warningAckPath?: string; appid: string; appsecret: string; key: string; iv: string };
   /**
    * Subscribes with a persistent session (clean: false, QoS 1) under clientId, so messages the
    * broker acknowledged while the simulator was disconnected are delivered when it reconnects.
    * For an mqtts:// broker: caFile (the broker's CA), certFile / keyFile (a client certificate) as
    * PEM file paths, like the gateway's mqtt profile.
    */
-  mqtt?: { url: string; topic?: string; clientId?: string; username?: string; password?: string; caFile?: string; certFile?: string; keyFile?: string };
+  mqtt?: {
+    url: string;
+    topic?: string;
+    /** Where warnings are published (QoS 1, not retained); default safety/{enterpriseCode}/{gatewayCode}/warning. */
+    warningTopic?: string;
+    clientId?: string;
+    username?: string;
+    password?: string;
+    caFile?: string;
+    certFile?: string;
+    keyFile?: string;
+  };
   /** The steel platform's token REST (its own HTTP port). */
   steel?: SteelEndpointOptions;
   /** The hazardous-chemicals platforms' @@-framed TCP (its own port). */
@@ -55,7 +72,26 @@ export interface Rejection {
   receivedAt: number;
 }
 
+/** A gateway's acknowledgement of receipt of polled warnings (both HTTP profiles). */
+export const warningAckSchema = z.strictObject({ warningIds: z.array(z.string().min(1)).min(1) });
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 const httpBodySchema = z.strictObject({ appid: z.string(), data: z.string().regex(/^([0-9a-fA-F]{2})+$/, 'data must be hex') });
+
+const DEFAULT_WARNING_TOPIC = 'safety/{enterpriseCode}/{gatewayCode}/warning';
+
+/** A topic template as a pattern: each placeholder one topic level. */
+function topicPattern(template: string): RegExp {
+  const escaped = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[a-zA-Z]+\}/g, '[^/]+');
+  return new RegExp(`^${escaped}$`);
+}
 
 export class PlatformSimulator {
   private server: Server | undefined;
@@ -79,6 +115,8 @@ export class PlatformSimulator {
   private readonly listeners = new Set<(a: Arrival) => void>();
   /** Base data registered per enterprise and gateway. */
   readonly registrations: Registrations;
+  /** Warnings issued, their poll list and feedback, hidden-danger records on file. */
+  readonly warnings = new WarningDesk();
   private readonly requireRegistration: ReadonlySet<PlatformProfile>;
   readonly steel: SteelEndpoint | undefined;
   readonly tcp: TcpEndpoint | undefined;
@@ -91,6 +129,8 @@ export class PlatformSimulator {
       slowMs: () => this.slowMs,
       record: (profile: PlatformProfile, json: string, dryRun?: boolean) => this.record(profile, json, dryRun),
       rejected: (profile: PlatformProfile, reason: string) => void this.rejections.push({ profile, reason, receivedAt: Date.now() }),
+      pendingWarnings: () => this.warnings.pending(),
+      warningsReceived: (ids) => this.receiveAck(ids),
     };
     this.steel = opts.steel ? new SteelEndpoint(opts.steel, host) : undefined;
     this.tcp = opts.tcp ? new TcpEndpoint(opts.tcp, host) : undefined;
@@ -110,6 +150,15 @@ export class PlatformSimulator {
   /** URL the gateway's mem-http-sm4 profile should post to. */
   get url(): string {
     return `http://127.0.0.1:${this.httpPort}${this.opts.http?.path ?? '/api/data'}`;
+  }
+
+  /** URLs of the warning poll and receipt endpoints for the gateway's mem-http-sm4 `warnings` setting. */
+  get warningsUrl(): string {
+    return `http://127.0.0.1:${this.httpPort}${this.opts.http?.warningsPath ?? '/api/warnings'}`;
+  }
+
+  get warningAckUrl(): string {
+    return `http://127.0.0.1:${this.httpPort}${this.opts.http?.warningAckPath ?? '/api/warnings/ack'}`;
   }
 
   async setMode(mode: FailureMode, slowMs?: number): Promise<void> {
@@ -192,7 +241,10 @@ export class PlatformSimulator {
     if (this.mode === 'slow') await new Promise((r) => setTimeout(r, this.slowMs));
     if (this.mode === 'http500') return this.reply(res, 500, { code: 500, msg: '服务器内部错误 (simulated)' });
     const dropAfterRecord = this.mode === 'drop';
-    if (req.method !== 'POST' || req.url !== (http.path ?? '/api/data')) return this.reject(res, 404, 404, `no such endpoint ${req.method} ${req.url}`);
+    const warningsPath = http.warningsPath ?? '/api/warnings';
+    const ackPath = http.warningAckPath ?? '/api/warnings/ack';
+    const paths = [http.path ?? '/api/data', warningsPath, ackPath];
+    if (req.method !== 'POST' || !paths.includes(req.url ?? '')) return this.reject(res, 404, 404, `no such endpoint ${req.method} ${req.url}`);
     if (req.headers['appsecret'] !== http.appsecret) return this.reject(res, 401, 401, 'appsecret 错误');
     let body: z.infer<typeof httpBodySchema>;
     try {
@@ -207,6 +259,13 @@ export class PlatformSimulator {
     } catch (err) {
       return this.reject(res, 200, 4001, `SM4 解密失败: ${(err as Error).message}`);
     }
+    if (req.url === warningsPath) return this.reply(res, 200, { code: 0, msg: 'success', data: this.sm4(JSON.stringify(this.warnings.pending())) });
+    if (req.url === ackPath) {
+      const ack = warningAckSchema.safeParse(safeJson(plain));
+      if (!ack.success) return this.reject(res, 200, 4002, `预警签收格式错误: ${ack.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (!this.receiveAck(ack.data.warningIds)) return this.reply(res, 500, { code: 500, msg: '服务器内部错误 (simulated)' });
+      return this.reply(res, 200, { code: 0, msg: 'success' });
+    }
     const refused = this.refusedEnvelope(plain);
     if (refused) {
       this.refused.push(refused);
@@ -217,6 +276,47 @@ export class PlatformSimulator {
     if (dropAfterRecord) return void res.socket?.destroy();
     if (this.mode === 'reject') return this.reply(res, 200, { code: 5000, msg: '平台拒收 (simulated)' });
     this.reply(res, 200, { code: 0, msg: 'success' });
+  }
+
+  private receiveAck(ids: readonly string[]): boolean {
+    if (this.warnings.failReceipts) {
+      this.warnings.failedReceipts++;
+      return false;
+    }
+    this.warnings.acknowledge(ids);
+    return true;
+  }
+
+  private sm4(plain: string): string {
+    const http = this.opts.http!;
+    return sm4CbcEncrypt(plain, sm4KeyBytes(http.key), sm4KeyBytes(http.iv)).toString('hex');
+  }
+
+  /**
+   * Issues a warning to an enterprise: handed out by the poll endpoints (mem-http-sm4, steel-rest)
+   * until a gateway acknowledges receipt, and published over MQTT (QoS 1) when the simulator has a
+   * broker; the warning then waits for feedback (`warnings.report()`). Resolves when published.
+   */
+  async issueWarning(warning: PlatformWarning): Promise<PlatformWarning> {
+    const w = this.warnings.issue(warning);
+    if (this.mqttClient) await this.publishWarning(w.enterpriseCode, w.gatewayCode, JSON.stringify(w));
+    return w;
+  }
+
+  /**
+   * Hands out any payload as a warning (a malformed one, for tests): poll endpoints, and MQTT to the
+   * given gateway. Not tracked for feedback.
+   */
+  async issueRawWarning(payload: unknown, to?: { enterpriseCode: string; gatewayCode: string }): Promise<void> {
+    this.warnings.issueRaw(payload);
+    if (this.mqttClient && to) await this.publishWarning(to.enterpriseCode, to.gatewayCode, typeof payload === 'string' ? payload : JSON.stringify(payload));
+  }
+
+  private publishWarning(enterpriseCode: string, gatewayCode: string | undefined, payload: string): Promise<void> {
+    if (gatewayCode === undefined) throw new Error('an MQTT warning needs the gateway code (its topic names the gateway)');
+    const topic = (this.opts.mqtt?.warningTopic ?? DEFAULT_WARNING_TOPIC).replaceAll('{enterpriseCode}', enterpriseCode).replaceAll('{gatewayCode}', gatewayCode);
+    const client = this.mqttClient!;
+    return new Promise((resolve, reject) => client.publish(topic, payload, { qos: 1, retain: false }, (err) => (err ? reject(err) : resolve())));
   }
 
   /**
@@ -235,6 +335,22 @@ export class PlatformSimulator {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Hidden-danger records and feedback: mqtt carries the contract's document (hiddenDanger), the
+   * government profiles the interface record (dangerRecord); a record is this enterprise's; feedback
+   * answers a warning this platform issued.
+   */
+  private documentProblem(profile: PlatformProfile, e: Envelope): string | undefined {
+    if (e.type === 'hidden_danger') {
+      const expected = profile === 'mqtt' ? 'hiddenDanger' : 'dangerRecord';
+      if (e[expected] === undefined) return `${profile} carries a hidden_danger record as ${expected}`;
+      const company = e.hiddenDanger?.companyCode ?? e.dangerRecord?.COMPANY_CODE;
+      if (company !== e.enterpriseCode) return `隐患记录的企业 ${company} 不是上报企业 ${e.enterpriseCode}`;
+    }
+    if (e.warningFeedback) return this.warnings.feedbackProblem(e.warningFeedback);
+    return undefined;
   }
 
   /** Validates and records one envelope; returns the problem when invalid. `dryRun` validates only. */
@@ -257,6 +373,8 @@ export class PlatformSimulator {
       if (!dryRun) this.duplicates.push({ profile, envelope, receivedAt: Date.now() });
       return undefined;
     }
+    const bodyProblem = envelopeBodyProblem(envelope) ?? this.documentProblem(profile, envelope);
+    if (bodyProblem) return bodyProblem;
     if (envelope.type === 'basedata') {
       const problem = this.registrations.check(envelope);
       if (problem) return `基础数据无效: ${problem}`;
@@ -266,6 +384,9 @@ export class PlatformSimulator {
     }
     if (dryRun) return undefined;
     if (envelope.type === 'basedata') this.registrations.register(envelope);
+    if (envelope.warningFeedback) this.warnings.addFeedback(envelope.warningFeedback);
+    if (envelope.hiddenDanger) this.warnings.addDanger(profile, { report: envelope.hiddenDanger });
+    if (envelope.dangerRecord) this.warnings.addDanger(profile, { record: envelope.dangerRecord });
     const arrival: Arrival = { profile, envelope, receivedAt: Date.now(), ...(codedItems ? { coded: codedItems } : {}) };
     this.byDataId.set(envelope.dataId, envelope);
     this.arrivals.push(arrival);
@@ -288,7 +409,10 @@ export class PlatformSimulator {
       ...(o.keyFile ? { key: readFileSync(o.keyFile) } : {}),
     });
     this.mqttClient = client;
+    const ownWarnings = topicPattern(o.warningTopic ?? DEFAULT_WARNING_TOPIC);
     client.on('message', (t, payload) => {
+      // Its own warnings, seen again through the wildcard subscription: not data from a gateway.
+      if (ownWarnings.test(t)) return;
       const problem = this.record('mqtt', payload.toString('utf8'));
       if (problem) this.rejections.push({ profile: 'mqtt', reason: `${t}: ${problem}`, receivedAt: Date.now() });
     });

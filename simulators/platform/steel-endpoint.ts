@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { aesEncrypt, aesIvBytes, aesKeyBytes } from '../../gateway/uplink/aes.js';
 import type { EnvelopeType } from '../../gateway/uplink/envelope.js';
 import type { EndpointHost } from './endpoint-host.js';
+import { STEEL_DEFAULT_PATHS } from '../../gateway/uplink/profiles/steel-rest.js';
 
 export interface SteelEndpointOptions {
   port?: number;
@@ -16,12 +17,16 @@ export interface SteelEndpointOptions {
   tokenPath?: string;
   tokenMethod?: 'GET' | 'POST';
   paths?: Partial<Record<EnvelopeType, string>>;
+  /** Poll endpoints of the warnings the platform issues (GET, token) and their receipt (POST {warningIds}). */
+  warningsPath?: string;
+  warningAckPath?: string;
   /** Encrypt the `data` of every answer with AES-CBC (base64), as some steel platforms do. */
   responseEncryption?: { key: string; iv: string };
 }
 
-const DEFAULT_PATHS: Record<EnvelopeType, string> = { realtime: '/data/realtime', alarm: '/data/alarm', heartbeat: '/data/heartbeat', basedata: '/data/basedata' };
+const DEFAULT_PATHS: Record<EnvelopeType, string> = STEEL_DEFAULT_PATHS;
 const credsSchema = z.strictObject({ appKey: z.string(), appSecret: z.string() });
+const warningAckBodySchema = z.strictObject({ warningIds: z.array(z.string().min(1)).min(1) });
 
 /**
  * The steel platform's token REST, simulated: POST (or GET) the token path with appKey/appSecret →
@@ -39,6 +44,8 @@ export class SteelEndpoint {
   /** Tokens issued, and data requests refused with 401 (missing, unknown or expired token). */
   tokensIssued = 0;
   unauthorized = 0;
+  /** Polls of the pending warnings answered. */
+  warningPolls = 0;
   /** What the token endpoint saw in the URL (tests check the secret never leaks elsewhere). */
   readonly tokenRequests: { method: string; url: string }[] = [];
 
@@ -117,15 +124,12 @@ export class SteelEndpoint {
     const url = new URL(req.url ?? '/', 'http://platform');
     const text = Buffer.concat(chunks).toString('utf8');
     if (url.pathname === (this.o.tokenPath ?? '/auth/token')) return this.issueToken(req, url, text, res);
+    const warningsPath = this.o.warningsPath ?? '/warning/pending';
+    const ackPath = this.o.warningAckPath ?? '/warning/ack';
+    if (url.pathname === warningsPath || url.pathname === ackPath) return this.warningRequest(req, url.pathname === ackPath, text, res);
     const type = this.byPath.get(url.pathname);
     if (req.method !== 'POST' || !type) return this.refuse(res, 404, 404, `no such endpoint ${req.method} ${url.pathname}`);
-    const auth = req.headers.authorization ?? '';
-    const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
-    const expiresAt = this.tokens.get(token);
-    if (expiresAt === undefined || Date.now() >= expiresAt) {
-      this.unauthorized++;
-      return this.answer(res, 401, 401, token ? '令牌无效或已过期' : '缺少令牌');
-    }
+    if (!this.authorized(req, res)) return;
     let envelopeType: unknown;
     try {
       envelopeType = (JSON.parse(text) as { type?: unknown }).type;
@@ -138,6 +142,35 @@ export class SteelEndpoint {
     if (mode === 'reject') return this.answer(res, 200, 5000, '平台拒收 (simulated)');
     if (mode === 'drop') return void res.socket?.destroy();
     this.answer(res, 200, 0, 'success', { dataId: (JSON.parse(text) as { dataId: string }).dataId });
+  }
+
+  /** Answers 401 and returns false unless the request carries a live token. */
+  private authorized(req: IncomingMessage, res: ServerResponse): boolean {
+    const auth = req.headers.authorization ?? '';
+    const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+    const expiresAt = this.tokens.get(token);
+    if (expiresAt !== undefined && Date.now() < expiresAt) return true;
+    this.unauthorized++;
+    this.answer(res, 401, 401, token ? '令牌无效或已过期' : '缺少令牌');
+    return false;
+  }
+
+  /** GET the pending warnings (data: the list, encrypted like any answer's data), or POST their receipt. */
+  private warningRequest(req: IncomingMessage, isAck: boolean, text: string, res: ServerResponse): void {
+    if (req.method !== (isAck ? 'POST' : 'GET')) return this.refuse(res, 405, 405, `${isAck ? 'warning ack: use POST' : 'warnings: use GET'}`);
+    if (!this.authorized(req, res)) return;
+    if (!isAck) {
+      this.warningPolls++;
+      return this.answer(res, 200, 0, 'success', this.host.pendingWarnings());
+    }
+    let ack: z.infer<typeof warningAckBodySchema>;
+    try {
+      ack = warningAckBodySchema.parse(JSON.parse(text));
+    } catch (err) {
+      return this.refuse(res, 400, 400, `预警签收格式错误: ${(err as Error).message}`);
+    }
+    if (!this.host.warningsReceived(ack.warningIds)) return this.answer(res, 500, 500, '服务器内部错误 (simulated)');
+    this.answer(res, 200, 0, 'success');
   }
 
   private issueToken(req: IncomingMessage, url: URL, text: string, res: ServerResponse): void {

@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { aesDecrypt, aesIvBytes, aesKeyBytes, type AesMode } from '../../gateway/uplink/aes.js';
 import { encodeFrame, FrameDecoder } from '../../gateway/uplink/at-frames.js';
 import type { EnvelopeType } from '../../gateway/uplink/envelope.js';
-import { tcpOuterEnvelopeSchema } from '../../gateway/uplink/profiles/framed-tcp.js';
+import { TCP_DEFAULT_SERVICE_IDS, tcpOuterEnvelopeSchema } from '../../gateway/uplink/profiles/framed-tcp.js';
 import type { EndpointHost } from './endpoint-host.js';
 
 export interface TcpEndpointOptions {
@@ -16,7 +16,7 @@ export interface TcpEndpointOptions {
   serviceIds?: Partial<Record<EnvelopeType, string>>;
 }
 
-const DEFAULT_SERVICE_IDS: Record<EnvelopeType, string> = { realtime: 'REALTIME_DATA', alarm: 'ALARM_DATA', heartbeat: 'HEARTBEAT', basedata: 'BASE_DATA' };
+const DEFAULT_SERVICE_IDS: Record<EnvelopeType, string> = TCP_DEFAULT_SERVICE_IDS;
 
 /**
  * The hazardous-chemicals platforms' framed TCP, simulated: reads `@@`-delimited frames (however

@@ -11,6 +11,16 @@ import { UplinkSendError, type ProfileContext, type UplinkProfile, type UplinkTr
 const frameSafe = z.string().min(1).refine((s) => !s.includes('@'), 'may not contain "@" (frames are delimited by "@@")');
 const codeSchema = z.union([z.number(), z.string()]);
 
+/** serviceId per message type, by default (the platform's access spec may name them otherwise). */
+export const TCP_DEFAULT_SERVICE_IDS = {
+  realtime: 'REALTIME_DATA',
+  alarm: 'ALARM_DATA',
+  heartbeat: 'HEARTBEAT',
+  basedata: 'BASE_DATA',
+  hidden_danger: 'HIDDEN_DANGER',
+  warning_feedback: 'WARNING_FEEDBACK',
+} as const;
+
 /**
  * The hazardous-chemicals platforms' framed TCP (Jiangsu style): one persistent TCP connection;
  * each message is `{appId, serviceId, dataId, districtCode, data}` + "@@", where data is base64 of
@@ -30,8 +40,10 @@ export const framedTcpProfileSchema = z.strictObject({
       alarm: frameSafe.default('ALARM_DATA'),
       heartbeat: frameSafe.default('HEARTBEAT'),
       basedata: frameSafe.default('BASE_DATA'),
+      hidden_danger: frameSafe.default('HIDDEN_DANGER'),
+      warning_feedback: frameSafe.default('WARNING_FEEDBACK'),
     })
-    .default({ realtime: 'REALTIME_DATA', alarm: 'ALARM_DATA', heartbeat: 'HEARTBEAT', basedata: 'BASE_DATA' }),
+    .default(TCP_DEFAULT_SERVICE_IDS),
   /** AES key issued by the platform; AES-128/192/256 by its length. */
   key: z.string().refine(isAesKey, AES_KEY_HINT),
   /** CBC only: the IV issued with the key. */

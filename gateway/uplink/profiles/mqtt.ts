@@ -3,7 +3,7 @@ import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { z } from 'zod';
 import { durationSchema } from '../../core/duration.js';
 import type { EnvelopeHeader, OutgoingMessage } from '../envelope.js';
-import { UplinkSendError, type ProfileContext, type UplinkProfile, type UplinkTransport } from './profile.js';
+import { UplinkSendError, type ProfileContext, type UplinkProfile, type UplinkTransport, type WarningReceiver } from './profile.js';
 
 export const mqttProfileSchema = z.strictObject({
   profile: z.literal('mqtt'),
@@ -31,8 +31,31 @@ export const mqttProfileSchema = z.strictObject({
   /** How long to wait for the PUBACK before the send counts as failed. */
   ackTimeout: durationSchema.default(10_000),
   keepalive: durationSchema.default(30_000),
+  /**
+   * The platform's warnings (预警推送), when set: subscribed QoS 1 on `topic` (default: the topic
+   * template with {type} = warning; may be a filter with + or #, e.g. one topic for the enterprise) over the same connection, with a persistent session
+   * (clean: false) so the broker keeps warnings published while the gateway is away. PUBACK only
+   * after the warning is stored.
+   */
+  warnings: z.strictObject({ topic: z.string().min(1).optional() }).optional(),
 });
 export type MqttProfileConfig = z.infer<typeof mqttProfileSchema>;
+
+/** A topic template with {enterpriseCode}, {gatewayCode} and {type} filled in. */
+function fillTopic(template: string, v: { enterpriseCode: string; gatewayCode: string; type: string }): string {
+  return template.replaceAll('{enterpriseCode}', v.enterpriseCode).replaceAll('{gatewayCode}', v.gatewayCode).replaceAll('{type}', v.type);
+}
+
+/** MQTT topic filter matching: `+` one level, `#` the rest (the warning topic may be a filter). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
+}
 
 function readPem(file: string | undefined, field: string): Buffer | undefined {
   if (!file) return undefined;
@@ -111,8 +134,45 @@ class MqttTransport implements UplinkTransport {
     return `mqtt ${this.cfg.url}`;
   }
 
-  private topic(envelope: EnvelopeHeader): string {
-    return this.cfg.topic.replaceAll('{enterpriseCode}', envelope.enterpriseCode).replaceAll('{gatewayCode}', envelope.gatewayCode).replaceAll('{type}', envelope.type);
+  private topic(envelope: Pick<EnvelopeHeader, 'enterpriseCode' | 'gatewayCode' | 'type'>): string {
+    return fillTopic(this.cfg.topic, envelope);
+  }
+
+  private inbox: WarningReceiver | undefined;
+
+  /** The warning topic of this gateway. */
+  private warningTopic(): string {
+    return fillTopic(this.cfg.warnings?.topic ?? this.cfg.topic, { enterpriseCode: this.ctx.enterpriseCode, gatewayCode: this.ctx.gatewayCode, type: 'warning' });
+  }
+
+  receiveWarnings(inbox: WarningReceiver): void {
+    if (!this.cfg.warnings) return;
+    this.inbox = inbox;
+    // A connection made before this (none normally: start() calls it before the first send) subscribes now.
+    if (this.client?.connected) this.subscribeWarnings(this.client).catch((err: Error) => this.ctx.logger.warn('订阅平台预警失败', { topic: this.warningTopic(), error: err.message }));
+  }
+
+  private subscribeWarnings(client: MqttClient): Promise<void> {
+    const topic = this.warningTopic();
+    return new Promise((resolve, reject) =>
+      client.subscribe(topic, { qos: 1 }, (err, granted) => {
+        if (err) return reject(err);
+        // SUBACK 0x80: the broker refused the subscription (ACL).
+        if (granted?.some((g) => g.qos === 128)) return reject(new Error(`the broker refused the subscription to ${topic}`));
+        resolve();
+      }),
+    );
+  }
+
+  /**
+   * A message on the connection: a warning goes to the inbox, which stores it before it returns;
+   * mqtt.js sends the PUBACK only when `done` is called without an error, so a warning the disk
+   * refused is delivered again by the broker.
+   */
+  private handleIncoming(topic: string, payload: Buffer, done: (err?: Error) => void): void {
+    if (!this.inbox || !topicMatches(this.warningTopic(), topic)) return done();
+    const r = this.inbox.accept(payload.toString('utf8'), topic);
+    done(r.outcome === 'failed' ? new Error(`warning not stored: ${r.error}`) : undefined);
   }
 
   private connect(): Promise<MqttClient> {
@@ -123,7 +183,8 @@ class MqttTransport implements UplinkTransport {
       clientId: this.cfg.clientId ?? `${this.ctx.gatewayCode}`,
       username: this.cfg.username,
       password: this.cfg.password,
-      clean: true,
+      // A persistent session when warnings come down this connection: the broker keeps them meanwhile.
+      clean: this.cfg.warnings === undefined,
       reconnectPeriod: 0,
       connectTimeout: this.cfg.connectTimeout,
       keepalive: Math.max(1, Math.round(this.cfg.keepalive / 1000)),
@@ -147,16 +208,27 @@ class MqttTransport implements UplinkTransport {
       };
       client.once('connect', () => {
         if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.client = client;
-        resolve(client);
+        const up = (): void => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          this.client = client;
+          resolve(client);
+        };
+        if (!this.inbox) return up();
+        // Subscribed before the first send, so a warning is never missed while the link is up.
+        this.subscribeWarnings(client).then(up, (err: Error) => {
+          this.ctx.metrics.inc('uplink_warning_subscribe_failures_total');
+          this.ctx.logger.warn('订阅平台预警失败，上报继续', { topic: this.warningTopic(), error: err.message });
+          up();
+        });
       });
       client.once('error', (err) => fail(err));
       client.once('close', () => fail(new Error('connection closed')));
     }).finally(() => {
       this.connecting = undefined;
     });
+    client.handleMessage = (packet, done) => this.handleIncoming(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), done);
     // After connect, a later error or close only marks the client dead; the next send reconnects.
     client.on('error', (err) => this.ctx.logger.debug('MQTT uplink error', { error: err.message }));
     return this.connecting;

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { OutgoingMessage } from '../envelope.js';
+import type { WarningOutcome } from '../warning-inbox.js';
 
 /** What a profile gets when the uplink creates its transport. */
 export interface ProfileContext {
@@ -21,6 +22,18 @@ export interface UplinkTransport {
   close(): Promise<void>;
   /** For logs: where it sends, without secrets. */
   describe(): string;
+  /**
+   * Profiles whose platform pushes warnings down (mqtt: a subscription; steel-rest, mem-http-sm4: a
+   * poll), when configured: starts handing each one to `inbox`, and acknowledges receipt to the
+   * platform only for those it took (new or duplicate). Stops with close().
+   */
+  receiveWarnings?(inbox: WarningReceiver): void;
+}
+
+/** Where a profile hands the warnings it receives (the uplink's WarningInbox). */
+export interface WarningReceiver {
+  /** Parses, checks, dedups and stores one warning from `origin` (topic or URL); synchronous. */
+  accept(raw: unknown, origin: string): WarningOutcome;
 }
 
 /**

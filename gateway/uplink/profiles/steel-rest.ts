@@ -3,9 +3,20 @@ import { durationSchema } from '../../core/duration.js';
 import type { OutgoingMessage } from '../envelope.js';
 import { aesDecrypt, aesIvBytes, aesKeyBytes, AES_KEY_HINT, isAesIv, isAesKey } from '../aes.js';
 import { alarmCodesSchema, encodeEnvelopeJson, DEFAULT_ALARM_CODES } from '../alarm-codes.js';
-import { UplinkSendError, type ProfileContext, type UplinkProfile, type UplinkTransport } from './profile.js';
+import { UplinkSendError, type ProfileContext, type UplinkProfile, type UplinkTransport, type WarningReceiver } from './profile.js';
+import { WarningPoller, pollIntervalSchema, polledWarningsSchema } from '../warning-poll.js';
 
 const codeSchema = z.union([z.number(), z.string()]);
+
+/** Where each message type is posted, by default. */
+export const STEEL_DEFAULT_PATHS = {
+  realtime: '/data/realtime',
+  alarm: '/data/alarm',
+  heartbeat: '/data/heartbeat',
+  basedata: '/data/basedata',
+  hidden_danger: '/data/hiddenDanger',
+  warning_feedback: '/warning/feedback',
+} as const;
 
 /**
  * The steel platform's REST access: a short-lived token obtained with the issued credentials
@@ -37,8 +48,10 @@ export const steelRestProfileSchema = z.strictObject({
       alarm: z.string().startsWith('/').default('/data/alarm'),
       heartbeat: z.string().startsWith('/').default('/data/heartbeat'),
       basedata: z.string().startsWith('/').default('/data/basedata'),
+      hidden_danger: z.string().startsWith('/').default('/data/hiddenDanger'),
+      warning_feedback: z.string().startsWith('/').default('/warning/feedback'),
     })
-    .default({ realtime: '/data/realtime', alarm: '/data/alarm', heartbeat: '/data/heartbeat', basedata: '/data/basedata' }),
+    .default(STEEL_DEFAULT_PATHS),
   /** Where the platform encrypts the `data` of its answers: its AES key and IV (CBC, PKCS#7). */
   responseEncryption: z
     .strictObject({ key: z.string().refine(isAesKey, AES_KEY_HINT), iv: z.string().refine(isAesIv, 'expected 32 hex digits or 16 ASCII characters') })
@@ -50,6 +63,18 @@ export const steelRestProfileSchema = z.strictObject({
     })
     .default({ successCodes: [0, 200, '0', '200'] }),
   alarmCodes: alarmCodesSchema.default(DEFAULT_ALARM_CODES),
+  /**
+   * The platform's warnings (预警推送与反馈), polled when set: `GET <url><path>` with the token answers
+   * {code, data: [warning …]} (data encrypted like any answer with responseEncryption);
+   * `POST <url><ackPath>` {warningIds} is the receipt. Feedback goes up as warning_feedback messages.
+   */
+  warnings: z
+    .strictObject({
+      path: z.string().startsWith('/').default('/warning/pending'),
+      ackPath: z.string().startsWith('/').default('/warning/ack'),
+      pollInterval: pollIntervalSchema,
+    })
+    .optional(),
 });
 export type SteelRestProfileConfig = z.infer<typeof steelRestProfileSchema>;
 
@@ -161,6 +186,48 @@ class SteelRestTransport implements UplinkTransport {
     return token;
   }
 
+  private poller: WarningPoller | undefined;
+
+  receiveWarnings(inbox: WarningReceiver): void {
+    const w = this.cfg.warnings;
+    if (!w || this.poller) return;
+    this.poller = new WarningPoller({
+      profile: 'steel-rest',
+      url: `${this.cfg.url}${w.path}`,
+      intervalMs: w.pollInterval,
+      inbox,
+      logger: this.ctx.logger,
+      metrics: this.ctx.metrics,
+      fetchPending: async () => {
+        const answer = await this.authorized('GET', w.path);
+        const list = polledWarningsSchema.safeParse(answer.data ?? []);
+        if (!list.success) {
+          this.ctx.metrics.inc('uplink_bad_responses_total', { profile: 'steel-rest' });
+          throw new UplinkSendError(`warnings from ${w.path}: data is not a list of warnings`);
+        }
+        return list.data;
+      },
+      acknowledge: async (warningIds) => void (await this.authorized('POST', w.ackPath, JSON.stringify({ warningIds }))),
+    });
+    this.poller.start();
+  }
+
+  /** A request with the token (renewed once on 401, as for data); the answer when its code is a success. */
+  private async authorized(method: 'GET' | 'POST', path: string, body?: string): Promise<z.infer<typeof steelResponseSchema>> {
+    const attempt = async (token: Token) => this.request(method, path, { headers: { authorization: `${this.cfg.token.prefix}${token.value}` }, ...(body !== undefined ? { body } : {}) });
+    let token = await this.currentToken();
+    let res = await attempt(token);
+    if (res.status === 401) {
+      if (this.token === token) this.token = undefined;
+      token = await this.currentToken();
+      res = await attempt(token);
+    }
+    if (res.status < 200 || res.status > 299) throw new UplinkSendError(`HTTP ${res.status} from ${path}: ${res.text.slice(0, 200)}`);
+    const answer = this.parseAnswer(path, res.status, res.text);
+    if (!this.isSuccess(answer.code)) throw new UplinkSendError(`${path} answered code=${JSON.stringify(answer.code)}${answer.msg ? ` (${answer.msg})` : ''}`);
+    return answer;
+  }
+
   async send(message: OutgoingMessage): Promise<void> {
     const path = this.cfg.paths[message.header.type];
     const body = encodeEnvelopeJson(message.json, { codes: this.cfg.alarmCodes, disposal: true });
@@ -195,6 +262,8 @@ class SteelRestTransport implements UplinkTransport {
   }
 
   async close(): Promise<void> {
+    await this.poller?.stop();
+    this.poller = undefined;
     this.token = undefined;
   }
 }
