@@ -5,7 +5,7 @@ import type { Logger } from '../../core/logger.js';
 import type { PlatformWarning } from '../../core/platform-warning.js';
 import { WARNING_KIND_NAMES, WARNING_LEVEL_NAMES } from '../../core/platform-warning.js';
 import type { DispatchRule, HiddenDangerSection, LiableRole } from './config.js';
-import type { AssessInput, MoveInput, MoveKind, RegisterInput } from './inputs.js';
+import { MOVE_INPUTS, type AssessInput, type MoveInput, type MoveKind, type RegisterInput } from './inputs.js';
 import { DEADLINE_STATES, isOverdue, moveRefusal, STATE_MOVES, TRANSITION_NAMES, type HiddenDangerRecord } from './record.js';
 import { HiddenDangerError, type Change, type HiddenDangerStore, type PhotoRow } from './store.js';
 
@@ -161,9 +161,13 @@ export class HiddenDangerLoop {
   }
 
   /** A state move by a person: role, area and state are checked, then it is committed with its history. */
-  move<K extends MoveKind>(id: string, kind: K, input: MoveInput<K>, user: Principal): Change {
+  move<K extends MoveKind>(id: string, kind: K, raw: MoveInput<K>, user: Principal): Change {
     const now = this.d.now();
     const spec = STATE_MOVES[kind]!;
+    // The API parsed it already; other callers (CLI, tests, scripts) get the same checks here.
+    const parsed = MOVE_INPUTS[kind].safeParse(raw);
+    if (!parsed.success) throw new HiddenDangerError(`输入无效 [invalid ${kind}]: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 400);
+    const input = parsed.data as MoveInput<K>;
     const change = this.d.store.change(
       id,
       kind,

@@ -135,7 +135,7 @@ export async function hiddenDangerRoutes(r: ApiRouter, api: ApiDeps, app: Fastif
     r.add(
       { method: 'POST', url: `/hidden-dangers/:id/${kind}`, summary: `${TRANSITION_NAMES[kind]} (${kind})`, tag: 'hidden-danger actions', access: action, params: idParams, body: MOVE_INPUTS[kind], response: changeResponse },
       ({ params, body, auth }) => {
-        const c = act(() => d.loop.move(params.id, kind, body as never, auth.user));
+        const c = act(() => d.loop.move(params.id, kind, body, auth.user));
         if (kind === 'submit') d.submitted(c.after.id);
         return { record: view(c.after, auth.user) };
       },

@@ -130,7 +130,7 @@ export class HiddenDangerService implements Service {
 
   /** Deadlines: reminders, escalation, and the overdue alarms (one per level, naming the records). */
   check(): void {
-    let overdue: HiddenDangerRecord[] = [];
+    let overdue: HiddenDangerRecord[];
     try {
       overdue = this.loop.checkDeadlines();
     } catch (err) {

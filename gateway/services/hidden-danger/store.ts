@@ -112,7 +112,7 @@ export interface ListFilter {
 export class HiddenDangerError extends Error {
   constructor(
     message: string,
-    readonly status: 403 | 404 | 409 = 409,
+    readonly status: 400 | 403 | 404 | 409 = 409,
   ) {
     super(message);
   }
