@@ -2,6 +2,7 @@ import { api, ApiError, setCsrf, whenLoggedOut, type Alarm, type JournalEvent, t
 import { barsSvg, trendSvg } from './chart.js';
 import { duration, esc, KIND_ZH, QUALITY_ZH, SEVERITY, STATE_ZH, time, UNACKED, value } from './format.js';
 import { Horn } from './horn.js';
+import { renderHazards } from './hazards.js';
 
 /**
  * The operator console: one page, hash routes (#/alarms, #/alarm/<id>, #/journal, #/kpi, #/points,
@@ -591,7 +592,7 @@ function route(): void {
   if (pointsTimer !== undefined) window.clearInterval(pointsTimer);
   pointsTimer = undefined;
   const [, view = 'alarms', ...rest] = location.hash.split('/');
-  document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('active', (a as HTMLAnchorElement).hash === `#/${view}` || (view === 'alarm' && (a as HTMLAnchorElement).hash === '#/alarms')));
+  document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('active', (a as HTMLAnchorElement).hash === `#/${view}` || (view === 'alarm' && (a as HTMLAnchorElement).hash === '#/alarms') || (view.startsWith('hazard') && (a as HTMLAnchorElement).hash === '#/hazards')));
   switch (view) {
     case 'alarm':
       run(() => renderDetail(decodeURIComponent(rest.join('/'))));
@@ -607,6 +608,10 @@ function route(): void {
       break;
     case 'audit':
       renderAudit();
+      break;
+    case 'hazards':
+    case 'hazard':
+      renderHazards(view, rest, { main, me: () => me, may, run, dialog });
       break;
     default:
       renderAlarmsPage();
