@@ -1,9 +1,16 @@
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import type { AlarmEvent, AlarmState } from '../../core/alarm-event.js';
-import { formatDuration } from '../../core/duration.js';
 import { globRegExp, type DispatchRule } from './config.js';
 import type { AlarmFacts } from './loop.js';
 import type { HiddenDangerRecord } from './record.js';
+
+/** A duration as operators read it: 5 分钟, 1 小时, 7 天. */
+export function zhDuration(ms: number): string {
+  for (const [unit, name] of [[86_400_000, '天'], [3_600_000, '小时'], [60_000, '分钟'], [1000, '秒']] as const) {
+    if (ms >= unit && ms % unit === 0) return `${ms / unit} ${name}`;
+  }
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} 秒` : `${ms} 毫秒`;
+}
 
 /** What the dispatcher asks of the rest of the service. */
 export interface DispatchDeps {
@@ -106,12 +113,12 @@ export class Dispatcher {
       } else if (when.kind === 'chattering' && rising) {
         if (this.count(this.activations, e.alarmId, now, when.within) >= when.count) {
           this.activations.delete(e.alarmId);
-          this.fire(rule, e.alarmId, `报警频繁波动：${formatDuration(when.within)}内触发 ${when.count} 次以上`);
+          this.fire(rule, e.alarmId, `报警频繁波动：${zhDuration(when.within)}内触发 ${when.count} 次以上`);
         }
       } else if (when.kind === 'shelved' && shelved) {
         if (this.count(this.shelves, e.alarmId, now, when.within) >= when.count) {
           this.shelves.delete(e.alarmId);
-          this.fire(rule, e.alarmId, `报警被反复搁置：${formatDuration(when.within)}内搁置 ${when.count} 次以上`);
+          this.fire(rule, e.alarmId, `报警被反复搁置：${zhDuration(when.within)}内搁置 ${when.count} 次以上`);
         }
       }
     }
@@ -138,7 +145,7 @@ export class Dispatcher {
   private arm(rule: DispatchRule, alarmId: string, delay: number): void {
     const key = `${rule.id}|${alarmId}`;
     if (this.timers.has(key)) return;
-    const what = rule.when.kind === 'active' && rule.when.for > 0 ? `报警持续超过 ${formatDuration(rule.when.for)}` : '报警触发';
+    const what = rule.when.kind === 'active' && rule.when.for > 0 ? `报警持续超过 ${zhDuration(rule.when.for)}` : '报警触发';
     if (delay <= 0) {
       this.fire(rule, alarmId, what);
       return;
@@ -187,7 +194,7 @@ export class Dispatcher {
     }
     const wait = since + after - now;
     if (wait <= 0) {
-      this.d.proposeClosure(recordId, `报警已恢复正常超过 ${formatDuration(after)}，且已提交整改，建议验收销号`);
+      this.d.proposeClosure(recordId, `报警已恢复正常超过 ${zhDuration(after)}，且已提交整改，建议验收销号`);
       return;
     }
     this.closureTimers.set(

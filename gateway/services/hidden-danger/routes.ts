@@ -104,7 +104,7 @@ export async function hiddenDangerRoutes(r: ApiRouter, api: ApiDeps, app: Fastif
       open: open.length,
       overdue: open.filter((x) => isOverdue(x, now)).length,
       closedThisMonth: closed.filter((x) => x.closedAt! >= from).length,
-      averageHoursToClose: avgMs === null ? null : Math.round((avgMs / 3_600_000) * 10) / 10,
+      averageHoursToClose: avgMs === null ? null : Math.round((avgMs / 3_600_000) * 1000) / 1000,
       byLevel,
       byArea,
       byState,

@@ -6,7 +6,7 @@ import type { ApiService } from '../api/service.js';
 import type { Service, ServiceContext, ServiceHealth } from '../service.js';
 import type { HiddenDangerSection } from './config.js';
 import { Dispatcher } from './dispatch.js';
-import { HiddenDangerLoop, SYSTEM_USER, type AlarmFacts } from './loop.js';
+import { formatCn, HiddenDangerLoop, SYSTEM_USER, type AlarmFacts } from './loop.js';
 import { PhotoFiles } from './photos.js';
 import { toReport, type HiddenDangerRecord } from './record.js';
 import { hiddenDangerRoutes } from './routes.js';
@@ -193,7 +193,7 @@ export class HiddenDangerService implements Service {
     const w = this.store.warnings().find((x) => x.warningId === r.warningId);
     if (!w) return;
     const due: { state: FeedbackState; content: string; by: string; at: number }[] = [
-      { state: 'received', content: `已签收，登记为隐患 ${r.id}，责任人 ${r.liablePerson ?? r.liableRole ?? '待评估'}，整改期限 ${r.dangerManageDeadline ? new Date(r.dangerManageDeadline).toISOString() : '待定'}`, by: r.registrant, at: r.registTime },
+      { state: 'received', content: `已签收，登记为隐患 ${r.id}，责任人 ${r.liablePerson ?? r.liableRole ?? '待评估'}，整改期限 ${r.dangerManageDeadline ? formatCn(r.dangerManageDeadline) : '待定'}`, by: r.registrant, at: r.registTime },
     ];
     if (r.rectifyStartedBy !== undefined) due.push({ state: 'in_hand', content: `隐患 ${r.id} 整改中${r.controlMeasures ? `，管控措施：${r.controlMeasures}` : ''}`, by: r.rectifyStartedBy, at: r.updatedAt });
     if (r.state === 'closed') due.push({ state: 'answered', content: `隐患 ${r.id} 已整改并验收销号。整改情况：${r.rectification ?? ''}；验收意见：${r.checkAcceptComment ?? ''}`, by: r.checkAcceptPerson ?? SYSTEM_USER, at: r.checkAcceptTime ?? r.updatedAt });

@@ -1,6 +1,6 @@
 import { api, upload, type Me } from './api.js';
 import { trendSvg } from './chart.js';
-import { esc, SEVERITY, STATE_ZH, time } from './format.js';
+import { duration, esc, SEVERITY, STATE_ZH, time } from './format.js';
 
 /**
  * 隐患闭环 pages of the console: my tasks (#/hazards), all open records with filters (#/hazards/all),
@@ -211,7 +211,7 @@ async function renderStats(ctx: HazardPageContext): Promise<void> {
       <div class="card"><div class="muted">未销号</div><div class="big" id="st-open">${s.open}</div></div>
       <div class="card${s.overdue ? ' rating-unacceptable' : ''}"><div class="muted">逾期</div><div class="big" id="st-overdue">${s.overdue}</div></div>
       <div class="card"><div class="muted">本月销号</div><div class="big" id="st-closed">${s.closedThisMonth}</div></div>
-      <div class="card"><div class="muted">平均整改用时</div><div class="big">${s.averageHoursToClose === null ? '—' : `${s.averageHoursToClose} 小时`}</div></div>
+      <div class="card"><div class="muted">平均整改用时</div><div class="big">${s.averageHoursToClose === null ? '—' : duration(s.averageHoursToClose * 3_600_000)}</div></div>
     </div>
     <div class="grid2"><div><h3>按等级</h3>${rows(s.byLevel, (k) => LEVEL_ZH[k] ?? esc(k))}</div><div><h3>按区域</h3>${rows(s.byArea, esc)}</div></div>`;
 }
