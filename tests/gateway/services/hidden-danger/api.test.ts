@@ -29,6 +29,7 @@ beforeAll(async () => {
       rules: [{ id: 'co-hh', name: '加压机房CO超高高限持续', match: { alarmId: ['booster.co:HH'] }, when: { kind: 'active', for: '1s' } }],
       responsible: [{ area: 'gas', role: 'operator' }],
       photos: { maxBytes: 4096 },
+      checkInterval: '1s',
     },
   });
   for (const name of ['viewer1', 'op-gas', 'op-dust', 'super1', 'eng1', 'admin1']) clients[name] = await Client.login(plant.base, name, PASSWORD);
@@ -154,6 +155,23 @@ describe('hidden-danger API', () => {
     expect(Buffer.from(await served.arrayBuffer()).equals(PNG)).toBe(true);
     expect((await fetch(plant.base + ok[1]!.photo.url)).status).toBe(401);
   });
+
+  it('an overdue record is an alarm in the alarm console, and it clears when the record is submitted', async () => {
+    expect(plant.gateway.alarms.get('hidden-danger:OVERDUE').state).toBe('NORMAL');
+    const { record } = await json<{ record: Rec }>(await clients['op-gas']!.post('/api/v1/hidden-dangers', { dangerName: '煤气管道支架锈蚀', dangerDesc: '3 号支架锈蚀严重', area: 'gas' }));
+    await json(await clients.super1!.post(`/api/v1/hidden-dangers/${record.id}/assess`, { dangerLevel: 'general', dangerManageType: 'deadline', controlMeasures: '除锈补漆', deadline: Date.now() + 1500 }));
+    await json(await clients['op-gas']!.post(`/api/v1/hidden-dangers/${record.id}/start`, {}));
+    await plant.waitState('hidden-danger:OVERDUE', 'UNACK');
+    const { alarms } = await json<{ alarms: { alarmId: string; message: string; severity: number }[] }>(await clients['op-gas']!.get('/api/v1/alarms'));
+    const overdue = alarms.find((a) => a.alarmId === 'hidden-danger:OVERDUE')!;
+    expect(overdue.severity).toBe(2);
+    expect(overdue.message).toContain(record.id);
+    expect((await json<{ records: Rec[] }>(await clients['op-gas']!.get('/api/v1/hidden-dangers?overdue=true'))).records.map((r) => r.id)).toEqual([record.id]);
+    // Escalated to the supervisors at once (the default chain's first stage).
+    await waitFor(async () => (await json<{ records: Rec[] }>(await clients.super1!.get('/api/v1/hidden-dangers?mine=true'))).records.some((r) => r.id === record.id), 5000, 'escalated to supervisor');
+    await json(await clients['op-gas']!.post(`/api/v1/hidden-dangers/${record.id}/submit`, { rectification: '已除锈补漆' }));
+    await plant.waitState('hidden-danger:OVERDUE', 'RTN_UNACK');
+  }, 30_000);
 
   it('is in the OpenAPI document with its role requirements', async () => {
     const doc = await json<{ paths: Record<string, Record<string, { 'x-required-action'?: string }>> }>(await fetch(`${plant.base}/api/v1/openapi.json`));
