@@ -35,8 +35,8 @@ interface CompiledRule {
  * 自动派单: watches the alarm events and opens hidden-danger records when a dispatch rule's trigger
  * fires — an alarm active for longer than `for`, chattering, or shelved too often — and proposes
  * closure when the alarms of a rectified record stayed normal long enough. Time comes from the
- * scheduler only (virtual in tests). Activation and shelve counts live in memory: after a restart
- * they start again from zero (an alarm still active is timed from its activeSince).
+ * scheduler only (virtual in tests). After a restart an alarm still active is timed from its
+ * activeSince and past shelves are given to start(); activation counts start again from zero.
  */
 export class Dispatcher {
   private readonly rules: CompiledRule[];
@@ -57,9 +57,20 @@ export class Dispatcher {
     this.rules = rules.map((rule) => ({ rule, ids: rule.match.alarmId?.map(globRegExp) }));
   }
 
-  /** Starts from the alarms standing now (restored after a restart), then follows the events. */
-  start(events$: Observable<AlarmEvent>, standing: readonly string[]): void {
+  /** The longest window a `shelved` rule counts over (how far back past shelves matter), or 0. */
+  get shelveWindow(): number {
+    return Math.max(0, ...this.rules.map(({ rule }) => (rule.when.kind === 'shelved' ? rule.when.within : 0)));
+  }
+
+  /**
+   * Starts from the alarms standing now (restored after a restart) and the shelves of the last
+   * window (from the alarm journal's audit log), then follows the events.
+   */
+  start(events$: Observable<AlarmEvent>, standing: readonly string[], pastShelves: readonly { alarmId: string; ts: number }[] = []): void {
     const now = this.d.scheduler.now();
+    for (const s of pastShelves) {
+      if (s.ts <= now) (this.shelves.get(s.alarmId) ?? this.shelves.set(s.alarmId, []).get(s.alarmId)!).push(s.ts);
+    }
     for (const alarmId of standing) {
       const a = this.d.alarm(alarmId);
       if (!a?.active) continue;

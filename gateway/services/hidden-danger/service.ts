@@ -118,7 +118,7 @@ export class HiddenDangerService implements Service {
         hiddenDangerRoutes(router, deps, app, { loop: this.loop, photos: this.photos, config: () => this.cfg, now: () => ctx.now(), submitted: (id) => this.dispatcher.reviewClosure(id) }),
       );
     }
-    this.dispatcher.start(ctx.alarmEvents$, ctx.alarms.list().map((s) => s.alarmId));
+    this.dispatcher.start(ctx.alarmEvents$, ctx.alarms.list().map((s) => s.alarmId), this.pastShelves());
     this.check();
     const again = (): void => {
       this.check();
@@ -126,6 +126,19 @@ export class HiddenDangerService implements Service {
     };
     this.timer = ctx.scheduler.schedule(again, this.cfg.checkInterval);
     return Promise.resolve();
+  }
+
+  /** Shelves within the longest `shelved` window, from the alarm journal's audit log (counts survive a restart). */
+  private pastShelves(): { alarmId: string; ts: number }[] {
+    const window = this.dispatcher.shelveWindow;
+    const db = this.ctx.db;
+    if (!window || !db) return [];
+    try {
+      return db.prepare("SELECT alarm_id AS alarmId, ts FROM audit_log WHERE action = 'SHELVE' AND ts >= ? ORDER BY id").all(this.ctx.now() - window) as { alarmId: string; ts: number }[];
+    } catch (err) {
+      this.ctx.log.warn(`报警搁置记录读取失败，搁置次数从零计 [could not read past shelves]: ${(err as Error).message}`);
+      return [];
+    }
   }
 
   /** Deadlines: reminders, escalation, and the overdue alarms (one per level, naming the records). */

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject, VirtualAction, VirtualTimeScheduler } from 'rxjs';
-import { AlarmManager, MemoryJournal } from '../../../../gateway/alarms/alarm-manager.js';
+import { AlarmManager } from '../../../../gateway/alarms/alarm-manager.js';
+import { SqliteAlarmJournal } from '../../../../gateway/alarms/sqlite-journal.js';
 import type { Principal } from '../../../../gateway/auth/permissions.js';
 import { validateConfig } from '../../../../gateway/config/load.js';
 import { pointDefinitions, type GatewayConfig } from '../../../../gateway/config/schema.js';
@@ -102,17 +103,18 @@ export async function startLoop(hiddenDanger: Record<string, unknown>, o: { chan
   const scheduler = new VirtualTimeScheduler(VirtualAction, 0);
   scheduler.frame = T0;
   const points = new PointRegistry(pointDefinitions(config));
+  const db = openDatabase(join(dir, 'gateway.db'));
   const alarms = new AlarmManager({
     definitions: ALARMS,
     pointInfo: (id) => {
       const p = points.get(id);
       return p ? { name: p.name, unit: p.unit, equipment: p.equipment, area: p.area } : { name: id, unit: '', area: 'gateway' };
     },
-    journal: new MemoryJournal(),
+    // The real journal: its audit log is where past shelves are counted from after a restart.
+    journal: new SqliteAlarmJournal(db),
     scheduler,
     maxShelveMs: 8 * HOUR,
   });
-  const db = openDatabase(join(dir, 'gateway.db'));
   const channel = new FakeChannel();
   const diagnostics: ConditionUpdate[] = [];
   const ctx: ServiceContext = {
@@ -163,6 +165,7 @@ export async function startLoop(hiddenDanger: Record<string, unknown>, o: { chan
     },
     async stop() {
       await loop.service.stop();
+      alarms.close();
       db.close();
       rmSync(dir, { recursive: true, force: true });
     },

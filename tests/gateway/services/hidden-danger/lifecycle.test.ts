@@ -212,6 +212,24 @@ describe('hidden-danger closed loop in virtual time', () => {
     expect(open().map((r) => r.dispatchRule).sort()).toEqual(['chattering', 'shelved-often']);
   });
 
+  it('shelves before a restart still count (from the alarm journal’s audit log)', async () => {
+    loop = await startLoop(CONFIG);
+    const shelveOnce = () => {
+      loop.raise('booster.co:HH');
+      loop.alarms.shelve('booster.co:HH', 'op-gas', { durationMs: HOUR, reason: '检修' });
+      loop.advance(MIN);
+      loop.clear('booster.co:HH');
+      loop.alarms.unshelve('booster.co:HH', 'op-gas');
+      loop.advance(DAY);
+    };
+    shelveOnce();
+    shelveOnce();
+    await loop.restart();
+    expect(open()).toHaveLength(0);
+    shelveOnce();
+    expect(open().map((r) => r.dispatchRule)).toEqual(['shelved-often']);
+  });
+
   it('an alarm active across a restart is timed from its activeSince', async () => {
     loop = await startLoop(CONFIG);
     loop.raise('booster.co:HH');
