@@ -9,6 +9,9 @@ import { MOVE_INPUTS, type AssessInput, type MoveInput, type MoveKind, type Regi
 import { DEADLINE_STATES, isOverdue, moveRefusal, STATE_MOVES, TRANSITION_NAMES, type HiddenDangerRecord } from './record.js';
 import { HiddenDangerError, type Change, type HiddenDangerStore, type PhotoRow } from './store.js';
 
+/** A dispatch rule firing again on an alarm whose record is open is noted at most this often. */
+const RETRIGGER_NOTE_MS = 3_600_000;
+
 /** The user name of changes the gateway makes itself (dispatch, reminders, escalation, proposals). */
 export const SYSTEM_USER = 'system';
 
@@ -99,10 +102,14 @@ export class HiddenDangerLoop {
    * Opens a record for an alarm a dispatch rule caught, or, when the alarm already has an open
    * record (the dedup key), notes the new trigger on that record and opens nothing.
    */
-  openFromAlarm(rule: DispatchRule, alarm: AlarmFacts, reason: string): Change {
+  openFromAlarm(rule: DispatchRule, alarm: AlarmFacts, reason: string): Change | undefined {
     const now = this.d.now();
     const existing = this.d.store.openRecordForAlarm(alarm.alarmId);
     if (existing) {
+      // A chattering alarm re-triggers every minute: note it at most once an hour per rule.
+      const tag = `规则 ${rule.id}`;
+      const last = [...this.d.store.history(existing)].reverse().find((h) => (h.kind === 'link' || h.kind === 'register') && h.comment?.includes(tag));
+      if (last && now - last.ts < RETRIGGER_NOTE_MS) return undefined;
       return this.emit(this.d.store.change(existing, 'link', SYSTEM_USER, now, () => ({}), { comment: `报警再次触发派单规则 ${rule.id}：${reason}` }));
     }
     const level: DangerLevel = rule.level === 'bySeverity' ? (alarm.severity === 4 ? 'major' : 'general') : rule.level;

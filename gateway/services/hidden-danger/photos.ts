@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The image types accepted, recognised by their first bytes (never by the name or the declared type). */
@@ -40,6 +40,11 @@ export class PhotoFiles {
       closeSync(fd);
     }
     return { id, file };
+  }
+
+  /** Removes a file whose row could not be committed (no orphan files). */
+  remove(recordId: string, file: string): void {
+    rmSync(join(this.root, safeDir(recordId), file), { force: true });
   }
 
   read(recordId: string, file: string): Buffer {

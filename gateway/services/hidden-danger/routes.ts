@@ -164,7 +164,13 @@ export async function hiddenDangerRoutes(r: ApiRouter, api: ApiDeps, app: Fastif
       const type = sniffImage(bytes);
       if (!type) throw new ApiError(415, `只接受 JPEG、PNG、WebP 照片 [not a JPEG, PNG or WebP image: ${file.filename.slice(0, 100)}]`, 'body.photo');
       const written = d.photos.write(rec.id, bytes, type);
-      const c = act(() => d.loop.addPhoto(rec.id, { ...written, recordId: rec.id, phase: query.phase, mime: type.mime, bytes: bytes.length, uploadedBy: auth.user.name, ts: d.now() }, auth.user));
+      let c: Change;
+      try {
+        c = act(() => d.loop.addPhoto(rec.id, { ...written, recordId: rec.id, phase: query.phase, mime: type.mime, bytes: bytes.length, uploadedBy: auth.user.name, ts: d.now() }, auth.user));
+      } catch (err) {
+        d.photos.remove(rec.id, written.file);
+        throw err;
+      }
       return { record: view(c.after, auth.user), photo: { id: written.id, phase: query.phase, mime: type.mime, bytes: bytes.length, url: `/api/v1/hidden-dangers/${encodeURIComponent(rec.id)}/photos/${written.id}` } };
     },
   );

@@ -60,6 +60,13 @@ describe('hidden-danger closed loop in virtual time', () => {
     loop.raise('booster.co:HH');
     loop.advance(6 * MIN);
     expect(open()).toHaveLength(1);
+    expect(kinds(rec!.id)).toEqual(['register']);
+    // … and more than an hour later it is noted on the record (at most once an hour per rule).
+    loop.clear('booster.co:HH');
+    loop.advance(HOUR);
+    loop.raise('booster.co:HH');
+    loop.advance(6 * MIN);
+    expect(open()).toHaveLength(1);
     expect(kinds(rec!.id)).toEqual(['register', 'link']);
 
     // Clearing never closes it.
@@ -200,6 +207,21 @@ describe('hidden-danger closed loop in virtual time', () => {
       loop.advance(5000);
     }
     expect(open().map((r) => [r.dispatchRule, r.area])).toEqual([['chattering', 'dust']]);
+    // Chattering on: noted on the open record, at most once an hour.
+    const chatter = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        loop.raise('dc.hopper:H', 90);
+        loop.advance(5000);
+        loop.clear('dc.hopper:H', 50);
+        loop.advance(5000);
+      }
+    };
+    chatter(12);
+    expect(kinds(open()[0]!.id)).toEqual(['register']);
+    loop.advance(HOUR);
+    chatter(6);
+    expect(kinds(open()[0]!.id)).toEqual(['register', 'link']);
+    expect(open()).toHaveLength(1);
 
     for (let i = 0; i < 3; i++) {
       loop.raise('booster.co:HH');
