@@ -64,6 +64,8 @@ export const listQuery = z.strictObject({
   /** true: only overdue; open records by default, all with all=true. */
   overdue: z.enum(['true', 'false']).optional(),
   mine: z.enum(['true', 'false']).optional(),
+  /** Records linked to this alarm (open and closed). */
+  alarmId: z.string().min(1).max(200).optional(),
   all: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });

@@ -61,13 +61,13 @@ export async function hiddenDangerRoutes(r: ApiRouter, api: ApiDeps, app: Fastif
   };
 
   r.add(
-    { method: 'GET', url: '/hidden-dangers', summary: '隐患一览: filter by state, level, area, overdue, mine (open records unless all=true)', tag: 'hidden dangers', access: 'hazard.read', query: listQuery, response: z.object({ records: z.array(recordView) }) },
+    { method: 'GET', url: '/hidden-dangers', summary: '隐患一览: filter by state, level, area, overdue, mine, alarmId (open records unless all=true)', tag: 'hidden dangers', access: 'hazard.read', query: listQuery, response: z.object({ records: z.array(recordView) }) },
     ({ query, auth }) => {
       const now = d.now();
       const open = query.all === 'true' || query.state?.includes('closed') ? undefined : true;
       const records = store
-        .list({ state: query.state, level: query.level, area: query.area, open, limit: query.overdue === 'true' || query.mine === 'true' ? 100_000 : query.limit })
-        .filter((rec) => (query.overdue === undefined || isOverdue(rec, now) === (query.overdue === 'true')) && (query.mine !== 'true' || isMine(auth.user, rec)))
+        .list({ state: query.state, level: query.level, area: query.area, open, limit: query.overdue === 'true' || query.mine === 'true' || query.alarmId !== undefined ? 100_000 : query.limit })
+        .filter((rec) => (query.overdue === undefined || isOverdue(rec, now) === (query.overdue === 'true')) && (query.mine !== 'true' || isMine(auth.user, rec)) && (query.alarmId === undefined || rec.alarmIds.includes(query.alarmId)))
         .slice(0, query.limit);
       return { records: records.map((rec) => view(rec, auth.user)) };
     },

@@ -375,6 +375,17 @@ export async function renderDetail(id: string, ctx: HazardPageContext): Promise<
   }
 }
 
+/** On an alarm's page: the hidden-danger records it opened (nothing when there are none or the request fails). */
+export function hazardLinks(alarmId: string, box: HTMLElement): void {
+  api<{ records: HazardRecord[] }>('GET', `/hidden-dangers?all=true&alarmId=${encodeURIComponent(alarmId)}`).then(
+    (r) => {
+      if (!r.records.length) return;
+      box.innerHTML = `<h3>隐患</h3><ul class="hz-links">${r.records.map((x) => `<li><a href="#/hazard/${encodeURIComponent(x.id)}">${esc(x.id)} ${esc(x.dangerName)}</a> ${stateBadge(x.state)}</li>`).join('')}</ul>`;
+    },
+    () => undefined,
+  );
+}
+
 /** #/hazards/<tab> and #/hazard/<id>. */
 export function renderHazards(view: string, rest: string[], ctx: HazardPageContext): void {
   if (view === 'hazard') {

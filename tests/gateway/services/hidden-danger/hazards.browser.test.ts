@@ -129,6 +129,10 @@ describe('hidden-danger pages in a browser', () => {
     expect(history).toEqual(['登记', '评估', '开始整改', '上传照片', '提交验收', '建议销号', '验收不通过', '提交验收', '建议销号', '验收销号']);
     await engineer.screenshot({ path: join(ARTIFACTS, 'hazard-detail-closed.png'), fullPage: true });
     expect(svc.store.get(id)).toMatchObject({ state: 'closed', checkAcceptPerson: 'eng1', rectifiedBy: 'op-gas', assessedBy: 'super1' });
+    // The alarm's own page links to the record it opened.
+    await engineer.goto(`${plant.base}/#/alarm/booster.co:HH`);
+    await engineer.waitForSelector(`#d-hazards a[href="#/hazard/${id}"]`);
+    expect(await engineer.textContent('#d-hazards')).toContain('已验收销号');
   }, 90_000);
 
   it('registration by hand on a phone with a photo, the filtered list and the statistics', async () => {
