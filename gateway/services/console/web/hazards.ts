@@ -342,7 +342,7 @@ export async function renderDetail(id: string, ctx: HazardPageContext): Promise<
     ${r.point ? '<h3>测点趋势（登记前后）</h3><div id="hz-trend" class="trend">加载中…</div>' : ''}
     <h3>照片</h3>
     <div class="hz-photos"><div><div class="muted">整改前</div>${photos('before')}</div><div><div class="muted">整改后</div>${photos('after')}</div></div>
-    ${r.state !== 'closed' && (ctx.may('hazard.register') || ctx.may('hazard.rectify')) ? `<form id="hz-photo-form" class="hz-upload"><select name="phase"><option value="before">整改前</option><option value="after"${r.state === 'rectifying' ? ' selected' : ''}>整改后</option></select><input name="photos" type="file" accept="image/jpeg,image/png,image/webp" capture="environment" multiple required><button type="submit">上传照片</button></form>` : ''}
+    ${r.state !== 'closed' && (ctx.may('hazard.register') || ctx.may('hazard.rectify')) ? `<form id="hz-photo-form" class="hz-upload"><select name="phase"><option value="before">整改前</option><option value="after"${r.state === 'rectifying' || r.state === 'awaiting_acceptance' ? ' selected' : ''}>整改后</option></select><input name="photos" type="file" accept="image/jpeg,image/png,image/webp" capture="environment" multiple required><button type="submit">上传照片</button></form>` : ''}
     <h3>处理记录</h3>
     <table class="hz-history"><thead><tr><th>时间</th><th>人员</th><th>操作</th><th>状态变化</th><th>说明</th></tr></thead><tbody>${d.history
       .map((h) => `<tr><td class="time">${time(h.ts)}</td><td>${esc(h.user === 'system' ? '系统' : h.user)}</td><td>${esc(h.kindName)}</td><td>${h.beforeState && h.beforeState !== h.afterState ? `${HAZARD_STATE_ZH[h.beforeState]} → ` : ''}${HAZARD_STATE_ZH[h.afterState]}</td><td>${esc(h.comment ?? '')}</td></tr>`)
