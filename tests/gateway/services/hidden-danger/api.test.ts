@@ -173,6 +173,23 @@ describe('hidden-danger API', () => {
     await plant.waitState('hidden-danger:OVERDUE', 'RTN_UNACK');
   }, 30_000);
 
+  it('every hidden-danger endpoint refuses anonymous requests, and every write refuses a viewer', async () => {
+    const doc = (await (await fetch(`${plant.base}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const id = (await json<{ records: Rec[] }>(await clients.viewer1!.get('/api/v1/hidden-dangers?all=true'))).records[0]!.id;
+    let checked = 0;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (!path.startsWith('/api/v1/hidden-dangers')) continue;
+      const url = path.replace('{id}', id).replace('{photoId}', '00000000-0000-4000-8000-000000000000');
+      for (const method of Object.keys(ops)) {
+        const anon = await fetch(plant.base + url, { method: method.toUpperCase(), headers: { 'content-type': 'application/json' }, ...(method === 'get' ? {} : { body: '{}' }) });
+        expect(anon.status, `${method} ${path}`).toBe(401);
+        if (method !== 'get') expect((await clients.viewer1!.request(method.toUpperCase(), url, {})).status, `viewer ${method} ${path}`).toBe(403);
+        checked++;
+      }
+    }
+    expect(checked).toBe(11);
+  });
+
   it('is in the OpenAPI document with its role requirements', async () => {
     const doc = await json<{ paths: Record<string, Record<string, { 'x-required-action'?: string }>> }>(await fetch(`${plant.base}/api/v1/openapi.json`));
     expect(doc.paths['/api/v1/hidden-dangers/{id}/accept']!.post!['x-required-action']).toBe('hazard.accept');
