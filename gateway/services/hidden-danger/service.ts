@@ -143,7 +143,7 @@ export class HiddenDangerService implements Service {
 
   /** Deadlines: reminders, escalation, and the overdue alarms (one per level, naming the records). */
   check(): void {
-    let overdue: HiddenDangerRecord[];
+    let overdue: { id: string; level: 'general' | 'major' }[];
     try {
       overdue = this.loop.checkDeadlines();
     } catch (err) {
@@ -152,7 +152,7 @@ export class HiddenDangerService implements Service {
       return;
     }
     for (const level of ['general', 'major'] as const) {
-      const ids = overdue.filter((r) => r.dangerLevel === level).map((r) => r.id);
+      const ids = overdue.filter((r) => r.level === level).map((r) => r.id);
       const before = this.overdue[level];
       if (ids.join(',') === before.join(',')) continue;
       this.overdue[level] = ids;

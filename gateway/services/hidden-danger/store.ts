@@ -16,12 +16,14 @@ export const HIDDEN_DANGER_MIGRATIONS: readonly Migration[] = [
         area TEXT NOT NULL,
         src TEXT NOT NULL,
         deadline INTEGER,
+        state_since INTEGER NOT NULL,
         regist_time INTEGER NOT NULL,
         closed_at INTEGER,
         sent_revision INTEGER NOT NULL DEFAULT 0,
         doc TEXT NOT NULL
       );
       CREATE INDEX hd_record_state ON hd_record (state);
+      CREATE INDEX hd_record_deadline ON hd_record (deadline) WHERE state IN ('registered', 'assessed', 'rectifying');
       -- Links of records to alarms; one open record per alarm id (the dispatch dedup key).
       CREATE TABLE hd_alarm (
         record_id TEXT NOT NULL REFERENCES hd_record (id),
@@ -86,6 +88,15 @@ export interface HistoryEntry {
   comment: string | null;
   /** Field → [before, after] of every field the change touched. */
   changes: Record<string, [unknown, unknown]>;
+}
+
+/** What the deadline check needs of a record, straight from the indexed columns. */
+export interface DeadlineRow {
+  id: string;
+  state: HiddenDangerState;
+  level: 'general' | 'major';
+  deadline: number;
+  stateSince: number;
 }
 
 export interface PhotoRow {
@@ -170,8 +181,16 @@ function diff(before: HiddenDangerRecord | undefined, after: HiddenDangerRecord)
  * a change that did not return left nothing half-done.
  */
 export class HiddenDangerStore {
+  private readonly noticeQuery;
+  private readonly candidatesQuery;
+  private readonly candidateNoticesQuery;
+
   constructor(private readonly db: Db) {
     migrate(db, HIDDEN_DANGER_MIGRATIONS);
+    this.noticeQuery = db.prepare('SELECT 1 FROM hd_notice WHERE record_id = ? AND key = ?');
+    const candidates = "FROM hd_record WHERE state IN ('registered', 'assessed', 'rectifying') AND deadline IS NOT NULL AND deadline <= ?";
+    this.candidatesQuery = db.prepare(`SELECT id, state, level, deadline, state_since AS stateSince ${candidates} ORDER BY no`);
+    this.candidateNoticesQuery = db.prepare(`SELECT record_id || '|' || key AS k FROM hd_notice WHERE record_id IN (SELECT id ${candidates})`);
   }
 
   get(id: string): HiddenDangerRecord | undefined {
@@ -221,8 +240,8 @@ export class HiddenDangerStore {
         if (existing) throw new HiddenDangerError(`报警 ${alarmId} 已有未销号的隐患 ${existing} [an open record exists for this alarm]`);
       }
       this.db
-        .prepare('INSERT INTO hd_record (no, id, revision, state, level, area, src, deadline, regist_time, doc) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)')
-        .run(no, id, after.state, after.dangerLevel, after.area, after.dangerSrc, after.dangerManageDeadline ?? null, after.registTime, JSON.stringify(after));
+        .prepare('INSERT INTO hd_record (no, id, revision, state, level, area, src, deadline, state_since, regist_time, doc) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(no, id, after.state, after.dangerLevel, after.area, after.dangerSrc, after.dangerManageDeadline ?? null, after.stateSince, after.registTime, JSON.stringify(after));
       const link = this.db.prepare('INSERT INTO hd_alarm (record_id, alarm_id, linked_at, open) VALUES (?, ?, ?, 1)');
       for (const alarmId of after.alarmIds) link.run(id, alarmId, after.registTime);
       if (options.warningId !== undefined) this.db.prepare('INSERT INTO hd_warning (warning_id, record_id, received_at) VALUES (?, ?, ?)').run(options.warningId, id, after.registTime);
@@ -246,8 +265,8 @@ export class HiddenDangerStore {
       if (next.state !== before.state) next.stateSince = ts;
       const after = hiddenDangerRecordSchema.parse(next);
       this.db
-        .prepare('UPDATE hd_record SET revision = ?, state = ?, level = ?, area = ?, deadline = ?, closed_at = ?, doc = ? WHERE id = ?')
-        .run(after.revision, after.state, after.dangerLevel, after.area, after.dangerManageDeadline ?? null, after.closedAt ?? null, JSON.stringify(after), id);
+        .prepare('UPDATE hd_record SET revision = ?, state = ?, level = ?, area = ?, deadline = ?, state_since = ?, closed_at = ?, doc = ? WHERE id = ?')
+        .run(after.revision, after.state, after.dangerLevel, after.area, after.dangerManageDeadline ?? null, after.stateSince, after.closedAt ?? null, JSON.stringify(after), id);
       if (options.linkAlarm !== undefined) {
         this.db.prepare('INSERT INTO hd_alarm (record_id, alarm_id, linked_at, open) VALUES (?, ?, ?, 1) ON CONFLICT (record_id, alarm_id) DO UPDATE SET open = 1').run(id, options.linkAlarm, ts);
       }
@@ -285,7 +304,21 @@ export class HiddenDangerStore {
   }
 
   hasNotice(id: string, key: string): boolean {
-    return this.db.prepare('SELECT 1 FROM hd_notice WHERE record_id = ? AND key = ?').get(id, key) !== undefined;
+    return this.noticeQuery.get(id, key) !== undefined;
+  }
+
+  /**
+   * Records whose deadline runs (registered, assessed, rectifying) and falls before `before`: the
+   * index columns only, so the minute's deadline check parses no document it does not change.
+   */
+  deadlineCandidates(before: number): DeadlineRow[] {
+    return this.candidatesQuery.all(before) as DeadlineRow[];
+  }
+
+  /** The notices already sent to those candidates, as "<record id>|<key>" (one query instead of one per record and stage). */
+  candidateNotices(before: number): Set<string> {
+    const rows = this.candidateNoticesQuery.all(before) as { k: string }[];
+    return new Set(rows.map((r) => r.k));
   }
 
   photos(id: string): PhotoRow[] {
