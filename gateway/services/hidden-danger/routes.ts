@@ -8,8 +8,8 @@ import { listQuery, MOVE_INPUTS, registerInput, type MoveKind } from './inputs.j
 import type { HiddenDangerLoop } from './loop.js';
 import type { PhotoFiles } from './photos.js';
 import { sniffImage } from './photos.js';
-import { hiddenDangerRecordSchema, isMine, isOverdue, TRANSITION_NAMES, type HiddenDangerRecord } from './record.js';
-import { HiddenDangerError, type Change } from './store.js';
+import { DEADLINE_STATES, hiddenDangerRecordSchema, isMine, isOverdue, TRANSITION_NAMES, type HiddenDangerRecord } from './record.js';
+import { HiddenDangerError, type Change, type SummaryRow } from './store.js';
 import type { HiddenDangerSection } from './config.js';
 
 const idParams = z.strictObject({ id: z.string().min(1).max(64) });
@@ -75,22 +75,23 @@ export async function hiddenDangerRoutes(r: ApiRouter, api: ApiDeps, app: Fastif
 
   r.add({ method: 'GET', url: '/hidden-dangers/stats', summary: '隐患统计: open, overdue, closed this month, average time to close, by level and area', tag: 'hidden dangers', access: 'hazard.read' }, () => {
     const now = d.now();
-    const all = store.list({ limit: 1_000_000 });
+    const all = store.summaryRows();
+    const overdue = (x: SummaryRow) => DEADLINE_STATES.has(x.state) && x.deadline !== null && now > x.deadline;
     const open = all.filter((x) => x.state !== 'closed');
-    const closed = all.filter((x) => x.state === 'closed' && x.closedAt !== undefined);
+    const closed = all.filter((x) => x.state === 'closed' && x.closedAt !== null);
     const from = monthStart(now);
     const byLevel: Record<string, { open: number; overdue: number; closedThisMonth: number }> = { general: { open: 0, overdue: 0, closedThisMonth: 0 }, major: { open: 0, overdue: 0, closedThisMonth: 0 } };
     const byArea: Record<string, { open: number; overdue: number; closedThisMonth: number }> = {};
     const byState: Record<string, number> = {};
     for (const x of all) {
       const row = (byArea[x.area] ??= { open: 0, overdue: 0, closedThisMonth: 0 });
-      const lv = byLevel[x.dangerLevel]!;
+      const lv = byLevel[x.level]!;
       byState[x.state] = (byState[x.state] ?? 0) + 1;
       if (x.state !== 'closed') {
         row.open++;
         lv.open++;
       }
-      if (isOverdue(x, now)) {
+      if (overdue(x)) {
         row.overdue++;
         lv.overdue++;
       }
@@ -102,7 +103,7 @@ export async function hiddenDangerRoutes(r: ApiRouter, api: ApiDeps, app: Fastif
     const avgMs = closed.length ? closed.reduce((s, x) => s + (x.closedAt! - x.registTime), 0) / closed.length : null;
     return {
       open: open.length,
-      overdue: open.filter((x) => isOverdue(x, now)).length,
+      overdue: open.filter(overdue).length,
       closedThisMonth: closed.filter((x) => x.closedAt! >= from).length,
       averageHoursToClose: avgMs === null ? null : Math.round((avgMs / 3_600_000) * 1000) / 1000,
       byLevel,

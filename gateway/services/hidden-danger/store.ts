@@ -99,6 +99,15 @@ export interface DeadlineRow {
   stateSince: number;
 }
 
+export interface SummaryRow {
+  state: HiddenDangerState;
+  level: 'general' | 'major';
+  area: string;
+  deadline: number | null;
+  registTime: number;
+  closedAt: number | null;
+}
+
 export interface PhotoRow {
   id: string;
   recordId: string;
@@ -313,6 +322,11 @@ export class HiddenDangerStore {
    */
   deadlineCandidates(before: number): DeadlineRow[] {
     return this.candidatesQuery.all(before) as DeadlineRow[];
+  }
+
+  /** Every record's state, level, area and times from the indexed columns (statistics without parsing documents). */
+  summaryRows(): SummaryRow[] {
+    return this.db.prepare('SELECT state, level, area, deadline, regist_time AS registTime, closed_at AS closedAt FROM hd_record').all() as SummaryRow[];
   }
 
   /** The notices already sent to those candidates, as "<record id>|<key>" (one query instead of one per record and stage). */
