@@ -35,6 +35,16 @@ export const ACTIONS = [
   'limits.write',
   'config.write',
   'audit.read',
+  // Hidden dangers (隐患闭环, gateway/services/hidden-danger): all but read are area scoped.
+  'hazard.read',
+  /** Register (登记) a hidden danger by hand, with photos. */
+  'hazard.register',
+  /** Assess (评估): level, measures, responsible person, deadline. */
+  'hazard.assess',
+  /** Start rectification (整改) and submit it for acceptance. */
+  'hazard.rectify',
+  /** Accept (验收销号) or reject a rectification. */
+  'hazard.accept',
   // Administration.
   'users.manage',
   'tokens.manage',
@@ -52,19 +62,23 @@ const READ: readonly Action[] = ['alarms.read', 'journal.read', 'points.read', '
 const OPERATE: readonly Action[] = ['alarm.acknowledge', 'alarm.comment', 'alarm.assign', 'alarm.silence', 'alarm.shelve', 'alarm.unshelve'];
 const SUPERVISE: readonly Action[] = ['alarm.shelve.extended', 'alarm.unshelve.others', 'alarm.outOfService'];
 const ENGINEER: readonly Action[] = ['limits.write', 'config.write', 'audit.read'];
+/** Operators register and rectify in their areas; supervisors and engineers assess and accept. */
+const HAZARD_OPERATE: readonly Action[] = ['hazard.read', 'hazard.register', 'hazard.rectify'];
+const HAZARD_SUPERVISE: readonly Action[] = ['hazard.read', 'hazard.register', 'hazard.assess', 'hazard.rectify', 'hazard.accept'];
+const HAZARD_ENGINEER: readonly Action[] = ['hazard.read', 'hazard.register', 'hazard.assess', 'hazard.accept'];
 
 /** What each role may do. Engineers configure but do not run the alarm board; they may comment. */
 export const ROLE_ACTIONS: Readonly<Record<Role, ReadonlySet<Action>>> = {
-  viewer: new Set(READ),
-  operator: new Set([...READ, ...OPERATE]),
-  supervisor: new Set([...READ, ...OPERATE, ...SUPERVISE]),
-  engineer: new Set([...READ, 'alarm.comment', ...ENGINEER]),
+  viewer: new Set([...READ, 'hazard.read']),
+  operator: new Set([...READ, ...OPERATE, ...HAZARD_OPERATE]),
+  supervisor: new Set([...READ, ...OPERATE, ...SUPERVISE, ...HAZARD_SUPERVISE]),
+  engineer: new Set([...READ, 'alarm.comment', ...ENGINEER, ...HAZARD_ENGINEER]),
   admin: new Set(ACTIONS.filter((a) => a !== 'mqtt.ingest')),
   device: new Set(['mqtt.ingest']),
 };
 
 /** Actions checked against the user's areas when an area is given. */
-const AREA_SCOPED: ReadonlySet<Action> = new Set([...OPERATE, ...SUPERVISE]);
+const AREA_SCOPED: ReadonlySet<Action> = new Set([...OPERATE, ...SUPERVISE, 'hazard.register', 'hazard.assess', 'hazard.rectify', 'hazard.accept']);
 const ALL_AREA_ROLES: ReadonlySet<Role> = new Set(['supervisor', 'admin']);
 
 /** The part of a user the permission check needs (a stored user, a session, an API token's owner). */

@@ -15,6 +15,7 @@ import { servicePoints } from '../services/health-points.js';
 import { equipmentSchema } from './equipment-schema.js';
 import { combinePackLimits, expandEquipment, limitsByPoint, mergeLimits } from '../../rules/packs/expand.js';
 import { historySectionSchema } from '../services/history/config.js';
+import { hiddenDangerSectionSchema } from '../services/hidden-danger/config.js';
 
 const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'ids may contain letters, digits, "_", "." and "-" only (they are used in MQTT topics)');
 
@@ -126,6 +127,8 @@ const configObjectSchema = z.strictObject({
     http: httpSectionSchema.optional(),
     /** Local history of readings for the console's trends (gateway/services/history). */
     history: historySectionSchema.default(() => historySectionSchema.parse({})),
+    /** The hidden-danger closed loop (隐患闭环, gateway/services/hidden-danger); off when absent. */
+    hiddenDanger: hiddenDangerSectionSchema.optional(),
   });
 type ParsedConfig = z.output<typeof configObjectSchema>;
 

@@ -66,8 +66,15 @@ export const SERVICES: readonly ServiceDefinition[] = [
     load: () => import('./console/service.js'),
   },
   {
+    name: 'hidden-danger',
+    after: ['uplink', 'history', 'api'],
+    enabled: (c) => c.hiddenDanger?.enabled === true,
+    restartOn: ['hiddenDanger'],
+    load: () => import('./hidden-danger/service.js'),
+  },
+  {
     name: 'http',
-    after: ['mqtt-broker', 'mqtt-publisher', 'influx', 'uplink', 'control', 'terminal', 'history', 'api', 'console'],
+    after: ['mqtt-broker', 'mqtt-publisher', 'influx', 'uplink', 'control', 'terminal', 'history', 'api', 'console', 'hidden-danger'],
     enabled: (c) => c.http?.enabled === true,
     restartOn: ['http'],
     load: () => import('./http/service.js'),

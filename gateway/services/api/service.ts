@@ -19,6 +19,9 @@ import { JournalQuery } from './journal-query.js';
 import { ApiError, ApiRouter, openApiDocument } from './route.js';
 import { SseHub } from './sse.js';
 
+/** Routes another service adds under /api/v1 (same authentication, role checks, CSRF and OpenAPI). */
+export type ApiExtension = (router: ApiRouter, deps: ApiDeps, api: FastifyInstance) => void | Promise<void>;
+
 export interface ApiServiceOptions {
   /** Tests: a clock for sessions and rate limits, cheaper password hashes. */
   now?: () => number;
@@ -35,6 +38,7 @@ export class ApiService implements Service {
   readonly name = 'api';
   private ownDb: Db | undefined;
   private hub: SseHub | undefined;
+  private readonly extensions: ApiExtension[] = [];
   deps: ApiDeps | undefined;
 
   constructor(
@@ -92,6 +96,7 @@ export class ApiService implements Service {
         alarmRoutes(router, deps);
         dataRoutes(router, deps, hub);
         adminRoutes(router, deps);
+        for (const extend of this.extensions) await extend(router, deps, api);
         const doc = openApiDocument(router.specs, { title: `${ctx.gatewayId} 安全风险监测预警网关 API`, version: '1' });
         api.get('/openapi.json', () => doc);
         // Live streams hold their connections open: end them before the server waits for requests to finish.
@@ -105,6 +110,11 @@ export class ApiService implements Service {
 
   health(): ServiceHealth {
     return { ok: true };
+  }
+
+  /** Adds routes of a service started after this one and before the HTTP server (e.g. hidden-danger). */
+  extend(extension: ApiExtension): void {
+    this.extensions.push(extension);
   }
 
   /** Open live event streams. */

@@ -84,3 +84,14 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   }
   return data as T;
 }
+
+/** Uploads a file (multipart/form-data) with the session's CSRF token; errors as ApiError. */
+export async function upload<T>(path: string, form: FormData): Promise<T> {
+  const res = await fetch(`/api/v1${path}`, { method: 'POST', headers: csrf ? { 'x-csrf-token': csrf } : {}, credentials: 'same-origin', body: form });
+  const data = (await res.json().catch(() => ({}))) as { error?: string };
+  if (!res.ok) {
+    if (res.status === 401) onLoggedOut();
+    throw new ApiError(res.status, data.error ?? `HTTP ${res.status}`);
+  }
+  return data as T;
+}

@@ -2,6 +2,7 @@ import { api, ApiError, setCsrf, whenLoggedOut, type Alarm, type JournalEvent, t
 import { barsSvg, trendSvg } from './chart.js';
 import { duration, esc, KIND_ZH, QUALITY_ZH, SEVERITY, STATE_ZH, time, UNACKED, value } from './format.js';
 import { Horn } from './horn.js';
+import { hazardLinks, renderHazards } from './hazards.js';
 
 /**
  * The operator console: one page, hash routes (#/alarms, #/alarm/<id>, #/journal, #/kpi, #/points,
@@ -346,10 +347,11 @@ function reasonDialog(title: string, path: string, required: boolean): void {
 // ---- alarm detail ----
 
 async function renderDetail(id: string): Promise<void> {
-  main().innerHTML = `<section class="detail"><a href="#/alarms" class="back">← 返回报警一览</a><div id="d-status"></div><div class="actions" id="d-actions"></div><h3>趋势</h3><div id="d-trend" class="trend">加载中…</div><h3>状态变化与备注</h3><div id="d-history"></div></section>`;
+  main().innerHTML = `<section class="detail"><a href="#/alarms" class="back">← 返回报警一览</a><div id="d-status"></div><div class="actions" id="d-actions"></div><div id="d-hazards"></div><h3>趋势</h3><div id="d-trend" class="trend">加载中…</div><h3>状态变化与备注</h3><div id="d-history"></div></section>`;
   const r = await api<{ alarm: Alarm; events: JournalEvent[] }>('GET', `/alarms/${encodeURIComponent(id)}`);
   renderDetailStatus(alarms.get(id) ?? r.alarm);
   $('#d-history').innerHTML = eventTable(r.events, false);
+  if (may('hazard.read')) hazardLinks(id, $('#d-hazards'));
   const a = r.alarm;
   // Context around the alarm: from 10 minutes before it began (at least the last 10 minutes) to now.
   const to = Date.now();
@@ -592,7 +594,7 @@ function route(): void {
   if (pointsTimer !== undefined) window.clearInterval(pointsTimer);
   pointsTimer = undefined;
   const [, view = 'alarms', ...rest] = location.hash.split('/');
-  document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('active', (a as HTMLAnchorElement).hash === `#/${view}` || (view === 'alarm' && (a as HTMLAnchorElement).hash === '#/alarms')));
+  document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('active', (a as HTMLAnchorElement).hash === `#/${view}` || (view === 'alarm' && (a as HTMLAnchorElement).hash === '#/alarms') || (view.startsWith('hazard') && (a as HTMLAnchorElement).hash === '#/hazards')));
   switch (view) {
     case 'alarm':
       run(() => renderDetail(decodeURIComponent(rest.join('/'))));
@@ -608,6 +610,10 @@ function route(): void {
       break;
     case 'audit':
       renderAudit();
+      break;
+    case 'hazards':
+    case 'hazard':
+      renderHazards(view, rest, { main, me: () => me, may, run, dialog });
       break;
     default:
       renderAlarmsPage();
