@@ -22,6 +22,8 @@ export class ReadingBus {
    * call, not an RxJS subscription, because it runs for every reading.
    */
   recorder: ((r: Reading) => void) | undefined;
+  /** Plain per-reading sinks (see tap()); called after the per-point subscribers. */
+  private taps: readonly ((r: Reading) => void)[] = [];
 
   publish(reading: Reading): void {
     this.published++;
@@ -32,8 +34,22 @@ export class ReadingBus {
       // Subscribers may unsubscribe while we iterate (hot reload): iterate a stable array.
       for (let i = 0; i < handlers.length; i++) handlers[i]!.next(reading);
     }
+    const taps = this.taps;
+    for (let i = 0; i < taps.length; i++) taps[i]!(reading);
     // Subject.next allocates on every call; skip it when no sink listens.
     if (this.all.observed) this.all.next(reading);
+  }
+
+  /**
+   * Calls `fn` with every reading, after the rules: for a sink that looks at every reading (the local
+   * history), a plain call costs a fraction of an RxJS subscription's chain of subscriber objects.
+   * `fn` must not throw (it runs on the adapters' stack). Returns the function that removes it.
+   */
+  tap(fn: (r: Reading) => void): () => void {
+    this.taps = [...this.taps, fn];
+    return () => {
+      this.taps = this.taps.filter((t) => t !== fn);
+    };
   }
 
   /** Readings of one point, hot. */
