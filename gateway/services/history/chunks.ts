@@ -137,10 +137,11 @@ export function decodeChunk(data: Buffer, from: number, to: number, out: Samples
  * (about a minute of its kept readings, 17 bytes each), never a per-reading object.
  */
 export class OpenChunks {
-  // Insertion order is the order chunks were opened (a written chunk is re-inserted when its next
-  // sample comes), so the oldest chunks are at the front.
+  /** Every point's chunk (open or emptied), by bus channel index: the per-sample path is an array index. */
+  private readonly chunks: (OpenChunk | undefined)[] = [];
+  // The open chunks in the order they were opened (touched once per chunk, not per sample), so the
+  // oldest are at the front.
   private readonly open = new Map<string, OpenChunk>();
-  private readonly idle = new Map<string, OpenChunk>();
   /** Samples held in open chunks. */
   samples = 0;
 
@@ -150,15 +151,16 @@ export class OpenChunks {
   }
 
   /**
-   * Adds a kept sample. Returns a row when the point's chunk is full (the caller queues it for
-   * writing), else undefined.
+   * Adds a kept sample of the point with bus channel index `index`. Returns a row when the point's
+   * chunk is full (the caller queues it for writing), else undefined.
    */
-  add(point: string, ts: number, value: number, quality: number, now: number): ChunkRow | undefined {
-    let c = this.open.get(point);
+  add(point: string, index: number, ts: number, value: number, quality: number, now: number): ChunkRow | undefined {
+    let c = this.chunks[index];
     if (c === undefined) {
-      c = this.idle.get(point);
-      if (c === undefined) c = new OpenChunk(point);
-      else this.idle.delete(point);
+      while (this.chunks.length < index) this.chunks.push(undefined);
+      this.chunks[index] = c = new OpenChunk(point);
+    }
+    if (c.n === 0) {
       c.openedAt = now;
       this.open.set(point, c);
     }
@@ -170,7 +172,6 @@ export class OpenChunks {
   private close(c: OpenChunk): ChunkRow {
     this.samples -= c.n;
     this.open.delete(c.point);
-    this.idle.set(c.point, c);
     return c.take();
   }
 

@@ -18,17 +18,20 @@ interface Kept {
  * reload).
  */
 export class Downsampler {
-  private readonly last = new Map<string, Kept>();
+  /** By the point's bus channel index: an array index, not a string lookup, per reading. */
+  private readonly last: (Kept | undefined)[] = [];
 
   constructor(
     private readonly cfg: Pick<HistorySection, 'deadbandPercent' | 'maxInterval' | 'minInterval'>,
     private readonly pointOf: (id: string) => PointDefinition | undefined,
   ) {}
 
-  keep(r: Reading): boolean {
-    const prev = this.last.get(r.point);
+  /** `index`: the point's bus channel index (one per point id). */
+  keep(r: Reading, index: number): boolean {
+    const prev = this.last[index];
     if (prev === undefined) {
-      this.last.set(r.point, { ts: r.ts, value: r.value, quality: r.quality, span: undefined });
+      while (this.last.length < index) this.last.push(undefined);
+      this.last[index] = { ts: r.ts, value: r.value, quality: r.quality, span: undefined };
       return true;
     }
     if (r.ts - prev.ts < this.cfg.minInterval && r.ts >= prev.ts) return false;
@@ -41,7 +44,7 @@ export class Downsampler {
 
   /** Point definitions changed (hot reload): look the ranges up again. */
   forgetRanges(): void {
-    for (const k of this.last.values()) k.span = undefined;
+    for (const k of this.last) if (k) k.span = undefined;
   }
 
   private moved(r: Reading, prev: Kept): boolean {

@@ -52,15 +52,15 @@ export class HistoryService implements Service {
       return;
     }
     this.store = new HistoryStore(db);
-    this.untap = this.ctx.bus.tap((r) => this.record(r));
+    this.untap = this.ctx.bus.tap((r, ch) => this.record(r, ch.index));
     this.flushTimer = setInterval(() => this.flush(), this.cfg.flushInterval).unref();
     this.prune();
     this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS).unref();
   }
 
-  private record(r: Reading): void {
-    if (!this.sampler.keep(r)) return;
-    const full = this.open.add(r.point, r.ts, storedValue(r.value), qualityClass(r.quality), this.ctx.now());
+  private record(r: Reading, index: number): void {
+    if (!this.sampler.keep(r, index)) return;
+    const full = this.open.add(r.point, index, r.ts, storedValue(r.value), qualityClass(r.quality), this.ctx.now());
     if (full) this.queue([full]);
   }
 

@@ -24,7 +24,7 @@ function chunksOf(count: number, perChunk: number): ChunkRow[] {
   const open = new OpenChunks();
   const rows: ChunkRow[] = [];
   for (let i = 0; i < count; i++) {
-    open.add('co', i * 1000, storedValue(i), qualityClass(i === 50 ? 'BadTimeout' : 'Good'), 0);
+    open.add('co', 0, i * 1000, storedValue(i), qualityClass(i === 50 ? 'BadTimeout' : 'Good'), 0);
     if ((i + 1) % perChunk === 0) rows.push(...open.takeAll());
   }
   rows.push(...open.takeAll());
@@ -44,19 +44,19 @@ describe('local history', () => {
       reading(4000, 40, 'BadCommunicationError'), // quality changed: kept
       reading(5000, 40, 'BadCommunicationError'), // dropped
       reading(64_000, 40, 'BadCommunicationError'), // maxInterval: kept
-    ].filter((r) => d.keep(r));
+    ].filter((r) => d.keep(r, 0));
     expect(kept.map((r) => r.ts)).toEqual([0, 2000, 3000, 4000, 64_000]);
   });
 
   it('takes a changed range after a reload', () => {
     let range = { low: 0, high: 1000 };
     const d = new Downsampler({ deadbandPercent: 1, maxInterval: 60_000, minInterval: 0 }, () => ({ ...co, range }));
-    expect(d.keep(reading(0, 100))).toBe(true);
-    expect(d.keep(reading(1000, 105))).toBe(false); // 1 % of 1000 = 10
+    expect(d.keep(reading(0, 100), 0)).toBe(true);
+    expect(d.keep(reading(1000, 105), 0)).toBe(false); // 1 % of 1000 = 10
     range = { low: 0, high: 100 };
-    expect(d.keep(reading(2000, 105))).toBe(false); // range looked up once, until forgotten
+    expect(d.keep(reading(2000, 105), 0)).toBe(false); // range looked up once, until forgotten
     d.forgetRanges();
-    expect(d.keep(reading(3000, 105))).toBe(true); // 1 % of 100 = 1
+    expect(d.keep(reading(3000, 105), 0)).toBe(true); // 1 % of 100 = 1
   });
 
   it('answers a trend raw or in bucket means with extremes across chunks, and prunes by age', () => {
@@ -87,7 +87,7 @@ describe('local history', () => {
       [2000, Infinity],
       [4000, false],
     ] as const)
-      open.add('co', ts, storedValue(v), qualityClass('Good'), 0);
+      open.add('co', 0, ts, storedValue(v), qualityClass('Good'), 0);
     store.write(open.takeAll());
     expect(store.trend('co', 0, 10_000, 100).map((s) => [s.ts, s.value])).toEqual([
       [1000, null],
@@ -105,7 +105,7 @@ describe('local history', () => {
     for (let i = 0; i < 10; i++) insert.run('co', i * 1000, i, i === 3 ? 'BadTimeout' : 'Good');
     store.write(chunksOf(0, 1)); // nothing
     const open = new OpenChunks();
-    open.add('co', 10_000, 10, qualityClass('Good'), 0);
+    open.add('co', 0, 10_000, 10, qualityClass('Good'), 0);
     store.write(open.takeAll());
     const trend = store.trend('co', 0, 20_000, 100);
     expect(trend.map((s) => s.value)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
