@@ -1,4 +1,4 @@
-import type { ReadingBus } from './bus.js';
+import type { PointChannel, ReadingBus } from './bus.js';
 import type { PointDefinition } from './point.js';
 import type { QualityCode } from './quality.js';
 import type { Reading, ReadingValue } from './reading.js';
@@ -75,20 +75,25 @@ export class PointRegistry implements ReadonlyMap<string, PointDefinition> {
   /** Keeps the latest value of every point from the bus (its recorder hook: one call per reading). */
   attach(bus: ReadingBus): void {
     this.detach();
-    bus.recorder = (r) => this.record(r);
+    // The slot is kept on the point's bus channel, so a reading costs no lookup here.
+    bus.setRecorder((r, ch) => this.record(r, ch));
     this.bus = bus;
   }
 
   detach(): void {
-    if (this.bus) this.bus.recorder = undefined;
+    this.bus?.setRecorder(undefined);
     this.bus = undefined;
   }
 
-  record(r: Reading): void {
-    const slot = this.latestValues.get(r.point);
+  record(r: Reading, ch?: PointChannel): void {
+    let slot = ch?.recorded as PointValue | undefined;
     if (slot === undefined) {
-      this.latestValues.set(r.point, { value: r.value, quality: r.quality, ts: r.ts, receivedAt: r.receivedAt, reason: r.reason });
-      return;
+      slot = this.latestValues.get(r.point);
+      if (slot === undefined) {
+        slot = { value: r.value, quality: r.quality, ts: r.ts, receivedAt: r.receivedAt, reason: r.reason };
+        this.latestValues.set(r.point, slot);
+      }
+      if (ch) ch.recorded = slot;
     }
     slot.value = r.value;
     slot.quality = r.quality;

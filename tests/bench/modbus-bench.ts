@@ -6,12 +6,12 @@
  * simulated devices; alarms at an independent MQTT subscriber. Run twice: reading publication off,
  * and on change.
  *
- * usage: npm run bench:modbus [-- --devices 100 --registers 100 --interval 100 --seconds 30]
+ * usage: npm run bench:modbus [-- --devices 100 --registers 100 --interval 100 --seconds 30 --modes off,onchange]
  * Last line: {"reportingOff": {…}, "reportingOnChange": {…}}, each with pollsPerSec,
  * slowestDevicePollsPerSec, cpuPctOfOneCore, peakRssMb, missedAlarms (and the broker's CPU).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
@@ -28,6 +28,8 @@ const { values: args } = parseArgs({
     interval: { type: 'string', default: '100' },
     seconds: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '8' },
+    // `off`, `onchange` or both (default): one mode alone while profiling.
+    modes: { type: 'string', default: 'off,onchange' },
   },
 });
 const DEVICES = Number(args.devices);
@@ -126,8 +128,14 @@ async function runOnce(name: string, publishReadings: boolean) {
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const gw = spawn(process.execPath, [...flags, ...nodeArgs('../../gateway/cli/main'), 'run', '--config', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  gw.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
-  gw.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
+  // BENCH_GATEWAY_LOG=<file>: the gateway's output (e.g. with BENCH_NODE_FLAGS=--trace-gc) kept there.
+  const keep = process.env.BENCH_GATEWAY_LOG;
+  const onOutput = (d: Buffer) => {
+    out = (out + d.toString()).slice(-4000);
+    if (keep) appendFileSync(keep, d);
+  };
+  gw.stdout.on('data', onOutput);
+  gw.stderr.on('data', onOutput);
   const started = Date.now();
   while (!out.includes('started') && !out.includes('概况')) {
     if (gw.exitCode !== null || Date.now() - started > 120_000) throw new Error(`gateway did not start:\n${out}`);
@@ -182,8 +190,9 @@ async function runOnce(name: string, publishReadings: boolean) {
   };
 }
 
-const reportingOff = await runOnce('off', false);
-console.log(`reporting off: ${JSON.stringify(reportingOff)}`);
-const reportingOnChange = await runOnce('onchange', true);
-console.log(`reporting on change: ${JSON.stringify(reportingOnChange)}`);
+const modes = new Set(args.modes.split(','));
+const reportingOff = modes.has('off') ? await runOnce('off', false) : undefined;
+if (reportingOff) console.log(`reporting off: ${JSON.stringify(reportingOff)}`);
+const reportingOnChange = modes.has('onchange') ? await runOnce('onchange', true) : undefined;
+if (reportingOnChange) console.log(`reporting on change: ${JSON.stringify(reportingOnChange)}`);
 console.log(JSON.stringify({ devices: DEVICES, registersPerDevice: REGISTERS, pollIntervalMs: INTERVAL_MS, reportingOff, reportingOnChange }));

@@ -6,37 +6,54 @@ interface Kept {
   ts: number;
   value: Reading['value'];
   quality: Reading['quality'];
+  /** The point's range span (high − low) for the deadband; NaN: none; undefined: not looked up yet. */
+  span: number | undefined;
 }
 
 /**
  * Decides per point which readings the local history keeps: a change beyond the deadband, a quality
  * change, or maxInterval since the last kept reading; at most one per minInterval (a change held back
- * by minInterval is taken with the next reading after it). Memory: one slot per point.
+ * by minInterval is taken with the next reading after it). Memory: one slot per point. It runs for
+ * every reading, so the point's range is looked up once, not per reading (forgetRanges() after a
+ * reload).
  */
 export class Downsampler {
-  private readonly last = new Map<string, Kept>();
+  /** By the point's bus channel index: an array index, not a string lookup, per reading. */
+  private readonly last: (Kept | undefined)[] = [];
 
   constructor(
     private readonly cfg: Pick<HistorySection, 'deadbandPercent' | 'maxInterval' | 'minInterval'>,
     private readonly pointOf: (id: string) => PointDefinition | undefined,
   ) {}
 
-  keep(r: Reading): boolean {
-    const prev = this.last.get(r.point);
-    if (prev && r.ts - prev.ts < this.cfg.minInterval && r.ts >= prev.ts) return false;
-    if (prev && r.ts >= prev.ts && r.quality === prev.quality && r.ts - prev.ts < this.cfg.maxInterval && !this.moved(r, prev)) return false;
-    if (prev) {
-      prev.ts = r.ts;
-      prev.value = r.value;
-      prev.quality = r.quality;
-    } else this.last.set(r.point, { ts: r.ts, value: r.value, quality: r.quality });
+  /** `index`: the point's bus channel index (one per point id). */
+  keep(r: Reading, index: number): boolean {
+    const prev = this.last[index];
+    if (prev === undefined) {
+      while (this.last.length < index) this.last.push(undefined);
+      this.last[index] = { ts: r.ts, value: r.value, quality: r.quality, span: undefined };
+      return true;
+    }
+    if (r.ts - prev.ts < this.cfg.minInterval && r.ts >= prev.ts) return false;
+    if (r.ts >= prev.ts && r.quality === prev.quality && r.ts - prev.ts < this.cfg.maxInterval && !this.moved(r, prev)) return false;
+    prev.ts = r.ts;
+    prev.value = r.value;
+    prev.quality = r.quality;
     return true;
+  }
+
+  /** Point definitions changed (hot reload): look the ranges up again. */
+  forgetRanges(): void {
+    for (const k of this.last) if (k) k.span = undefined;
   }
 
   private moved(r: Reading, prev: Kept): boolean {
     if (typeof r.value !== 'number' || typeof prev.value !== 'number') return r.value !== prev.value;
-    const range = this.pointOf(r.point)?.range;
-    const span = range ? range.high - range.low : Math.abs(prev.value);
+    if (prev.span === undefined) {
+      const range = this.pointOf(r.point)?.range;
+      prev.span = range ? range.high - range.low : NaN;
+    }
+    const span = Number.isNaN(prev.span) ? Math.abs(prev.value) : prev.span;
     return Math.abs(r.value - prev.value) > (span * this.cfg.deadbandPercent) / 100;
   }
 }

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { ModbusLink } from '../../../adapters/modbus/link.js';
 import { silentLogger, type Logger } from '../../../gateway/core/logger.js';
@@ -49,6 +51,26 @@ describe('Modbus link', () => {
       expect(results.map((r) => r.data[0])).toEqual(Array.from({ length: 10 }, (_, i) => i * 11));
       expect(sim.connections).toBe(1);
       expect(sim.maxOutstanding).toBe(1);
+    } finally {
+      await link.close();
+      await sim.stop();
+    }
+  });
+
+  it('keeps no reply once its request has finished (modbus-serial would hold the last 256 per connection)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const sim = new RegisterServer();
+    await sim.start();
+    const link = new ModbusLink({ kind: 'tcp', host: '127.0.0.1', port: sim.port }, { connectDelayMs: 0, reconnectMinMs: 100, reconnectMaxMs: 100, connectTimeoutMs: 1000, log: silentLogger });
+    try {
+      const first = new WeakRef((await link.read(1, 'holding', 0, 100, timing)).data);
+      for (let i = 0; i < 20; i++) await link.read(1, 'holding', 0, 100, timing);
+      await sleep(10);
+      gc();
+      await sleep(10);
+      gc();
+      expect(first.deref()).toBeUndefined();
     } finally {
       await link.close();
       await sim.stop();
