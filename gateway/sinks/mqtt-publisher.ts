@@ -195,6 +195,17 @@ export class MqttPublisher {
     if (client.connected) {
       await client.publishAsync(topics.status(this.o.gatewayId), 'offline', { qos: 1, retain: true }).catch(() => undefined);
     }
-    await client.endAsync(false).catch(() => undefined);
+    // A clean end waits for QoS 1 messages in flight; with no broker (or one that stopped answering)
+    // they never complete, so the shutdown would hang: end forcibly then, or after a short grace.
+    if (!client.connected) {
+      await client.endAsync(true).catch(() => undefined);
+      return;
+    }
+    let grace: NodeJS.Timeout | undefined;
+    const forced = new Promise<void>((resolve) => {
+      grace = setTimeout(() => resolve(client.endAsync(true).catch(() => undefined)), 3_000);
+    });
+    await Promise.race([client.endAsync(false).catch(() => undefined), forced]);
+    clearTimeout(grace);
   }
 }
