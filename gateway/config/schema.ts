@@ -9,7 +9,7 @@ import { publishPolicySchema } from './publish-schema.js';
 import { publishPolicyProblem } from '../sinks/mqtt-publish-policy.js';
 import { alarmsSectionSchema, storageSectionSchema, suppressionSchema } from './alarms-schema.js';
 import { influxSectionSchema } from '../sinks/influx/config.js';
-import { uplinkSectionSchema, uplinkConfigProblems } from '../uplink/config.js';
+import { uplinkConfigSchema, uplinkConfigProblems } from '../uplink/config.js';
 import { httpSectionSchema } from '../services/http/config.js';
 import { servicePoints } from '../services/health-points.js';
 import { equipmentSchema } from './equipment-schema.js';
@@ -121,7 +121,8 @@ const configObjectSchema = z.strictObject({
     suppression: z.array(suppressionSchema).default([]),
     storage: storageSectionSchema.default(() => storageSectionSchema.parse({})),
     influx: influxSectionSchema.optional(),
-    uplink: uplinkSectionSchema.optional(),
+    /** One uplink target, or several: `{ targets: [{ name, ... }] }` (gateway/uplink/README.md). */
+    uplink: uplinkConfigSchema.optional(),
     /** The HTTP server (health, readiness, /metrics, API and console); off when the section is absent. */
     http: httpSectionSchema.optional(),
     /** Local history of readings for the console's trends (gateway/services/history). */

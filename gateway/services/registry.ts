@@ -1,5 +1,5 @@
 import type { GatewayConfig } from '../config/schema.js';
-import { HEALTH_POINTS } from './health-points.js';
+import { HEALTH_POINTS, uplinkHealthPoints } from './health-points.js';
 import type { ServiceDefinition } from './service.js';
 
 /**
@@ -34,7 +34,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     name: 'uplink',
     enabled: (c) => c.uplink?.enabled === true,
     restartOn: ['uplink'],
-    diagnosticPoints: () => [HEALTH_POINTS.uplink],
+    diagnosticPoints: (c) => uplinkHealthPoints(c),
     load: () => import('../uplink/service.js'),
   },
   {
