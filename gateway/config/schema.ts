@@ -15,6 +15,7 @@ import { servicePoints } from '../services/health-points.js';
 import { equipmentSchema } from './equipment-schema.js';
 import { combinePackLimits, expandEquipment, limitsByPoint, mergeLimits } from '../../rules/packs/expand.js';
 import { historySectionSchema } from '../services/history/config.js';
+import { centreSectionSchema } from '../services/centre/config.js';
 
 const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'ids may contain letters, digits, "_", "." and "-" only (they are used in MQTT topics)');
 
@@ -113,7 +114,8 @@ const configObjectSchema = z.strictObject({
     $schema: z.string().optional(),
     gateway: gatewaySectionSchema,
     mqtt: mqttSectionSchema.default(() => mqttSectionSchema.parse({})),
-    devices: z.array(deviceSchema).min(1),
+    /** At least one, except in the monitoring-centre role (`centre:`), whose input is the enterprises' uplinks. */
+    devices: z.array(deviceSchema),
     rules: z.array(ruleSchema).default([]),
     /** Equipment declared by type (rules/packs/): expands into limits and rules; see rules/packs/README.md. */
     equipment: z.array(equipmentSchema).default([]),
@@ -127,6 +129,8 @@ const configObjectSchema = z.strictObject({
     http: httpSectionSchema.optional(),
     /** Local history of readings for the console's trends (gateway/services/history). */
     history: historySectionSchema.default(() => historySectionSchema.parse({})),
+    /** The monitoring-centre role: enterprises' uplinks in, register, grades, warnings down (gateway/services/centre). */
+    centre: centreSectionSchema.optional(),
   });
 type ParsedConfig = z.output<typeof configObjectSchema>;
 
@@ -161,6 +165,7 @@ function pointDefinitionsOf(cfg: Pick<ParsedConfig, 'devices'>): Map<string, Poi
 
 export const gatewayConfigSchema = configObjectSchema
   .superRefine((cfg, ctx) => {
+    if (cfg.devices.length === 0 && !cfg.centre) ctx.addIssue({ code: 'custom', path: ['devices'], message: 'at least one device is needed (only a monitoring centre, with a centre: section, runs without devices)' });
     // Cross-references and uniqueness: these are what zod alone cannot see.
     const deviceIds = new Map<string, number>();
     const pointIds = new Map<string, string>();

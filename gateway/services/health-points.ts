@@ -12,6 +12,7 @@ export function healthPoint(id: string, name: string, description: string): Base
 export interface ServiceSwitches {
   influx?: { enabled: boolean } | undefined;
   uplink?: { enabled: boolean; targets?: readonly { name: string; enabled: boolean }[] } | undefined;
+  centre?: { enabled: boolean } | undefined;
 }
 
 /**
@@ -23,6 +24,9 @@ export const HEALTH_POINTS = {
   influx: healthPoint('gateway.influx.write_ok', '历史库写入状态', 'InfluxDB 写入正常 (true) / 失败 (false)'),
   uplink: healthPoint('gateway.uplink.link_up', '省级平台上报链路状态', '上报链路正常 (true) / 中断 (false)'),
 } as const satisfies Record<string, BasePoint>;
+
+/** The centre role's connection to the broker its enterprises uplink to. */
+export const CENTRE_BROKER_POINT = healthPoint('gateway.centre.broker_connected', '监测中心接入连接状态', '企业上报接入 broker 连接正常 (true) / 中断 (false)');
 
 /** The link health point of one of several uplink targets: gateway.uplink.<target>.link_up. */
 export function uplinkTargetHealthPoint(target: string): BasePoint {
@@ -38,5 +42,5 @@ export function uplinkHealthPoints(cfg: ServiceSwitches): BasePoint[] {
 
 /** Health points of the services this config enables. */
 export function servicePoints(cfg: ServiceSwitches): BasePoint[] {
-  return [HEALTH_POINTS['mqtt-publisher'], ...(cfg.influx?.enabled ? [HEALTH_POINTS.influx] : []), ...uplinkHealthPoints(cfg)];
+  return [HEALTH_POINTS['mqtt-publisher'], ...(cfg.influx?.enabled ? [HEALTH_POINTS.influx] : []), ...uplinkHealthPoints(cfg), ...(cfg.centre?.enabled ? [CENTRE_BROKER_POINT] : [])];
 }

@@ -1,5 +1,5 @@
 import type { GatewayConfig } from '../config/schema.js';
-import { HEALTH_POINTS, uplinkHealthPoints } from './health-points.js';
+import { CENTRE_BROKER_POINT, HEALTH_POINTS, uplinkHealthPoints } from './health-points.js';
 import type { ServiceDefinition } from './service.js';
 
 /**
@@ -38,6 +38,13 @@ export const SERVICES: readonly ServiceDefinition[] = [
     load: () => import('../uplink/service.js'),
   },
   {
+    name: 'centre',
+    enabled: (c) => c.centre?.enabled === true,
+    restartOn: ['centre'],
+    diagnosticPoints: () => [CENTRE_BROKER_POINT],
+    load: () => import('./centre/service.js'),
+  },
+  {
     name: 'control',
     enabled: () => true,
     load: () => import('../control/service.js'),
@@ -67,7 +74,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
   },
   {
     name: 'http',
-    after: ['mqtt-broker', 'mqtt-publisher', 'influx', 'uplink', 'control', 'terminal', 'history', 'api', 'console'],
+    after: ['mqtt-broker', 'mqtt-publisher', 'influx', 'uplink', 'centre', 'control', 'terminal', 'history', 'api', 'console'],
     enabled: (c) => c.http?.enabled === true,
     restartOn: ['http'],
     load: () => import('./http/service.js'),
