@@ -62,7 +62,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
   },
   {
     name: 'api',
-    after: ['history'],
+    after: ['history', 'centre'],
     enabled: (c) => c.http?.enabled === true,
     restartOn: ['http'],
     load: () => import('./api/service.js'),

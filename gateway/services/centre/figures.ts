@@ -78,6 +78,7 @@ export class CentreFigures {
     this.stmt = {
       byLevel: db.prepare('SELECT level, COUNT(DISTINCT enterprise_code || char(31) || alarm_key) AS n FROM centre_alarm_event WHERE active = 1 AND ts >= ? AND ts < ? GROUP BY level'),
       top: db.prepare('SELECT enterprise_code AS code, COUNT(DISTINCT alarm_key) AS n FROM centre_alarm_event WHERE active = 1 AND ts >= ? AND ts < ? GROUP BY enterprise_code ORDER BY n DESC, code LIMIT ?'),
+      perEnterprise: db.prepare('SELECT enterprise_code AS code, level, COUNT(DISTINCT alarm_key) AS n FROM centre_alarm_event WHERE active = 1 AND ts >= ? AND ts < ? GROUP BY enterprise_code, level'),
       byEnterprise: db.prepare('SELECT alarm_key, point_code, alarm_type, level, active, state, message, ts, historical FROM centre_alarm_event WHERE enterprise_code = ? AND ts >= ? ORDER BY ts DESC, id DESC LIMIT ?'),
     };
   }
@@ -166,6 +167,19 @@ export class CentreFigures {
       topEnterprises: (this.stmt.top.all(startOfWeekCst(now), now + 1, top) as { code: string; n: number }[]).map((r) => ({ code: r.code, name: this.register.get(r.code)?.name ?? r.code, alarms: r.n })),
       byGrade,
     };
+  }
+
+  /** Alarm activations in [from, to) per enterprise and level (the daily report). */
+  alarmsByEnterprise(from: number, to: number): Map<string, Record<1 | 2 | 3 | 4, number>> {
+    this.intake.flush(to);
+    const out = new Map<string, Record<1 | 2 | 3 | 4, number>>();
+    for (const r of this.stmt.perEnterprise.all(from, to) as { code: string; level: number; n: number }[]) {
+      if (r.level < 1 || r.level > 4) continue;
+      const levels = out.get(r.code) ?? zeroLevels();
+      levels[r.level as 1 | 2 | 3 | 4] = r.n;
+      out.set(r.code, levels);
+    }
+    return out;
   }
 
   /** An enterprise's alarm log (live and replayed), newest first. */

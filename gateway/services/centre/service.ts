@@ -140,6 +140,11 @@ export class CentreService implements Service {
     return opened;
   }
 
+  /** 发布单位 of this centre's warnings and reports. */
+  get issuer(): string {
+    return this.cfg.issuer;
+  }
+
   /** Opens a warning written by an officer (kind manual) and publishes it. */
   issueManual(input: { enterpriseCode: string; level: 1 | 2 | 3 | 4; title: string; content: string }, user: string): PlatformWarning | undefined {
     const now = this.ctx.now();

@@ -12,6 +12,9 @@ import type { CentreService } from '../../../../gateway/services/centre/service.
 import type { CentreEvent } from '../../../../gateway/services/centre/intake.js';
 import { RegisterServer } from '../../../../simulators/modbus/register-server.js';
 import { MosquittoServer } from '../../../helpers/mosquitto.js';
+import { UserStore } from '../../../../gateway/auth/user-store.js';
+import { openDatabase } from '../../../../gateway/store/database.js';
+import { Client, PASSWORD } from '../api/harness.js';
 import { freePort, waitFor } from '../../../helpers/ports.js';
 
 const code = (first17: string): string => first17 + usccCheckChar(first17)!;
@@ -76,10 +79,15 @@ describe('centre role: two enterprise gateways through mosquitto', () => {
     plcPorts.set(plcA, await plcA.start());
     plcPorts.set(plcB, await plcB.start());
     broker = await MosquittoServer.start();
+    const db = openDatabase(join(dir, 'centre', 'gateway.db'));
+    const users = new UserStore(db, { hashParams: { ln: 10, r: 8, p: 1 } });
+    for (const u of [{ name: 'viewer1', role: 'viewer' as const }, { name: 'op1', role: 'operator' as const }, { name: 'head1', role: 'supervisor' as const }]) await users.add({ ...u, areas: ['*'], password: PASSWORD });
+    db.close();
     const parsed = validateConfig({
       gateway: { id: 'county-centre', enterprise: { name: '某县应急管理局', creditCode: code('11350100MB0000001') }, summaryInterval: 0 },
       mqtt: { port: await freePort() },
       storage: { dataDir: join(dir, 'centre') },
+      http: { port: 0 },
       devices: [],
       centre: {
         issuer: '某县应急管理局监测中心',
@@ -191,6 +199,47 @@ describe('centre role: two enterprise gateways through mosquitto', () => {
     expect(() => centre.register.setGrade(ENT_A, 'B', '王主任', '', at)).toThrow();
     expect(centre.register.get(ENT_A)?.grade).toBe('A');
   });
+
+  it('serves the register, drill-down, figures, warnings and the daily report by role over the API', async () => {
+    const base = centreGw.httpAddress!;
+    const viewer = await Client.login(base, 'viewer1');
+    const op = await Client.login(base, 'op1');
+    const head = await Client.login(base, 'head1');
+    const list = (await (await viewer.request('GET', '/api/v1/centre/enterprises?town=%E4%B8%9C%E6%B9%96%E9%95%87')).json()) as { enterprises: { code: string; online: boolean }[] };
+    expect(list.enterprises.map((e) => e.code)).toEqual([ENT_B]);
+    expect((await viewer.request('GET', '/api/v1/centre/enterprises?grade=E')).status).toBe(400);
+
+    const detail = (await (await viewer.request('GET', `/api/v1/centre/enterprises/${ENT_A}`)).json()) as { points: { code: string; latest: { value: number } | null }[]; gradeHistory: unknown[] };
+    expect(detail.points.map((p) => p.code)).toEqual(['CO-2002-01']);
+    const trend = (await (await viewer.request('GET', `/api/v1/centre/enterprises/${ENT_A}/trend?point=CO-2002-01&from=0`)).json()) as { samples: { value: number }[] };
+    expect(trend.samples.length).toBeGreaterThan(0);
+    expect(trend.samples.some((x) => x.value === 210)).toBe(true); // the replayed outage value is in history
+    const log = (await (await viewer.request('GET', `/api/v1/centre/enterprises/${ENT_A}/alarms?since=0`)).json()) as { events: { historical: boolean }[] };
+    expect(log.events.some((e) => e.historical)).toBe(true);
+
+    // Grading: the head of the centre may, an officer on duty may not; a reason is required.
+    expect((await op.request('POST', `/api/v1/centre/enterprises/${ENT_B}/grade`, { grade: 'B', reason: '粉尘浓度多次超限' })).status).toBe(403);
+    expect((await head.request('POST', `/api/v1/centre/enterprises/${ENT_B}/grade`, { grade: 'B' })).status).toBe(400);
+    const graded = await head.request('POST', `/api/v1/centre/enterprises/${ENT_B}/grade`, { grade: 'B', reason: '粉尘浓度多次超限' });
+    expect(graded.status).toBe(200);
+    expect(centre.register.gradeHistory(ENT_B).at(-1)).toMatchObject({ from: 'D', to: 'B', user: 'head1', reason: '粉尘浓度多次超限' });
+
+    // A manual warning by an officer goes down and is tracked.
+    const manual = await op.request('POST', '/api/v1/centre/warnings', { enterpriseCode: ENT_A, level: 3, title: '请核查加压机房CO报警', content: '请于今日内核查并反馈。' });
+    expect(manual.status).toBe(200);
+    const warnings = (await (await viewer.request('GET', '/api/v1/centre/warnings')).json()) as { warnings: { trackName: string; kindName: string }[] };
+    expect(warnings.warnings.map((w) => w.kindName)).toEqual(expect.arrayContaining(['企业离线', '人工下发']));
+    expect((await viewer.request('POST', '/api/v1/centre/warnings', { enterpriseCode: ENT_A, level: 3, title: 'xx', content: 'yy' })).status).toBe(403);
+
+    const figures = (await (await viewer.request('GET', '/api/v1/centre/figures')).json()) as { enterprises: number; byGrade: Record<string, number> };
+    expect(figures).toMatchObject({ enterprises: 2 });
+    const csv = await viewer.request('GET', '/api/v1/centre/report/daily.csv');
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const text = await csv.text();
+    expect(text).toContain('某县应急管理局监测中心 监测日报');
+    expect(text).toContain('甲钢铁有限公司');
+    expect(text).toContain('企业离线');
+  }, 30_000);
 
   it('rejects hostile and malformed envelopes without effect', async () => {
     const pub = await mqtt.connectAsync(broker.url, { clientId: 'hostile' });
