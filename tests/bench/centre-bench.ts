@@ -49,7 +49,7 @@ async function run(n: number): Promise<Figures> {
     mqtt: { broker: 'external', url: broker.url },
     storage: { dataDir: join(dir, 'data') },
     devices: [],
-    centre: { issuer: '基准县监测中心', broker: { url: broker.url, clientId: 'bench-centre' }, rules: { offlineWarningAfter: '1h', unackedSeverity4After: '1h' } },
+    centre: { issuer: '基准县监测中心', broker: { url: broker.url, clientId: 'bench-centre-input' }, rules: { offlineWarningAfter: '1h', unackedSeverity4After: '1h' } },
   });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   const gw = new Gateway({ config: parsed.config, log: silentLogger, write: () => undefined, dataDir: join(dir, 'data') });
@@ -94,6 +94,7 @@ async function run(n: number): Promise<Figures> {
   let duplicated = 0;
   for (const c of activations.values()) duplicated += c - 1;
   const lost = (done.fleet.sent.alarm ?? 0) / 2 - activations.size;
+  console.error(JSON.stringify({ fleet: done.fleet, centre: gw.metrics.snapshot().counters }));
   await gw.stop();
   await broker.dispose();
   rmSync(dir, { recursive: true, force: true });
@@ -112,6 +113,11 @@ async function run(n: number): Promise<Figures> {
 }
 
 async function main(): Promise<void> {
+  // BENCH_GATEWAYS=20 runs one small size only (a smoke run); the figures need the default.
+  if (process.env.BENCH_GATEWAYS) {
+    console.log(JSON.stringify(await run(Number(process.env.BENCH_GATEWAYS))));
+    return;
+  }
   const at500 = await run(500);
   console.error(JSON.stringify(at500));
   const at2000 = await run(2000);

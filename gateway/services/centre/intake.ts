@@ -121,6 +121,9 @@ export class CentreIntake {
   private pendingHistory: HistoryRow[] = [];
   private pendingEvents: unknown[][] = [];
   private readonly dirtyGateways = new Set<GatewayLive>();
+  /** Rows written with the next flush: one transaction (one fsync) per second, not one per point or alarm. */
+  private pendingPoints: [string, string, string | null, string | null][] = [];
+  private readonly dirtyAlarms = new Set<EnterpriseAlarm>();
   private readonly stmt;
   private readonly historyEvery: number;
 
@@ -333,7 +336,7 @@ export class CentreIntake {
         const info = this.infoOf(e.enterpriseCode);
         for (const t of e.baseData?.targets ?? []) {
           info.set(t.code, { name: t.name, unit: t.unit });
-          this.stmt.savePoint.run(e.enterpriseCode, t.code, t.name, t.unit);
+          this.pendingPoints.push([e.enterpriseCode, t.code, t.name, t.unit]);
         }
         return;
       }
@@ -349,7 +352,7 @@ export class CentreIntake {
       const point = `${e.enterpriseCode}.${item.pointCode}`;
       if (!info.has(item.pointCode)) {
         info.set(item.pointCode, { name: undefined, unit: item.unit || undefined });
-        this.stmt.savePoint.run(e.enterpriseCode, item.pointCode, null, item.unit || null);
+        this.pendingPoints.push([e.enterpriseCode, item.pointCode, null, item.unit || null]);
       }
       if (latest) {
         const prev = latest.get(item.pointCode);
@@ -388,8 +391,9 @@ export class CentreIntake {
       startedAt: item.alarmStart ?? prev?.startedAt ?? item.time,
       updatedAt: item.time,
     };
+    if (prev) this.dirtyAlarms.delete(prev);
     map.set(alarmKey, alarm);
-    this.stmt.saveAlarm.run({ ...alarm, active: alarm.active ? 1 : 0, state: alarm.state ?? null, message: alarm.message ?? null });
+    this.dirtyAlarms.add(alarm);
     if (!e.historical) this.events.next({ kind: 'alarm', alarm, activation, receivedAt: now, sentAt: e.timestamp });
   }
 
@@ -407,12 +411,18 @@ export class CentreIntake {
     const rows = this.pendingHistory;
     const events = this.pendingEvents;
     const gws = [...this.dirtyGateways];
+    const points = this.pendingPoints;
+    const alarms = [...this.dirtyAlarms];
     this.pendingHistory = [];
     this.pendingEvents = [];
+    this.pendingPoints = [];
     this.dirtyGateways.clear();
+    this.dirtyAlarms.clear();
     this.o.db.transaction(() => {
       this.history.write(rows);
       for (const ev of events) this.stmt.alarmEvent.run(...ev);
+      for (const p of points) this.stmt.savePoint.run(...p);
+      for (const a of alarms) this.stmt.saveAlarm.run({ ...a, active: a.active ? 1 : 0, state: a.state ?? null, message: a.message ?? null });
       for (const g of gws) this.stmt.saveGateway.run(g.lastSeq, g.lastTimestamp, g.lastSeen ?? null, g.enterpriseCode, g.gatewayCode);
     })();
     for (const [id, at] of this.seen) {

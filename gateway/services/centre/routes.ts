@@ -7,7 +7,7 @@ import { creditCodeSchema, enterpriseInputSchema, GRADE_COLOURS, gradeSchema, IN
 import { startOfDayCst } from './figures.js';
 import { gradeChangeSchema } from './register.js';
 import type { CentreService } from './service.js';
-import { WARNING_TRACK_NAMES } from './warnings.js';
+import { WARNING_TRACK_NAMES, type TrackedWarning } from './warnings.js';
 
 const DAY = 86_400_000;
 const codeParams = z.strictObject({ code: creditCodeSchema });
@@ -43,6 +43,9 @@ export function centreRoutes(r: ApiRouter, centre: CentreService, deps: { audit:
     return e;
   };
 
+  /** A tracked warning with the Chinese names a screen shows. */
+  const named = (w: TrackedWarning) => ({ ...w, trackName: WARNING_TRACK_NAMES[w.track], kindName: WARNING_KIND_NAMES[w.warning.kind], enterpriseName: centre.register.get(w.warning.enterpriseCode)?.name ?? null });
+
   r.add({ method: 'GET', url: '/centre/enterprises', summary: '企业名录与实时状态 (filters: town, industry, grade)', tag: 'centre', access: 'centre.read', query: listQuery }, ({ query }) => {
     const now = deps.now();
     const enterprises = centre.figures
@@ -65,7 +68,7 @@ export function centreRoutes(r: ApiRouter, centre: CentreService, deps: { audit:
       points,
       alarms,
       hiddenDangers: [...(centre.intake.hiddenDangers.get(e.code)?.values() ?? [])],
-      warnings: centre.warnings.list(now, { enterpriseCode: e.code, limit: 100 }),
+      warnings: centre.warnings.list(now, { enterpriseCode: e.code, limit: 100 }).map(named),
     };
   });
 
@@ -113,7 +116,7 @@ export function centreRoutes(r: ApiRouter, centre: CentreService, deps: { audit:
   r.add({ method: 'GET', url: '/centre/warnings', summary: '预警跟踪: pending / received / in hand / answered / overdue', tag: 'centre', access: 'centre.read', query: warningsQuery }, ({ query }) => {
     const now = deps.now();
     const list = centre.warnings.list(now, { enterpriseCode: query.enterprise, since: query.since }).filter((w) => query.track === undefined || w.track === query.track);
-    return { warnings: list.map((w) => ({ ...w, trackName: WARNING_TRACK_NAMES[w.track], kindName: WARNING_KIND_NAMES[w.warning.kind], enterpriseName: centre.register.get(w.warning.enterpriseCode)?.name ?? null })) };
+    return { warnings: list.map(named) };
   });
 
   r.add({ method: 'POST', url: '/centre/warnings', summary: '人工下发预警', tag: 'centre', access: 'centre.warning.write', body: manualWarning }, ({ body, auth }) => {

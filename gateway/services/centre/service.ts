@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { CONSOLE_HEADERS } from '../console/service.js';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Subscription } from 'rxjs';
 import { every } from '../../core/timers.js';
@@ -22,6 +25,8 @@ import { WarningBook } from './warnings.js';
  * register, live status and figures in <dataDir>/centre.db, evaluates the centre rules and publishes
  * warnings (QoS 1) down to the enterprises, tracking their feedback.
  */
+const WEB = fileURLToPath(new URL('./web/', import.meta.url));
+
 export class CentreService implements Service {
   readonly name = 'centre';
   readonly db: Db;
@@ -51,7 +56,7 @@ export class CentreService implements Service {
     this.health$ = new HealthPublisher(ctx, CENTRE_BROKER_POINT.id);
   }
 
-  start(): Promise<void> {
+  async start(): Promise<void> {
     const b = this.cfg.broker;
     const topic = b.shareGroup ? `$share/${b.shareGroup}/${b.topic}` : b.topic;
     this.subs.push(
@@ -104,7 +109,21 @@ export class CentreService implements Service {
     this.timers.push(every(sch, 1000, () => this.intake.flush(this.ctx.now())));
     this.timers.push(every(sch, this.cfg.rules.evaluateEvery, () => this.evaluate()));
     this.health$.start(() => this.connected);
-    return Promise.resolve();
+    if (this.ctx.config.http?.enabled) await this.serveConsole();
+  }
+
+  /** The centre console at /centre/ (web/), bundled into memory at start like the operator console. */
+  private async serveConsole(): Promise<void> {
+    const js = await build({ entryPoints: [WEB + 'main.ts'], bundle: true, format: 'esm', target: 'es2022', minify: true, write: false, sourcemap: false, logLevel: 'silent' });
+    const assets = new Map<string, { type: string; body: Buffer }>([
+      ['/centre/', { type: 'text/html; charset=utf-8', body: readFileSync(WEB + 'index.html') }],
+      ['/centre/app.js', { type: 'text/javascript; charset=utf-8', body: Buffer.from(js.outputFiles[0]!.contents) }],
+      ['/centre/app.css', { type: 'text/css; charset=utf-8', body: readFileSync(WEB + 'app.css') }],
+    ]);
+    this.ctx.http.add('centre-console', (app) => {
+      for (const [path, asset] of assets) app.get(path, (_req, reply) => reply.headers(CONSOLE_HEADERS).type(asset.type).send(asset.body));
+      app.get('/centre', (_req, reply) => reply.redirect('/centre/'));
+    });
   }
 
   private noteActivation(ent: string, pointCode: string, at: number): void {

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gateway } from '../../../../gateway/runtime/gateway.js';
 import { validateConfig } from '../../../../gateway/config/load.js';
@@ -145,6 +147,8 @@ describe('centre role: two enterprise gateways through mosquitto', () => {
     // During the outage A raises and clears an HH alarm: both are queued at the enterprise.
     plcA.bank(1).write('holding', 0, 210, 'uint16');
     await waitFor(() => gwA.alarms.get('booster.co:HH').facts.active, 10_000, 'HH active at A');
+    // Long enough for a realtime snapshot (every 500 ms) to carry the high value into the queue.
+    await new Promise((r) => setTimeout(r, 1500));
     plcA.bank(1).write('holding', 0, 5, 'uint16');
     await waitFor(() => !gwA.alarms.get('booster.co:HH').facts.active, 10_000, 'HH cleared at A');
     const liveBefore = events.filter((e) => e.kind === 'alarm').length;
@@ -271,4 +275,55 @@ describe('centre role: two enterprise gateways through mosquitto', () => {
     expect(before.latest).toBeDefined();
     expect(centreGw.alarms.annunciated().filter((a) => !a.alarmId.startsWith('gateway'))).toEqual([]);
   }, 30_000);
+
+  it('shows the enterprise grid by grade with live alarm badges, filters, a drill-down and the daily report in a browser', async () => {
+    const artifacts = join(process.cwd(), 'tests', 'artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+    try {
+      const ctx = await browser.newContext({ viewport: { width: 1600, height: 1000 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+      const page = await ctx.newPage();
+      await page.goto(centreGw.httpAddress! + '/centre/');
+      await page.fill('input[name=name]', 'head1');
+      await page.fill('input[name=password]', PASSWORD);
+      await page.click('form#login button');
+      await page.waitForSelector('.tile');
+      expect(await page.locator('.tile').count()).toBe(2);
+      // Graded earlier in this file: A red for 甲, B orange for 乙.
+      expect(await page.locator(`.tile.grade-A[data-code="${ENT_A}"]`).count()).toBe(1);
+      expect(await page.locator(`.tile.grade-B[data-code="${ENT_B}"]`).count()).toBe(1);
+      expect(await page.textContent('.figures')).toContain('联网率');
+
+      // A live alarm at 甲 shows as an orange badge on its tile within the refresh.
+      plcA.bank(1).write('holding', 0, 220, 'uint16');
+      await page.waitForSelector(`.tile[data-code="${ENT_A}"] .badge.sev3`, { timeout: 15_000 });
+      await page.screenshot({ path: join(artifacts, 'centre-grid.png') });
+
+      await page.selectOption('#f-town', '东湖镇');
+      await page.waitForFunction(() => document.querySelectorAll('.tile').length === 1);
+      expect(await page.getAttribute('.tile', 'data-code')).toBe(ENT_B);
+      await page.selectOption('#f-town', '');
+      await page.waitForFunction(() => document.querySelectorAll('.tile').length === 2);
+
+      await page.click(`.tile[data-code="${ENT_A}"]`);
+      await page.waitForSelector('table#points');
+      expect(await page.textContent('table#alarms')).toContain('HH');
+      expect(await page.textContent('table#points')).toContain('CO-2002-01');
+      await page.click('button[data-trend="CO-2002-01"]');
+      await page.waitForSelector('#trend svg');
+      await page.screenshot({ path: join(artifacts, 'centre-enterprise.png'), fullPage: true });
+
+      await page.goto(centreGw.httpAddress! + '/centre/#/warnings');
+      await page.waitForSelector('table.warnings');
+      expect(await page.textContent('table.warnings')).toContain('已反馈');
+      await page.goto(centreGw.httpAddress! + '/centre/#/report');
+      await page.waitForSelector('table#report');
+      expect(await page.textContent('h2')).toContain('监测日报');
+      await page.emulateMedia({ media: 'print' });
+      await page.screenshot({ path: join(artifacts, 'centre-daily-report.png'), fullPage: true });
+    } finally {
+      plcA.bank(1).write('holding', 0, 5, 'uint16');
+      await browser.close();
+    }
+  }, 60_000);
 });
