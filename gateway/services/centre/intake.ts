@@ -28,10 +28,11 @@ type EnvelopeHeader = z.infer<typeof envelopeHeaderSchema>;
 
 /**
  * The two envelope types the hidden-danger work adds (gateway/core/hidden-danger.ts,
- * platform-warning.ts). The document rides in a field named after it, or as the single item.
+ * platform-warning.ts). The document rides in the uplink's field (`hiddenDanger`, `warningFeedback`;
+ * `feedback` is accepted too), or as the single item.
  */
 const hiddenDangerEnvelopeSchema = z.object({ hiddenDanger: hiddenDangerReportSchema.optional(), items: z.array(z.unknown()).optional() });
-const feedbackEnvelopeSchema = z.object({ feedback: warningFeedbackSchema.optional(), items: z.array(z.unknown()).optional() });
+const feedbackEnvelopeSchema = z.object({ warningFeedback: warningFeedbackSchema.optional(), feedback: warningFeedbackSchema.optional(), items: z.array(z.unknown()).optional() });
 
 export type RejectReason = 'too_large' | 'bad_json' | 'bad_schema' | 'bad_topic' | 'topic_mismatch' | 'unknown_enterprise';
 
@@ -242,13 +243,10 @@ export class CentreIntake {
     if (!this.o.register.get(h.enterpriseCode)) return this.reject('unknown_enterprise', topic, `${h.enterpriseCode} is not in the register`);
     // Parse the whole body before anything changes: a bad body leaves no trace.
     let body: (() => void) | undefined;
-    if ((ENVELOPE_TYPES as readonly string[]).includes(h.type)) {
-      const full = envelopeSchema.safeParse(json);
-      if (!full.success) return this.reject('bad_schema', topic, schemaProblem(full.error));
-      body = () => this.apply(full.data, receivedAt);
-    } else if (h.type === 'warning_feedback') {
+    // The two record types first: they are in the uplink's ENVELOPE_TYPES once the hidden-danger work is merged.
+    if (h.type === 'warning_feedback') {
       const f = feedbackEnvelopeSchema.safeParse(json);
-      const doc = f.success ? (f.data.feedback ?? (f.data.items?.length === 1 ? warningFeedbackSchema.safeParse(f.data.items[0]).data : undefined)) : undefined;
+      const doc = f.success ? (f.data.warningFeedback ?? f.data.feedback ?? (f.data.items?.length === 1 ? warningFeedbackSchema.safeParse(f.data.items[0]).data : undefined)) : undefined;
       if (!doc) return this.reject('bad_schema', topic, f.success ? 'warning_feedback without a feedback document' : schemaProblem(f.error));
       body = () => this.events.next({ kind: 'feedback', enterpriseCode: h.enterpriseCode, feedback: doc, at: receivedAt });
     } else if (h.type === 'hidden_danger') {
@@ -257,6 +255,10 @@ export class CentreIntake {
       if (!doc) return this.reject('bad_schema', topic, f.success ? 'hidden_danger without a report' : schemaProblem(f.error));
       if (doc.companyCode !== h.enterpriseCode) return this.reject('topic_mismatch', topic, `report of company ${doc.companyCode}`);
       body = () => this.applyHiddenDanger(h.enterpriseCode, doc, receivedAt);
+    } else if ((ENVELOPE_TYPES as readonly string[]).includes(h.type)) {
+      const full = envelopeSchema.safeParse(json);
+      if (!full.success) return this.reject('bad_schema', topic, schemaProblem(full.error));
+      body = () => this.apply(full.data, receivedAt);
     }
     if (this.duplicate(h, receivedAt)) return 'duplicate';
     const gw = this.touch(h, receivedAt);

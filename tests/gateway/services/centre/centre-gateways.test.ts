@@ -179,7 +179,7 @@ describe('centre role: two enterprise gateways through mosquitto', () => {
     const feedback = { warningId: w.warningId, state: 'answered', content: '交换机断电，已恢复供电', handledBy: '李工', at: Date.now() };
     await sub.publishAsync(
       `safety/${ENT_B}/gw-b/warning_feedback`,
-      JSON.stringify({ dataId: crypto.randomUUID(), seq: 1_000_000, type: 'warning_feedback', enterpriseCode: ENT_B, gatewayCode: 'gw-b', timestamp: Date.now(), historical: false, items: [], feedback }),
+      JSON.stringify({ dataId: crypto.randomUUID(), seq: 1_000_000, type: 'warning_feedback', enterpriseCode: ENT_B, gatewayCode: 'gw-b', timestamp: Date.now(), historical: false, items: [], warningFeedback: feedback }),
       { qos: 1 },
     );
     await waitFor(() => centre.warnings.get(w.warningId, Date.now())?.status === 'answered', 10_000, 'the warning answered');
