@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { validateConfig } from '../../gateway/config/load.js';
 import { usccCheckChar } from '../../gateway/config/uscc.js';
 import { silentLogger } from '../../gateway/core/logger.js';
@@ -30,6 +31,8 @@ interface Figures {
   lost: number;
   duplicated: number;
   rejected: number;
+  /** The centre's event-loop delay while measuring: a blocked loop delays every envelope. */
+  eventLoopDelayP99Ms: number;
 }
 
 function pct(sorted: number[], p: number): number {
@@ -82,6 +85,8 @@ async function run(n: number): Promise<Figures> {
   const cpuBefore = process.cpuUsage();
   const t0 = Date.now();
   let peakRss = process.memoryUsage().rss;
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
   const done = await new Promise<{ fleet: { sent: Record<string, number>; failed: number; alarms: number } }>((resolve) => child.on('message', (m: { kind: string; fleet?: unknown }) => m.kind === 'done' && resolve(m as never)));
   // Whatever is still in flight at the centre.
@@ -89,6 +94,7 @@ async function run(n: number): Promise<Figures> {
   const elapsed = Date.now() - t0;
   const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);
+  loop.disable();
   const envelopes = gw.metrics.total('centre_envelopes_total') - envelopesBefore;
   const rejected = gw.metrics.total('centre_rejected_total');
   let duplicated = 0;
@@ -109,6 +115,7 @@ async function run(n: number): Promise<Figures> {
     lost: Math.max(0, Math.round(lost)) + done.fleet.failed,
     duplicated,
     rejected,
+    eventLoopDelayP99Ms: Math.round(loop.percentile(99) / 1e6),
   };
 }
 
