@@ -48,6 +48,15 @@ export const ACTIONS = [
   // Administration.
   'users.manage',
   'tokens.manage',
+  // Monitoring-centre role (gateway/services/centre).
+  /** The register, live status, county figures, enterprise alarms, warnings and the daily report. */
+  'centre.read',
+  /** Add, edit and import enterprises (not their grade). */
+  'centre.register.write',
+  /** Change an enterprise's A/B/C/D grade (with a reason; audited). */
+  'centre.grade.write',
+  /** Issue a warning by hand. */
+  'centre.warning.write',
   // MQTT (the broker's built-in ACL; the acl file may grant more per user).
   /** Subscribe to gw/<id>/#. */
   'mqtt.read',
@@ -58,7 +67,7 @@ export const ACTIONS = [
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
-const READ: readonly Action[] = ['alarms.read', 'journal.read', 'points.read', 'kpi.read', 'mqtt.read'];
+const READ: readonly Action[] = ['alarms.read', 'journal.read', 'points.read', 'kpi.read', 'mqtt.read', 'centre.read'];
 const OPERATE: readonly Action[] = ['alarm.acknowledge', 'alarm.comment', 'alarm.assign', 'alarm.silence', 'alarm.shelve', 'alarm.unshelve'];
 const SUPERVISE: readonly Action[] = ['alarm.shelve.extended', 'alarm.unshelve.others', 'alarm.outOfService'];
 const ENGINEER: readonly Action[] = ['limits.write', 'config.write', 'audit.read'];
@@ -70,9 +79,10 @@ const HAZARD_ENGINEER: readonly Action[] = ['hazard.read', 'hazard.register', 'h
 /** What each role may do. Engineers configure but do not run the alarm board; they may comment. */
 export const ROLE_ACTIONS: Readonly<Record<Role, ReadonlySet<Action>>> = {
   viewer: new Set([...READ, 'hazard.read']),
-  operator: new Set([...READ, ...OPERATE, ...HAZARD_OPERATE]),
-  supervisor: new Set([...READ, ...OPERATE, ...SUPERVISE, ...HAZARD_SUPERVISE]),
-  engineer: new Set([...READ, 'alarm.comment', ...ENGINEER, ...HAZARD_ENGINEER]),
+  // At a centre: officers on duty (operator) issue warnings; the head of the centre (supervisor) also grades.
+  operator: new Set([...READ, ...OPERATE, ...HAZARD_OPERATE, 'centre.warning.write']),
+  supervisor: new Set([...READ, ...OPERATE, ...SUPERVISE, ...HAZARD_SUPERVISE, 'centre.warning.write', 'centre.grade.write', 'centre.register.write']),
+  engineer: new Set([...READ, 'alarm.comment', ...ENGINEER, ...HAZARD_ENGINEER, 'centre.register.write']),
   admin: new Set(ACTIONS.filter((a) => a !== 'mqtt.ingest')),
   device: new Set(['mqtt.ingest']),
 };

@@ -9,13 +9,14 @@ import { publishPolicySchema } from './publish-schema.js';
 import { publishPolicyProblem } from '../sinks/mqtt-publish-policy.js';
 import { alarmsSectionSchema, storageSectionSchema, suppressionSchema } from './alarms-schema.js';
 import { influxSectionSchema } from '../sinks/influx/config.js';
-import { uplinkSectionSchema, uplinkConfigProblems } from '../uplink/config.js';
+import { uplinkConfigSchema, uplinkConfigProblems } from '../uplink/config.js';
 import { httpSectionSchema } from '../services/http/config.js';
 import { servicePoints } from '../services/health-points.js';
 import { equipmentSchema } from './equipment-schema.js';
 import { combinePackLimits, expandEquipment, limitsByPoint, mergeLimits } from '../../rules/packs/expand.js';
 import { historySectionSchema } from '../services/history/config.js';
 import { hiddenDangerSectionSchema } from '../services/hidden-danger/config.js';
+import { centreSectionSchema } from '../services/centre/config.js';
 
 const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'ids may contain letters, digits, "_", "." and "-" only (they are used in MQTT topics)');
 
@@ -114,7 +115,8 @@ const configObjectSchema = z.strictObject({
     $schema: z.string().optional(),
     gateway: gatewaySectionSchema,
     mqtt: mqttSectionSchema.default(() => mqttSectionSchema.parse({})),
-    devices: z.array(deviceSchema).min(1),
+    /** At least one, except in the monitoring-centre role (`centre:`), whose input is the enterprises' uplinks. */
+    devices: z.array(deviceSchema),
     rules: z.array(ruleSchema).default([]),
     /** Equipment declared by type (rules/packs/): expands into limits and rules; see rules/packs/README.md. */
     equipment: z.array(equipmentSchema).default([]),
@@ -122,13 +124,16 @@ const configObjectSchema = z.strictObject({
     suppression: z.array(suppressionSchema).default([]),
     storage: storageSectionSchema.default(() => storageSectionSchema.parse({})),
     influx: influxSectionSchema.optional(),
-    uplink: uplinkSectionSchema.optional(),
+    /** One uplink target, or several: `{ targets: [{ name, ... }] }` (gateway/uplink/README.md). */
+    uplink: uplinkConfigSchema.optional(),
     /** The HTTP server (health, readiness, /metrics, API and console); off when the section is absent. */
     http: httpSectionSchema.optional(),
     /** Local history of readings for the console's trends (gateway/services/history). */
     history: historySectionSchema.default(() => historySectionSchema.parse({})),
     /** The hidden-danger closed loop (隐患闭环, gateway/services/hidden-danger); off when absent. */
     hiddenDanger: hiddenDangerSectionSchema.optional(),
+    /** The monitoring-centre role: enterprises' uplinks in, register, grades, warnings down (gateway/services/centre). */
+    centre: centreSectionSchema.optional(),
   });
 type ParsedConfig = z.output<typeof configObjectSchema>;
 
@@ -163,6 +168,7 @@ function pointDefinitionsOf(cfg: Pick<ParsedConfig, 'devices'>): Map<string, Poi
 
 export const gatewayConfigSchema = configObjectSchema
   .superRefine((cfg, ctx) => {
+    if (cfg.devices.length === 0 && !cfg.centre) ctx.addIssue({ code: 'custom', path: ['devices'], message: 'at least one device is needed (only a monitoring centre, with a centre: section, runs without devices)' });
     // Cross-references and uniqueness: these are what zod alone cannot see.
     const deviceIds = new Map<string, number>();
     const pointIds = new Map<string, string>();

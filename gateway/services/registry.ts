@@ -1,5 +1,5 @@
 import type { GatewayConfig } from '../config/schema.js';
-import { HEALTH_POINTS } from './health-points.js';
+import { CENTRE_BROKER_POINT, HEALTH_POINTS, uplinkHealthPoints } from './health-points.js';
 import type { ServiceDefinition } from './service.js';
 
 /**
@@ -34,8 +34,15 @@ export const SERVICES: readonly ServiceDefinition[] = [
     name: 'uplink',
     enabled: (c) => c.uplink?.enabled === true,
     restartOn: ['uplink'],
-    diagnosticPoints: () => [HEALTH_POINTS.uplink],
+    diagnosticPoints: (c) => uplinkHealthPoints(c),
     load: () => import('../uplink/service.js'),
+  },
+  {
+    name: 'centre',
+    enabled: (c) => c.centre?.enabled === true,
+    restartOn: ['centre'],
+    diagnosticPoints: () => [CENTRE_BROKER_POINT],
+    load: () => import('./centre/service.js'),
   },
   {
     name: 'control',
@@ -55,7 +62,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
   },
   {
     name: 'api',
-    after: ['history'],
+    after: ['history', 'centre'],
     enabled: (c) => c.http?.enabled === true,
     restartOn: ['http'],
     load: () => import('./api/service.js'),
@@ -74,7 +81,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
   },
   {
     name: 'http',
-    after: ['mqtt-broker', 'mqtt-publisher', 'influx', 'uplink', 'control', 'terminal', 'history', 'api', 'console', 'hidden-danger'],
+    after: ['mqtt-broker', 'mqtt-publisher', 'influx', 'uplink', 'centre', 'control', 'terminal', 'history', 'api', 'console', 'hidden-danger'],
     enabled: (c) => c.http?.enabled === true,
     restartOn: ['http'],
     load: () => import('./http/service.js'),

@@ -108,6 +108,45 @@ export const uplinkSectionSchema = z.strictObject({
 export type UplinkSection = z.infer<typeof uplinkSectionSchema>;
 export type UplinkSectionInput = z.input<typeof uplinkSectionSchema>;
 
+/** A target's name: part of its health point, alarm ids, metric label and queue file name. */
+export const UPLINK_TARGET_NAME = /^[a-z][a-z0-9_]{0,31}$/;
+
+/** One of several uplink targets: a full uplink section plus its name. */
+export const uplinkTargetSchema = uplinkSectionSchema.extend({
+  /** e.g. province, county: gateway.uplink.<name>.link_up, uplink.<name>:LINK_DOWN, <dataDir>/uplink-<name>.db. */
+  name: z.string().regex(UPLINK_TARGET_NAME, 'expected a target name of lower-case letters, digits and _ (at most 32), starting with a letter, e.g. province'),
+});
+export type UplinkTarget = z.infer<typeof uplinkTargetSchema>;
+
+/**
+ * Several uplink targets (province over HTTP+SM4, county over MQTT …). Each runs its own sink with
+ * its own durable queue, credentials, health point and alarms, so one target's outage never delays
+ * another.
+ */
+export const uplinkTargetsSectionSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  targets: z.array(uplinkTargetSchema).min(1),
+});
+
+/** `uplink:` is one target (the original form) or `{ targets: [...] }`. */
+export const uplinkConfigSchema = z.union([uplinkSectionSchema, uplinkTargetsSectionSchema]);
+export type UplinkConfig = z.infer<typeof uplinkConfigSchema>;
+
+/** One configured target: `name` is undefined for the single-section form (its ids stay unprefixed). */
+export interface ResolvedUplinkTarget {
+  name: string | undefined;
+  config: UplinkSection;
+  /** Where it sits in the config, for error paths. */
+  path: (string | number)[];
+}
+
+/** The enabled targets of an uplink section, in config order. */
+export function uplinkTargets(uplink: UplinkConfig | undefined): ResolvedUplinkTarget[] {
+  if (!uplink || !uplink.enabled) return [];
+  if (!('targets' in uplink)) return [{ name: undefined, config: uplink, path: ['uplink'] }];
+  return uplink.targets.flatMap((t, i) => (t.enabled ? [{ name: t.name, config: t, path: ['uplink', 'targets', i] }] : []));
+}
+
 export interface ConfigProblem {
   path: (string | number)[];
   message: string;
@@ -118,12 +157,27 @@ export interface ConfigProblem {
  * must be unique. Call from the top-level superRefine with the config's point ids.
  */
 export function uplinkConfigProblems(
-  uplink: UplinkSection | undefined,
+  uplink: UplinkConfig | undefined,
   pointIds: ReadonlySet<string> | ReadonlyMap<string, unknown>,
   /** Appended to "unknown point", e.g. ' (did you mean "x"?)'. */
   hint: (pointId: string) => string = () => '',
 ): ConfigProblem[] {
   if (!uplink) return [];
+  if ('targets' in uplink) {
+    const problems: ConfigProblem[] = [];
+    const names = new Map<string, number>();
+    uplink.targets.forEach((t, i) => {
+      const prev = names.get(t.name);
+      if (prev !== undefined) problems.push({ path: ['uplink', 'targets', i, 'name'], message: `uplink target "${t.name}" is named twice (also uplink.targets[${prev}])` });
+      else names.set(t.name, i);
+      for (const p of sectionProblems(t, pointIds, hint)) problems.push({ path: ['uplink', 'targets', i, ...p.path.slice(1)], message: p.message });
+    });
+    return problems;
+  }
+  return sectionProblems(uplink, pointIds, hint);
+}
+
+function sectionProblems(uplink: UplinkSection, pointIds: ReadonlySet<string> | ReadonlyMap<string, unknown>, hint: (pointId: string) => string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const seenPoint = new Map<string, number>();
   const seenCode = new Map<string, number>();

@@ -21,6 +21,7 @@ import { hiddenDangerReportSchema, type HiddenDangerReport, type WarningChannel 
 import { warningFeedbackSchema, type PlatformWarning, type WarningFeedback } from '../core/platform-warning.js';
 import type { z } from 'zod';
 import { WarningInbox } from './warning-inbox.js';
+import { TargetMetrics } from './target-metrics.js';
 
 export const UPLINK_DIAGNOSTIC_POINT = 'gateway';
 export const UPLINK_ALARM_IDS = {
@@ -29,6 +30,16 @@ export const UPLINK_ALARM_IDS = {
   rejected: 'uplink:REJECTED',
   queueStorage: 'uplink:QUEUE_STORAGE',
 } as const;
+
+export type UplinkAlarmIds = { readonly [K in keyof typeof UPLINK_ALARM_IDS]: string };
+
+/** Alarm ids of one of several targets: uplink.<target>:LINK_DOWN …; the single form keeps uplink:…. */
+export function uplinkAlarmIds(target: string | undefined): UplinkAlarmIds {
+  if (target === undefined) return UPLINK_ALARM_IDS;
+  const out: Record<string, string> = {};
+  for (const [k, id] of Object.entries(UPLINK_ALARM_IDS)) out[k] = id.replace(/^uplink:/, `uplink.${target}:`);
+  return out as UplinkAlarmIds;
+}
 
 export interface UplinkSinkOptions {
   config: UplinkSection;
@@ -59,6 +70,11 @@ export interface UplinkSinkOptions {
   latestOf?: (point: string) => Pick<Reading, 'value' | 'quality' | 'ts'> | undefined;
   /** Clock and timers (virtual in tests); default asyncScheduler, the real clock. */
   scheduler?: SchedulerLike;
+  /**
+   * The target's name when the gateway has several (uplink.targets): prefixes the alarm ids
+   * (uplink.<target>:LINK_DOWN), labels the metrics {target} and names the log component.
+   */
+  target?: string | undefined;
 }
 
 const ENFORCE_EVERY_MS = 5000;
@@ -75,6 +91,8 @@ export class UplinkSink implements WarningChannel {
   readonly diagnostics$: Observable<ConditionUpdate> = this.diagnostics.asObservable();
 
   private readonly cfg: UplinkSection;
+  private readonly target: string | undefined;
+  private readonly ids: UplinkAlarmIds;
   private readonly log: Logger;
   /** Failures that repeat while the platform is down or refusing: once per backoff step, with a count. */
   private readonly limited: RateLimitedLog;
@@ -125,9 +143,11 @@ export class UplinkSink implements WarningChannel {
     this.cfg = opts.config;
     this.latestOf = opts.latestOf;
     this.scheduler = opts.scheduler ?? asyncScheduler;
-    this.log = opts.logger.child('uplink');
+    this.target = opts.target;
+    this.ids = uplinkAlarmIds(opts.target);
+    this.log = opts.logger.child(opts.target === undefined ? 'uplink' : `uplink.${opts.target}`);
     this.limited = new RateLimitedLog(this.log);
-    this.metrics = opts.metrics;
+    this.metrics = opts.target === undefined ? opts.metrics : new TargetMetrics(opts.metrics, opts.target);
     this.enterpriseCode = this.cfg.enterpriseCode ?? opts.gateway.creditCode;
     this.gatewayCode = this.cfg.gatewayCode ?? opts.gateway.id;
     this.unitOf = opts.unitOf ?? (() => undefined);
@@ -147,42 +167,45 @@ export class UplinkSink implements WarningChannel {
   }
 
   alarmDefinitions(): AlarmDefinition[] {
+    // Several targets: the operator must see which one (省级平台 / 县级监测中心 …) is failing.
+    const who = this.target === undefined ? '省级预警平台' : `上报目标 ${this.target} `;
+    const tag = this.target === undefined ? '' : `（${this.target}）`;
     return [
       {
-        alarmId: UPLINK_ALARM_IDS.linkDown,
+        alarmId: this.ids.linkDown,
         point: UPLINK_DIAGNOSTIC_POINT,
         condition: 'LINK_DOWN',
         severity: 3,
-        label: '上报链路中断',
-        message: '省级预警平台上报链路中断，数据暂存本地队列',
-        ruleId: 'uplink',
+        label: `上报链路中断${tag}`,
+        message: `${who}上报链路中断，数据暂存本地队列`,
+        ruleId: this.target === undefined ? 'uplink' : `uplink.${this.target}`,
       },
       {
-        alarmId: UPLINK_ALARM_IDS.queueThinning,
+        alarmId: this.ids.queueThinning,
         point: UPLINK_DIAGNOSTIC_POINT,
         condition: 'QUEUE_THINNING',
         severity: 2,
-        label: '上报队列已满',
-        message: '上报缓存队列已满，实时快照正在抽稀（报警数据不丢弃）',
-        ruleId: 'uplink',
+        label: `上报队列已满${tag}`,
+        message: `上报缓存队列${tag}已满，实时快照正在抽稀（报警数据不丢弃）`,
+        ruleId: this.target === undefined ? 'uplink' : `uplink.${this.target}`,
       },
       {
-        alarmId: UPLINK_ALARM_IDS.rejected,
+        alarmId: this.ids.rejected,
         point: UPLINK_DIAGNOSTIC_POINT,
         condition: 'REJECTED',
         severity: 2,
-        label: '平台拒收数据',
-        message: '省级预警平台拒收一条上报数据，已转存死信表 uplink_dead_letter，其余数据继续上报',
-        ruleId: 'uplink',
+        label: `平台拒收数据${tag}`,
+        message: `${who}拒收一条上报数据，已转存死信表 uplink_dead_letter，其余数据继续上报`,
+        ruleId: this.target === undefined ? 'uplink' : `uplink.${this.target}`,
       },
       {
-        alarmId: UPLINK_ALARM_IDS.queueStorage,
+        alarmId: this.ids.queueStorage,
         point: UPLINK_DIAGNOSTIC_POINT,
         condition: 'QUEUE_STORAGE',
         severity: 3,
-        label: '上报队列无法写盘',
-        message: '上报队列无法写入磁盘（磁盘满或故障），数据暂存内存，超出上限的新数据被拒收',
-        ruleId: 'uplink',
+        label: `上报队列无法写盘${tag}`,
+        message: `上报队列${tag}无法写入磁盘（磁盘满或故障），数据暂存内存，超出上限的新数据被拒收`,
+        ruleId: this.target === undefined ? 'uplink' : `uplink.${this.target}`,
       },
     ];
   }
@@ -384,7 +407,7 @@ export class UplinkSink implements WarningChannel {
     } else this.log.info('上报队列恢复写入磁盘', { rejected: this.queue.rejected });
     queueMicrotask(() =>
       this.diagnostics.next({
-        alarmId: UPLINK_ALARM_IDS.queueStorage,
+        alarmId: this.ids.queueStorage,
         active: failing,
         value: this.queue.rejected,
         ts: Date.now(),
@@ -407,7 +430,7 @@ export class UplinkSink implements WarningChannel {
       this.limited.warn('thinned', '上报队列已满，实时快照抽稀', { thinned: r.thinned, queueBytes: this.queue.sizeBytes, maxBytes: this.cfg.queue.maxBytes });
       if (!this.thinningRaised) {
         this.thinningRaised = true;
-        this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.queueThinning, active: true, value: this.queue.sizeBytes, ts: now, limit: this.cfg.queue.maxBytes, detail: `已抽稀 ${r.thinned} 条实时快照` });
+        this.diagnostics.next({ alarmId: this.ids.queueThinning, active: true, value: this.queue.sizeBytes, ts: now, limit: this.cfg.queue.maxBytes, detail: `已抽稀 ${r.thinned} 条实时快照` });
       }
     }
     if (r.overLimitWithAlarmsOnly) {
@@ -417,7 +440,7 @@ export class UplinkSink implements WarningChannel {
     // Clear with hysteresis: half the bound, so it does not chatter at the edge.
     if (this.thinningRaised && this.queue.sizeBytes < this.cfg.queue.maxBytes / 2) {
       this.thinningRaised = false;
-      this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.queueThinning, active: false, value: this.queue.sizeBytes, ts: now, limit: this.cfg.queue.maxBytes });
+      this.diagnostics.next({ alarmId: this.ids.queueThinning, active: false, value: this.queue.sizeBytes, ts: now, limit: this.cfg.queue.maxBytes });
     }
     this.updateGauges();
   }
@@ -427,7 +450,7 @@ export class UplinkSink implements WarningChannel {
     const now = this.now();
     if (now - this.failingSince >= this.cfg.linkDownAlarmAfter) {
       this.linkDownRaised = true;
-      this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.linkDown, active: true, value: this.queue.size, ts: now, detail: `${this.transport.describe()} 连续失败 ${this.consecutiveFailures} 次，积压 ${this.queue.size} 条` });
+      this.diagnostics.next({ alarmId: this.ids.linkDown, active: true, value: this.queue.size, ts: now, detail: `${this.transport.describe()} 连续失败 ${this.consecutiveFailures} 次，积压 ${this.queue.size} 条` });
     }
   }
 
@@ -527,7 +550,7 @@ export class UplinkSink implements WarningChannel {
     this.queue.deadLetter(m, err.message, this.now());
     this.metrics.inc('uplink_dead_lettered_total', { type: m.type });
     this.limited.error('dead_letter', '平台多次拒收一条上报数据，已转存死信表 uplink_dead_letter', { seq: m.seq, dataId: m.dataId, type: m.type, attempts: m.attempts + 1, error: err.message });
-    this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.rejected, active: true, value: m.seq, ts: this.now() });
+    this.diagnostics.next({ alarmId: this.ids.rejected, active: true, value: m.seq, ts: this.now() });
     this.rejectedRaised = true;
     this.delivered(next, false);
     return true;
@@ -543,7 +566,7 @@ export class UplinkSink implements WarningChannel {
     // operator still acknowledges it and can look at uplink_dead_letter).
     if (this.rejectedRaised && endsRefusal) {
       this.rejectedRaised = false;
-      this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.rejected, active: false, value: this.queue.size, ts: this.now() });
+      this.diagnostics.next({ alarmId: this.ids.rejected, active: false, value: this.queue.size, ts: this.now() });
     }
     this.refused = undefined;
     if (!this.linkUp || this.failingSince !== undefined) {
@@ -554,7 +577,7 @@ export class UplinkSink implements WarningChannel {
       this.consecutiveFailures = 0;
       if (this.linkDownRaised) {
         this.linkDownRaised = false;
-        this.diagnostics.next({ alarmId: UPLINK_ALARM_IDS.linkDown, active: false, value: this.queue.size, ts: this.now() });
+        this.diagnostics.next({ alarmId: this.ids.linkDown, active: false, value: this.queue.size, ts: this.now() });
       }
       this.updateGauges();
     }

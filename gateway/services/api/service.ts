@@ -10,6 +10,8 @@ import type { HttpSection } from '../http/config.js';
 import type { HistoryService } from '../history/service.js';
 import type { Service, ServiceContext, ServiceHealth } from '../service.js';
 import { adminRoutes } from './admin-routes.js';
+import { centreRoutes } from '../centre/routes.js';
+import type { CentreService } from '../centre/service.js';
 import { alarmRoutes } from './alarm-routes.js';
 import { authenticator } from './auth.js';
 import { authRoutes } from './auth-routes.js';
@@ -97,6 +99,9 @@ export class ApiService implements Service {
         dataRoutes(router, deps, hub);
         adminRoutes(router, deps);
         for (const extend of this.extensions) await extend(router, deps, api);
+        // The monitoring-centre role's routes, when this gateway runs it.
+        const centre = ctx.service<CentreService>('centre');
+        if (centre) centreRoutes(router, centre, deps);
         const doc = openApiDocument(router.specs, { title: `${ctx.gatewayId} 安全风险监测预警网关 API`, version: '1' });
         api.get('/openapi.json', () => doc);
         // Live streams hold their connections open: end them before the server waits for requests to finish.

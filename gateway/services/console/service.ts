@@ -14,7 +14,7 @@ interface Asset {
  * Security headers of every console response: scripts and styles only from the gateway itself, no
  * framing (clickjacking), no MIME sniffing, no referrer to other sites.
  */
-const HEADERS = {
+export const CONSOLE_HEADERS = {
   'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
@@ -44,9 +44,9 @@ export class ConsoleService implements Service {
     this.ctx.log.debug(`console built in ${Math.round(performance.now() - started)} ms`);
     this.ctx.http.add('console', (app) => {
       for (const [path, asset] of this.assets) {
-        app.get(path, (_req, reply) => reply.headers(HEADERS).type(asset.type).send(asset.body));
+        app.get(path, (_req, reply) => reply.headers(CONSOLE_HEADERS).type(asset.type).send(asset.body));
       }
-      app.get('/console/*', (req, reply) => reply.code(404).headers(HEADERS).send({ error: `没有该文件 [no such file] ${req.url.split('?')[0]}` }));
+      app.get('/console/*', (req, reply) => reply.code(404).headers(CONSOLE_HEADERS).send({ error: `没有该文件 [no such file] ${req.url.split('?')[0]}` }));
     });
   }
 

@@ -195,3 +195,22 @@ export class OpenChunks {
     this.open.get(point)?.appendTo(out, from, to);
   }
 }
+
+/** One sample as a writer outside the bus has it (e.g. the centre's intake of enterprise snapshots). */
+export interface HistorySample {
+  point: string;
+  ts: number;
+  value: ReadingValue;
+  quality: QualityCode;
+}
+
+/** Packs loose samples into chunk rows, one per point (for writers that batch a second or so at a time). */
+export function packSamples(samples: readonly HistorySample[]): ChunkRow[] {
+  const byPoint = new Map<string, OpenChunk>();
+  for (const s of samples) {
+    let c = byPoint.get(s.point);
+    if (c === undefined) byPoint.set(s.point, (c = new OpenChunk(s.point)));
+    c.add(s.ts, storedValue(s.value), qualityClass(s.quality));
+  }
+  return [...byPoint.values()].map((c) => c.take());
+}

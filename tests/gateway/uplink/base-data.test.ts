@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../gateway/config/load.js';
 import { pointDefinitions } from '../../../gateway/config/schema.js';
 import { buildBaseData, baseDataFingerprint } from '../../../gateway/uplink/base-data.js';
+import { uplinkTargets } from '../../../gateway/uplink/config.js';
 import { CO_LOCATION_TYPE_CODES, EQUIPMENT_TYPE_CODES } from '../../../gateway/core/platform-codes.js';
 
 const demo = readFileSync(join(import.meta.dirname, '../../../gateway/config/demo-plant.yaml'), 'utf8');
@@ -27,7 +28,7 @@ describe('platform code config', () => {
     if (!r.ok) return;
     const points = pointDefinitions(r.config);
     const doc = buildBaseData({
-      config: r.config.uplink!,
+      config: uplinkTargets(r.config.uplink)[0]!.config,
       enterprise: { code: r.config.gateway.enterprise.creditCode, name: r.config.gateway.enterprise.name },
       gateway: { code: 'GW-1' },
       pointOf: (id) => points.get(id),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { uplinkConfigProblems, uplinkSectionSchema } from '../../../gateway/uplink/config.js';
+import { uplinkConfigProblems, uplinkConfigSchema, uplinkSectionSchema, uplinkTargets } from '../../../gateway/uplink/config.js';
 import { usccProblem } from '../../../gateway/config/uscc.js';
 import { parseConfigText } from '../../../gateway/config/load.js';
 import { readFileSync } from 'node:fs';
@@ -51,6 +51,29 @@ describe('uplink config', () => {
       { path: ['uplink', 'points', 2, 'point'], message: 'point "gh1.co" is mapped twice (also uplink.points[0])' },
       { path: ['uplink', 'points', 2, 'code'], message: 'platform code "A" is used twice (also uplink.points[0])' },
     ]);
+  });
+});
+
+describe('uplink.targets', () => {
+  it('takes several named targets, reports a duplicate name and an unknown point of a target under its own path', () => {
+    const c = uplinkConfigSchema.parse({
+      targets: [
+        { name: 'province', ...base },
+        { name: 'province', ...base, points: [{ point: 'gh1.coo', code: 'A' }] },
+      ],
+    });
+    expect(uplinkTargets(c).map((t) => t.name)).toEqual(['province', 'province']);
+    expect(uplinkConfigProblems(c, new Set(['gh1.co']))).toEqual([
+      { path: ['uplink', 'targets', 1, 'name'], message: 'uplink target "province" is named twice (also uplink.targets[0])' },
+      { path: ['uplink', 'targets', 1, 'points', 0, 'point'], message: 'unknown point "gh1.coo"' },
+    ]);
+  });
+
+  it('keeps the single form unnamed, skips disabled targets, and refuses a name that cannot be a point or file name', () => {
+    expect(uplinkTargets(uplinkConfigSchema.parse(base)).map((t) => t.name)).toEqual([undefined]);
+    const c = uplinkConfigSchema.parse({ targets: [{ name: 'province', ...base, enabled: false }, { name: 'county', ...base }] });
+    expect(uplinkTargets(c).map((t) => t.name)).toEqual(['county']);
+    expect(uplinkConfigSchema.safeParse({ targets: [{ name: 'Province/1', ...base }] }).success).toBe(false);
   });
 });
 

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { durationSchema } from '../../core/duration.js';
+
+/**
+ * `centre:` — the monitoring-centre role (county centre, 监测中心). The gateway subscribes to the
+ * enterprises' uplink envelopes on a broker, keeps the enterprise register with grades, live status
+ * and county figures, and raises warnings (预警) down to the enterprises. See README.md here.
+ */
+export const centreSectionSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** 发布单位 written on every warning, e.g. 某某县应急管理局监测中心. */
+  issuer: z.string().min(1).max(100),
+  broker: z.strictObject({
+    /** mqtt:// or mqtts:// of the broker the enterprises uplink to (mosquitto, EMQX …). */
+    url: z.string().regex(/^mqtts?:\/\//, 'expected mqtt://host:port or mqtts://host:port'),
+    clientId: z.string().min(1).optional(),
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    /** PEM of the CA that signed the broker's certificate (mqtts). */
+    caFile: z.string().min(1).optional(),
+    /** The subscription; `+` per level: enterprise code, gateway code, envelope type. */
+    topic: z.string().min(1).default('safety/+/+/+'),
+    /**
+     * Shared subscription group ($share/<group>/…, MQTT 5 / EMQX / mosquitto ≥ 2): several centre
+     * processes split the enterprises between them. Off by default.
+     */
+    shareGroup: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  }),
+  /** Topic of warnings down; {enterpriseCode}, {gatewayCode} are filled in (gateway/core/platform-warning.ts). */
+  warningTopic: z.string().min(1).default('safety/{enterpriseCode}/{gatewayCode}/warning'),
+  /** A gateway without any live envelope for this long is offline (3 missed 30 s heartbeats by default). */
+  offlineAfter: durationSchema.default(90_000),
+  /** A point's value is fresh for this long (the online rate by points, the share of fresh Good data). */
+  freshFor: durationSchema.default(300_000),
+  rules: z
+    .strictObject({
+      /** An enterprise offline this long gets a warning (企业离线). 0: off. */
+      offlineWarningAfter: durationSchema.default(1_800_000),
+      /** A severity-4 alarm not acknowledged at the enterprise after this long gets a warning. 0: off. */
+      unackedSeverity4After: durationSchema.default(600_000),
+      /** This many activations of one point's alarms within repeatedWindow get a warning. 0: off. */
+      repeatedAlarmCount: z.number().int().min(0).default(3),
+      repeatedWindow: durationSchema.default(86_400_000),
+      /** How long an enterprise has to feed back; past it the warning is overdue (逾期). */
+      feedbackWithin: durationSchema.default(86_400_000),
+      /** How often the rules are evaluated. */
+      evaluateEvery: durationSchema.default(5000),
+    })
+    .default({ offlineWarningAfter: 1_800_000, unackedSeverity4After: 600_000, repeatedAlarmCount: 3, repeatedWindow: 86_400_000, feedbackWithin: 86_400_000, evaluateEvery: 5000 }),
+  /** dataIds remembered for dedup (a resend after a reconnect arrives within minutes). */
+  dedupFor: durationSchema.default(86_400_000),
+});
+export type CentreSection = z.infer<typeof centreSectionSchema>;

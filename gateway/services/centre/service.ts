@@ -1,0 +1,226 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { CONSOLE_HEADERS } from '../console/service.js';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Subscription } from 'rxjs';
+import { every } from '../../core/timers.js';
+import type { PlatformWarning } from '../../core/platform-warning.js';
+import { untrusted } from '../../core/untrusted-text.js';
+import { openDatabase, type Db } from '../../store/database.js';
+import { HealthPublisher } from '../health-point.js';
+import { CENTRE_BROKER_POINT } from '../health-points.js';
+import type { Service, ServiceContext, ServiceHealth } from '../service.js';
+import { migrateCentre } from './centre-db.js';
+import { evaluateCentreRules } from './centre-rules.js';
+import type { CentreSection } from './config.js';
+import { CentreFigures } from './figures.js';
+import { CentreIntake } from './intake.js';
+import { EnterpriseRegister } from './register.js';
+import { WarningBook } from './warnings.js';
+
+/**
+ * The monitoring-centre role: subscribes to the enterprises' uplink envelopes on a broker, keeps the
+ * register, live status and figures in <dataDir>/centre.db, evaluates the centre rules and publishes
+ * warnings (QoS 1) down to the enterprises, tracking their feedback.
+ */
+const WEB = fileURLToPath(new URL('./web/', import.meta.url));
+
+export class CentreService implements Service {
+  readonly name = 'centre';
+  readonly db: Db;
+  readonly register: EnterpriseRegister;
+  readonly intake: CentreIntake;
+  readonly warnings: WarningBook;
+  readonly figures: CentreFigures;
+  private client: MqttClient | undefined;
+  private connected = false;
+  private readonly health$: HealthPublisher;
+  private timers: Subscription[] = [];
+  private subs: Subscription[] = [];
+  /** enterprise → point → live activation times, for the repeated-alarm rule. */
+  private readonly activations = new Map<string, Map<string, number[]>>();
+  private publishing = false;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly cfg: CentreSection,
+  ) {
+    this.db = openDatabase(join(ctx.dataDir, 'centre.db'));
+    migrateCentre(this.db);
+    this.register = new EnterpriseRegister(this.db);
+    this.intake = new CentreIntake({ db: this.db, register: this.register, logger: ctx.log, metrics: ctx.metrics, offlineAfter: cfg.offlineAfter, dedupFor: cfg.dedupFor });
+    this.warnings = new WarningBook(this.db);
+    this.figures = new CentreFigures(this.db, this.register, this.intake, cfg);
+    this.health$ = new HealthPublisher(ctx, CENTRE_BROKER_POINT.id);
+  }
+
+  async start(): Promise<void> {
+    const b = this.cfg.broker;
+    const topic = b.shareGroup ? `$share/${b.shareGroup}/${b.topic}` : b.topic;
+    this.subs.push(
+      this.intake.events$.subscribe((e) => {
+        if (e.kind === 'alarm' && e.activation) this.noteActivation(e.alarm.enterpriseCode, e.alarm.pointCode, e.alarm.startedAt);
+        if (e.kind === 'feedback') {
+          const refused = this.warnings.recordFeedback(e.enterpriseCode, e.feedback, e.at);
+          if (refused) {
+            this.ctx.metrics.inc('centre_rejected_total', { reason: refused });
+            this.ctx.log.warn('拒收预警反馈 [warning feedback refused]', { reason: refused, enterpriseCode: e.enterpriseCode, warningId: untrusted(e.feedback.warningId) });
+          } else this.ctx.metrics.inc('centre_feedback_total', { state: e.feedback.state });
+        }
+      }),
+    );
+    const client = mqtt.connect(b.url, {
+      clientId: b.clientId ?? `centre-${this.ctx.gatewayId}`,
+      ...(b.username !== undefined ? { username: b.username } : {}),
+      ...(b.password !== undefined ? { password: b.password } : {}),
+      ...(b.caFile !== undefined ? { ca: readFileSync(b.caFile) } : {}),
+      // A persistent session: QoS 1 envelopes sent while the centre restarts wait at the broker.
+      clean: false,
+      // MQTT 5 with a large Receive Maximum: the broker may have many QoS 1 envelopes in flight to the
+      // centre at once (MQTT 3.1.1 brokers cap it, mosquitto at 20, which limits one subscriber of
+      // thousands of gateways to what 20 round trips through the event loop carry).
+      protocolVersion: 5,
+      properties: { receiveMaximum: 1000, sessionExpiryInterval: 86_400 },
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+    });
+    this.client = client;
+    client.on('connect', () => {
+      this.connected = true;
+      this.ctx.log.info('centre subscribed to enterprise uplinks', { url: b.url, topic });
+      client.subscribe(topic, { qos: 1 }, (err) => {
+        if (err) this.ctx.log.error('监测中心订阅失败 [subscribe failed]', { topic, error: err.message });
+      });
+      this.kickPublish();
+    });
+    client.on('close', () => {
+      if (this.connected) this.ctx.log.warn('监测中心与 broker 连接中断，自动重连 [centre broker connection lost]', { url: b.url });
+      this.connected = false;
+    });
+    client.on('error', (err) => this.ctx.log.debug('centre broker error', { error: err.message }));
+    client.on('message', (t, payload) => {
+      try {
+        this.intake.receive(t, payload, this.ctx.now());
+      } catch (err) {
+        // Database trouble, not bad input (that is rejected inside): logged, the next message goes on.
+        this.ctx.metrics.inc('centre_intake_errors_total');
+        this.ctx.log.error('监测中心处理上报数据失败 [intake failed]', { topic: untrusted(t), error: (err as Error).message });
+      }
+    });
+    const sch = this.ctx.scheduler;
+    this.timers.push(every(sch, 1000, () => this.intake.checkOffline(this.ctx.now())));
+    this.timers.push(every(sch, 1000, () => this.intake.flush(this.ctx.now())));
+    this.timers.push(every(sch, this.cfg.rules.evaluateEvery, () => this.evaluate()));
+    this.health$.start(() => this.connected);
+    if (this.ctx.config.http?.enabled) await this.serveConsole();
+  }
+
+  /** The centre console at /centre/ (web/), bundled into memory at start like the operator console. */
+  private async serveConsole(): Promise<void> {
+    const js = await build({ entryPoints: [WEB + 'main.ts'], bundle: true, format: 'esm', target: 'es2022', minify: true, write: false, sourcemap: false, logLevel: 'silent' });
+    const assets = new Map<string, { type: string; body: Buffer }>([
+      ['/centre/', { type: 'text/html; charset=utf-8', body: readFileSync(WEB + 'index.html') }],
+      ['/centre/app.js', { type: 'text/javascript; charset=utf-8', body: Buffer.from(js.outputFiles[0]!.contents) }],
+      ['/centre/app.css', { type: 'text/css; charset=utf-8', body: readFileSync(WEB + 'app.css') }],
+    ]);
+    this.ctx.http.add('centre-console', (app) => {
+      for (const [path, asset] of assets) app.get(path, (_req, reply) => reply.headers(CONSOLE_HEADERS).type(asset.type).send(asset.body));
+      app.get('/centre', (_req, reply) => reply.redirect('/centre/'));
+    });
+  }
+
+  private noteActivation(ent: string, pointCode: string, at: number): void {
+    let points = this.activations.get(ent);
+    if (!points) this.activations.set(ent, (points = new Map<string, number[]>()));
+    const times = points.get(pointCode) ?? [];
+    times.push(at);
+    const horizon = this.ctx.now() - this.cfg.rules.repeatedWindow;
+    while (times.length > 0 && times[0]! < horizon) times.shift();
+    points.set(pointCode, times);
+  }
+
+  /** Runs the centre rules and opens (and publishes) a warning for each new situation. */
+  evaluate(): PlatformWarning[] {
+    const now = this.ctx.now();
+    const candidates = evaluateCentreRules(this.cfg.rules, {
+      now,
+      enterprises: this.register.list(),
+      gateways: this.intake.gateways.values(),
+      alarms: this.intake.alarms,
+      activations: this.activations,
+      pointName: (ent, code) => this.intake.pointInfo.get(ent)?.get(code)?.name,
+    });
+    const opened: PlatformWarning[] = [];
+    for (const c of candidates) {
+      const w = this.warnings.open(c, this.cfg.issuer, now, this.cfg.rules.feedbackWithin);
+      if (!w) continue;
+      opened.push(w);
+      this.ctx.metrics.inc('centre_warnings_total', { kind: w.kind });
+      this.ctx.log.info('监测中心下发预警', { warningId: w.warningId, enterpriseCode: w.enterpriseCode, kind: w.kind, level: w.level });
+    }
+    if (opened.length > 0) this.kickPublish();
+    return opened;
+  }
+
+  /** 发布单位 of this centre's warnings and reports. */
+  get issuer(): string {
+    return this.cfg.issuer;
+  }
+
+  /** Opens a warning written by an officer (kind manual) and publishes it. */
+  issueManual(input: { enterpriseCode: string; level: 1 | 2 | 3 | 4; title: string; content: string }, user: string): PlatformWarning | undefined {
+    const now = this.ctx.now();
+    const w = this.warnings.open({ dedupKey: `manual:${user}:${now}:${Math.random()}`, enterpriseCode: input.enterpriseCode, gatewayCode: undefined, kind: 'manual', level: input.level, title: input.title, content: input.content }, this.cfg.issuer, now, this.cfg.rules.feedbackWithin);
+    if (w) this.kickPublish();
+    return w;
+  }
+
+  /** Starts publishing what is pending, without waiting (publishPending handles its own errors). */
+  private kickPublish(): void {
+    this.publishPending().catch((err: unknown) => this.ctx.log.error('预警下发异常 [warning publish crashed]', { error: String(err) }));
+  }
+
+  /** Publishes every warning not yet acknowledged by the broker (QoS 1 PUBACK), in order. */
+  async publishPending(): Promise<void> {
+    if (this.publishing || !this.client || !this.connected) return;
+    this.publishing = true;
+    try {
+      for (const w of this.warnings.unpublished()) {
+        const gateway = w.gatewayCode ?? this.register.get(w.enterpriseCode)?.gateways[0];
+        if (gateway === undefined) continue; // no gateway known yet: waits until the enterprise connects
+        const topic = this.cfg.warningTopic.replace('{enterpriseCode}', w.enterpriseCode).replace('{gatewayCode}', gateway);
+        await this.client.publishAsync(topic, JSON.stringify(w), { qos: 1, retain: false });
+        this.warnings.markPublished(w.warningId, this.ctx.now());
+        this.ctx.metrics.inc('centre_warnings_published_total');
+      }
+    } catch (err) {
+      this.ctx.log.warn('预警下发失败，连接恢复后重发 [warning publish failed]', { error: (err as Error).message });
+    } finally {
+      this.publishing = false;
+    }
+  }
+
+  health(): ServiceHealth {
+    return this.connected ? { ok: true } : { ok: false, detail: '监测中心未连接企业上报 broker (centre broker not connected)' };
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) t.unsubscribe();
+    for (const s of this.subs) s.unsubscribe();
+    this.timers = [];
+    this.subs = [];
+    this.health$.stop();
+    await this.client?.endAsync();
+    this.client = undefined;
+    this.connected = false;
+    this.intake.flush(this.ctx.now());
+    this.intake.complete();
+    this.db.close();
+  }
+}
+
+export function createService(ctx: ServiceContext): Service {
+  return new CentreService(ctx, ctx.config.centre!);
+}

@@ -1,0 +1,137 @@
+// Benchmark: one county centre taking N enterprise gateways through a local mosquitto.
+// N gateways (each its own MQTT client, in a separate process) × 200 points, realtime snapshots every
+// 10 s, heartbeats every 30 s, and an alarm burst (every gateway raises a red alarm within 1 s, clears
+// it 5 s later). Measures the centre process only: CPU % of one core, peak RSS, envelopes/s, p99 from
+// the enterprise's alarm envelope (its timestamp) to the centre's live event stream, lost and
+// duplicated alarms. Runs 500 gateways, then 2,000 (`at2000`). Prints one JSON object as the last line.
+// Run: npm run bench:centre   (BENCH_SECONDS=60 per run by default)
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { validateConfig } from '../../gateway/config/load.js';
+import { usccCheckChar } from '../../gateway/config/uscc.js';
+import { silentLogger } from '../../gateway/core/logger.js';
+import { Gateway } from '../../gateway/runtime/gateway.js';
+import type { CentreService } from '../../gateway/services/centre/service.js';
+import { MosquittoServer } from '../helpers/mosquitto.js';
+
+const POINTS = 200;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+
+interface Figures {
+  gateways: number;
+  cpuPctOfOneCore: number;
+  peakRssMb: number;
+  envelopesPerSec: number;
+  p99AlarmToConsoleMs: number;
+  p50AlarmToConsoleMs: number;
+  lost: number;
+  duplicated: number;
+  rejected: number;
+  /** The centre's event-loop delay while measuring: a blocked loop delays every envelope. */
+  eventLoopDelayP99Ms: number;
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN;
+}
+
+function creditCode(i: number): string {
+  const first17 = `91350100MA${String(i).padStart(7, '0')}`;
+  return first17 + usccCheckChar(first17)!;
+}
+
+async function run(n: number): Promise<Figures> {
+  const dir = mkdtempSync(join(tmpdir(), 'centre-bench-'));
+  const broker = await MosquittoServer.start();
+  const parsed = validateConfig({
+    gateway: { id: 'bench-centre', enterprise: { name: '基准县应急管理局', creditCode: creditCode(9_999_999) }, summaryInterval: 0 },
+    mqtt: { broker: 'external', url: broker.url },
+    storage: { dataDir: join(dir, 'data') },
+    devices: [],
+    centre: { issuer: '基准县监测中心', broker: { url: broker.url, clientId: 'bench-centre-input' }, rules: { offlineWarningAfter: '1h', unackedSeverity4After: '1h' } },
+  });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  const gw = new Gateway({ config: parsed.config, log: silentLogger, write: () => undefined, dataDir: join(dir, 'data') });
+  await gw.start();
+  const centre = gw.service<CentreService>('centre')!;
+  const codes = Array.from({ length: n }, (_, i) => creditCode(i));
+  codes.forEach((code, i) => centre.register.upsert({ code, name: `基准企业${i}`, industry: 'steel', town: `镇${i % 12}`, gateways: [`gw-${i}`] }, 'bench', Date.now()));
+
+  const latencies: number[] = [];
+  const activations = new Map<string, number>();
+  centre.intake.events$.subscribe((e) => {
+    if (e.kind !== 'alarm' || !e.activation) return;
+    latencies.push(Date.now() - e.sentAt);
+    const key = `${e.alarm.enterpriseCode}/${e.alarm.alarmKey}`;
+    activations.set(key, (activations.get(key) ?? 0) + 1);
+  });
+
+  const burstAt = Math.max(15, Math.floor(SECONDS / 2));
+  const fleetFile = fileURLToPath(new URL('./centre-fleet.js', import.meta.url));
+  const child = fork(fleetFile, [broker.url, String(n), String(POINTS), String(SECONDS), String(burstAt)], { stdio: ['pipe', 'inherit', 'inherit', 'ipc'] });
+  child.stdin!.end(codes.join('\n'));
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', (m: { kind: string }) => (m.kind === 'connected' ? resolve() : reject(new Error(String(m.kind)))));
+    child.once('exit', (code) => reject(new Error(`fleet exited ${code}`)));
+  });
+  console.error(`${n} gateways connected; running ${SECONDS} s`);
+  // Measure after the first snapshots are in (the warm-up is the connect storm, not steady state).
+  await new Promise((r) => setTimeout(r, 5000));
+  const envelopesBefore = gw.metrics.total('centre_envelopes_total');
+  const cpuBefore = process.cpuUsage();
+  const t0 = Date.now();
+  let peakRss = process.memoryUsage().rss;
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
+  const done = await new Promise<{ fleet: { sent: Record<string, number>; failed: number; alarms: number } }>((resolve) => child.on('message', (m: { kind: string; fleet?: unknown }) => m.kind === 'done' && resolve(m as never)));
+  // Whatever is still in flight at the centre.
+  await new Promise((r) => setTimeout(r, 2000));
+  const elapsed = Date.now() - t0;
+  const cpu = process.cpuUsage(cpuBefore);
+  clearInterval(sampler);
+  loop.disable();
+  const envelopes = gw.metrics.total('centre_envelopes_total') - envelopesBefore;
+  const rejected = gw.metrics.total('centre_rejected_total');
+  let duplicated = 0;
+  for (const c of activations.values()) duplicated += c - 1;
+  const lost = (done.fleet.sent.alarm ?? 0) / 2 - activations.size;
+  console.error(JSON.stringify({ fleet: done.fleet, centre: gw.metrics.snapshot().counters }));
+  await gw.stop();
+  await broker.dispose();
+  rmSync(dir, { recursive: true, force: true });
+  const sorted = latencies.sort((a, b) => a - b);
+  return {
+    gateways: n,
+    cpuPctOfOneCore: Math.round(((cpu.user + cpu.system) / 1000 / elapsed) * 1000) / 10,
+    peakRssMb: Math.round(peakRss / 1e6),
+    envelopesPerSec: Math.round((envelopes / elapsed) * 10_000) / 10,
+    p99AlarmToConsoleMs: pct(sorted, 99),
+    p50AlarmToConsoleMs: pct(sorted, 50),
+    lost: Math.max(0, Math.round(lost)) + done.fleet.failed,
+    duplicated,
+    rejected,
+    eventLoopDelayP99Ms: Math.round(loop.percentile(99) / 1e6),
+  };
+}
+
+async function main(): Promise<void> {
+  // BENCH_GATEWAYS=20 runs one small size only (a smoke run); the figures need the default.
+  if (process.env.BENCH_GATEWAYS) {
+    console.log(JSON.stringify(await run(Number(process.env.BENCH_GATEWAYS))));
+    return;
+  }
+  const at500 = await run(500);
+  console.error(JSON.stringify(at500));
+  const at2000 = await run(2000);
+  console.log(JSON.stringify({ ...at500, at2000 }));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
