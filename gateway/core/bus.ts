@@ -11,12 +11,21 @@ type Handler = Subscriber<Reading>;
  */
 export class ReadingBus {
   private readonly all = new Subject<Reading>();
+  private readonly past = new Subject<Reading>();
   private readonly byPoint = new Map<string, Handler[]>();
   readonly readings$: Observable<Reading> = this.all.asObservable();
+  /**
+   * Readings from the past (Sparkplug B `is_historical` metrics: a node's store-and-forward backlog),
+   * each with its own timestamp. A separate stream, not a flag on live readings: only the sinks that
+   * keep history subscribe to it (local history, InfluxDB), and nothing that holds live state (rules,
+   * the point registry, the MQTT publisher, the uplink) can see one by forgetting to check a flag.
+   */
+  readonly historical$: Observable<Reading> = this.past.asObservable();
   private completed = false;
   /** Readings published, and deliveries to per-point subscribers (rule inputs); plain counters for /metrics. */
   published = 0;
   delivered = 0;
+  historicalPublished = 0;
   /**
    * Called with every reading before anything else (the point registry's latest value): a plain
    * call, not an RxJS subscription, because it runs for every reading.
@@ -34,6 +43,12 @@ export class ReadingBus {
     }
     // Subject.next allocates on every call; skip it when no sink listens.
     if (this.all.observed) this.all.next(reading);
+  }
+
+  /** Hands a reading from the past to the history sinks; it never reaches live state or rules. */
+  publishHistorical(reading: Reading): void {
+    this.historicalPublished++;
+    if (this.past.observed) this.past.next(reading);
   }
 
   /** Readings of one point, hot. */
@@ -60,5 +75,6 @@ export class ReadingBus {
     this.byPoint.clear();
     for (const s of all) s.complete();
     this.all.complete();
+    this.past.complete();
   }
 }

@@ -1,4 +1,5 @@
 import type { Subscription } from 'rxjs';
+import type { Reading } from '../../core/reading.js';
 import type { Service, ServiceContext, ServiceHealth } from '../service.js';
 import type { HistorySection } from './config.js';
 import { Downsampler } from './downsampler.js';
@@ -18,7 +19,7 @@ export class HistoryService implements Service {
   private store: HistoryStore | undefined;
   private readonly sampler: Downsampler;
   private pending: HistoryRow[] = [];
-  private sub: Subscription | undefined;
+  private readonly subs: Subscription[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private lastError: string | undefined;
@@ -30,6 +31,7 @@ export class HistoryService implements Service {
     this.sampler = new Downsampler(cfg, (id) => ctx.points.get(id));
     ctx.metrics.describe('history_rows_written', 'Readings written to the local history');
     ctx.metrics.describe('history_rows_dropped', 'Readings the local history dropped because writes fell behind');
+    ctx.metrics.describe('history_historical_rows', 'Readings from the past (Sparkplug is_historical) taken into the local history');
   }
 
   async start(): Promise<void> {
@@ -40,17 +42,28 @@ export class HistoryService implements Service {
       return;
     }
     this.store = new HistoryStore(db);
-    this.sub = this.ctx.readings$.subscribe((r) => {
-      if (!this.sampler.keep(r)) return;
-      if (this.pending.length >= MAX_PENDING) {
-        this.pending.shift();
-        this.ctx.metrics.inc('history_rows_dropped');
-      }
-      this.pending.push({ point: r.point, ts: r.ts, value: r.value, quality: r.quality });
-    });
+    this.subs.push(
+      this.ctx.readings$.subscribe((r) => {
+        if (this.sampler.keep(r)) this.add(r);
+      }),
+      // A device's backlog from the past, at its own times: kept whole, and kept out of the live
+      // downsampler (an older reading would reset its per-point "last kept").
+      this.ctx.historicalReadings$.subscribe((r) => {
+        this.add(r);
+        this.ctx.metrics.inc('history_historical_rows');
+      }),
+    );
     this.flushTimer = setInterval(() => this.flush(), this.cfg.flushInterval).unref();
     this.prune();
     this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS).unref();
+  }
+
+  private add(r: Reading): void {
+    if (this.pending.length >= MAX_PENDING) {
+      this.pending.shift();
+      this.ctx.metrics.inc('history_rows_dropped');
+    }
+    this.pending.push({ point: r.point, ts: r.ts, value: r.value, quality: r.quality });
   }
 
   /** Writes what is pending (the timer's job; tests call it to see rows at once). */
@@ -95,8 +108,8 @@ export class HistoryService implements Service {
   }
 
   async stop(): Promise<void> {
-    this.sub?.unsubscribe();
-    this.sub = undefined;
+    for (const sub of this.subs) sub.unsubscribe();
+    this.subs.length = 0;
     if (this.flushTimer) clearInterval(this.flushTimer);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.flush();
