@@ -116,6 +116,9 @@ export interface UserStoreOptions {
   maxConcurrentHashes?: number;
 }
 
+/** Listeners per database: every UserStore on one connection tells the others of a change (API → broker). */
+const changeListeners = new WeakMap<Db, Set<(name: string) => void>>();
+
 /**
  * The gateway's users, in the `users` table of gateway.db: one store for the MQTT broker, the HTTP
  * API and the console. Read on every login (no cache), so `users passwd` or `users remove` from the
@@ -166,6 +169,7 @@ export class UserStore {
     if (!this.get(name)) throw new Error(`no user "${name}"`);
     const hash = await this.gate.run(() => hashPassword(pw, this.params));
     this.stmt.setHash.run(hash, Date.now(), name);
+    this.changed(name);
   }
 
   /** Changes role, areas or the disabled flag. */
@@ -176,11 +180,41 @@ export class UserStore {
     const areas = change.areas !== undefined ? z.array(areaSchema).min(1).parse(change.areas) : current.areas;
     const disabled = change.disabled ?? current.disabled;
     this.db.prepare('UPDATE users SET role = ?, areas = ?, disabled = ?, updated_at = ? WHERE name = ?').run(role, JSON.stringify([...new Set(areas)]), disabled ? 1 : 0, Date.now(), name);
+    this.changed(name);
     return this.get(name)!;
   }
 
   remove(name: string): boolean {
-    return this.stmt.remove.run(name).changes > 0;
+    const removed = this.stmt.remove.run(name).changes > 0;
+    if (removed) this.changed(name);
+    return removed;
+  }
+
+  /**
+   * Calls `fn` with the name of every user changed (password, role, areas, disabled) or removed
+   * through any UserStore on this database connection, at once. Changes by another process (the
+   * `users` CLI) are seen through `changeStamp`. Returns the unsubscribe function.
+   */
+  onChange(fn: (name: string) => void): () => void {
+    let set = changeListeners.get(this.db);
+    if (!set) changeListeners.set(this.db, (set = new Set()));
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  /** SQLite's data_version: it changes when another connection (another process) commits to the database. */
+  changeStamp(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  private changed(name: string): void {
+    for (const fn of changeListeners.get(this.db) ?? []) {
+      try {
+        fn(name);
+      } catch {
+        // A listener's failure must not undo or fail the change already committed.
+      }
+    }
   }
 
   /**

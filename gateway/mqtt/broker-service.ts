@@ -1,5 +1,6 @@
 import type { Service, ServiceContext, ServiceHealth } from '../services/service.js';
 import { UserStore } from '../auth/user-store.js';
+import { SecurityAudit } from '../auth/security-audit.js';
 import { EmbeddedBroker } from './broker.js';
 
 /** The embedded aedes broker (mqtt.broker: embedded). Other services find its URL and credential here. */
@@ -17,6 +18,7 @@ export class BrokerService implements Service {
       allowAnonymous: m.allowAnonymous,
       // One user store for the broker, the HTTP API and the console.
       users: ctx.db ? new UserStore(ctx.db) : undefined,
+      audit: ctx.db ? new SecurityAudit(ctx.db) : undefined,
       passwordFile: m.passwordFile,
       aclFile: m.aclFile,
       tls: m.tls,
