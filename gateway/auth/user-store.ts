@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { migrate, type Db, type Migration } from '../store/database.js';
 import { hashPassword, OWASP_SCRYPT, verifyPassword, type ScryptParams } from './password.js';
 import { ROLES, type Principal, type Role } from './permissions.js';
+import { notifyAuthChange, onAuthChange } from './auth-changes.js';
 
 export const USER_MIGRATIONS: readonly Migration[] = [
   {
@@ -116,9 +117,6 @@ export interface UserStoreOptions {
   maxConcurrentHashes?: number;
 }
 
-/** Listeners per database: every UserStore on one connection tells the others of a change (API → broker). */
-const changeListeners = new WeakMap<Db, Set<(name: string) => void>>();
-
 /**
  * The gateway's users, in the `users` table of gateway.db: one store for the MQTT broker, the HTTP
  * API and the console. Read on every login (no cache), so `users passwd` or `users remove` from the
@@ -191,15 +189,12 @@ export class UserStore {
   }
 
   /**
-   * Calls `fn` with the name of every user changed (password, role, areas, disabled) or removed
-   * through any UserStore on this database connection, at once. Changes by another process (the
+   * Calls `fn` with the name of every user changed (password, role, areas, disabled) or removed, or
+   * whose API token was revoked, through any store on this database connection, at once. Changes by another process (the
    * `users` CLI) are seen through `changeStamp`. Returns the unsubscribe function.
    */
   onChange(fn: (name: string) => void): () => void {
-    let set = changeListeners.get(this.db);
-    if (!set) changeListeners.set(this.db, (set = new Set()));
-    set.add(fn);
-    return () => set.delete(fn);
+    return onAuthChange(this.db, fn);
   }
 
   /** SQLite's data_version: it changes when another connection (another process) commits to the database. */
@@ -208,13 +203,7 @@ export class UserStore {
   }
 
   private changed(name: string): void {
-    for (const fn of changeListeners.get(this.db) ?? []) {
-      try {
-        fn(name);
-      } catch {
-        // A listener's failure must not undo or fail the change already committed.
-      }
-    }
+    notifyAuthChange(this.db, name);
   }
 
   /**

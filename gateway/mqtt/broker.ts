@@ -9,6 +9,7 @@ import { BurstLog } from '../core/burst-log.js';
 import { untrusted } from '../core/untrusted-text.js';
 import type { UserStore } from '../auth/user-store.js';
 import type { SecurityAudit } from '../auth/security-audit.js';
+import type { ApiTokenStore } from '../auth/tokens.js';
 import { AccessPolicy, type BrokerIdentity } from './access-policy.js';
 import { loadAclFile } from './acl-file.js';
 import { PasswordFile } from './password-file.js';
@@ -67,6 +68,8 @@ export interface BrokerOptions {
   metrics: Metrics;
   /** The gateway's users (broker, API and console share them). */
   users?: UserStore | undefined;
+  /** API tokens, accepted as the MQTT password of their user (machine clients such as Grafana). */
+  tokens?: ApiTokenStore | undefined;
   /** Where the broker records the sessions it ends because their user changed. */
   audit?: SecurityAudit | undefined;
   /** How often another process's user changes (the `users` CLI) are looked for (ms). */
@@ -125,7 +128,7 @@ export class EmbeddedBroker {
    * Connected clients of user-store accounts, with the account's updated_at when they logged in: a
    * changed password, role, areas or disabled flag moves it, and the session is then ended.
    */
-  private readonly userSessions = new Map<Client, { name: string; revision: number }>();
+  private readonly userSessions = new Map<Client, { name: string; revision: number; tokenId?: string }>();
   private stopUserWatch: (() => void) | undefined;
   /** Retained messages of clients (not the gateway's own): topic → bytes. */
   private readonly retained = new Map<string, number>();
@@ -167,6 +170,14 @@ export class EmbeddedBroker {
       return this.options.allowAnonymous && !password ? { kind: 'anonymous' } : { refused: 'anonymous', code: 5 };
     }
     const pw = password?.toString('utf8') ?? '';
+    // An API token as the password, with its user as the user name; its revocation ends the session.
+    const token = this.options.users && pw.startsWith('gwt_') ? this.options.tokens?.verify(pw) : undefined;
+    if (token) {
+      const user = token.user === username ? this.options.users!.get(username) : undefined;
+      if (!user || user.disabled) return { refused: 'bad_credentials', code: 4 };
+      this.userSessions.set(client, { name: user.name, revision: user.updatedAt, tokenId: token.id });
+      return { kind: 'user', name: user.name, role: user.role, areas: user.areas };
+    }
     const stored = this.options.users?.get(username);
     if (stored || !this.passwords?.has(username)) {
       // An unknown name runs the same hash as a known one (UserStore.authenticate equalises timing).
@@ -478,7 +489,16 @@ export class EmbeddedBroker {
       }
       if (name !== undefined && session.name !== name) continue;
       const now = users.get(session.name);
-      const [label, reason] = !now ? ['removed', 'user removed'] : now.disabled ? ['disabled', 'user disabled'] : now.updatedAt !== session.revision ? ['changed', 'password, role or areas changed'] : [];
+      const tokenRevoked = session.tokenId !== undefined && this.options.tokens?.get(session.tokenId)?.revokedAt !== null;
+      const [label, reason] = !now
+        ? ['removed', 'user removed']
+        : now.disabled
+          ? ['disabled', 'user disabled']
+          : tokenRevoked
+            ? ['token_revoked', `API token ${session.tokenId} revoked`]
+            : now.updatedAt !== session.revision
+              ? ['changed', 'password, role or areas changed']
+              : [];
       if (!reason) continue;
       this.userSessions.delete(client);
       ended++;

@@ -4,6 +4,7 @@ import type { MqttClient } from 'mqtt';
 import { openDatabase } from '../../../gateway/store/database.js';
 import { UserStore } from '../../../gateway/auth/user-store.js';
 import { SecurityAudit } from '../../../gateway/auth/security-audit.js';
+import { ApiTokenStore } from '../../../gateway/auth/tokens.js';
 import { tempDir, waitFor } from '../../helpers/server-process.js';
 import { connect, sleep, startEmbedded } from './broker-harness.js';
 
@@ -17,6 +18,7 @@ const PW = 'old password 1234';
 let dir: string;
 let users: UserStore;
 let audit: SecurityAudit;
+let tokens: ApiTokenStore;
 let broker: Awaited<ReturnType<typeof startEmbedded>>;
 const clients: MqttClient[] = [];
 
@@ -25,9 +27,10 @@ beforeAll(async () => {
   const db = openDatabase(join(dir, 'gateway.db'));
   users = new UserStore(db, { hashParams: FAST });
   audit = new SecurityAudit(db);
-  for (const name of ['hmi-1', 'hmi-2', 'hmi-3', 'hmi-4', 'bystander']) await users.add({ name, password: PW, role: 'viewer' });
+  tokens = new ApiTokenStore(db);
+  for (const name of ['hmi-1', 'hmi-2', 'hmi-3', 'hmi-4', 'grafana', 'bystander']) await users.add({ name, password: PW, role: 'viewer' });
   // The API's UserStore is another instance on the same connection: the broker hears it through onChange.
-  broker = await startEmbedded({ users: new UserStore(db, { hashParams: FAST }), audit, userCheckInterval: 200 });
+  broker = await startEmbedded({ users: new UserStore(db, { hashParams: FAST }), tokens: new ApiTokenStore(db), audit, userCheckInterval: 200 });
 }, 30_000);
 
 afterAll(async () => {
@@ -39,8 +42,8 @@ afterAll(async () => {
  * A client that tries to reconnect (as HMIs do), recording how each attempt ended. (The harness ends
  * a client at its first error, so one refused reconnect is what a test sees.)
  */
-async function session(name: string, password = PW): Promise<{ client: MqttClient; closed: () => boolean; refusals: () => number; connects: () => number }> {
-  const c = await connect(broker.url, { username: name, password, clientId: `${name}-c` });
+async function session(name: string, password = PW, clientId = `${name}-c`): Promise<{ client: MqttClient; closed: () => boolean; refusals: () => number; connects: () => number }> {
+  const c = await connect(broker.url, { username: name, password, clientId });
   clients.push(c);
   let closed = false;
   let refusals = 0;
@@ -101,5 +104,18 @@ describe('ending a user ends their MQTT sessions', () => {
     cli.close();
     await waitFor(() => s.closed(), 3_000, 'hmi-4 disconnected');
     expect(ended('hmi-4')[0]?.detail).toContain('user disabled');
+  }, 20_000);
+
+  it('revoking the API token a client logged in with disconnects it; the token no longer logs in', async () => {
+    const { token, info } = tokens.create('grafana', 'Grafana MQTT', 'admin');
+    const s = await session('grafana', token, 'grafana-token');
+    const withPassword = await session('grafana', PW, 'grafana-password');
+    tokens.revoke(info.id);
+    await waitFor(() => s.closed(), 2_000, 'the token session disconnected');
+    await waitFor(() => s.refusals() >= 1, 5_000, 'the revoked token refused');
+    expect(ended('grafana')[0]?.detail).toContain(`API token ${info.id} revoked`);
+    // The same user's password session is not the token's: it stays.
+    expect(withPassword.closed()).toBe(false);
+    expect(withPassword.client.connected).toBe(true);
   }, 20_000);
 });
