@@ -9,6 +9,12 @@ import type { PublishPolicyConfig } from '../gateway/config/publish-schema.js';
 export interface AdapterContext {
   /** Hands a reading to the bus. */
   publish(reading: Reading): void;
+  /**
+   * Hands a reading from the past (a device's store-and-forward backlog, with its own timestamp) to
+   * the history sinks only: it never drives live state, rules or alarms. Absent where nothing keeps
+   * history (an adapter alone in a test); such readings are then only counted.
+   */
+  publishHistorical?(reading: Reading): void;
   log: Logger;
   metrics: Metrics;
   /** Gateway receive time, ms since epoch. */

@@ -9,6 +9,7 @@ import { MessageDecoder } from './decode.js';
 import { commOkPointId } from './diagnostics.js';
 import { SparkplugSession } from './sparkplug-session.js';
 import type { Reject } from './values.js';
+import type { Reading } from '../../gateway/core/reading.js';
 
 /**
  * MQTT ingest: subscribes to the device's topics on the gateway's broker or an external one, turns
@@ -108,7 +109,7 @@ export class MqttIngestAdapter implements Adapter {
       // The snapshot is evidence the operator needs: it goes to the log with the event.
       this.ctx.log.info(`AI 视频事件 [video event] ${h.point} camera ${untrusted(h.camera)}${h.snapshot ? ` snapshot ${untrusted(h.snapshot, 500)}` : ''}`);
     }
-    if (decoded.historical) metrics.inc('mqtt_ingest_historical_skipped', { device: this.device.id }, decoded.historical);
+    if (decoded.historical?.length) this.publishHistory(decoded.historical);
     if (decoded.readings.length === 0) return;
     const alive = decoded.readings.some((r) => r.quality !== 'BadNotConnected');
     if (alive) {
@@ -122,6 +123,13 @@ export class MqttIngestAdapter implements Adapter {
       }
       this.ctx.publish(r);
     }
+  }
+
+  /** Readings from the device's past: to the history sinks, never the bus (no alarms, no latest value). */
+  private publishHistory(readings: Reading[]): void {
+    const kept = this.ctx.publishHistorical !== undefined;
+    for (const r of readings) this.ctx.publishHistorical?.(r);
+    this.ctx.metrics.inc(kept ? 'mqtt_ingest_historical' : 'mqtt_ingest_historical_dropped', { device: this.device.id }, readings.length);
   }
 
   private reject(topic: string, r: Reject): void {

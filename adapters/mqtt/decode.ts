@@ -11,8 +11,8 @@ export interface Decoded {
   rejects: Reject[];
   /** Device timestamps replaced by the receive time. */
   skewed: number;
-  /** Sparkplug metrics flagged is_historical, kept off the live bus. */
-  historical?: number;
+  /** Sparkplug metrics flagged is_historical, with their own timestamps: for history, never the live bus. */
+  historical?: Reading[];
   /** ai-video: event points to turn false again this long after this message (ms), and the snapshot of each. */
   holds?: { point: string; holdMs: number; snapshot?: string | undefined; camera: string }[];
 }

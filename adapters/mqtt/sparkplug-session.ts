@@ -25,7 +25,8 @@ export interface SparkplugHooks {
  * metric aliases and reset the sequence; NDATA/DDATA are checked for seq order (a gap not filled
  * within reorderTimeout asks the node for a rebirth and ignores its data until the birth); NDEATH
  * (with the birth's bdSeq) and DDEATH turn the points BadNotConnected. Historical metrics
- * (is_historical) never reach the live bus: they would raise alarms for the past.
+ * (is_historical) come out apart, with their own timestamps, for history only: on the live bus they
+ * would raise alarms for the past and overwrite the latest value with an older one.
  */
 export class SparkplugSession {
   private readonly nodes = new Map<string, EdgeNode>();
@@ -135,15 +136,25 @@ export class SparkplugSession {
       if (name === 'bdSeq' || name.startsWith('Node Control/')) continue;
       const point = this.pointFor(name, deviceId);
       if (!point) continue; // a node publishes many metrics; only the configured ones are points
-      if (m.isHistorical) {
-        out.historical = (out.historical ?? 0) + 1;
+      const v = m.value === null ? undefined : pointValue(point, typeof m.value === 'bigint' ? Number(m.value) : m.value);
+      if (v && 'reason' in v) {
+        out.rejects.push(v);
         continue;
       }
-      const v = m.value === null ? undefined : pointValue(point, typeof m.value === 'bigint' ? Number(m.value) : m.value);
+      if (m.isHistorical) {
+        // The past keeps its own time: it goes to history at that time, never to the live bus.
+        const raw = m.timestamp ?? payloadTs;
+        const ts = raw === undefined ? NaN : Number(raw);
+        if (!Number.isFinite(ts) || ts > receivedAt + this.device.maxClockSkew) {
+          out.rejects.push({ reason: 'bad_historical_time', detail: `historical metric ${name}: ${raw === undefined ? 'no timestamp' : `timestamp ${String(raw)} is in the future`}` });
+          continue;
+        }
+        (out.historical ??= []).push(v ? { point: point.id, value: v.value, quality: 'Good', ts, receivedAt } : { point: point.id, value: null, quality: 'Bad', ts, receivedAt, reason: 'Sparkplug null value' });
+        continue;
+      }
       const { ts, skewed } = sourceTime(m.timestamp ?? payloadTs, receivedAt, this.device.maxClockSkew);
       if (skewed) out.skewed++;
       if (!v) out.readings.push({ point: point.id, value: null, quality: 'Bad', ts, receivedAt, reason: 'Sparkplug null value' });
-      else if ('reason' in v) out.rejects.push(v);
       else out.readings.push({ point: point.id, value: v.value, quality: 'Good', ts, receivedAt });
     }
   }

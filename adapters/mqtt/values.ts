@@ -14,6 +14,7 @@ export type RejectReason =
   | 'sparkplug_decode'
   | 'sparkplug_sequence'
   | 'sparkplug_unknown_alias'
+  | 'bad_historical_time'
   | 'low_confidence';
 
 export interface Reject {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { migrate, type Db, type Migration } from '../store/database.js';
+import { notifyAuthChange } from './auth-changes.js';
 
 export const TOKEN_MIGRATIONS: readonly Migration[] = [
   {
@@ -51,7 +52,8 @@ function info(r: Row): ApiTokenInfo {
 }
 
 /**
- * API tokens for machine clients (`Authorization: Bearer gwt_<id>_<secret>`). A token acts as its
+ * API tokens for machine clients (`Authorization: Bearer gwt_<id>_<secret>`, or as the MQTT password
+ * with the token's user as the MQTT user name). A token acts as its
  * user (role and areas read at each request). Only a SHA-256 of the 256-bit secret is stored (a
  * random secret needs no slow hash); the token is shown once, when created. Revoked tokens stay
  * listed, for the audit.
@@ -60,7 +62,7 @@ export class ApiTokenStore {
   private readonly stmt;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly now: () => number = Date.now,
   ) {
     migrate(db, TOKEN_MIGRATIONS);
@@ -104,11 +106,17 @@ export class ApiTokenStore {
     return { id: r.id, user: r.user };
   }
 
+  /** Revokes a token; sessions opened with it (MQTT) end at once (auth-changes.ts). */
   revoke(id: string): boolean {
-    return this.stmt.revoke.run(this.now(), id).changes > 0;
+    const revoked = this.stmt.revoke.run(this.now(), id).changes > 0;
+    const user = revoked ? this.get(id)?.user : undefined;
+    if (user !== undefined) notifyAuthChange(this.db, user);
+    return revoked;
   }
 
   revokeUser(user: string): number {
-    return this.stmt.revokeUser.run(this.now(), user).changes;
+    const n = this.stmt.revokeUser.run(this.now(), user).changes;
+    if (n > 0) notifyAuthChange(this.db, user);
+    return n;
   }
 }

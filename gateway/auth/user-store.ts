@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { migrate, type Db, type Migration } from '../store/database.js';
 import { hashPassword, OWASP_SCRYPT, verifyPassword, type ScryptParams } from './password.js';
 import { ROLES, type Principal, type Role } from './permissions.js';
+import { notifyAuthChange, onAuthChange } from './auth-changes.js';
 
 export const USER_MIGRATIONS: readonly Migration[] = [
   {
@@ -166,6 +167,7 @@ export class UserStore {
     if (!this.get(name)) throw new Error(`no user "${name}"`);
     const hash = await this.gate.run(() => hashPassword(pw, this.params));
     this.stmt.setHash.run(hash, Date.now(), name);
+    this.changed(name);
   }
 
   /** Changes role, areas or the disabled flag. */
@@ -176,11 +178,32 @@ export class UserStore {
     const areas = change.areas !== undefined ? z.array(areaSchema).min(1).parse(change.areas) : current.areas;
     const disabled = change.disabled ?? current.disabled;
     this.db.prepare('UPDATE users SET role = ?, areas = ?, disabled = ?, updated_at = ? WHERE name = ?').run(role, JSON.stringify([...new Set(areas)]), disabled ? 1 : 0, Date.now(), name);
+    this.changed(name);
     return this.get(name)!;
   }
 
   remove(name: string): boolean {
-    return this.stmt.remove.run(name).changes > 0;
+    const removed = this.stmt.remove.run(name).changes > 0;
+    if (removed) this.changed(name);
+    return removed;
+  }
+
+  /**
+   * Calls `fn` with the name of every user changed (password, role, areas, disabled) or removed, or
+   * whose API token was revoked, through any store on this database connection, at once. Changes by another process (the
+   * `users` CLI) are seen through `changeStamp`. Returns the unsubscribe function.
+   */
+  onChange(fn: (name: string) => void): () => void {
+    return onAuthChange(this.db, fn);
+  }
+
+  /** SQLite's data_version: it changes when another connection (another process) commits to the database. */
+  changeStamp(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  private changed(name: string): void {
+    notifyAuthChange(this.db, name);
   }
 
   /**

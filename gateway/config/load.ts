@@ -4,6 +4,7 @@ import { LineCounter, parseDocument, isMap, type Document } from 'yaml';
 import type { z } from 'zod';
 import { gatewayConfigSchema, suggest, type GatewayConfig } from './schema.js';
 import { expansionProblem } from './yaml-expansion.js';
+import { lineColumns, pathKey, readYamlFast, type FastYaml } from './yaml-fast.js';
 import { firstInvalidUtf8 } from './utf8.js';
 import { untrustedText } from '../core/untrusted-text.js';
 
@@ -43,19 +44,30 @@ function flattenIssue(issue: Issue, base: PropertyKey[] = []): { path: PropertyK
   return [{ path: here, issue }];
 }
 
-function describe(issue: Issue, path: PropertyKey[], doc: Document | undefined): string {
+/**
+ * Where the config's text is, for error messages: the line and column of a path, and the keys
+ * written next to a path (for "did you mean"). Two implementations: over the `yaml` package's
+ * document, and over js-yaml's events (the fast path).
+ */
+export interface ConfigSource {
+  /** Positions of these paths (each, or its nearest ancestor that is written in the file). */
+  positions(paths: readonly PropertyKey[][]): { line?: number; col?: number }[];
+  /** Keys written in the map at `path`, if it is one. */
+  keysAt(path: PropertyKey[]): string[];
+}
+
+function describe(issue: Issue, path: PropertyKey[], source: ConfigSource | undefined): string {
   if (issue.code === 'unrecognized_keys') {
-    const known = doc ? knownKeysNear(doc, path, issue.keys) : COMMON_KEYS;
+    const known = source ? knownKeysNear(source, path, issue.keys) : COMMON_KEYS;
     return issue.keys.map((k) => `unknown key "${k}"${suggest(k, known)}`).join('; ');
   }
   return issue.message;
 }
 
 /** Sibling keys of an object in the YAML; the unknown ones are excluded, so we suggest real keys. */
-function knownKeysNear(doc: Document, path: PropertyKey[], unknown: string[]): string[] {
+function knownKeysNear(source: ConfigSource, path: PropertyKey[], unknown: string[]): string[] {
   const candidates = new Set<string>(COMMON_KEYS);
-  const node = doc.getIn(path as (string | number)[], true);
-  if (isMap(node)) for (const item of node.items) candidates.add(String((item.key as { value?: unknown })?.value ?? item.key));
+  for (const k of source.keysAt(path)) candidates.add(k);
   for (const k of unknown) candidates.delete(k);
   return [...candidates];
 }
@@ -84,8 +96,7 @@ function nodeAt(doc: Document, path: PropertyKey[]): { range?: [number, number, 
   return doc.getIn(path as (string | number)[], true) as { range?: [number, number, number] } | undefined;
 }
 
-function position(doc: Document | undefined, lc: LineCounter, path: PropertyKey[]): { line?: number; col?: number } {
-  if (!doc) return {};
+function position(doc: Document, lc: LineCounter, path: PropertyKey[]): { line?: number; col?: number } {
   // Walk up until a node with a range exists (a missing key has no node; its parent does).
   for (let n = path.length; n >= 0; n--) {
     const node = nodeAt(doc, path.slice(0, n));
@@ -97,19 +108,53 @@ function position(doc: Document | undefined, lc: LineCounter, path: PropertyKey[
   return {};
 }
 
-/** Validates parsed YAML/JSON data. `doc` and `lc`, when given, add line numbers to errors. */
-export function validateConfig(data: unknown, doc?: Document, lc: LineCounter = new LineCounter()): ConfigResult {
+/** The source as the `yaml` package's document. */
+function documentSource(doc: Document, lc: LineCounter): ConfigSource {
+  return {
+    positions: (paths) => paths.map((p) => position(doc, lc, p)),
+    keysAt: (path) => {
+      const node = doc.getIn(path as (string | number)[], true);
+      return isMap(node) ? node.items.map((item) => String((item.key as { value?: unknown })?.value ?? item.key)) : [];
+    },
+  };
+}
+
+/** The source as js-yaml's events (found in one pass for all the errors) and the data they built. */
+function fastSource(text: string, fast: FastYaml): ConfigSource {
+  return {
+    positions: (paths) => {
+      const found = fast.locate(paths);
+      const lineCol = lineColumns(text);
+      return paths.map((p) => {
+        for (let n = p.length; n >= 0; n--) {
+          const at = found.get(pathKey(p.slice(0, n)));
+          if (at !== undefined) return lineCol(at);
+        }
+        return {};
+      });
+    },
+    keysAt: (path) => {
+      let v: unknown = fast.data;
+      for (const seg of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[seg] : undefined;
+      return v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v) : [];
+    },
+  };
+}
+
+/** Validates parsed YAML/JSON data. `source`, when given, adds line numbers and nearby keys to errors. */
+export function validateConfig(data: unknown, source?: ConfigSource): ConfigResult {
   const parsed = gatewayConfigSchema.safeParse(data);
   if (parsed.success) return { ok: true, config: parsed.data };
-  const errors: ConfigError[] = [];
+  const found: { path: PropertyKey[]; at: PropertyKey[]; issue: Issue }[] = [];
   for (const top of parsed.error.issues) {
     for (const { path, issue } of flattenIssue(top)) {
       // An unknown key has no path of its own; point the line number at the key itself.
       const at = issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...path, issue.keys[0]] : path;
-      errors.push({ path: formatPath(path), message: describe(issue, path, doc), ...position(doc, lc, at) });
+      found.push({ path, at, issue });
     }
   }
-  return { ok: false, errors };
+  const positions = source ? source.positions(found.map((f) => f.at)) : [];
+  return { ok: false, errors: found.map((f, i) => ({ path: formatPath(f.path), message: describe(f.issue, f.path, source), ...positions[i] })) };
 }
 
 export function parseConfigText(text: string): ConfigResult {
@@ -122,6 +167,17 @@ export function parseConfigText(text: string): ConfigResult {
 }
 
 function parseYamlConfig(text: string): ConfigResult {
+  // The common case, a well-formed file: read fast, find positions only for the errors there are.
+  const fast = readYamlFast(text);
+  if (fast) return validateConfig(fast.data, fastSource(text, fast));
+  return parseYamlDocument(text);
+}
+
+/**
+ * The `yaml` package's full document: slower, but it names the place of every YAML-level problem.
+ * Exported for the tests that check both paths give the same answer.
+ */
+export function parseYamlDocument(text: string): ConfigResult {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -136,7 +192,7 @@ function parseYamlConfig(text: string): ConfigResult {
   // Aliases are allowed however often they are used; the size they expand to is bounded instead.
   const tooBig = expansionProblem(doc, lc);
   if (tooBig) return { ok: false, errors: [{ path: '', ...tooBig }] };
-  return validateConfig(doc.toJS({ maxAliasCount: -1 }), doc, lc);
+  return validateConfig(doc.toJS({ maxAliasCount: -1 }), documentSource(doc, lc));
 }
 
 /** Config bytes as text: UTF-8 only (a file saved as GBK would turn every Chinese name into "\uFFFD"). */

@@ -33,7 +33,15 @@ export type ReadingHook = (r: Reading, channel: PointChannel) => void;
 export class ReadingBus {
   private readonly all = new Subject<Reading>();
   private readonly channels = new Map<string, PointChannel>();
+  private readonly past = new Subject<Reading>();
   readonly readings$: Observable<Reading> = this.all.asObservable();
+  /**
+   * Readings from the past (Sparkplug B `is_historical` metrics: a node's store-and-forward backlog),
+   * each with its own timestamp. A separate stream, not a flag on live readings: only the sinks that
+   * keep history subscribe to it (local history, InfluxDB), and nothing that holds live state (rules,
+   * the point registry, the MQTT publisher, the uplink) can see one by forgetting to check a flag.
+   */
+  readonly historical$: Observable<Reading> = this.past.asObservable();
   private completed = false;
   /** Readings published, and deliveries to per-point subscribers (rule inputs); plain counters for /metrics. */
   published = 0;
@@ -42,6 +50,7 @@ export class ReadingBus {
   private recorder: ReadingHook | undefined;
   /** Plain per-reading sinks (see tap()); called after the per-point subscribers. */
   private taps: readonly ReadingHook[] = [];
+  historicalPublished = 0;
 
   publish(reading: Reading): void {
     this.published++;
@@ -90,6 +99,12 @@ export class ReadingBus {
     };
   }
 
+  /** Hands a reading from the past to the history sinks; it never reaches live state or rules. */
+  publishHistorical(reading: Reading): void {
+    this.historicalPublished++;
+    if (this.past.observed) this.past.next(reading);
+  }
+
   /** Readings of one point, hot. */
   point$(pointId: string): Observable<Reading> {
     return new Observable<Reading>((subscriber) => {
@@ -113,5 +128,6 @@ export class ReadingBus {
     for (const ch of this.channels.values()) ch.handlers = [];
     for (const s of all) s.complete();
     this.all.complete();
+    this.past.complete();
   }
 }

@@ -1,5 +1,7 @@
 import type { Service, ServiceContext, ServiceHealth } from '../services/service.js';
 import { UserStore } from '../auth/user-store.js';
+import { SecurityAudit } from '../auth/security-audit.js';
+import { ApiTokenStore } from '../auth/tokens.js';
 import { EmbeddedBroker } from './broker.js';
 
 /** The embedded aedes broker (mqtt.broker: embedded). Other services find its URL and credential here. */
@@ -17,6 +19,8 @@ export class BrokerService implements Service {
       allowAnonymous: m.allowAnonymous,
       // One user store for the broker, the HTTP API and the console.
       users: ctx.db ? new UserStore(ctx.db) : undefined,
+      tokens: ctx.db ? new ApiTokenStore(ctx.db) : undefined,
+      audit: ctx.db ? new SecurityAudit(ctx.db) : undefined,
       passwordFile: m.passwordFile,
       aclFile: m.aclFile,
       tls: m.tls,

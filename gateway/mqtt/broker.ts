@@ -8,6 +8,8 @@ import type { Metrics } from '../core/metrics.js';
 import { BurstLog } from '../core/burst-log.js';
 import { untrusted } from '../core/untrusted-text.js';
 import type { UserStore } from '../auth/user-store.js';
+import type { SecurityAudit } from '../auth/security-audit.js';
+import type { ApiTokenStore } from '../auth/tokens.js';
 import { AccessPolicy, type BrokerIdentity } from './access-policy.js';
 import { loadAclFile } from './acl-file.js';
 import { PasswordFile } from './password-file.js';
@@ -66,6 +68,12 @@ export interface BrokerOptions {
   metrics: Metrics;
   /** The gateway's users (broker, API and console share them). */
   users?: UserStore | undefined;
+  /** API tokens, accepted as the MQTT password of their user (machine clients such as Grafana). */
+  tokens?: ApiTokenStore | undefined;
+  /** Where the broker records the sessions it ends because their user changed. */
+  audit?: SecurityAudit | undefined;
+  /** How often another process's user changes (the `users` CLI) are looked for (ms). */
+  userCheckInterval?: number | undefined;
   passwordFile?: string | undefined;
   aclFile?: string | undefined;
   tls?: BrokerTls | undefined;
@@ -116,6 +124,12 @@ export class EmbeddedBroker {
   private readonly limits: BrokerLimits;
   private readonly loginLog: BurstLog;
   private readonly aclLog: BurstLog;
+  /**
+   * Connected clients of user-store accounts, with the account's updated_at when they logged in: a
+   * changed password, role, areas or disabled flag moves it, and the session is then ended.
+   */
+  private readonly userSessions = new Map<Client, { name: string; revision: number; tokenId?: string }>();
+  private stopUserWatch: (() => void) | undefined;
   /** Retained messages of clients (not the gateway's own): topic → bytes. */
   private readonly retained = new Map<string, number>();
   private retainedBytes = 0;
@@ -156,11 +170,23 @@ export class EmbeddedBroker {
       return this.options.allowAnonymous && !password ? { kind: 'anonymous' } : { refused: 'anonymous', code: 5 };
     }
     const pw = password?.toString('utf8') ?? '';
+    // An API token as the password, with its user as the user name; its revocation ends the session.
+    const token = this.options.users && pw.startsWith('gwt_') ? this.options.tokens?.verify(pw) : undefined;
+    if (token) {
+      const user = token.user === username ? this.options.users!.get(username) : undefined;
+      if (!user || user.disabled) return { refused: 'bad_credentials', code: 4 };
+      this.userSessions.set(client, { name: user.name, revision: user.updatedAt, tokenId: token.id });
+      return { kind: 'user', name: user.name, role: user.role, areas: user.areas };
+    }
     const stored = this.options.users?.get(username);
     if (stored || !this.passwords?.has(username)) {
       // An unknown name runs the same hash as a known one (UserStore.authenticate equalises timing).
       const user = this.options.users ? await this.options.users.authenticate(username, pw) : undefined;
-      return user ? { kind: 'user', name: user.name, role: user.role, areas: user.areas } : { refused: 'bad_credentials', code: 4 };
+      if (!user) return { refused: 'bad_credentials', code: 4 };
+      // Changed while the password was being checked (a few hundred ms of scrypt)? Then the change wins.
+      if (this.options.users!.get(user.name)?.updatedAt !== user.updatedAt) return { refused: 'bad_credentials', code: 4 };
+      this.userSessions.set(client, { name: user.name, revision: user.updatedAt });
+      return { kind: 'user', name: user.name, role: user.role, areas: user.areas };
     }
     return (await this.passwords.verify(username, pw)) ? { kind: 'user', name: username, areas: [] } : { refused: 'bad_credentials', code: 4 };
   }
@@ -295,8 +321,10 @@ export class EmbeddedBroker {
       this.wantsCache.clear();
     });
     aedes.on('clientDisconnect', (client) => {
+      this.userSessions.delete(client);
       if (this.filters.delete(client.id)) this.wantsCache.clear();
     });
+    this.watchUsers();
     if (this.options.aclFile) {
       const file = this.options.aclFile;
       watchFile(file, { interval: 2000, persistent: false }, () => {
@@ -417,6 +445,77 @@ export class EmbeddedBroker {
     for (const w of this.drainWaiters.splice(0)) w();
   }
 
+  /**
+   * Ends the sessions of users whose account changed, at once: in-process changes (API, console)
+   * arrive through UserStore.onChange; another process's (the `users` CLI) are noticed through
+   * SQLite's data_version within userCheckInterval.
+   */
+  private watchUsers(): void {
+    const users = this.options.users;
+    if (!users) return;
+    const off = users.onChange((name) => this.endStaleSessions(name));
+    let stamp = users.changeStamp();
+    const timer = setInterval(() => {
+      try {
+        const now = users.changeStamp();
+        if (now === stamp) return;
+        stamp = now;
+        this.endStaleSessions();
+      } catch (err) {
+        this.options.log.warn(`MQTT: checking user changes failed: ${untrusted((err as Error).message, 200)}`);
+      }
+    }, this.options.userCheckInterval ?? 500);
+    timer.unref();
+    this.stopUserWatch = () => {
+      off();
+      clearInterval(timer);
+    };
+  }
+
+  /**
+   * Disconnects every session (of `name`, or of anyone) whose account was removed, disabled or
+   * changed since its login; each one is logged, counted and written to the security audit. The
+   * client cannot log in again with what it had: the account or the old password is refused.
+   */
+  endStaleSessions(name?: string): number {
+    const users = this.options.users;
+    if (!users) return 0;
+    let ended = 0;
+    for (const [client, session] of this.userSessions) {
+      // A login whose connection failed before it was registered never sees clientDisconnect.
+      if (client.closed) {
+        this.userSessions.delete(client);
+        continue;
+      }
+      if (name !== undefined && session.name !== name) continue;
+      const now = users.get(session.name);
+      const tokenRevoked = session.tokenId !== undefined && this.options.tokens?.get(session.tokenId)?.revokedAt !== null;
+      const [label, reason] = !now
+        ? ['removed', 'user removed']
+        : now.disabled
+          ? ['disabled', 'user disabled']
+          : tokenRevoked
+            ? ['token_revoked', `API token ${session.tokenId} revoked`]
+            : now.updatedAt !== session.revision
+              ? ['changed', 'password, role or areas changed']
+              : [];
+      if (!reason) continue;
+      this.userSessions.delete(client);
+      ended++;
+      const address = (client as unknown as ClientInternals).conn?.remoteAddress ?? 'unknown';
+      this.options.metrics.inc('mqtt_sessions_ended', { reason: label! });
+      this.options.log.warn(`MQTT 会话已断开 [session ended]: user "${untrusted(session.name)}" client "${untrusted(client.id)}" from ${untrusted(address)}: ${reason}`);
+      try {
+        this.options.audit?.record({ user: 'mqtt-broker', action: 'MQTT_SESSION_END', target: session.name, detail: `client "${client.id}": ${reason}`, address });
+      } catch (err) {
+        // The disconnect matters more than its audit row (a full disk must not keep the session open).
+        this.options.log.error(`MQTT: audit of an ended session failed: ${untrusted((err as Error).message, 200)}`);
+      }
+      client.close();
+    }
+    return ended;
+  }
+
   /** Clients connected now (the gateway's own publisher included). */
   connectedClients(): number {
     return this.aedes?.connectedClients ?? 0;
@@ -431,6 +530,8 @@ export class EmbeddedBroker {
     this.server = undefined;
     this.tlsServer = undefined;
     if (this.options.aclFile) unwatchFile(this.options.aclFile);
+    this.stopUserWatch?.();
+    this.stopUserWatch = undefined;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
     for (const s of this.sockets) s.destroy();
     for (const server of servers) if (server) await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -189,6 +189,7 @@ export class Gateway {
       gatewayId: cfg.gateway.id,
       dataDir: this.dataDir,
       readings$: this.bus.readings$,
+      historicalReadings$: this.bus.historical$,
       alarmEvents$: this.alarms.events$,
       bus: this.bus,
       points: this.points,
@@ -270,6 +271,7 @@ export class Gateway {
       if (!def) throw new Error(`no adapter for device type ${device.type}`);
       const actx: AdapterContext = {
         publish: (r) => this.bus.publish(r),
+        publishHistorical: (r) => this.bus.publishHistorical(r),
         log: log.child(`device:${device.id}`),
         metrics: this.metrics,
         now: () => Date.now(),

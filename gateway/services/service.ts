@@ -22,6 +22,8 @@ export interface ServiceContext {
   readonly gatewayId: string;
   readonly dataDir: string;
   readonly readings$: Observable<Reading>;
+  /** Readings from the past with their own timestamps (ReadingBus.historical$): for history sinks only. */
+  readonly historicalReadings$: Observable<Reading>;
   readonly alarmEvents$: Observable<AlarmEvent>;
   readonly bus: ReadingBus;
   readonly points: PointRegistry;

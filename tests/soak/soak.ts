@@ -2,17 +2,22 @@
  * Soak test: the demo at high speed, an MQTT subscriber on everything it publishes and the control
  * socket in use (lists, acknowledgements with comments), for N minutes. The gateway's RSS and heap are
  * sampled from inside it; the memory slope after warm-up is what matters (goal: under 2 MB per hour
- * over 60 minutes).
+ * over 60 minutes). Also sampled: the gateway's open file descriptors (a leak shows as a rising
+ * count) and the bytes in its data directory (databases, WALs, backups). At the end every alarm event
+ * the subscriber received is checked against the journal: the journal's seq must run without a gap,
+ * each received event must be in the journal and identical (else lostEvents / duplicateEvents), and
+ * no journaled event between the first and last received may be missing from MQTT (missedOnMqtt).
  *
  *   npm run soak -- --minutes 10 [--speed 10] [--sample 5]
  *
  * Progress goes to stderr; the last line on stdout is one JSON object with the figures.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, isDeepStrictEqual } from 'node:util';
+import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { sendControl } from '../../gateway/control/client.js';
 import { freePort, freePortRange } from '../helpers/ports.js';
@@ -37,6 +42,20 @@ function slopePerHour(points: { t: number; y: number }[]): number {
   }
   return den === 0 ? 0 : (num / den) * 3_600_000;
 }
+
+/** Total size of the regular files under dir (recursively). */
+function dirBytes(dir: string): number {
+  let sum = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) sum += dirBytes(p);
+    else if (e.isFile()) sum += statSync(p).size;
+  }
+  return sum;
+}
+
+/** The demo config's gateway id. */
+const GW = 'demo-gw';
 
 const log = (msg: string) => process.stderr.write(`[soak] ${msg}\n`);
 
@@ -64,10 +83,26 @@ async function main(): Promise<void> {
   log(`demo up (MQTT ${mqttPort}, speed ${values.speed}); running ${minutes} min`);
 
   let mqttMessages = 0;
+  /** Alarm events by seq as received on MQTT; a seq seen twice with different content is a duplicate. */
+  const events = new Map<number, unknown>();
+  let duplicateEvents = 0;
   const sub = mqtt.connect({ host: '127.0.0.1', port: mqttPort, reconnectPeriod: 1000 });
-  sub.on('connect', () => sub.subscribe('gw/#'));
-  sub.on('message', () => mqttMessages++);
+  // The demo's own tree: a filter wider than gw/<id>/# is refused to anonymous clients.
+  sub.on('connect', () => sub.subscribe(`gw/${GW}/#`, { qos: 1 }));
+  sub.on('message', (topic, payload) => {
+    mqttMessages++;
+    if (!topic.endsWith('/events')) return;
+    const e = JSON.parse(payload.toString()) as { seq: number };
+    const seen = events.get(e.seq);
+    if (seen !== undefined && !isDeepStrictEqual(seen, e)) duplicateEvents++;
+    events.set(e.seq, e);
+  });
   sub.on('error', () => undefined);
+
+  // Every regular file in the data directory (databases, WALs, backups), sampled alongside memory.
+  const dbBytes = (): number => dirBytes(dataDir);
+  const diskSamples: { t: number; y: number }[] = [];
+  const disk = setInterval(() => diskSamples.push({ t: Date.now(), y: dbBytes() / 1048576 }), sampleSeconds * 1000);
 
   let controlRequests = 0;
   let controlFailures = 0;
@@ -91,20 +126,42 @@ async function main(): Promise<void> {
   const died = await Promise.race([exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), minutes * 60_000))]);
   clearInterval(control);
   clearInterval(progress);
-  sub.end(true);
+  clearInterval(disk);
   if (died) throw new Error(`the demo exited during the soak (code ${child.exitCode}):\n${stderrTail}`);
+  await new Promise((r) => setTimeout(r, 2000)); // the subscriber catches up
+  sub.end(true);
+  const stoppedAt = Date.now(); // samples after this are the shutdown, not the soak
   child.kill('SIGTERM');
   const code = await exited;
+
+  // Every received event against the journal (read after a clean stop, so nothing is in flight).
+  const journal = new Database(join(dataDir, 'gateway.db'), { readonly: true, fileMustExist: true });
+  const rows = journal.prepare('SELECT seq, event FROM alarm_events ORDER BY seq').all() as { seq: number; event: string }[];
+  journal.close();
+  const bySeq = new Map(rows.map((r) => [r.seq, r.event]));
+  let seqGaps = 0;
+  for (let i = 1; i < rows.length; i++) if (rows[i]!.seq !== rows[i - 1]!.seq + 1) seqGaps += rows[i]!.seq - rows[i - 1]!.seq - 1;
+  let lostEvents = seqGaps;
+  for (const [seq, e] of events) {
+    const row = bySeq.get(seq);
+    if (row === undefined) lostEvents++;
+    else if (!isDeepStrictEqual(JSON.parse(row), e)) duplicateEvents++;
+  }
+  const received = [...events.keys()];
+  const firstSeq = Math.min(...received);
+  const lastSeq = Math.max(...received);
+  const missedOnMqtt = rows.filter((r) => r.seq >= firstSeq && r.seq <= lastSeq && !events.has(r.seq)).length;
+  const finalDbMB = dbBytes() / 1048576;
 
   const samples = readFileSync(memFile, 'utf8')
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l) as { t: number; rss: number; heapUsed: number });
+    .map((l) => JSON.parse(l) as { t: number; rss: number; heapUsed: number; fds: number });
   rmSync(dir, { recursive: true, force: true });
   // Warm-up: caches, JIT and SQLite's page cache fill in the first part of the run.
   const warmupMs = Math.min(10 * 60_000, minutes * 60_000 * 0.3);
   const t0 = samples[0]!.t;
-  const steady = samples.filter((s) => s.t - t0 >= warmupMs);
+  const steady = samples.filter((s) => s.t - t0 >= warmupMs && s.t <= stoppedAt);
   const mb = (b: number) => b / 1048576;
   const round = (x: number) => Math.round(x * 100) / 100;
   console.log(
@@ -117,6 +174,18 @@ async function main(): Promise<void> {
       rssEndMB: round(mb(steady.at(-1)?.rss ?? Number.NaN)),
       rssSlopeMBPerHour: round(slopePerHour(steady.map((s) => ({ t: s.t, y: mb(s.rss) })))),
       heapSlopeMBPerHour: round(slopePerHour(steady.map((s) => ({ t: s.t, y: mb(s.heapUsed) })))),
+      fdsStart: steady[0]?.fds,
+      fdsEnd: steady.at(-1)?.fds,
+      fdsMax: Math.max(...samples.filter((s) => s.t <= stoppedAt).map((s) => s.fds)),
+      fdSlopePerHour: round(slopePerHour(steady.map((s) => ({ t: s.t, y: s.fds })))),
+      dataDirStartMB: round(diskSamples.find((s) => s.t - t0 >= warmupMs)?.y ?? Number.NaN),
+      dataDirEndMB: round(finalDbMB),
+      dataDirSlopeMBPerHour: round(slopePerHour(diskSamples.filter((s) => s.t - t0 >= warmupMs))),
+      journalEvents: rows.length,
+      eventsReceived: events.size,
+      lostEvents,
+      duplicateEvents,
+      missedOnMqtt,
       mqttMessages,
       controlRequests,
       controlFailures,

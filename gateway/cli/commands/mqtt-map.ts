@@ -39,7 +39,7 @@ const command: Command = {
       for (const r of result.readings) console.log(`  reading ${JSON.stringify(r)}`);
       for (const r of result.rejects) console.log(`  rejected ${r.reason}: ${r.detail}`);
       if (result.skewed) console.log(`  ${result.skewed} device timestamp(s) beyond maxClockSkew replaced by the receive time`);
-      if (result.historical) console.log(`  ${result.historical} historical metric(s) kept off the live bus`);
+      for (const r of result.historical ?? []) console.log(`  history only (is_historical) ${JSON.stringify(r)}`);
       if (route.sub.format === 'sparkplug') console.log('  (a Sparkplug data message needs the node\'s NBIRTH first; a dry run sees each message alone)');
       if (result.readings.length === 0 && result.rejects.length === 0) console.log('  no configured point in this message');
     }

@@ -7,6 +7,8 @@ import { UserStore } from '../../auth/user-store.js';
 import { isRole, ROLES } from '../../auth/permissions.js';
 import { readPassword } from '../../auth/read-password.js';
 import { randomPassword } from '../../auth/password.js';
+import { SecurityAudit } from '../../auth/security-audit.js';
+import { userInfo } from 'node:os';
 
 const usage =
   'users add <name> --role <role> [--areas a,b|*] [--generate] | passwd <name> [--generate] | remove <name> | disable <name> | enable <name> | set <name> [--role <role>] [--areas a,b] | list  [--data-dir <dir>] [--config <file>]';
@@ -50,6 +52,17 @@ const command: Command = {
     const db = openDatabase(join(resolveDataDir(opts), 'gateway.db'));
     try {
       const store = new UserStore(db);
+      // Audited like the API's changes; a running gateway sees the change within a second and ends
+      // the user's MQTT sessions (broker.ts endStaleSessions).
+      const audit = new SecurityAudit(db);
+      const cliUser = `cli:${(() => {
+        try {
+          return userInfo().username;
+        } catch {
+          return String(process.getuid?.() ?? 'unknown');
+        }
+      })()}`;
+      const record = (action: string, detail?: string) => audit.record({ user: cliUser, action, target: name, detail });
       const newPassword = async (): Promise<string> => {
         if (!opts.generate) return readPassword(`${name} 的密码 [password]: `);
         const pw = randomPassword();
@@ -62,26 +75,31 @@ const command: Command = {
           if (store.get(name!)) throw new Error(`user "${name}" already exists (change the password with: users passwd ${name})`);
           const areas = areasOption(opts.areas) ?? ['*'];
           const user = await store.add({ name: name!, password: await newPassword(), role: opts.role, areas });
+          record('USER_ADD', `role=${user.role} areas=${user.areas.join(',')}`);
           console.log(`已添加用户 [user added]: ${user.name} role=${user.role} areas=${user.areas.join(',')}`);
           return 0;
         }
         case 'passwd':
           if (!store.get(name!)) throw new Error(`no user "${name}"`);
           await store.setPassword(name!, await newPassword());
+          record('USER_CHANGE', 'password changed');
           console.log(`密码已更改 [password changed]: ${name}`);
           return 0;
         case 'remove':
           if (!store.remove(name!)) throw new Error(`no user "${name}"`);
+          record('USER_REMOVE');
           console.log(`已删除用户 [user removed]: ${name}`);
           return 0;
         case 'disable':
         case 'enable':
           store.update(name!, { disabled: sub === 'disable' });
+          record('USER_CHANGE', `disabled=${sub === 'disable'}`);
           console.log(`${sub === 'disable' ? '已停用 [disabled]' : '已启用 [enabled]'}: ${name}`);
           return 0;
         case 'set': {
           const areas = areasOption(opts.areas);
           const user = store.update(name!, { ...(opts.role ? { role: opts.role } : {}), ...(areas ? { areas } : {}) });
+          record('USER_CHANGE', `role=${user.role} areas=${user.areas.join(',')}`);
           console.log(`已更新 [updated]: ${user.name} role=${user.role} areas=${user.areas.join(',')}`);
           return 0;
         }

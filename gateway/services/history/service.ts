@@ -1,7 +1,8 @@
+import type { Subscription } from 'rxjs';
 import type { Reading } from '../../core/reading.js';
 import type { Service, ServiceContext, ServiceHealth } from '../service.js';
 import type { HistorySection } from './config.js';
-import { decodeChunk, emptySamples, OpenChunks, qualityClass, storedValue, type ChunkRow } from './chunks.js';
+import { decodeChunk, emptySamples, OpenChunks, packSamples, qualityClass, storedValue, type ChunkRow, type HistorySample } from './chunks.js';
 import { Downsampler } from './downsampler.js';
 import { HistoryStore, type TrendSample } from './history-store.js';
 
@@ -15,6 +16,8 @@ export const CHUNK_SPAN_MS = 60_000;
  */
 const MIN_WRITES_PER_FLUSH = 500;
 const PRUNE_EVERY_MS = 3_600_000;
+/** Readings from the past held for the next flush beyond which the oldest are dropped (counted). */
+const MAX_PAST_PENDING = 100_000;
 
 /**
  * The local history of readings (table history_chunk of gateway.db) so the console can draw trends
@@ -31,6 +34,9 @@ export class HistoryService implements Service {
   private pending: ChunkRow[] = [];
   private pendingSamples = 0;
   private untap: (() => void) | undefined;
+  private pastSub: Subscription | undefined;
+  /** Readings from the past (Sparkplug is_historical) waiting for the next flush, packed then. */
+  private past: HistorySample[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private lastError: string | undefined;
@@ -42,6 +48,8 @@ export class HistoryService implements Service {
     this.sampler = new Downsampler(cfg, (id) => ctx.points.get(id));
     ctx.metrics.describe('history_rows_written', 'Readings written to the local history');
     ctx.metrics.describe('history_rows_dropped', 'Readings the local history dropped because writes fell behind');
+    ctx.metrics.describe('history_historical_rows', 'Readings from the past (Sparkplug is_historical) taken into the local history');
+    ctx.metrics.describe('history_historical_rows', 'Readings from the past (Sparkplug is_historical) taken into the local history');
   }
 
   async start(): Promise<void> {
@@ -53,6 +61,16 @@ export class HistoryService implements Service {
     }
     this.store = new HistoryStore(db);
     this.untap = this.ctx.bus.tap((r, ch) => this.record(r, ch.index));
+    // A device's backlog from the past, at its own times: kept whole, and kept out of the live
+    // downsampler and open chunks (an older reading would reset its per-point "last kept").
+    this.pastSub = this.ctx.historicalReadings$.subscribe((r) => {
+      if (this.past.length >= MAX_PAST_PENDING) {
+        this.past.shift();
+        this.ctx.metrics.inc('history_rows_dropped');
+      }
+      this.past.push({ point: r.point, ts: r.ts, value: r.value, quality: r.quality });
+      this.ctx.metrics.inc('history_historical_rows');
+    });
     this.flushTimer = setInterval(() => this.flush(), this.cfg.flushInterval).unref();
     this.prune();
     this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS).unref();
@@ -81,6 +99,10 @@ export class HistoryService implements Service {
     if (!this.store) return;
     const due = all ? this.open.takeAll() : this.open.takeDue(this.ctx.now() - CHUNK_SPAN_MS, Math.max(MIN_WRITES_PER_FLUSH, Math.ceil(this.open.size / 30)));
     this.queue(due);
+    if (this.past.length > 0) {
+      this.queue(packSamples(this.past));
+      this.past = [];
+    }
     if (this.pending.length === 0) return;
     const rows = this.pending;
     try {
@@ -132,6 +154,8 @@ export class HistoryService implements Service {
   async stop(): Promise<void> {
     this.untap?.();
     this.untap = undefined;
+    this.pastSub?.unsubscribe();
+    this.pastSub = undefined;
     if (this.flushTimer) clearInterval(this.flushTimer);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.flush(true);

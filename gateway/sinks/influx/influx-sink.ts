@@ -102,12 +102,15 @@ export class InfluxSink {
     ];
   }
 
-  start(readings$: Observable<Reading>, alarms$: Observable<AlarmEvent>): void {
+  /** `historical$`: readings from the past (Sparkplug is_historical), written at their own timestamps like any reading. */
+  start(readings$: Observable<Reading>, alarms$: Observable<AlarmEvent>, historical$?: Observable<Reading>): void {
     if (!this.cfg.enabled || this.running) return;
     this.running = true;
     this.log.info('历史库写入启动', { target: this.writer.describe(), api: this.cfg.api, backlogLines: this.queue.lines });
+    const write = (r: Reading) => this.append(readingLine(this.cfg.measurement, r, { site: this.site, equipment: this.opts.points?.get(r.point)?.equipment }));
+    if (historical$) this.subs.push(historical$.subscribe(write));
     this.subs.push(
-      readings$.subscribe((r) => this.append(readingLine(this.cfg.measurement, r, { site: this.site, equipment: this.opts.points?.get(r.point)?.equipment }))),
+      readings$.subscribe(write),
       alarms$.subscribe((e) => {
         this.append(alarmLine(this.cfg.alarmMeasurement, e, this.site));
         // Alarm history is what operators look for first: do not let it wait a full interval.

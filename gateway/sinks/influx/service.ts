@@ -26,7 +26,7 @@ class InfluxService implements Service {
   }
 
   start(): Promise<void> {
-    this.sink.start(this.ctx.readings$, this.ctx.alarmEvents$);
+    this.sink.start(this.ctx.readings$, this.ctx.alarmEvents$, this.ctx.historicalReadings$);
     this.health$.start(() => this.sink.writeOk);
     const m = this.ctx.metrics;
     this.removeCollector = m.collect(() => {

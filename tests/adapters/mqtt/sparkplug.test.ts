@@ -77,7 +77,7 @@ describe('Sparkplug B session', () => {
     expect(r.readings.map((x) => [x.point, x.value])).toEqual([['plc.co', 10]]);
     r = s.handle(sp('DDATA', 'plc1'), enc({ seq: 2, timestamp: now(), metrics: [{ alias: 2, type: 'Float', value: 170 }, { alias: 2, type: 'Float', value: 999, isHistorical: true }, { alias: 9, type: 'Float', value: 1 }] }), now());
     expect(r.readings.map((x) => [x.point, x.value])).toEqual([['plc.co', 170]]);
-    expect(r.historical).toBe(1);
+    expect(r.historical).toEqual([expect.objectContaining({ value: 999 })]);
     expect(r.rejects.map((x) => x.reason)).toEqual(['sparkplug_unknown_alias']);
     // A stale NDEATH (older bdSeq) does not kill the session; the right one does.
     expect(s.handle(sp('NDEATH'), enc({ metrics: [{ name: 'bdSeq', type: 'UInt64', value: 2n }] }), now()).readings).toEqual([]);

@@ -122,6 +122,7 @@ export async function startLoop(hiddenDanger: Record<string, unknown>, o: { chan
     gatewayId: 'hd-gw',
     dataDir: dir,
     readings$: new Subject(),
+    historicalReadings$: new Subject(),
     alarmEvents$: alarms.events$,
     bus: new ReadingBus(),
     points,
