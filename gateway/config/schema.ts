@@ -15,6 +15,7 @@ import { servicePoints } from '../services/health-points.js';
 import { equipmentSchema } from './equipment-schema.js';
 import { combinePackLimits, expandEquipment, limitsByPoint, mergeLimits } from '../../rules/packs/expand.js';
 import { historySectionSchema } from '../services/history/config.js';
+import { controlSectionSchema } from '../control/config.js';
 
 const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'ids may contain letters, digits, "_", "." and "-" only (they are used in MQTT topics)');
 
@@ -126,6 +127,8 @@ const configObjectSchema = z.strictObject({
     http: httpSectionSchema.optional(),
     /** Local history of readings for the console's trends (gateway/services/history). */
     history: historySectionSchema.default(() => historySectionSchema.parse({})),
+    /** The CLI's control socket: who may connect, and which OS users act without a link (gateway/control). */
+    control: controlSectionSchema.default(() => controlSectionSchema.parse({})),
   });
 type ParsedConfig = z.output<typeof configObjectSchema>;
 

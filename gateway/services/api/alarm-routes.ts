@@ -1,4 +1,5 @@
 import { AlarmActionError, type AlarmStatus } from '../../alarms/alarm-manager.js';
+import { ActionForbidden, requireAlarmAction, shelveAction, unshelveAction } from '../../auth/alarm-authorization.js';
 import { can, type Action } from '../../auth/permissions.js';
 import type { User } from '../../auth/user-store.js';
 import { alarmView, isStanding, type AlarmView, type ApiDeps } from './deps.js';
@@ -27,9 +28,14 @@ function find(deps: ApiDeps, alarmId: string): AlarmStatus {
   return deps.alarms.get(alarmId);
 }
 
-/** 403 unless the user may do `action` in the alarm's area. */
+/** 403 unless the user may do `action` in the alarm's area (the decision the control socket makes too). */
 function allow(user: User, action: Action, s: AlarmStatus): void {
-  if (!can(user, action, s.area)) throw new ApiError(403, `权限不足 [forbidden]: ${user.name} (${user.role}) may not ${action} in area "${s.area}"`);
+  try {
+    requireAlarmAction(user, action, s.area);
+  } catch (err) {
+    if (err instanceof ActionForbidden) throw new ApiError(403, err.message);
+    throw err;
+  }
 }
 
 /** Runs an alarm-manager action, turning its refusals into 409. */
@@ -104,13 +110,13 @@ export function alarmRoutes(r: ApiRouter, deps: ApiDeps): void {
     const s = find(deps, params.id);
     const allowed = deps.http.shelveDurations.filter((d) => d <= deps.maxShelveMs);
     if (!allowed.includes(body.durationMs)) throw new ApiError(400, `搁置时长须为以下之一 [durationMs must be one of] ${allowed.join(', ')}`, 'body.durationMs');
-    allow(auth.user, body.durationMs > deps.http.operatorMaxShelve ? 'alarm.shelve.extended' : 'alarm.shelve', s);
+    allow(auth.user, shelveAction(body.durationMs, deps.http.operatorMaxShelve), s);
     return { alarms: [view(act(() => deps.alarms.shelve(s.alarmId, auth.user.name, { durationMs: body.durationMs, reason: body.reason })))] };
   });
 
   r.add({ method: 'POST', url: '/alarms/:id/unshelve', summary: '取消搁置 (one’s own shelve; others’ need a supervisor)', tag: 'alarm actions', access: 'alarm.unshelve', params: alarmIdParams, body: reasonBody, response: actionResponse }, ({ params, body, auth }) => {
     const s = find(deps, params.id);
-    allow(auth.user, s.shelvedBy !== undefined && s.shelvedBy !== auth.user.name ? 'alarm.unshelve.others' : 'alarm.unshelve', s);
+    allow(auth.user, unshelveAction(auth.user, s.shelvedBy), s);
     return { alarms: [view(act(() => deps.alarms.unshelve(s.alarmId, auth.user.name, body.reason)))] };
   });
 
