@@ -2,7 +2,8 @@ import { AlarmActionError, type AlarmStatus } from '../../alarms/alarm-manager.j
 import { ActionForbidden, requireAlarmAction, shelveAction, unshelveAction } from '../../auth/alarm-authorization.js';
 import { can, type Action } from '../../auth/permissions.js';
 import type { User } from '../../auth/user-store.js';
-import { alarmView, isStanding, type AlarmView, type ApiDeps } from './deps.js';
+import { alarmView, type AlarmView, type ApiDeps } from './deps.js';
+import { countRows, StandingAlarmIndex, type StandingRow } from './alarm-index.js';
 import { ApiError, type ApiRouter } from './route.js';
 import {
   actionResponse,
@@ -51,31 +52,36 @@ function act<T>(fn: () => T): T {
 export function alarmRoutes(r: ApiRouter, deps: ApiDeps): void {
   const view = (s: AlarmStatus) => alarmView(deps.points, s);
 
-  r.add({ method: 'GET', url: '/alarms', summary: '报警一览: standing alarms (active or not yet normal), never limited to a time window', tag: 'alarms', access: 'alarms.read', query: alarmListQuery, response: alarmListResponse }, ({ query }) => {
-    const text = query.text?.toLowerCase();
-    const all = query.all === 'true';
-    const alarms = deps.alarms
-      .list()
-      .filter((s) => all || isStanding(s))
-      .map(view)
-      .filter(
-        (a) =>
-          (!query.state || query.state.includes(a.state)) &&
-          (!query.severity || query.severity.includes(a.severity)) &&
-          (!query.area || a.area === query.area) &&
-          (!text || a.message.toLowerCase().includes(text) || a.alarmId.toLowerCase().includes(text) || a.pointName.toLowerCase().includes(text) || (a.equipment ?? '').toLowerCase().includes(text)),
-      )
-      .sort(SEVERITY_ORDER);
-    const bySeverity: Record<string, number> = { 1: 0, 2: 0, 3: 0, 4: 0 };
-    const byArea: Record<string, number> = {};
-    let unacknowledged = 0;
-    for (const a of alarms) {
-      bySeverity[a.severity] = (bySeverity[a.severity] ?? 0) + 1;
-      byArea[a.area] = (byArea[a.area] ?? 0) + 1;
-      if (a.state === 'UNACK' || a.state === 'RTN_UNACK' || a.state === 'LATCHED_UNACK') unacknowledged++;
-    }
-    return { alarms, counts: { bySeverity, byArea, unacknowledged, total: alarms.length }, lastSeq: deps.journal?.lastSeq() ?? 0 };
-  });
+  const index = new StandingAlarmIndex(deps.alarms, deps.points);
+  r.add(
+    { method: 'GET', url: '/alarms', summary: '报警一览: standing alarms (active or not yet normal), never limited to a time window; limit/offset for a page', tag: 'alarms', access: 'alarms.read', query: alarmListQuery, response: alarmListResponse },
+    ({ query, reply }) => {
+      const text = query.text?.toLowerCase();
+      const filtered = query.state !== undefined || query.severity !== undefined || query.area !== undefined || text !== undefined;
+      let rows: readonly StandingRow[];
+      if (query.all === 'true') {
+        // Every configured alarm (engineering views): built at the call, not cached.
+        rows = deps.alarms
+          .list()
+          .map(view)
+          .sort(SEVERITY_ORDER)
+          .map((v) => ({ view: v, json: JSON.stringify(v), haystack: `${v.message}\n${v.alarmId}\n${v.pointName}\n${v.equipment ?? ''}`.toLowerCase() }));
+      } else rows = index.sorted();
+      if (filtered) {
+        rows = rows.filter(
+          ({ view: a, haystack }) =>
+            (!query.state || query.state.includes(a.state)) && (!query.severity || query.severity.includes(a.severity)) && (!query.area || a.area === query.area) && (!text || haystack.includes(text)),
+        );
+      }
+      const counts = filtered || query.all === 'true' ? countRows(rows) : index.allCounts();
+      const page = query.limit !== undefined || query.offset > 0 ? rows.slice(query.offset, query.limit !== undefined ? query.offset + query.limit : undefined) : rows;
+      // Rows are serialised once, when they change; a response joins their texts.
+      let body = '{"alarms":[';
+      for (let i = 0; i < page.length; i++) body += (i ? ',' : '') + page[i]!.json;
+      body += `],"counts":${JSON.stringify(counts)},"lastSeq":${deps.journal?.lastSeq() ?? 0}}`;
+      return reply.type('application/json; charset=utf-8').send(body);
+    },
+  );
 
   r.add(
     { method: 'GET', url: '/alarms/:id', summary: '报警详情: status, transitions and comments (latest 200 events)', tag: 'alarms', access: 'alarms.read', params: alarmIdParams, response: z.object({ alarm: alarmViewSchema, events: z.array(z.unknown()) }) },
