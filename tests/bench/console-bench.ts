@@ -78,6 +78,7 @@ async function main(): Promise<void> {
     }
   };
   const seqOf = new Map<string, number>();
+  const sentAt = new Map<number, number>();
   const sub = gw.alarms.events$.subscribe((e) => seqOf.set(e.alarmId, e.seq));
   console.log('rules load without clients …');
   const alone = await rulesRate(LOAD_MS);
@@ -88,7 +89,6 @@ async function main(): Promise<void> {
   await flood(false);
 
   console.log(`${CLIENTS} SSE clients …`);
-  const sentAt = new Map<number, number>();
   const latencies: number[] = [];
   const controllers: AbortController[] = [];
   let received = 0;

@@ -40,6 +40,7 @@ export interface Plant {
 export interface PlantOptions {
   http?: Record<string, unknown>;
   history?: Record<string, unknown>;
+  influx?: Record<string, unknown>;
 }
 
 /** A real gateway polling a Modbus simulator with two points in two areas, its HTTP server on a free port. */
@@ -58,6 +59,7 @@ export async function startPlant(o: PlantOptions = {}): Promise<Plant> {
     http: { port: 0, ...o.http },
     storage: { dataDir },
     history: { minInterval: '100ms', flushInterval: '200ms', ...o.history },
+    ...(o.influx ? { influx: o.influx } : {}),
     devices: [
       {
         id: 'plc',
