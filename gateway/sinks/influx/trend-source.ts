@@ -101,7 +101,8 @@ export class PromQlTrendSource implements TrendSource {
 
   private async series(fn: string, metric: string, point: string, from: number, to: number, step: number): Promise<Map<number, number>> {
     const selector = `${metric}{point=${JSON.stringify(point)},site=${JSON.stringify(this.site)}}`;
-    const params = new URLSearchParams({ query: `${fn}(${selector}[${step}ms])`, start: String(from / 1000), end: String(to / 1000), step: `${step}ms` });
+    // `offset 1ms`: the value at t covers [t - step, t), as an InfluxQL bucket does (PromQL's is (t - step, t]).
+    const params = new URLSearchParams({ query: `${fn}(${selector}[${step}ms] offset 1ms)`, start: String(from / 1000), end: String(to / 1000), step: `${step}ms` });
     const body = promResponse.parse(await getJson(`${this.cfg.url.replace(/\/$/, '')}/api/v1/query_range?${params}`, {}, 'VictoriaMetrics trend query'));
     if (body.status !== 'success') throw new Error(`VictoriaMetrics trend query: ${body.error ?? body.status}`);
     const out = new Map<number, number>();

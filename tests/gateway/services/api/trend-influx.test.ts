@@ -11,16 +11,25 @@ interface Trend {
 }
 
 const MIN = 60_000;
-/** Two hours ago: a window the local history (which starts with this test) cannot hold. */
-const PAST = Math.floor((Date.now() - 2 * 3_600_000) / MIN) * MIN;
+/** Four hours ago, on a 20-minute boundary: a window the local history (which starts with this test) cannot hold. */
+const PAST = Math.floor((Date.now() - 4 * 3_600_000) / (20 * MIN)) * 20 * MIN;
 
-/** Ten readings a minute apart in the past window, as the influx sink writes them (site = gateway id). */
+/** Ten readings ten minutes apart in the past window, as the influx sink writes them (site = gateway id); the last is bad. */
 function pastLines(): string {
   return Array.from({ length: 10 }, (_, i) => {
     const bad = i === 9;
-    return `reading,site=api-gw,point=booster.co value=${(i + 1) * 10},quality="${bad ? 'BadSensorFailure' : 'Good'}",quality_level=${bad ? 2 : 0}i ${(PAST + i * MIN) * 1e6}`;
+    return `reading,site=api-gw,point=booster.co value=${(i + 1) * 10},quality="${bad ? 'BadSensorFailure' : 'Good'}",quality_level=${bad ? 2 : 0}i ${(PAST + i * 10 * MIN) * 1e6}`;
   }).join('\n');
 }
+
+/** 20-minute buckets of the past readings (maxPoints 10 over 200 minutes): means with their extremes. */
+const BUCKETS = [
+  { ts: PAST, value: 15, min: 10, max: 20, bad: false },
+  { ts: PAST + 20 * MIN, value: 35, min: 30, max: 40, bad: false },
+  { ts: PAST + 40 * MIN, value: 55, min: 50, max: 60, bad: false },
+  { ts: PAST + 60 * MIN, value: 75, min: 70, max: 80, bad: false },
+  { ts: PAST + 80 * MIN, value: 95, min: 90, max: 100, bad: true },
+];
 
 async function trend(c: Client, q: string): Promise<Trend> {
   const res = await c.get(`/api/v1/points/booster.co/trend?${q}`);
@@ -46,17 +55,12 @@ describe('trends from a real InfluxDB 1.6 (InfluxQL), falling back to the local 
 
   it('reads a past window from InfluxDB in buckets with extremes and bad quality', async () => {
     const c = await Client.login(plant.app, 'viewer1');
-    const raw = await trend(c, `from=${PAST}&to=${PAST + 10 * MIN}&maxPoints=10`);
+    const raw = await trend(c, `from=${PAST}&to=${PAST + 100 * MIN}&maxPoints=10`);
     expect(raw.source).toBe('influxdb');
     expect(raw.samples.map((s) => s.value)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
     expect(raw.samples.map((s) => s.bad)).toEqual([false, false, false, false, false, false, false, false, false, true]);
     expect(raw.samples[0]!.ts).toBe(PAST);
-    // Five-minute buckets: means with their extremes.
-    const buckets = await trend(c, `from=${PAST}&to=${PAST + 10 * MIN}&maxPoints=2`);
-    expect(buckets.samples).toEqual([
-      { ts: PAST, value: 30, min: 10, max: 50, bad: false },
-      { ts: PAST + 5 * MIN, value: 80, min: 60, max: 100, bad: true },
-    ]);
+    expect((await trend(c, `from=${PAST}&to=${PAST + 200 * MIN}&maxPoints=10`)).samples).toEqual(BUCKETS);
   }, 60_000);
 
   it('reads what the gateway itself wrote (the sink’s tags and the query agree)', async () => {
@@ -102,12 +106,9 @@ describe('trends from a real VictoriaMetrics (PromQL over what the v2 writes sto
 
   it('reads a past window in buckets with extremes and bad quality, and the gateway’s own writes', async () => {
     const c = await Client.login(plant.app, 'viewer1');
-    const buckets = await trend(c, `from=${PAST}&to=${PAST + 10 * MIN}&maxPoints=2`);
+    const buckets = await trend(c, `from=${PAST}&to=${PAST + 200 * MIN}&maxPoints=10`);
     expect(buckets.source).toBe('victoriametrics');
-    expect(buckets.samples).toEqual([
-      { ts: PAST, value: 30, min: 10, max: 50, bad: false },
-      { ts: PAST + 5 * MIN, value: 80, min: 60, max: 100, bad: true },
-    ]);
+    expect(buckets.samples).toEqual(BUCKETS);
     await waitFor(
       async () => {
         await vm.flush();
