@@ -40,3 +40,44 @@ describe('local history', () => {
     db.close();
   });
 });
+
+describe('local history writes off the alarm path', () => {
+  it('drains a backlog in slices of at most HISTORY_WRITE_SLICE rows, freeing the event loop between them', async () => {
+    const { Subject } = await import('rxjs');
+    const { Metrics } = await import('../../../../gateway/core/metrics.js');
+    const { silentLogger } = await import('../../../../gateway/core/logger.js');
+    const { HistoryService, HISTORY_WRITE_SLICE } = await import('../../../../gateway/services/history/service.js');
+    const { historySectionSchema } = await import('../../../../gateway/services/history/config.js');
+    type Ctx = ConstructorParameters<typeof HistoryService>[0];
+    const readings$ = new Subject<Reading>();
+    const metrics = new Metrics();
+    const db = openDatabase(':memory:');
+    const ctx = { db, readings$, metrics, log: silentLogger, now: () => Date.now(), points: { get: (id: string) => ({ ...co, id }) } } as unknown as Ctx;
+    const svc = new HistoryService(ctx, historySectionSchema.parse({ flushInterval: '50ms' }));
+    const slices: number[] = [];
+    const write = svc.writeSlice.bind(svc);
+    svc.writeSlice = (max: number) => {
+      const before = metrics.counter('history_rows_written');
+      const ok = write(max);
+      slices.push(metrics.counter('history_rows_written') - before);
+      return ok;
+    };
+    await svc.start();
+    const n = 3 * HISTORY_WRITE_SLICE + 10;
+    for (let i = 0; i < n; i++) readings$.next({ point: `p${i}`, ts: 1000, receivedAt: 1000, value: i, quality: 'Good' });
+    // Timers run between slices: a 0 ms interval fires while the backlog is being written.
+    let between = 0;
+    const ticker = setInterval(() => {
+      if (metrics.counter('history_rows_written') > 0 && metrics.counter('history_rows_written') < n) between++;
+    }, 0);
+    const end = Date.now() + 10_000;
+    while (metrics.counter('history_rows_written') < n && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    clearInterval(ticker);
+    await svc.stop();
+    expect(metrics.counter('history_rows_written')).toBe(n);
+    expect(Math.max(...slices)).toBeLessThanOrEqual(HISTORY_WRITE_SLICE);
+    expect(slices.filter((s) => s > 0).length).toBeGreaterThanOrEqual(4);
+    expect(between).toBeGreaterThan(0);
+    db.close();
+  });
+});
