@@ -42,7 +42,7 @@ describe('local history', () => {
 });
 
 describe('local history writes off the alarm path', () => {
-  it('drains a backlog in slices of at most HISTORY_WRITE_SLICE rows, freeing the event loop between them', async () => {
+  it('drains a large backlog in transactions of at most HISTORY_WRITE_SLICE rows, freeing the event loop while it writes', async () => {
     const { Subject } = await import('rxjs');
     const { Metrics } = await import('../../../../gateway/core/metrics.js');
     const { silentLogger } = await import('../../../../gateway/core/logger.js');
@@ -63,7 +63,7 @@ describe('local history writes off the alarm path', () => {
       return ok;
     };
     await svc.start();
-    const n = 3 * HISTORY_WRITE_SLICE + 10;
+    const n = 40 * HISTORY_WRITE_SLICE + 10;
     for (let i = 0; i < n; i++) readings$.next({ point: `p${i}`, ts: 1000, receivedAt: 1000, value: i, quality: 'Good' });
     // Timers run between slices: a 0 ms interval fires while the backlog is being written.
     let between = 0;
