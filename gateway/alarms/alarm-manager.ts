@@ -132,6 +132,8 @@ interface Entry {
   shelveTimer?: Subscription | undefined;
   reAlarmTimer?: Subscription | undefined;
   lastEvent?: AlarmEvent | undefined;
+  /** The manager's revision when this entry last changed (see changedSince). */
+  rev: number;
 }
 
 interface ChangeMeta {
@@ -151,6 +153,9 @@ interface ChangeMeta {
  */
 export class AlarmManager {
   private readonly entries = new Map<string, Entry>();
+  /** Bumped at every change of any entry; each entry keeps the value of its latest change. */
+  private rev = 0;
+  private removals = 0;
   private readonly subject = new Subject<AlarmEvent>();
   private readonly journal: AlarmJournal;
   private readonly scheduler: SchedulerLike;
@@ -183,7 +188,7 @@ export class AlarmManager {
   }
 
   private define(def: AlarmDefinition, saved?: PersistedAlarm): void {
-    const e: Entry = { def, facts: { ...NORMAL_FACTS }, value: null, limit: def.limit, ts: 0 };
+    const e: Entry = { def, facts: { ...NORMAL_FACTS }, value: null, limit: def.limit, ts: 0, rev: ++this.rev };
     this.entries.set(def.alarmId, e);
     if (!saved) return;
     Object.assign(e, { facts: { ...saved.facts }, value: saved.value, ts: saved.ts, activeSince: saved.activeSince, shelvedUntil: saved.shelvedUntil, ackedAt: saved.ackedAt, shelvedBy: saved.shelvedBy, assignedTo: saved.assignedTo, lastEvent: saved.lastEvent });
@@ -215,6 +220,7 @@ export class AlarmManager {
         result.changed.push(id);
       } else {
         this.entries.delete(id);
+        this.removals++;
         result.removed.push(id);
       }
     }
@@ -241,6 +247,7 @@ export class AlarmManager {
   apply(update: ConditionUpdate): void {
     const e = this.entries.get(update.alarmId);
     if (!e) return; // removed by a reload while its last update was in flight
+    e.rev = ++this.rev;
     e.value = update.value;
     if (update.limit !== undefined) e.limit = update.limit;
     e.detail = update.detail;
@@ -370,6 +377,26 @@ export class AlarmManager {
     return [...this.entries.values()].map((e) => this.status(e));
   }
 
+  /**
+   * Increases whenever any alarm's status may have changed (a condition update, a transition, an
+   * operator action, a reload): readers that cache statuses compare it instead of rebuilding them.
+   */
+  get revision(): number {
+    return this.rev;
+  }
+
+  /** Increases when a reload removes alarms: a cache of statuses must then be rebuilt. */
+  get removalCount(): number {
+    return this.removals;
+  }
+
+  /** The statuses of the alarms changed after `revision` (all of them for -1). */
+  changedSince(revision: number): AlarmStatus[] {
+    const out: AlarmStatus[] = [];
+    for (const e of this.entries.values()) if (e.rev > revision) out.push(this.status(e));
+    return out;
+  }
+
   get(alarmId: string): AlarmStatus {
     return this.status(this.entry(alarmId));
   }
@@ -427,6 +454,7 @@ export class AlarmManager {
   }
 
   private change(e: Entry, facts: AlarmFacts, ts: number, meta: ChangeMeta = {}): void {
+    e.rev = ++this.rev;
     const before = alarmState(e.facts);
     const activeBefore = e.facts.active;
     const ackedBefore = e.facts.acked;

@@ -17,6 +17,7 @@ import { combinePackLimits, expandEquipment, limitsByPoint, mergeLimits } from '
 import { historySectionSchema } from '../services/history/config.js';
 import { hiddenDangerSectionSchema } from '../services/hidden-danger/config.js';
 import { centreSectionSchema } from '../services/centre/config.js';
+import { controlSectionSchema } from '../control/config.js';
 
 const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'ids may contain letters, digits, "_", "." and "-" only (they are used in MQTT topics)');
 
@@ -134,6 +135,8 @@ const configObjectSchema = z.strictObject({
     hiddenDanger: hiddenDangerSectionSchema.optional(),
     /** The monitoring-centre role: enterprises' uplinks in, register, grades, warnings down (gateway/services/centre). */
     centre: centreSectionSchema.optional(),
+    /** The CLI's control socket: who may connect, and which OS users act without a link (gateway/control). */
+    control: controlSectionSchema.default(() => controlSectionSchema.parse({})),
   });
 type ParsedConfig = z.output<typeof configObjectSchema>;
 

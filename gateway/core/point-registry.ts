@@ -30,6 +30,7 @@ export class PointRegistry implements ReadonlyMap<string, PointDefinition> {
   private readonly reported = new Map<string, DeviceReportedInfo>();
   private readonly latestValues = new Map<string, PointValue>();
   private bus: ReadingBus | undefined;
+  private definitionsVersion = 0;
 
   constructor(definitions: Iterable<[string, PointDefinition]> = []) {
     this.replace(definitions);
@@ -40,11 +41,18 @@ export class PointRegistry implements ReadonlyMap<string, PointDefinition> {
     const next = new Map<string, PointDefinition>();
     for (const [id, def] of definitions) next.set(id, this.withReported({ ...def }, this.reported.get(id)));
     this.defs = next;
+    this.definitionsVersion++;
+  }
+
+  /** Changes whenever a definition may have (reload, added points, a unit a device reported): caches of names and units compare it. */
+  get version(): number {
+    return this.definitionsVersion;
   }
 
   /** Adds points published by services (gateway.uplink.link_up …); config points win on a clash. */
   addMissing(points: Iterable<PointDefinition>): void {
     for (const p of points) if (!this.defs.has(p.id)) this.defs.set(p.id, this.withReported({ ...p }, this.reported.get(p.id)));
+    this.definitionsVersion++;
   }
 
   /**
@@ -59,7 +67,9 @@ export class PointRegistry implements ReadonlyMap<string, PointDefinition> {
     if (!def) return false;
     const before = def.unit;
     this.withReported(def, merged);
-    return def.unit !== before;
+    if (def.unit === before) return false;
+    this.definitionsVersion++;
+    return true;
   }
 
   /** What devices reported about a point, if anything. */

@@ -1,10 +1,12 @@
 // Benchmark: the real rule engine and alarm manager (with the SQLite journal) on one core.
 // 10,000 points, 20,000 rules (threshold limits, rate of change, deviation, STEL), 1,000,000 readings.
-// Run twice, each in its own process: the engine alone, and the whole gateway as deployed (the
+// Run three times, each in its own process: the engine alone, the whole gateway as deployed (the
 // composition root with the embedded MQTT broker, the MQTT publisher publishing every changed
-// reading, the terminal reporter and the control socket).
-// Prints progress, then one JSON object as the last line: the engine figures at top level and the
-// production figures under `production`. Run: npm run bench:rules
+// reading, the terminal reporter and the control socket), and the same with the local history of
+// readings on (gateway/services/history: downsampled in the reading path, written from a timer).
+// Prints progress, then one JSON object as the last line: the engine figures at top level, the
+// production figures under `production` and those with the history under `productionWithHistory`
+// (with the history's rows written and the time its flushes took). Run: npm run bench:rules
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -25,8 +27,9 @@ import { buildRuleSet } from '../../rules/engine.js';
 import { Gateway } from '../../gateway/runtime/gateway.js';
 import { findService } from '../../gateway/services/registry.js';
 import type { ServiceDefinition } from '../../gateway/services/service.js';
+import type { HistoryService } from '../../gateway/services/history/service.js';
 
-const MODE = process.env.BENCH_MODE as 'engine' | 'production' | undefined;
+const MODE = process.env.BENCH_MODE as 'engine' | 'production' | 'history' | undefined;
 
 const POINTS = Number(process.env.BENCH_POINTS ?? 10_000);
 const READINGS = Number(process.env.BENCH_READINGS ?? 1_000_000);
@@ -64,6 +67,8 @@ interface Harness {
   bus: ReadingBus;
   events$: AlarmManager['events$'];
   describe: string;
+  /** Figures of the harness's own (the history's writes). */
+  extra?(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -92,17 +97,37 @@ function engineHarness(config: GatewayConfig, dir: string): Harness {
   };
 }
 
-/** The product as deployed: the gateway's composition root with its production services. */
-async function productionHarness(config: GatewayConfig, dir: string): Promise<Harness> {
-  const services = ['mqtt-broker', 'mqtt-publisher', 'control', 'terminal'].map((n): ServiceDefinition => findService(n)!);
+/** The product as deployed: the gateway's composition root with its production services (and the local history). */
+async function productionHarness(config: GatewayConfig, dir: string, withHistory: boolean): Promise<Harness> {
+  const services = ['mqtt-broker', 'mqtt-publisher', 'control', 'terminal', ...(withHistory ? ['history'] : [])].map((n): ServiceDefinition => findService(n)!);
   // Alarm lines are formatted and written as on a terminal, to /dev/null.
   const out = createWriteStream('/dev/null');
   const gateway = new Gateway({ config, log: silentLogger, dataDir: dir, services, mqttPort: 0, write: (l) => out.write(l + '\n') });
   await gateway.start();
+  // Time the history's writes (one SQLite transaction of due chunks per flush, from a timer on the same event loop).
+  let flushMs = 0;
+  let flushes = 0;
+  let flushMaxMs = 0;
+  const history = gateway.service<HistoryService>('history');
+  if (history) {
+    const flush = history.flush.bind(history);
+    history.flush = (all?: boolean) => {
+      const t = performance.now();
+      flush(all);
+      const ms = performance.now() - t;
+      flushMs += ms;
+      flushMaxMs = Math.max(flushMaxMs, ms);
+      flushes++;
+    };
+  }
   return {
     bus: gateway.bus,
     events$: gateway.alarms.events$,
     describe: `${gateway.alarms.list().length} alarms, services ${services.map((s) => s.name).join(', ')}`,
+    extra: (): Record<string, number> =>
+      history
+        ? { historyRowsWritten: gateway.metrics.counter('history_rows_written'), historyRowsDropped: gateway.metrics.counter('history_rows_dropped'), historyWrites: flushes, historyWriteMsTotal: Math.round(flushMs), historyWriteMaxMs: Number(flushMaxMs.toFixed(1)) }
+        : {},
     close: async () => {
       await gateway.stop();
       out.end();
@@ -117,7 +142,7 @@ async function main() {
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors.slice(0, 5)));
   const config = parsed.config;
   const dir = mkdtempSync(join(tmpdir(), 'bench-rules-'));
-  const h = MODE === 'production' ? await productionHarness(config, dir) : engineHarness(config, dir);
+  const h = MODE === 'engine' ? engineHarness(config, dir) : await productionHarness(config, dir, MODE === 'history');
   const bus = h.bus;
   const mem = process.memoryUsage();
   console.log(`${MODE}: ${POINTS} points, ${h.describe} (${config.rules.length + POINTS} rules configured); setup ${((performance.now() - t0) / 1000).toFixed(1)} s, RSS ${Math.round(mem.rss / 1048576)} MB (heap ${Math.round(mem.heapUsed / 1048576)} MB)`);
@@ -161,6 +186,7 @@ async function main() {
   const cpu = process.cpuUsage(cpu0);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const sorted = latencies.slice(0, nLat).sort();
+  const extra = h.extra?.() ?? {};
   await h.close();
   rmSync(dir, { recursive: true, force: true });
   const result = {
@@ -177,6 +203,7 @@ async function main() {
     p99Ms: Number(percentile(sorted, 99).toFixed(4)),
     maxMs: Number((sorted[sorted.length - 1] ?? 0).toFixed(3)),
     peakRssMb: Math.round(peakRss / 1048576),
+    ...extra,
   };
   console.log(JSON.stringify(result));
 }
@@ -197,7 +224,8 @@ async function parent(): Promise<void> {
     });
   const engine = await runMode('engine');
   const production = await runMode('production');
-  console.log(JSON.stringify({ ...engine, production }));
+  const productionWithHistory = await runMode('history');
+  console.log(JSON.stringify({ ...engine, production, productionWithHistory }));
 }
 
 main().catch((e) => {

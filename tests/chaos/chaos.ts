@@ -149,7 +149,7 @@ async function shelveOne(): Promise<void> {
   if (!list.ok) return log(list.error);
   const candidates = list.alarms.filter((a) => !a.alarmId.startsWith('gateway:'));
   const alarmId = candidates[Math.floor(Math.random() * candidates.length)]!.alarmId;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'gateway/cli/main.ts', 'shelve', alarmId, '--user', 'chaos', '--reason', '混沌测试', '--for', '30m', '--data-dir', dataDir, '--json'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'gateway/cli/main.ts', 'shelve', alarmId, '--reason', '混沌测试', '--for', '30m', '--data-dir', dataDir, '--json'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0) return log(`shelve ${alarmId} failed: ${r.stdout}${r.stderr}`);
   const row = (JSON.parse(r.stdout) as { alarms?: { alarmId: string; shelvedUntil?: number }[] }).alarms?.find((a) => a.alarmId === alarmId);
   if (row?.shelvedUntil === undefined) return log(`shelve ${alarmId}: no shelvedUntil in ${r.stdout}`);

@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     if (!res.ok) return;
     for (const a of res.alarms.filter((x) => x.state === 'UNACK' || x.state === 'RTN_UNACK').slice(0, 5)) {
       controlRequests++;
-      await sendControl(dataDir, { op: 'ack', alarmId: a.alarmId, user: 'soak', comment: '浸泡测试确认' });
+      await sendControl(dataDir, { op: 'ack', alarmId: a.alarmId, comment: '浸泡测试确认' });
     }
   };
   const control = setInterval(() => {

@@ -1,17 +1,19 @@
 import type { Command } from '../command.js';
 import { parseArgs } from 'node:util';
 import { sendControl } from '../../control/client.js';
-import type { ControlRequest, ControlResponse } from '../../control/protocol.js';
+import type { AlarmsResponse, ControlRequest } from '../../control/protocol.js';
 import { STATE_LABELS } from '../../alarms/messages.js';
 import type { AlarmState } from '../../core/alarm-event.js';
-import { resolveDataDir } from '../data-dir.js';
+import { resolveControlTarget } from '../data-dir.js';
 import { untrustedText } from '../../core/untrusted-text.js';
 
-const COMMON = '[--data-dir <dir> | --config <file>]';
+const COMMON = '[--data-dir <dir> | --config <file>] [--socket <path>]';
 
 const commonOptions = {
   'data-dir': { type: 'string' },
   config: { type: 'string', short: 'c' },
+  socket: { type: 'string' },
+  /** Refused with an explanation: the gateway names the OS user itself. */
   user: { type: 'string', short: 'u' },
   comment: { type: 'string' },
   reason: { type: 'string', short: 'r' },
@@ -21,7 +23,7 @@ const commonOptions = {
   json: { type: 'boolean' },
 } as const;
 
-function printResponse(res: ControlResponse, json: boolean): number {
+function printResponse(res: AlarmsResponse, json: boolean): number {
   if (json) {
     console.log(JSON.stringify(res));
     return res.ok ? 0 : 1;
@@ -52,8 +54,12 @@ function action(summary: string, usage: string, build: (pos: string[], o: Record
         throw new Error(`${(e as Error).message}\nusage: npm run gateway -- ${usage} ${COMMON}`, { cause: e });
       }
       const o = parsed.values as Record<string, string | boolean | undefined>;
+      if (o.user !== undefined) {
+        throw new Error('--user is no longer accepted: the gateway names you by the OS user running this command and acts as the gateway user linked to it (an admin links it: users link-os <osuser> <gatewayuser>)');
+      }
       const request = build(parsed.positionals, o);
-      const res = await sendControl(resolveDataDir(parsed.values), request);
+      const target = resolveControlTarget(parsed.values);
+      const res = await sendControl(target.dataDir, request, { socket: target.socket });
       return printResponse(res, Boolean(o.json));
     },
   };
@@ -67,39 +73,36 @@ function need(v: string | undefined, what: string, usage: string): string {
 
 export const alarms = action('list alarms that are not normal (--all: every alarm)', 'alarms [--all] [--json]', (_p, o) => ({ op: 'list', all: Boolean(o.all) }));
 
-export const ack = action('acknowledge an alarm, or every alarm of an area', 'ack <alarmId> | --area <area>  --user <name> [--comment <text>]', (p, o) => {
-  const usage = 'ack <alarmId> | --area <area> --user <name>';
-  const user = need(str(o.user), '--user', usage);
+export const ack = action('acknowledge an alarm, or every alarm of an area', 'ack <alarmId> | --area <area> [--comment <text>]', (p, o) => {
+  const usage = 'ack <alarmId> | --area <area>';
   const area = str(o.area);
-  if (area) return { op: 'ackArea', area, user, comment: str(o.comment) };
-  return { op: 'ack', alarmId: need(p[0], 'alarm id', usage), user, comment: str(o.comment) };
+  if (area) return { op: 'ackArea', area, comment: str(o.comment) };
+  return { op: 'ack', alarmId: need(p[0], 'alarm id', usage), comment: str(o.comment) };
 });
 
-export const shelve = action('shelve an alarm (timed with --for, else one-shot until it clears)', 'shelve <alarmId> --user <name> --reason <text> [--for 30m]', (p, o) => {
-  const usage = 'shelve <alarmId> --user <name> --reason <text> [--for 30m]';
-  return { op: 'shelve', alarmId: need(p[0], 'alarm id', usage), user: need(str(o.user), '--user', usage), reason: need(str(o.reason), '--reason', usage), duration: str(o.for) };
+export const shelve = action('shelve an alarm (timed with --for, else one-shot until it clears)', 'shelve <alarmId> --reason <text> [--for 30m]', (p, o) => {
+  const usage = 'shelve <alarmId> --reason <text> [--for 30m]';
+  return { op: 'shelve', alarmId: need(p[0], 'alarm id', usage), reason: need(str(o.reason), '--reason', usage), duration: str(o.for) };
 });
 
-export const unshelve = action('end the shelving of an alarm', 'unshelve <alarmId> --user <name>', (p, o) => ({
+export const unshelve = action('end the shelving of an alarm', 'unshelve <alarmId> [--reason <text>]', (p, o) => ({
   op: 'unshelve',
-  alarmId: need(p[0], 'alarm id', 'unshelve <alarmId> --user <name>'),
-  user: need(str(o.user), '--user', 'unshelve <alarmId> --user <name>'),
+  alarmId: need(p[0], 'alarm id', 'unshelve <alarmId>'),
   reason: str(o.reason),
 }));
 
-export const disable = action('take an alarm out of service (maintenance)', 'disable <alarmId> --user <name> --reason <text>', (p, o) => {
-  const usage = 'disable <alarmId> --user <name> --reason <text>';
-  return { op: 'outOfService', alarmId: need(p[0], 'alarm id', usage), user: need(str(o.user), '--user', usage), reason: need(str(o.reason), '--reason', usage) };
+export const disable = action('take an alarm out of service (maintenance)', 'disable <alarmId> --reason <text>', (p, o) => {
+  const usage = 'disable <alarmId> --reason <text>';
+  return { op: 'outOfService', alarmId: need(p[0], 'alarm id', usage), reason: need(str(o.reason), '--reason', usage) };
 });
 
-export const enable = action('return an alarm to service', 'enable <alarmId> --user <name>', (p, o) => ({
+export const enable = action('return an alarm to service', 'enable <alarmId> [--reason <text>]', (p, o) => ({
   op: 'inService',
-  alarmId: need(p[0], 'alarm id', 'enable <alarmId> --user <name>'),
-  user: need(str(o.user), '--user', 'enable <alarmId> --user <name>'),
+  alarmId: need(p[0], 'alarm id', 'enable <alarmId>'),
   reason: str(o.reason),
 }));
 
-export const comment = action('add a comment to an alarm journal', 'comment <alarmId> --user <name> --comment <text>', (p, o) => {
-  const usage = 'comment <alarmId> --user <name> --comment <text>';
-  return { op: 'comment', alarmId: need(p[0], 'alarm id', usage), user: need(str(o.user), '--user', usage), comment: need(str(o.comment), '--comment', usage) };
+export const comment = action('add a comment to an alarm journal', 'comment <alarmId> --comment <text>', (p, o) => {
+  const usage = 'comment <alarmId> --comment <text>';
+  return { op: 'comment', alarmId: need(p[0], 'alarm id', usage), comment: need(str(o.comment), '--comment', usage) };
 });

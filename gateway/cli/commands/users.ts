@@ -9,9 +9,11 @@ import { readPassword } from '../../auth/read-password.js';
 import { randomPassword } from '../../auth/password.js';
 import { SecurityAudit } from '../../auth/security-audit.js';
 import { userInfo } from 'node:os';
+import { OsUserLinks } from '../../auth/os-user-links.js';
+import { osUserNameSchema } from '../../control/config.js';
 
 const usage =
-  'users add <name> --role <role> [--areas a,b|*] [--generate] | passwd <name> [--generate] | remove <name> | disable <name> | enable <name> | set <name> [--role <role>] [--areas a,b] | list  [--data-dir <dir>] [--config <file>]';
+  'users add <name> --role <role> [--areas a,b|*] [--generate] | passwd <name> [--generate] | remove <name> | disable <name> | enable <name> | set <name> [--role <role>] [--areas a,b] | link-os <osuser> <name> | unlink-os <osuser> | list  [--data-dir <dir>] [--config <file>]';
 
 function areasOption(text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined;
@@ -46,7 +48,7 @@ const command: Command = {
     }
     const [sub, name, ...extra] = parsed.positionals;
     const opts = parsed.values;
-    if (!sub || extra.length > 0) throw new Error(`usage: npm run gateway -- ${usage}`);
+    if (!sub || extra.length > (sub === 'link-os' ? 1 : 0)) throw new Error(`usage: npm run gateway -- ${usage}`);
     if (sub !== 'list' && !name) throw new Error(`users ${sub}: name the user\nusage: npm run gateway -- ${usage}`);
     if (opts.role !== undefined && !isRole(opts.role)) throw new Error(`--role must be one of ${ROLES.join(', ')}, got "${opts.role}"`);
     const db = openDatabase(join(resolveDataDir(opts), 'gateway.db'));
@@ -103,12 +105,28 @@ const command: Command = {
           console.log(`已更新 [updated]: ${user.name} role=${user.role} areas=${user.areas.join(',')}`);
           return 0;
         }
+        case 'link-os': {
+          // The CLI's operator commands run as the gateway user an OS account is linked to.
+          const osUser = osUserNameSchema.safeParse(name);
+          if (!osUser.success) throw new Error(`users link-os: "${name}": ${osUser.error.issues[0]?.message ?? 'not an OS user name'}`);
+          const gwUser = extra[0];
+          if (!gwUser) throw new Error(`users link-os: name the gateway user\nusage: npm run gateway -- users link-os <osuser> <name>`);
+          if (!store.get(gwUser)) throw new Error(`no user "${gwUser}" (add it first: users add ${gwUser} --role operator)`);
+          new OsUserLinks(db).link(osUser.data, gwUser);
+          console.log(`已关联 [linked]: OS user ${osUser.data} → ${gwUser}`);
+          return 0;
+        }
+        case 'unlink-os':
+          if (!new OsUserLinks(db).unlink(name!)) throw new Error(`OS user "${name}" is not linked`);
+          console.log(`已取消关联 [unlinked]: OS user ${name}`);
+          return 0;
         case 'list': {
           const users = store.list();
           if (users.length === 0) console.log('没有用户 [no users]; add the first admin with: users add <name> --role admin');
           for (const u of users) {
             console.log(`${u.name.padEnd(20)} ${u.role.padEnd(10)} ${u.areas.join(',').padEnd(20)} ${u.disabled ? '停用 disabled' : '启用 enabled'}  updated ${new Date(u.updatedAt).toISOString()}`);
           }
+          for (const l of new OsUserLinks(db).list()) console.log(`OS ${l.osUser.padEnd(17)} → ${l.user}`);
           return 0;
         }
         default:

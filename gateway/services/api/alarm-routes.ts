@@ -1,7 +1,9 @@
 import { AlarmActionError, type AlarmStatus } from '../../alarms/alarm-manager.js';
+import { ActionForbidden, requireAlarmAction, shelveAction, unshelveAction } from '../../auth/alarm-authorization.js';
 import { can, type Action } from '../../auth/permissions.js';
 import type { User } from '../../auth/user-store.js';
-import { alarmView, isStanding, type AlarmView, type ApiDeps } from './deps.js';
+import { alarmView, type AlarmView, type ApiDeps } from './deps.js';
+import { countRows, StandingAlarmIndex, type StandingRow } from './alarm-index.js';
 import { ApiError, type ApiRouter } from './route.js';
 import {
   actionResponse,
@@ -27,9 +29,14 @@ function find(deps: ApiDeps, alarmId: string): AlarmStatus {
   return deps.alarms.get(alarmId);
 }
 
-/** 403 unless the user may do `action` in the alarm's area. */
+/** 403 unless the user may do `action` in the alarm's area (the decision the control socket makes too). */
 function allow(user: User, action: Action, s: AlarmStatus): void {
-  if (!can(user, action, s.area)) throw new ApiError(403, `权限不足 [forbidden]: ${user.name} (${user.role}) may not ${action} in area "${s.area}"`);
+  try {
+    requireAlarmAction(user, action, s.area);
+  } catch (err) {
+    if (err instanceof ActionForbidden) throw new ApiError(403, err.message);
+    throw err;
+  }
 }
 
 /** Runs an alarm-manager action, turning its refusals into 409. */
@@ -45,31 +52,36 @@ function act<T>(fn: () => T): T {
 export function alarmRoutes(r: ApiRouter, deps: ApiDeps): void {
   const view = (s: AlarmStatus) => alarmView(deps.points, s);
 
-  r.add({ method: 'GET', url: '/alarms', summary: '报警一览: standing alarms (active or not yet normal), never limited to a time window', tag: 'alarms', access: 'alarms.read', query: alarmListQuery, response: alarmListResponse }, ({ query }) => {
-    const text = query.text?.toLowerCase();
-    const all = query.all === 'true';
-    const alarms = deps.alarms
-      .list()
-      .filter((s) => all || isStanding(s))
-      .map(view)
-      .filter(
-        (a) =>
-          (!query.state || query.state.includes(a.state)) &&
-          (!query.severity || query.severity.includes(a.severity)) &&
-          (!query.area || a.area === query.area) &&
-          (!text || a.message.toLowerCase().includes(text) || a.alarmId.toLowerCase().includes(text) || a.pointName.toLowerCase().includes(text) || (a.equipment ?? '').toLowerCase().includes(text)),
-      )
-      .sort(SEVERITY_ORDER);
-    const bySeverity: Record<string, number> = { 1: 0, 2: 0, 3: 0, 4: 0 };
-    const byArea: Record<string, number> = {};
-    let unacknowledged = 0;
-    for (const a of alarms) {
-      bySeverity[a.severity] = (bySeverity[a.severity] ?? 0) + 1;
-      byArea[a.area] = (byArea[a.area] ?? 0) + 1;
-      if (a.state === 'UNACK' || a.state === 'RTN_UNACK' || a.state === 'LATCHED_UNACK') unacknowledged++;
-    }
-    return { alarms, counts: { bySeverity, byArea, unacknowledged, total: alarms.length }, lastSeq: deps.journal?.lastSeq() ?? 0 };
-  });
+  const index = new StandingAlarmIndex(deps.alarms, deps.points);
+  r.add(
+    { method: 'GET', url: '/alarms', summary: '报警一览: standing alarms (active or not yet normal), never limited to a time window; limit/offset for a page', tag: 'alarms', access: 'alarms.read', query: alarmListQuery, response: alarmListResponse },
+    ({ query, reply }) => {
+      const text = query.text?.toLowerCase();
+      const filtered = query.state !== undefined || query.severity !== undefined || query.area !== undefined || text !== undefined;
+      let rows: readonly StandingRow[];
+      if (query.all === 'true') {
+        // Every configured alarm (engineering views): built at the call, not cached.
+        rows = deps.alarms
+          .list()
+          .map(view)
+          .sort(SEVERITY_ORDER)
+          .map((v) => ({ view: v, json: JSON.stringify(v), haystack: `${v.message}\n${v.alarmId}\n${v.pointName}\n${v.equipment ?? ''}`.toLowerCase() }));
+      } else rows = index.sorted();
+      if (filtered) {
+        rows = rows.filter(
+          ({ view: a, haystack }) =>
+            (!query.state || query.state.includes(a.state)) && (!query.severity || query.severity.includes(a.severity)) && (!query.area || a.area === query.area) && (!text || haystack.includes(text)),
+        );
+      }
+      const counts = filtered || query.all === 'true' ? countRows(rows) : index.allCounts();
+      const page = query.limit !== undefined || query.offset > 0 ? rows.slice(query.offset, query.limit !== undefined ? query.offset + query.limit : undefined) : rows;
+      // Rows are serialised once, when they change; a response joins their texts.
+      let body = '{"alarms":[';
+      for (let i = 0; i < page.length; i++) body += (i ? ',' : '') + page[i]!.json;
+      body += `],"counts":${JSON.stringify(counts)},"lastSeq":${deps.journal?.lastSeq() ?? 0}}`;
+      return reply.type('application/json; charset=utf-8').send(body);
+    },
+  );
 
   r.add(
     { method: 'GET', url: '/alarms/:id', summary: '报警详情: status, transitions and comments (latest 200 events)', tag: 'alarms', access: 'alarms.read', params: alarmIdParams, response: z.object({ alarm: alarmViewSchema, events: z.array(z.unknown()) }) },
@@ -104,13 +116,13 @@ export function alarmRoutes(r: ApiRouter, deps: ApiDeps): void {
     const s = find(deps, params.id);
     const allowed = deps.http.shelveDurations.filter((d) => d <= deps.maxShelveMs);
     if (!allowed.includes(body.durationMs)) throw new ApiError(400, `搁置时长须为以下之一 [durationMs must be one of] ${allowed.join(', ')}`, 'body.durationMs');
-    allow(auth.user, body.durationMs > deps.http.operatorMaxShelve ? 'alarm.shelve.extended' : 'alarm.shelve', s);
+    allow(auth.user, shelveAction(body.durationMs, deps.http.operatorMaxShelve), s);
     return { alarms: [view(act(() => deps.alarms.shelve(s.alarmId, auth.user.name, { durationMs: body.durationMs, reason: body.reason })))] };
   });
 
   r.add({ method: 'POST', url: '/alarms/:id/unshelve', summary: '取消搁置 (one’s own shelve; others’ need a supervisor)', tag: 'alarm actions', access: 'alarm.unshelve', params: alarmIdParams, body: reasonBody, response: actionResponse }, ({ params, body, auth }) => {
     const s = find(deps, params.id);
-    allow(auth.user, s.shelvedBy !== undefined && s.shelvedBy !== auth.user.name ? 'alarm.unshelve.others' : 'alarm.unshelve', s);
+    allow(auth.user, unshelveAction(auth.user, s.shelvedBy), s);
     return { alarms: [view(act(() => deps.alarms.unshelve(s.alarmId, auth.user.name, body.reason)))] };
   });
 

@@ -1,3 +1,4 @@
+import { untrustedText } from '../../core/untrusted-text.js';
 import { z } from 'zod';
 import { computeAlarmKpis } from '../../alarms/kpi.js';
 import type { ApiDeps } from './deps.js';
@@ -76,19 +77,35 @@ export function dataRoutes(r: ApiRouter, deps: ApiDeps, hub: SseHub): void {
     return { points };
   });
 
-  r.add({ method: 'GET', url: '/points/:id/trend', summary: '趋势: a point over a time range from the local history (default the last hour), with its alarm limits', tag: 'points', access: 'points.read', params: pointIdParams, query: trendQuery }, ({ params, query }) => {
-    const p = deps.points.get(params.id);
-    if (!p) throw new ApiError(404, `没有该测点 [unknown point] "${params.id}"`, 'params.id');
-    const to = query.to ?? deps.now();
-    const from = query.from ?? to - 3_600_000;
-    if (to - from > 400 * DAY) throw new ApiError(400, 'a trend spans at most 400 days', 'query.from');
-    const history = deps.history();
-    const limits = deps.alarms
-      .list()
-      .filter((a) => a.point === p.id && a.limit !== undefined)
-      .map((a) => ({ alarmId: a.alarmId, condition: a.condition, limit: a.limit!, severity: a.severity }));
-    return { point: { id: p.id, name: p.name, unit: p.unit, area: p.area, equipment: p.equipment ?? null, range: p.range ?? null }, from, to, source: history ? 'local' : 'none', limits, samples: history?.trend(p.id, from, to, query.maxPoints) ?? [] };
-  });
+  r.add(
+    { method: 'GET', url: '/points/:id/trend', summary: '趋势: a point over a time range (default the last hour) from InfluxDB / VictoriaMetrics when configured, else (or when it fails) the local history; with its alarm limits', tag: 'points', access: 'points.read', params: pointIdParams, query: trendQuery },
+    async ({ params, query }) => {
+      const p = deps.points.get(params.id);
+      if (!p) throw new ApiError(404, `没有该测点 [unknown point] "${params.id}"`, 'params.id');
+      const to = query.to ?? deps.now();
+      const from = query.from ?? to - 3_600_000;
+      if (to - from > 400 * DAY) throw new ApiError(400, 'a trend spans at most 400 days', 'query.from');
+      const limits = deps.alarms
+        .list()
+        .filter((a) => a.point === p.id && a.limit !== undefined)
+        .map((a) => ({ alarmId: a.alarmId, condition: a.condition, limit: a.limit!, severity: a.severity }));
+      const point = { id: p.id, name: p.name, unit: p.unit, area: p.area, equipment: p.equipment ?? null, range: p.range ?? null };
+      let fallback: string | undefined;
+      if (deps.trends) {
+        try {
+          const samples = await deps.trends.trend(p.id, from, to, query.maxPoints);
+          return { point, from, to, source: deps.trends.name, limits, samples };
+        } catch (err) {
+          // The time-series store is down or refuses: the console still draws the local history.
+          fallback = (err as Error).message;
+          deps.metrics.inc('api_trend_fallbacks');
+          deps.log.warn(`趋势查询失败，改用本地历史 [trend query failed, local history used]: ${untrustedText(fallback)}`);
+        }
+      }
+      const history = deps.history();
+      return { point, from, to, source: history ? 'local' : 'none', limits, samples: history?.trend(p.id, from, to, query.maxPoints) ?? [], ...(fallback !== undefined ? { fallback } : {}) };
+    },
+  );
 
   r.add({ method: 'GET', url: '/kpi', summary: '报警系统绩效 (ISA-18.2 / EEMUA 191) over [from, to), default the last 24 h', tag: 'kpi', access: 'kpi.read', query: kpiQuery }, ({ query }) => {
     const to = query.to ?? deps.now();

@@ -9,6 +9,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { HttpSection } from '../http/config.js';
 import type { HistoryService } from '../history/service.js';
+import type { TrendSource } from '../../sinks/influx/trend-source.js';
 import type { JournalQuery } from './journal-query.js';
 
 /** What the API's route modules share. */
@@ -23,6 +24,8 @@ export interface ApiDeps {
   audit: SecurityAudit;
   journal: JournalQuery | undefined;
   history: () => HistoryService | undefined;
+  /** Trends from InfluxDB / VictoriaMetrics when configured (influx.trends); the local history is the fallback. */
+  trends: TrendSource | undefined;
   http: HttpSection;
   /** alarms.maxShelve: the longest shelve anyone may set. */
   maxShelveMs: number;

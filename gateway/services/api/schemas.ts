@@ -37,6 +37,9 @@ export const alarmListQuery = z.strictObject({
   text: z.string().max(200).optional(),
   /** Every configured alarm, not only the standing ones. */
   all: z.enum(['true', 'false']).optional(),
+  /** A page of the sorted list: at most `limit` alarms from `offset` (counts are of the whole list). */
+  limit: z.coerce.number().int().min(1).max(100_000).optional(),
+  offset: z.coerce.number().int().min(0).default(0),
 });
 
 export const alarmView = z.object({

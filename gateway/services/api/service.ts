@@ -8,6 +8,7 @@ import { UserStore, type UserStoreOptions } from '../../auth/user-store.js';
 import { openDatabase, type Db } from '../../store/database.js';
 import type { HttpSection } from '../http/config.js';
 import type { HistoryService } from '../history/service.js';
+import { influxTrendSource } from '../../sinks/influx/trend-source.js';
 import type { Service, ServiceContext, ServiceHealth } from '../service.js';
 import { adminRoutes } from './admin-routes.js';
 import { centreRoutes } from '../centre/routes.js';
@@ -59,6 +60,7 @@ export class ApiService implements Service {
     ctx.metrics.describe('api_auth_failures', 'API requests refused for a bad token or CSRF token');
     ctx.metrics.describe('api_login_throttled', 'Logins refused by the login rate limit');
     ctx.metrics.describe('api_sse_connections', 'Live event streams opened');
+    ctx.metrics.describe('api_trend_fallbacks', 'Trends served from the local history because the InfluxDB / VictoriaMetrics query failed');
     const journal = ctx.db ? new JournalQuery(ctx.db) : undefined;
     const deps: ApiDeps = {
       gatewayId: ctx.gatewayId,
@@ -71,6 +73,7 @@ export class ApiService implements Service {
       audit: new SecurityAudit(db, now),
       journal,
       history: () => ctx.service<HistoryService>('history'),
+      trends: influxTrendSource(ctx.config.influx, ctx.gatewayId),
       http: cfg,
       maxShelveMs,
       floodOptions: { threshold: ctx.config.alarms.floodThreshold, windowMs: ctx.config.alarms.floodWindow },

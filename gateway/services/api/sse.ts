@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Subscription } from 'rxjs';
 import type { AlarmManager } from '../../alarms/alarm-manager.js';
 import type { AlarmEvent } from '../../core/alarm-event.js';
@@ -11,6 +12,13 @@ const MAX_REPLAY = 5000;
 /** A client whose socket holds this much unsent data is cut off (it reconnects and replays). */
 const MAX_BUFFERED = 4 * 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
+/**
+ * Writes to the clients at most this often: an event after a quiet spell goes out at once, and in a
+ * flood the events of the window go to each client as one chunk, so 50 clients cost one write each
+ * per window instead of one per event (the writes are what took CPU from the rules). At most this
+ * much later on the screen, well inside the console's 250 ms goal.
+ */
+export const SSE_BATCH_MS = 50;
 
 interface Client {
   res: ServerResponse;
@@ -27,6 +35,10 @@ export class SseHub {
   private readonly clients = new Set<Client>();
   private sub: Subscription | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Live messages not yet written, in seq order, and the timer that writes them. */
+  private pending: { seq: number; text: string }[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private lastFlushAt = 0;
 
   constructor(
     private readonly alarms: AlarmManager,
@@ -38,8 +50,8 @@ export class SseHub {
     this.sub = this.alarms.events$.subscribe((e) => {
       if (this.clients.size === 0) return;
       // One message text for every client: the cost of a flood does not grow with the clients' JSON.
-      const text = this.message(e, undefined);
-      for (const c of this.clients) this.write(c, e.seq, text);
+      this.pending.push({ seq: e.seq, text: this.message(e, undefined) });
+      this.flushTimer ??= setTimeout(() => this.flush(), Math.max(0, this.lastFlushAt + SSE_BATCH_MS - performance.now()));
     });
     this.heartbeat = setInterval(() => {
       for (const c of this.clients) c.res.write(': keep-alive\n\n');
@@ -79,6 +91,23 @@ export class SseHub {
     });
   }
 
+  /** Writes the gathered messages: one chunk per client (a client that replayed past some gets the rest). */
+  private flush(): void {
+    this.flushTimer = undefined;
+    this.lastFlushAt = performance.now();
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const first = batch[0]!.seq;
+    const last = batch[batch.length - 1]!.seq;
+    const all = batch.length === 1 ? batch[0]!.text : batch.map((m) => m.text).join('');
+    for (const c of this.clients) {
+      if (c.lastSeq >= last) continue;
+      const text = c.lastSeq < first ? all : batch.filter((m) => m.seq > c.lastSeq).map((m) => m.text).join('');
+      this.write(c, last, text);
+    }
+  }
+
   private message(e: AlarmEvent, kind: string | undefined): string {
     const status = this.alarms.has(e.alarmId) ? alarmView(this.points, this.alarms.get(e.alarmId)) : null;
     return `id: ${e.seq}\nevent: alarm\ndata: ${JSON.stringify({ event: kind ? { ...e, kind } : e, status })}\n\n`;
@@ -102,6 +131,8 @@ export class SseHub {
 
   stop(): void {
     this.sub?.unsubscribe();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flush();
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.closeClients();
   }

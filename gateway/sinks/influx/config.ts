@@ -25,6 +25,12 @@ const common = {
     .default({ maxLines: 50_000_000, maxAge: 30 * 86_400_000 }),
   /** Failing this long raises influx:WRITE_FAILING. */
   writeFailingAlarmAfter: durationSchema.default(60_000),
+  /**
+   * How the console's trends are read back: InfluxQL over /query (InfluxDB 1.x; 2.x and 3.x through
+   * their v1-compatible API with a DBRP mapping), PromQL (VictoriaMetrics), or off (local history only).
+   * Whatever fails falls back to the local history.
+   */
+  trends: z.enum(['influxql', 'promql', 'off']).default('influxql'),
 };
 
 /** InfluxDB 2.x / 3.x, InfluxDB 1.8+ and VictoriaMetrics: POST /api/v2/write. */

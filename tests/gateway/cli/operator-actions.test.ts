@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegisterServer } from '../../../simulators/modbus/register-server.js';
 import { freePort, waitFor } from '../../helpers/ports.js';
 import { REPO_ROOT, startCli, type CliProcess } from '../../helpers/cli.js';
-import { controlResponseSchema } from '../../../gateway/control/protocol.js';
+import { controlResponseSchema, type AlarmsResponse } from '../../../gateway/control/protocol.js';
 import { openDatabase } from '../../../gateway/store/database.js';
 import { SqliteAlarmJournal } from '../../../gateway/alarms/sqlite-journal.js';
 
@@ -49,7 +49,7 @@ describe('operator actions and hot reload on a running gateway (CLI → control 
   let modbusPort = 0;
   let mqttPort = 0;
 
-  const list = async () => controlResponseSchema.parse(JSON.parse((await gatewayCli(['alarms', '--all', '--json', '--data-dir', dataDir])).out));
+  const list = async () => controlResponseSchema.parse(JSON.parse((await gatewayCli(['alarms', '--all', '--json', '--data-dir', dataDir])).out)) as AlarmsResponse;
   const stateOf = async (alarmId: string) => {
     const res = await list();
     return res.ok ? res.alarms.find((a) => a.alarmId === alarmId)?.state : undefined;
@@ -71,26 +71,30 @@ describe('operator actions and hot reload on a running gateway (CLI → control 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('acknowledges, shelves with a maximum, and audits every action', async () => {
-    const ack = await gatewayCli(['ack', 'co:HH', '--user', '张三', '--comment', '已派人检查', '--data-dir', dataDir]);
+  it('acknowledges, shelves with a maximum, and audits every action under the OS user the gateway found', async () => {
+    // A claimed user is refused outright, not taken.
+    const forged = await gatewayCli(['ack', 'co:HH', '--user', '张三', '--data-dir', dataDir]);
+    expect(forged.code).toBe(1);
+    expect(forged.out).toMatch(/--user is no longer accepted/);
+    expect(await stateOf('co:HH')).toBe('UNACK');
+
+    // The test runs as root, which control.trustedOsUsers trusts by default: it acts as os:root.
+    const ack = await gatewayCli(['ack', 'co:HH', '--comment', '已派人检查', '--data-dir', dataDir]);
     expect(ack.code).toBe(0);
     expect(ack.out).toContain('报警已确认');
     expect(await stateOf('co:HH')).toBe('ACKED');
 
-    const tooLong = await gatewayCli(['shelve', 'co:H', '--user', '张三', '--reason', '检修', '--for', '9h', '--data-dir', dataDir]);
+    const tooLong = await gatewayCli(['shelve', 'co:H', '--reason', '检修', '--for', '9h', '--data-dir', dataDir]);
     expect(tooLong.code).toBe(1);
     expect(tooLong.out).toMatch(/maximum of 480 min/);
-    const noUser = await gatewayCli(['ack', 'co:H', '--data-dir', dataDir]);
-    expect(noUser.code).toBe(1);
-    expect(noUser.out).toMatch(/--user is required/);
 
-    expect((await gatewayCli(['shelve', 'co:H', '--user', '李四', '--reason', '检修', '--for', '30m', '--data-dir', dataDir])).code).toBe(0);
+    expect((await gatewayCli(['shelve', 'co:H', '--reason', '检修', '--for', '30m', '--data-dir', dataDir])).code).toBe(0);
     expect(await stateOf('co:H')).toBe('SHELVED');
-    expect((await gatewayCli(['disable', 'co:BAD_QUALITY', '--user', '李四', '--reason', '传感器更换', '--data-dir', dataDir])).code).toBe(0);
+    expect((await gatewayCli(['disable', 'co:BAD_QUALITY', '--reason', '传感器更换', '--data-dir', dataDir])).code).toBe(0);
     expect(await stateOf('co:BAD_QUALITY')).toBe('OUT_OF_SERVICE');
-    expect((await gatewayCli(['enable', 'co:BAD_QUALITY', '--user', '李四', '--data-dir', dataDir])).code).toBe(0);
-    expect((await gatewayCli(['unshelve', 'co:H', '--user', '李四', '--data-dir', dataDir])).code).toBe(0);
-    expect((await gatewayCli(['ack', '--area', 'gas', '--user', '王五', '--data-dir', dataDir])).code).toBe(0);
+    expect((await gatewayCli(['enable', 'co:BAD_QUALITY', '--data-dir', dataDir])).code).toBe(0);
+    expect((await gatewayCli(['unshelve', 'co:H', '--data-dir', dataDir])).code).toBe(0);
+    expect((await gatewayCli(['ack', '--area', 'gas', '--data-dir', dataDir])).code).toBe(0);
     expect(await stateOf('co:H')).toBe('ACKED');
 
     // The audit log is in the journal (read-only here: the gateway owns writing).
@@ -98,12 +102,12 @@ describe('operator actions and hot reload on a running gateway (CLI → control 
     const audit = new SqliteAlarmJournal(db).auditLog().map((a) => [a.action, a.user, a.alarmId, a.before, a.after]);
     db.close();
     expect(audit).toEqual([
-      ['ACK', '张三', 'co:HH', 'UNACK', 'ACKED'],
-      ['SHELVE', '李四', 'co:H', 'UNACK', 'SHELVED'],
-      ['OUT_OF_SERVICE', '李四', 'co:BAD_QUALITY', 'NORMAL', 'OUT_OF_SERVICE'],
-      ['IN_SERVICE', '李四', 'co:BAD_QUALITY', 'OUT_OF_SERVICE', 'NORMAL'],
-      ['UNSHELVE', '李四', 'co:H', 'SHELVED', 'UNACK'],
-      ['ACK', '王五', 'co:H', 'UNACK', 'ACKED'],
+      ['ACK', 'os:root', 'co:HH', 'UNACK', 'ACKED'],
+      ['SHELVE', 'os:root', 'co:H', 'UNACK', 'SHELVED'],
+      ['OUT_OF_SERVICE', 'os:root', 'co:BAD_QUALITY', 'NORMAL', 'OUT_OF_SERVICE'],
+      ['IN_SERVICE', 'os:root', 'co:BAD_QUALITY', 'OUT_OF_SERVICE', 'NORMAL'],
+      ['UNSHELVE', 'os:root', 'co:H', 'SHELVED', 'UNACK'],
+      ['ACK', 'os:root', 'co:H', 'UNACK', 'ACKED'],
     ]);
   }, 120_000);
 

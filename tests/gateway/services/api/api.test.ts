@@ -54,6 +54,10 @@ describe('API: login, alarms, actions, journal, points', () => {
     expect(await only('area=dust')).toEqual([]);
     expect(await only('text=' + encodeURIComponent('加压机房'))).toHaveLength(2);
     expect(await only('state=ACKED')).toEqual([]);
+    // A page: the counts stay those of the whole list.
+    const page = (await (await c.get('/api/v1/alarms?limit=1&offset=1')).json()) as { alarms: { alarmId: string }[]; counts: { total: number } };
+    expect(page.alarms.map((a) => a.alarmId)).toEqual(['booster.co:H']);
+    expect(page.counts.total).toBe(2);
     const bad = await c.get('/api/v1/alarms?severity=9&state=LOUD');
     expect(bad.status).toBe(400);
     const err = (await bad.json()) as { fields: { field: string }[] };

@@ -42,6 +42,7 @@ export interface PlantOptions {
   history?: Record<string, unknown>;
   /** The hiddenDanger section (gateway/services/hidden-danger), off when absent. */
   hiddenDanger?: Record<string, unknown>;
+  influx?: Record<string, unknown>;
 }
 
 /** A real gateway polling a Modbus simulator with two points in two areas, its HTTP server on a free port. */
@@ -61,6 +62,7 @@ export async function startPlant(o: PlantOptions = {}): Promise<Plant> {
     storage: { dataDir },
     history: { minInterval: '100ms', flushInterval: '200ms', ...o.history },
     ...(o.hiddenDanger ? { hiddenDanger: o.hiddenDanger } : {}),
+    ...(o.influx ? { influx: o.influx } : {}),
     devices: [
       {
         id: 'plc',
