@@ -1,0 +1,258 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { UserStore } from '../../gateway/auth/user-store.js';
+import { validateConfig } from '../../gateway/config/load.js';
+import { silentLogger } from '../../gateway/core/logger.js';
+import type { PlatformWarning } from '../../gateway/core/platform-warning.js';
+import { Gateway } from '../../gateway/runtime/gateway.js';
+import { openDatabase } from '../../gateway/store/database.js';
+import { RegisterServer } from '../../simulators/modbus/register-server.js';
+import { PlatformSimulator, type Arrival } from '../../simulators/platform/platform-simulator.js';
+import { Client, PASSWORD, USERS } from '../gateway/services/api/harness.js';
+import { MosquittoServer } from '../helpers/mosquitto.js';
+import { freePort, waitFor } from '../helpers/ports.js';
+
+/**
+ * Issue #14's platform loop with both halves together: a real Gateway (uplink + hidden-danger + API)
+ * against the platform simulator. Warnings come down, become records with source 监测预警, people
+ * move them through the HTTP API, and revisions and feedback go back up, in order, once.
+ */
+
+const CREDIT_CODE = '91350100M000100Y43';
+const GATEWAY_ID = 'hd-e2e-gw';
+const STEEL = { appKey: 'steel-hd-e2e', appSecret: 'S3cr3t-e2e-never-logged' };
+
+interface Rec {
+  id: string;
+  state: string;
+  dangerSrc: string;
+  warningId?: string;
+  alarmIds: string[];
+  area: string;
+}
+
+let broker: MosquittoServer;
+beforeAll(async () => {
+  broker = await MosquittoServer.start();
+}, 30_000);
+afterAll(async () => {
+  await broker?.dispose();
+});
+
+type Profile = 'mqtt' | 'steel-rest';
+
+/** The platform simulator and the uplink transport that reaches it, per profile. */
+function platformFor(profile: Profile): { sim: PlatformSimulator; transport: () => Record<string, unknown> } {
+  if (profile === 'mqtt') {
+    const sim = new PlatformSimulator({ mqtt: { url: broker.url, topic: 'safety/#', clientId: `platform-sim-${Math.random().toString(16).slice(2)}` } });
+    // One client id for every start of this site's gateway: its persistent session keeps warnings while it is down.
+    const clientId = `gw-hd-${Math.random().toString(16).slice(2)}`;
+    return { sim, transport: () => ({ profile: 'mqtt', url: broker.url, clientId, ackTimeout: '5s', connectTimeout: '2s', warnings: {} }) };
+  }
+  const sim = new PlatformSimulator({ steel: STEEL });
+  return { sim, transport: () => ({ profile: 'steel-rest', url: sim.steel!.url, ...STEEL, timeout: '5s', warnings: { pollInterval: '200ms' } }) };
+}
+
+/** One enterprise: a Modbus PLC, the gateway's data dir (kept across restarts), its platform. */
+class Site {
+  gateway: Gateway | undefined;
+  readonly clients: Record<string, Client> = {};
+  private constructor(
+    readonly profile: Profile,
+    readonly sim: PlatformSimulator,
+    private readonly transport: () => Record<string, unknown>,
+    readonly plc: RegisterServer,
+    private readonly plcPort: number,
+    readonly dir: string,
+  ) {}
+
+  static async open(profile: Profile): Promise<Site> {
+    const { sim, transport } = platformFor(profile);
+    await sim.start();
+    const dir = mkdtempSync(join(tmpdir(), 'gw-hd-e2e-'));
+    const db = openDatabase(join(dir, 'data', 'gateway.db'));
+    const store = new UserStore(db, { hashParams: { ln: 10, r: 8, p: 1 } });
+    for (const u of USERS) await store.add({ ...u, password: PASSWORD });
+    db.close();
+    const plc = new RegisterServer();
+    const site = new Site(profile, sim, transport, plc, await plc.start(), dir);
+    await site.startGateway();
+    return site;
+  }
+
+  async startGateway(): Promise<void> {
+    const parsed = validateConfig({
+      gateway: { id: GATEWAY_ID, enterprise: { name: '测试钢铁', creditCode: CREDIT_CODE }, summaryInterval: 0 },
+      mqtt: { port: await freePort() },
+      http: { port: 0 },
+      storage: { dataDir: join(this.dir, 'data') },
+      devices: [
+        {
+          id: 'plc',
+          type: 'modbus-tcp',
+          host: '127.0.0.1',
+          port: this.plcPort,
+          pollInterval: '100ms',
+          points: [{ id: 'booster.co', name: '加压机房一氧化碳', equipment: '煤气加压机房', area: 'gas', unit: 'ppm', range: { low: 0, high: 1000 }, table: 'holding', address: 0, limits: { H: { value: 24, severity: 2 }, HH: { value: 160, severity: 3 } } }],
+        },
+      ],
+      uplink: {
+        transport: this.transport(),
+        points: [{ point: 'booster.co', code: 'CO-2019-01' }],
+        snapshotPeriod: '1h',
+        heartbeatPeriod: '1h',
+        retry: { initialDelay: '50ms', maxDelay: '500ms' },
+        replayRate: 0,
+      },
+      hiddenDanger: {
+        rules: [{ id: 'co-hh', name: '加压机房一氧化碳超高高限', match: { alarmId: ['booster.co:HH'] }, when: { kind: 'active', for: '0s' } }],
+        responsible: [{ area: 'gas', role: 'operator' }],
+        // Warnings from above go to the gas area here, so its operators rectify them.
+        warningArea: 'gas',
+      },
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    this.gateway = new Gateway({ config: parsed.config, log: silentLogger, write: () => undefined });
+    await this.gateway.start();
+    for (const name of ['op-gas', 'super1', 'eng1']) this.clients[name] = await Client.login(this.gateway.httpAddress!, name, PASSWORD);
+  }
+
+  async restartGateway(): Promise<void> {
+    await this.gateway?.stop();
+    this.gateway = undefined;
+    await this.startGateway();
+  }
+
+  /** Every record, open or closed, as a logged-in viewer of the API sees it. */
+  async records(): Promise<Rec[]> {
+    const res = await this.clients['eng1']!.get('/api/v1/hidden-dangers?all=true');
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { records: Rec[] }).records;
+  }
+
+  ofType(type: string): Arrival[] {
+    return this.sim.arrivals.filter((a) => a.envelope.type === type);
+  }
+
+  /** The revisions of one record the platform received, in arrival order, with the state code each carried. */
+  revisionsOf(dangerId: string): { revision: number; state: string | undefined }[] {
+    return this.ofType('hidden_danger')
+      .map((a) => a.envelope.hiddenDanger ? { id: a.envelope.hiddenDanger.dangerId, revision: a.envelope.hiddenDanger.revision, state: a.envelope.hiddenDanger.state } : { id: a.envelope.dangerRecord!.DANGER_ID, revision: a.envelope.dangerRecord!.REVISION, state: a.envelope.dangerRecord!.DANGER_STATE_NAME })
+      .filter((r) => r.id === dangerId)
+      .map(({ revision, state }) => ({ revision, state }));
+  }
+
+  async close(): Promise<void> {
+    await this.gateway?.stop();
+    await this.sim.stop();
+    await this.plc.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function warning(warningId: string, over: Partial<PlatformWarning> = {}): PlatformWarning {
+  return {
+    warningId,
+    enterpriseCode: CREDIT_CODE,
+    gatewayCode: GATEWAY_ID,
+    issuer: '某某县应急管理局监测中心',
+    issuedAt: Date.now(),
+    level: 3,
+    kind: 'repeated_alarm',
+    title: '加压机房一氧化碳反复报警',
+    content: '24小时内同一测点报警7次，请核查处置并反馈',
+    pointCode: 'CO-2019-01',
+    feedbackDeadline: Date.now() + 5 * 86_400_000,
+    ...over,
+  };
+}
+
+async function ok<T>(res: Response): Promise<T> {
+  const body = (await res.json()) as T;
+  expect(res.status, JSON.stringify(body)).toBe(200);
+  return body;
+}
+
+let site: Site | undefined;
+afterEach(async () => {
+  await site?.close();
+  site = undefined;
+});
+
+describe.each(['mqtt', 'steel-rest'] as const)('the hidden-danger platform loop over %s', (profile) => {
+  it('a warning becomes a 监测预警 record; received, then revisions in order and in_hand, answered with the acceptance comment', async () => {
+    site = await Site.open(profile);
+    const s = site;
+    await s.sim.issueWarning(warning('W-E2E-1'));
+    const rec = await waitFor(async () => (await s.records()).find((r) => r.warningId === 'W-E2E-1'), 15_000, 'the record of the warning');
+    expect(rec).toMatchObject({ state: 'registered', dangerSrc: 'monitoring', area: 'gas', alarmIds: [] });
+    await waitFor(() => s.sim.warnings.report()[0]?.state === 'received', 15_000, 'feedback received at the platform');
+    expect(s.sim.warnings.report()[0]!.feedback[0]).toMatchObject({ warningId: 'W-E2E-1', state: 'received', hazardId: rec.id });
+
+    const base = `/api/v1/hidden-dangers/${rec.id}`;
+    await ok(await s.clients['super1']!.post(`${base}/assess`, { dangerLevel: 'general', dangerManageType: 'deadline', controlMeasures: '检修煤气管道法兰', liablePerson: 'op-gas' }));
+    await ok(await s.clients['op-gas']!.post(`${base}/start`, {}));
+    await waitFor(() => s.sim.warnings.report()[0]?.state === 'in_hand', 15_000, 'feedback in_hand at the platform');
+    await ok(await s.clients['op-gas']!.post(`${base}/submit`, { rectification: '更换法兰垫片，复测一氧化碳浓度为0' }));
+    await ok(await s.clients['eng1']!.post(`${base}/accept`, { comment: '同意销号' }));
+    await waitFor(() => s.sim.warnings.report()[0]?.state === 'answered', 15_000, 'feedback answered at the platform');
+
+    const status = s.sim.warnings.report()[0]!;
+    expect(status.feedback.map((f) => f.state)).toEqual(['received', 'in_hand', 'answered']);
+    const answered = status.feedback[2]!;
+    expect(answered).toMatchObject({ hazardId: rec.id, handledBy: 'eng1' });
+    expect(answered.content).toContain('同意销号');
+    expect(answered.content).toContain('更换法兰垫片');
+    expect(s.sim.warnings.unanswered()).toEqual([]);
+
+    // Every revision once, in order, each state as it was; the last one closed (DANGER_STATE 9).
+    await waitFor(() => s.sim.warnings.dangers.get(rec.id)?.stateCode === '9', 15_000, 'the closed record at the platform');
+    const revisions = s.revisionsOf(rec.id);
+    expect(revisions.map((r) => r.revision)).toEqual([1, 2, 3, 4, 5]);
+    expect(revisions.map((r) => r.state)).toEqual(profile === 'mqtt' ? ['registered', 'assessed', 'rectifying', 'awaiting_acceptance', 'closed'] : ['已登记', '已评估', '整改中', '待验收', '已验收销号']);
+    // Feedback follows the record: received after revision 1, in_hand after the start, answered after closure.
+    const order = s.sim.arrivals
+      .filter((a) => a.envelope.type === 'hidden_danger' || a.envelope.type === 'warning_feedback')
+      .map((a) => a.envelope.warningFeedback?.state ?? `r${a.envelope.hiddenDanger?.revision ?? a.envelope.dangerRecord?.REVISION}`);
+    expect(order).toEqual(['r1', 'received', 'r2', 'r3', 'in_hand', 'r4', 'r5', 'answered']);
+    expect(s.sim.rejections).toEqual([]);
+  }, 90_000);
+
+  it('an alarm a dispatch rule turns into a record reaches the platform as hidden_danger', async () => {
+    site = await Site.open(profile);
+    const s = site;
+    s.plc.bank(1).write('holding', 0, 200, 'uint16');
+    const rec = await waitFor(async () => (await s.records()).find((r) => r.alarmIds.includes('booster.co:HH')), 20_000, 'the dispatched record');
+    expect(rec).toMatchObject({ state: 'registered', dangerSrc: 'monitoring', area: 'gas' });
+    s.plc.bank(1).write('holding', 0, 0, 'uint16');
+    const onFile = await waitFor(() => s.sim.warnings.dangers.get(rec.id), 15_000, 'the record at the platform');
+    expect(onFile).toMatchObject({ revision: 1, stateCode: '0' });
+    if (profile === 'mqtt') expect(onFile.report).toMatchObject({ dangerSrc: 'monitoring', alarmIds: ['booster.co:HH'], companyCode: CREDIT_CODE, dangerName: '加压机房一氧化碳超高高限' });
+    else expect(onFile.record).toMatchObject({ DANGER_SRC: '11', ALARM_IDS: 'booster.co:HH', COMPANY_CODE: CREDIT_CODE, DANGER_NAME: '加压机房一氧化碳超高高限' });
+    expect(s.sim.rejections).toEqual([]);
+  }, 90_000);
+
+  it('the same warning delivered twice opens one record, also across a gateway restart; received is fed back once', async () => {
+    site = await Site.open(profile);
+    const s = site;
+    const w = await s.sim.issueWarning(warning('W-E2E-2'));
+    await waitFor(() => s.sim.warnings.report()[0]?.state === 'received', 15_000, 'feedback received');
+    const duplicates = () => s.gateway!.metrics.total('uplink_warnings_duplicates_total');
+    // The platform hands the same warning out again (a resend, a lost receipt).
+    await s.sim.issueRawWarning(w, { enterpriseCode: CREDIT_CODE, gatewayCode: GATEWAY_ID });
+    await waitFor(() => duplicates() >= 1, 15_000, 'the repeat seen by the uplink');
+    expect((await s.records()).filter((r) => r.warningId === 'W-E2E-2')).toHaveLength(1);
+
+    await s.restartGateway();
+    await s.sim.issueRawWarning(w, { enterpriseCode: CREDIT_CODE, gatewayCode: GATEWAY_ID });
+    await waitFor(() => duplicates() >= 1, 15_000, 'the repeat after the restart');
+    const records = (await s.records()).filter((r) => r.warningId === 'W-E2E-2');
+    expect(records).toHaveLength(1);
+    // Revision 1 once; the restart resends nothing the platform already has.
+    expect(s.revisionsOf(records[0]!.id).map((r) => r.revision)).toEqual([1]);
+    expect(s.sim.warnings.report()[0]!.feedback.map((f) => f.state)).toEqual(['received']);
+    expect(s.sim.rejections).toEqual([]);
+  }, 90_000);
+});
