@@ -31,6 +31,7 @@ interface Rec {
   warningId?: string;
   alarmIds: string[];
   area: string;
+  dangerLevel: string;
 }
 
 let broker: MosquittoServer;
@@ -41,7 +42,10 @@ afterAll(async () => {
   await broker?.dispose();
 });
 
-type Profile = 'mqtt' | 'steel-rest';
+type Profile = 'mqtt' | 'steel-rest' | 'mem-http-sm4';
+const SM4 = { appid: 'hd-e2e-appid', appsecret: 'hd-e2e-secret', key: '0123456789abcdeffedcba9876543210', iv: 'fedcba98765432100123456789abcdef' };
+/** The smallest valid PNG (photos are typed by their first bytes). */
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a5240000000049454e44ae426082', 'hex');
 
 /** The platform simulator and the uplink transport that reaches it, per profile. */
 function platformFor(profile: Profile): { sim: PlatformSimulator; transport: () => Record<string, unknown> } {
@@ -50,6 +54,10 @@ function platformFor(profile: Profile): { sim: PlatformSimulator; transport: () 
     // One client id for every start of this site's gateway: its persistent session keeps warnings while it is down.
     const clientId = `gw-hd-${Math.random().toString(16).slice(2)}`;
     return { sim, transport: () => ({ profile: 'mqtt', url: broker.url, clientId, ackTimeout: '5s', connectTimeout: '2s', warnings: {} }) };
+  }
+  if (profile === 'mem-http-sm4') {
+    const sim = new PlatformSimulator({ http: SM4 });
+    return { sim, transport: () => ({ profile: 'mem-http-sm4', url: sim.url, ...SM4, timeout: '5s', warnings: { url: sim.warningsUrl, ackUrl: sim.warningAckUrl, pollInterval: '200ms' } }) };
   }
   const sim = new PlatformSimulator({ steel: STEEL });
   return { sim, transport: () => ({ profile: 'steel-rest', url: sim.steel!.url, ...STEEL, timeout: '5s', warnings: { pollInterval: '200ms' } }) };
@@ -119,9 +127,13 @@ class Site {
     for (const name of ['op-gas', 'super1', 'eng1']) this.clients[name] = await Client.login(this.gateway.httpAddress!, name, PASSWORD);
   }
 
-  async restartGateway(): Promise<void> {
+  async stopGateway(): Promise<void> {
     await this.gateway?.stop();
     this.gateway = undefined;
+  }
+
+  async restartGateway(): Promise<void> {
+    await this.stopGateway();
     await this.startGateway();
   }
 
@@ -181,7 +193,7 @@ afterEach(async () => {
   site = undefined;
 });
 
-describe.each(['mqtt', 'steel-rest'] as const)('the hidden-danger platform loop over %s', (profile) => {
+describe.each(['mqtt', 'steel-rest', 'mem-http-sm4'] as const)('the hidden-danger platform loop over %s', (profile) => {
   it('a warning becomes a 监测预警 record; received, then revisions in order and in_hand, answered with the acceptance comment', async () => {
     site = await Site.open(profile);
     const s = site;
@@ -195,6 +207,10 @@ describe.each(['mqtt', 'steel-rest'] as const)('the hidden-danger platform loop 
     await ok(await s.clients['super1']!.post(`${base}/assess`, { dangerLevel: 'general', dangerManageType: 'deadline', controlMeasures: '检修煤气管道法兰', liablePerson: 'op-gas' }));
     await ok(await s.clients['op-gas']!.post(`${base}/start`, {}));
     await waitFor(() => s.sim.warnings.report()[0]?.state === 'in_hand', 15_000, 'feedback in_hand at the platform');
+    const form = new FormData();
+    form.append('photo', new Blob([new Uint8Array(PNG)], { type: 'image/png' }), 'after.png');
+    const op = s.clients['op-gas']!;
+    const photo = await ok<{ photo: { id: string } }>(await fetch(`${s.gateway!.httpAddress!}${base}/photos?phase=after`, { method: 'POST', headers: { cookie: op.cookie, 'x-csrf-token': op.csrf }, body: form }));
     await ok(await s.clients['op-gas']!.post(`${base}/submit`, { rectification: '更换法兰垫片，复测一氧化碳浓度为0' }));
     await ok(await s.clients['eng1']!.post(`${base}/accept`, { comment: '同意销号' }));
     await waitFor(() => s.sim.warnings.report()[0]?.state === 'answered', 15_000, 'feedback answered at the platform');
@@ -210,13 +226,19 @@ describe.each(['mqtt', 'steel-rest'] as const)('the hidden-danger platform loop 
     // Every revision once, in order, each state as it was; the last one closed (DANGER_STATE 9).
     await waitFor(() => s.sim.warnings.dangers.get(rec.id)?.stateCode === '9', 15_000, 'the closed record at the platform');
     const revisions = s.revisionsOf(rec.id);
-    expect(revisions.map((r) => r.revision)).toEqual([1, 2, 3, 4, 5]);
-    expect(revisions.map((r) => r.state)).toEqual(profile === 'mqtt' ? ['registered', 'assessed', 'rectifying', 'awaiting_acceptance', 'closed'] : ['已登记', '已评估', '整改中', '待验收', '已验收销号']);
+    expect(revisions.map((r) => r.revision)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(revisions.map((r) => r.state)).toEqual(profile === 'mqtt' ? ['registered', 'assessed', 'rectifying', 'rectifying', 'awaiting_acceptance', 'closed'] : ['已登记', '已评估', '整改中', '整改中', '待验收', '已验收销号']);
+    // The photo after rectification goes up by file name (the file stays at the enterprise).
+    const closed = s.sim.warnings.dangers.get(rec.id)!;
+    const after = profile === 'mqtt' ? closed.report!.photosAfter : closed.record!.ATTACHMENTS2?.split(',');
+    expect(after).toHaveLength(1);
+    expect(after![0]).toMatch(/\.png$/);
+    expect(photo.photo.id).toBeTruthy();
     // Feedback follows the record: received after revision 1, in_hand after the start, answered after closure.
     const order = s.sim.arrivals
       .filter((a) => a.envelope.type === 'hidden_danger' || a.envelope.type === 'warning_feedback')
       .map((a) => a.envelope.warningFeedback?.state ?? `r${a.envelope.hiddenDanger?.revision ?? a.envelope.dangerRecord?.REVISION}`);
-    expect(order).toEqual(['r1', 'received', 'r2', 'r3', 'in_hand', 'r4', 'r5', 'answered']);
+    expect(order).toEqual(['r1', 'received', 'r2', 'r3', 'in_hand', 'r4', 'r5', 'r6', 'answered']);
     expect(s.sim.rejections).toEqual([]);
   }, 90_000);
 
@@ -253,6 +275,22 @@ describe.each(['mqtt', 'steel-rest'] as const)('the hidden-danger platform loop 
     // Revision 1 once; the restart resends nothing the platform already has.
     expect(s.revisionsOf(records[0]!.id).map((r) => r.revision)).toEqual([1]);
     expect(s.sim.warnings.report()[0]!.feedback.map((f) => f.state)).toEqual(['received']);
+    expect(s.sim.rejections).toEqual([]);
+  }, 90_000);
+
+  it('a warning issued while the gateway is down becomes one record when it is back', async () => {
+    site = await Site.open(profile);
+    const s = site;
+    // The first start made the uplink's session (mqtt: persistent) or poll known to the platform.
+    await waitFor(() => s.ofType('basedata').length >= 1, 15_000, 'base data registered');
+    await s.stopGateway();
+    await s.sim.issueWarning(warning('W-E2E-3', { level: 4, title: '加压机房一氧化碳浓度超限未处置' }));
+    await s.startGateway();
+    const rec = await waitFor(async () => (await s.records()).find((r) => r.warningId === 'W-E2E-3'), 15_000, 'the record of the warning');
+    expect(rec).toMatchObject({ state: 'registered', dangerSrc: 'monitoring', dangerLevel: 'major' });
+    await waitFor(() => s.sim.warnings.report()[0]?.state === 'received', 15_000, 'feedback received');
+    expect((await s.records()).filter((r) => r.warningId === 'W-E2E-3')).toHaveLength(1);
+    expect(s.revisionsOf(rec.id).map((r) => r.revision)).toEqual([1]);
     expect(s.sim.rejections).toEqual([]);
   }, 90_000);
 });
