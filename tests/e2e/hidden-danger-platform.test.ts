@@ -232,7 +232,7 @@ describe.each(['mqtt', 'steel-rest', 'mem-http-sm4'] as const)('the hidden-dange
     const closed = s.sim.warnings.dangers.get(rec.id)!;
     const after = profile === 'mqtt' ? closed.report!.photosAfter : closed.record!.ATTACHMENTS2?.split(',');
     expect(after).toHaveLength(1);
-    expect(after![0]).toMatch(/\.png$/);
+    expect(after[0]).toMatch(/\.png$/);
     expect(photo.photo.id).toBeTruthy();
     // Feedback follows the record: received after revision 1, in_hand after the start, answered after closure.
     const order = s.sim.arrivals

@@ -108,8 +108,9 @@ export class HiddenDangerService implements Service {
     if (this.channel) {
       const channel = this.channel;
       // Whatever a crash left between a commit and the hand-over goes now (the receiver keeps the latest revision).
-      for (const r of this.loop.unsent()) this.send(r);
-      for (const w of this.store.warnings()) this.syncFeedback(w.recordId);
+      // Guarded one by one: a queue that cannot commit now must not stop the service (they go at the next start).
+      for (const r of this.loop.unsent()) this.guard(() => this.send(r));
+      for (const w of this.store.warnings()) this.guard(() => this.syncFeedback(w.recordId));
       this.subs.push(channel.warnings$.subscribe((w) => this.guard(() => this.onWarning(w))));
     }
     const api = ctx.service<ApiService>('api');
