@@ -110,7 +110,7 @@ export class HiddenDangerService implements Service {
       // Whatever a crash left between a commit and the hand-over goes now (the receiver keeps the latest revision).
       // Guarded one by one: a queue that cannot commit now must not stop the service (they go at the next start).
       for (const r of this.loop.unsent()) this.guard(() => this.send(r));
-      for (const w of this.store.warnings()) this.guard(() => this.syncFeedback(w.recordId));
+      for (const w of this.store.warningsAwaitingFeedback()) this.guard(() => this.syncFeedback(w.recordId));
       this.subs.push(channel.warnings$.subscribe((w) => this.guard(() => this.onWarning(w))));
     }
     const api = ctx.service<ApiService>('api');
@@ -204,7 +204,7 @@ export class HiddenDangerService implements Service {
   private syncFeedback(recordId: string): void {
     const r = this.store.get(recordId);
     if (!r?.warningId || !this.channel) return;
-    const w = this.store.warnings().find((x) => x.warningId === r.warningId);
+    const w = this.store.warning(r.warningId);
     if (!w) return;
     const due: { state: FeedbackState; content: string; by: string; at: number }[] = [
       { state: 'received', content: `已签收，登记为隐患 ${r.id}，责任人 ${r.liablePerson ?? r.liableRole ?? '待评估'}，整改期限 ${r.dangerManageDeadline ? formatCn(r.dangerManageDeadline) : '待定'}`, by: r.registrant, at: r.registTime },
