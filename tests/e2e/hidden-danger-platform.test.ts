@@ -74,9 +74,11 @@ class Site {
     readonly plc: RegisterServer,
     private readonly plcPort: number,
     readonly dir: string,
+    /** uplink.enterpriseCode: the code the platform knows this enterprise by, when not gateway.enterprise.creditCode. */
+    readonly uplinkEnterpriseCode?: string,
   ) {}
 
-  static async open(profile: Profile): Promise<Site> {
+  static async open(profile: Profile, o: { uplinkEnterpriseCode?: string } = {}): Promise<Site> {
     const { sim, transport } = platformFor(profile);
     await sim.start();
     const dir = mkdtempSync(join(tmpdir(), 'gw-hd-e2e-'));
@@ -85,7 +87,7 @@ class Site {
     for (const u of USERS) await store.add({ ...u, password: PASSWORD });
     db.close();
     const plc = new RegisterServer();
-    const site = new Site(profile, sim, transport, plc, await plc.start(), dir);
+    const site = new Site(profile, sim, transport, plc, await plc.start(), dir, o.uplinkEnterpriseCode);
     await site.startGateway();
     return site;
   }
@@ -107,6 +109,7 @@ class Site {
         },
       ],
       uplink: {
+        ...(this.uplinkEnterpriseCode ? { enterpriseCode: this.uplinkEnterpriseCode } : {}),
         transport: this.transport(),
         points: [{ point: 'booster.co', code: 'CO-2019-01' }],
         snapshotPeriod: '1h',
@@ -291,6 +294,20 @@ describe.each(['mqtt', 'steel-rest', 'mem-http-sm4'] as const)('the hidden-dange
     await waitFor(() => s.sim.warnings.report()[0]?.state === 'received', 15_000, 'feedback received');
     expect((await s.records()).filter((r) => r.warningId === 'W-E2E-3')).toHaveLength(1);
     expect(s.revisionsOf(rec.id).map((r) => r.revision)).toEqual([1]);
+    expect(s.sim.rejections).toEqual([]);
+  }, 90_000);
+});
+
+describe('an uplink that reports under its own enterprise code (uplink.enterpriseCode)', () => {
+  it('takes warnings addressed to that code into records, and records and feedback go up under it', async () => {
+    const code = '91320100MA1XY0123J';
+    site = await Site.open('mem-http-sm4', { uplinkEnterpriseCode: code });
+    const s = site;
+    await s.sim.issueWarning(warning('W-E2E-4', { enterpriseCode: code }));
+    const rec = await waitFor(async () => (await s.records()).find((r) => r.warningId === 'W-E2E-4'), 15_000, 'the record of the warning');
+    await waitFor(() => s.sim.warnings.report()[0]?.state === 'received', 15_000, 'feedback received');
+    const onFile = await waitFor(() => s.sim.warnings.dangers.get(rec.id), 15_000, 'the record at the platform');
+    expect(onFile.record).toMatchObject({ COMPANY_CODE: code, WARNING_ID: 'W-E2E-4' });
     expect(s.sim.rejections).toEqual([]);
   }, 90_000);
 });

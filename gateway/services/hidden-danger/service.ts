@@ -180,15 +180,25 @@ export class HiddenDangerService implements Service {
     });
   }
 
+  /**
+   * The enterprise as the platform knows it: the uplink's `enterpriseCode` / `enterpriseName` when
+   * set, else gateway.enterprise (the uplink's own rule). The platform addresses warnings to that
+   * code and refuses records whose company is not the sender.
+   */
+  private enterprise(): { code: string; name: string | undefined } {
+    const { gateway, uplink } = this.ctx.config;
+    return { code: uplink?.enterpriseCode ?? gateway.enterprise.creditCode, name: uplink?.enterpriseName ?? gateway.enterprise.name };
+  }
+
   private send(r: HiddenDangerRecord): void {
     const photos = this.store.photos(r.id);
-    const report = toReport(r, { before: photos.filter((p) => p.phase === 'before').map((p) => p.file), after: photos.filter((p) => p.phase === 'after').map((p) => p.file) }, { code: this.ctx.config.gateway.enterprise.creditCode, name: this.ctx.config.gateway.enterprise.name });
+    const report = toReport(r, { before: photos.filter((p) => p.phase === 'before').map((p) => p.file), after: photos.filter((p) => p.phase === 'after').map((p) => p.file) }, this.enterprise());
     this.channel!.sendHiddenDanger(report);
     this.store.markSent(r.id, r.revision);
   }
 
   private onWarning(w: PlatformWarning): void {
-    const creditCode = this.ctx.config.gateway.enterprise.creditCode;
+    const creditCode = this.enterprise().code;
     if (w.enterpriseCode !== creditCode) {
       this.ctx.metrics.inc('hidden_danger_errors', { where: 'warning_enterprise' });
       this.ctx.log.warn(`上级预警 ${w.warningId} 的企业代码 ${w.enterpriseCode} 不是本企业 ${creditCode}，已忽略 [warning for another enterprise ignored]`);
