@@ -197,7 +197,7 @@ afterEach(async () => {
 });
 
 describe.each(['mqtt', 'steel-rest', 'mem-http-sm4'] as const)('the hidden-danger platform loop over %s', (profile) => {
-  it('a warning becomes a 监测预警 record; received, then revisions in order and in_hand, answered with the acceptance comment', async () => {
+  it('a warning becomes a 监测预警 record; received, then revisions in order (a rejection included) and in_hand, answered with the acceptance comment', async () => {
     site = await Site.open(profile);
     const s = site;
     await s.sim.issueWarning(warning('W-E2E-1'));
@@ -214,6 +214,9 @@ describe.each(['mqtt', 'steel-rest', 'mem-http-sm4'] as const)('the hidden-dange
     form.append('photo', new Blob([new Uint8Array(PNG)], { type: 'image/png' }), 'after.png');
     const op = s.clients['op-gas']!;
     const photo = await ok<{ photo: { id: string } }>(await fetch(`${s.gateway!.httpAddress!}${base}/photos?phase=after`, { method: 'POST', headers: { cookie: op.cookie, 'x-csrf-token': op.csrf }, body: form }));
+    await ok(await s.clients['op-gas']!.post(`${base}/submit`, { rectification: '紧固法兰螺栓' }));
+    // 验收不通过: back to rectification; the platform sees 整改中 again, and in_hand is not repeated.
+    await ok(await s.clients['super1']!.post(`${base}/reject`, { reason: '法兰处仍可检出一氧化碳' }));
     await ok(await s.clients['op-gas']!.post(`${base}/submit`, { rectification: '更换法兰垫片，复测一氧化碳浓度为0' }));
     await ok(await s.clients['eng1']!.post(`${base}/accept`, { comment: '同意销号' }));
     await waitFor(() => s.sim.warnings.report()[0]?.state === 'answered', 15_000, 'feedback answered at the platform');
@@ -229,8 +232,12 @@ describe.each(['mqtt', 'steel-rest', 'mem-http-sm4'] as const)('the hidden-dange
     // Every revision once, in order, each state as it was; the last one closed (DANGER_STATE 9).
     await waitFor(() => s.sim.warnings.dangers.get(rec.id)?.stateCode === '9', 15_000, 'the closed record at the platform');
     const revisions = s.revisionsOf(rec.id);
-    expect(revisions.map((r) => r.revision)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(revisions.map((r) => r.state)).toEqual(profile === 'mqtt' ? ['registered', 'assessed', 'rectifying', 'rectifying', 'awaiting_acceptance', 'closed'] : ['已登记', '已评估', '整改中', '整改中', '待验收', '已验收销号']);
+    expect(revisions.map((r) => r.revision)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(revisions.map((r) => r.state)).toEqual(
+      profile === 'mqtt'
+        ? ['registered', 'assessed', 'rectifying', 'rectifying', 'awaiting_acceptance', 'rectifying', 'awaiting_acceptance', 'closed']
+        : ['已登记', '已评估', '整改中', '整改中', '待验收', '整改中', '待验收', '已验收销号'],
+    );
     // The photo after rectification goes up by file name (the file stays at the enterprise).
     const closed = s.sim.warnings.dangers.get(rec.id)!;
     const after = profile === 'mqtt' ? closed.report!.photosAfter : closed.record!.ATTACHMENTS2?.split(',');
@@ -241,7 +248,7 @@ describe.each(['mqtt', 'steel-rest', 'mem-http-sm4'] as const)('the hidden-dange
     const order = s.sim.arrivals
       .filter((a) => a.envelope.type === 'hidden_danger' || a.envelope.type === 'warning_feedback')
       .map((a) => a.envelope.warningFeedback?.state ?? `r${a.envelope.hiddenDanger?.revision ?? a.envelope.dangerRecord?.REVISION}`);
-    expect(order).toEqual(['r1', 'received', 'r2', 'r3', 'in_hand', 'r4', 'r5', 'r6', 'answered']);
+    expect(order).toEqual(['r1', 'received', 'r2', 'r3', 'in_hand', 'r4', 'r5', 'r6', 'r7', 'r8', 'answered']);
     expect(s.sim.rejections).toEqual([]);
   }, 90_000);
 
