@@ -128,8 +128,11 @@ export type HiddenDangerReport = z.infer<typeof hiddenDangerReportSchema>;
 export interface WarningChannel {
   /** Warnings received from above: schema-checked and deduplicated by warningId. */
   readonly warnings$: Observable<PlatformWarning>;
-  /** Queues feedback on a warning (durable, store-and-forward, never dropped). */
+  /**
+   * Queues feedback on a warning (store-and-forward, never dropped): committed to disk when it
+   * returns; throws when it could not be, so the caller does not mark it sent.
+   */
   sendFeedback(feedback: WarningFeedback): void;
-  /** Queues the record's latest state (durable, never dropped). */
+  /** Queues the record's latest state (never dropped): committed when it returns, throws otherwise. */
   sendHiddenDanger(report: HiddenDangerReport): void;
 }

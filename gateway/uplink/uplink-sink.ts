@@ -296,23 +296,32 @@ export class UplinkSink implements WarningChannel {
    */
   sendHiddenDanger(report: HiddenDangerReport): void {
     const doc = parseOwn(hiddenDangerReportSchema, report, `hidden_danger ${report.dangerId}`);
-    this.enqueueDocument('hidden_danger', JSON.stringify(doc), this.now());
+    this.enqueueDocument('hidden_danger', JSON.stringify(doc), this.now(), `hidden_danger ${doc.dangerId} revision ${doc.revision}`);
   }
 
   /** Queues feedback on a platform warning (type warning_feedback); durable, never dropped. */
   sendFeedback(feedback: WarningFeedback): void {
     const doc = parseOwn(warningFeedbackSchema, feedback, `warning_feedback ${feedback.warningId}`);
-    this.enqueueDocument('warning_feedback', JSON.stringify(doc), this.now());
+    this.enqueueDocument('warning_feedback', JSON.stringify(doc), this.now(), `warning_feedback ${doc.warningId} ${doc.state}`);
     this.inbox.fedBack(doc.warningId, this.now());
   }
 
-  private enqueueDocument(type: 'hidden_danger' | 'warning_feedback', json: string, now: number): void {
+  /**
+   * Records and feedback are committed before this returns, not in the next group commit: the
+   * hidden-danger service marks them sent right after (sent_revision, feedback_sent), and a kill -9
+   * inside the commit window would otherwise lose them for good. They are rare, so one fsync each
+   * costs nothing. When the disk refuses the commit this throws (the message may still go later
+   * from memory): the caller must not mark it sent, and sends it again after a restart.
+   */
+  private enqueueDocument(type: 'hidden_danger' | 'warning_feedback', json: string, now: number, what: string): void {
     if (this.queue.enqueueJson(type, json, now, !this.linkUp) === undefined) {
       this.metrics.inc('uplink_queue_rejected_total', { type });
       this.log.error('上报队列无法写盘且内存暂存已满，此条未能入队', { type });
-      return;
+      throw new Error(`上报队列无法写盘，${what} 未能入队 [uplink queue refused ${what}: disk failing and memory full]`);
     }
     this.metrics.inc('uplink_enqueued_total', { type });
+    this.queue.flush();
+    if (this.queue.storageFailing) throw new Error(`上报队列无法写盘，${what} 暂存内存 [uplink queue could not commit ${what}: disk failing; held in memory]`);
   }
 
   private onAlarm(e: AlarmEvent): void {

@@ -108,8 +108,9 @@ export class HiddenDangerService implements Service {
     if (this.channel) {
       const channel = this.channel;
       // Whatever a crash left between a commit and the hand-over goes now (the receiver keeps the latest revision).
-      for (const r of this.loop.unsent()) this.send(r);
-      for (const w of this.store.warnings()) this.syncFeedback(w.recordId);
+      // Guarded one by one: a queue that cannot commit now must not stop the service (they go at the next start).
+      for (const r of this.loop.unsent()) this.guard(() => this.send(r));
+      for (const w of this.store.warningsAwaitingFeedback()) this.guard(() => this.syncFeedback(w.recordId));
       this.subs.push(channel.warnings$.subscribe((w) => this.guard(() => this.onWarning(w))));
     }
     const api = ctx.service<ApiService>('api');
@@ -179,15 +180,25 @@ export class HiddenDangerService implements Service {
     });
   }
 
+  /**
+   * The enterprise as the platform knows it: the uplink's `enterpriseCode` / `enterpriseName` when
+   * set, else gateway.enterprise (the uplink's own rule). The platform addresses warnings to that
+   * code and refuses records whose company is not the sender.
+   */
+  private enterprise(): { code: string; name: string | undefined } {
+    const { gateway, uplink } = this.ctx.config;
+    return { code: uplink?.enterpriseCode ?? gateway.enterprise.creditCode, name: uplink?.enterpriseName ?? gateway.enterprise.name };
+  }
+
   private send(r: HiddenDangerRecord): void {
     const photos = this.store.photos(r.id);
-    const report = toReport(r, { before: photos.filter((p) => p.phase === 'before').map((p) => p.file), after: photos.filter((p) => p.phase === 'after').map((p) => p.file) }, { code: this.ctx.config.gateway.enterprise.creditCode, name: this.ctx.config.gateway.enterprise.name });
+    const report = toReport(r, { before: photos.filter((p) => p.phase === 'before').map((p) => p.file), after: photos.filter((p) => p.phase === 'after').map((p) => p.file) }, this.enterprise());
     this.channel!.sendHiddenDanger(report);
     this.store.markSent(r.id, r.revision);
   }
 
   private onWarning(w: PlatformWarning): void {
-    const creditCode = this.ctx.config.gateway.enterprise.creditCode;
+    const creditCode = this.enterprise().code;
     if (w.enterpriseCode !== creditCode) {
       this.ctx.metrics.inc('hidden_danger_errors', { where: 'warning_enterprise' });
       this.ctx.log.warn(`上级预警 ${w.warningId} 的企业代码 ${w.enterpriseCode} 不是本企业 ${creditCode}，已忽略 [warning for another enterprise ignored]`);
@@ -203,7 +214,7 @@ export class HiddenDangerService implements Service {
   private syncFeedback(recordId: string): void {
     const r = this.store.get(recordId);
     if (!r?.warningId || !this.channel) return;
-    const w = this.store.warnings().find((x) => x.warningId === r.warningId);
+    const w = this.store.warning(r.warningId);
     if (!w) return;
     const due: { state: FeedbackState; content: string; by: string; at: number }[] = [
       { state: 'received', content: `已签收，登记为隐患 ${r.id}，责任人 ${r.liablePerson ?? r.liableRole ?? '待评估'}，整改期限 ${r.dangerManageDeadline ? formatCn(r.dangerManageDeadline) : '待定'}`, by: r.registrant, at: r.registTime },

@@ -354,10 +354,15 @@ export class HiddenDangerStore {
     this.db.prepare('UPDATE hd_record SET sent_revision = MAX(sent_revision, ?) WHERE id = ?').run(revision, id);
   }
 
-  /** Warnings and the feedback states already queued for each. */
-  warnings(): { warningId: string; recordId: string; sent: string[] }[] {
-    const rows = this.db.prepare('SELECT warning_id, record_id, feedback_sent FROM hd_warning').all() as { warning_id: string; record_id: string; feedback_sent: string }[];
-    return rows.map((r) => ({ warningId: r.warning_id, recordId: r.record_id, sent: r.feedback_sent ? r.feedback_sent.split(',') : [] }));
+  /** One warning and the feedback states already queued for it. */
+  warning(warningId: string): { warningId: string; recordId: string; sent: string[] } | undefined {
+    const r = this.db.prepare('SELECT warning_id, record_id, feedback_sent FROM hd_warning WHERE warning_id = ?').get(warningId) as { warning_id: string; record_id: string; feedback_sent: string } | undefined;
+    return r ? { warningId: r.warning_id, recordId: r.record_id, sent: r.feedback_sent ? r.feedback_sent.split(',') : [] } : undefined;
+  }
+
+  /** Records of warnings whose feedback is not complete (answered not yet queued): what a start must look at. */
+  warningsAwaitingFeedback(): { warningId: string; recordId: string }[] {
+    return (this.db.prepare("SELECT warning_id, record_id FROM hd_warning WHERE ',' || feedback_sent || ',' NOT LIKE '%,answered,%'").all() as { warning_id: string; record_id: string }[]).map((r) => ({ warningId: r.warning_id, recordId: r.record_id }));
   }
 
   markFeedback(warningId: string, state: string): void {

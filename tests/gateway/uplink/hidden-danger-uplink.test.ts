@@ -136,6 +136,21 @@ describe.each(Object.keys(PROFILES) as (keyof typeof PROFILES)[])('hidden-danger
 });
 
 describe('the queue keeps records and feedback like alarms', () => {
+  it('has a record and a feedback on disk when sendHiddenDanger / sendFeedback return (the caller marks them sent right after)', async () => {
+    // The platform is unreachable: nothing leaves the queue, and the group commit timer cannot have run.
+    h = makeUplink({ ...common, transport: { profile: 'mem-http-sm4', url: 'http://127.0.0.1:1/api/data', ...HTTP, timeout: '1s' } });
+    const other = openDatabase(join(h.dir, 'gateway.db'));
+    try {
+      const onDisk = (type: string) => (other.prepare('SELECT COUNT(*) AS n FROM uplink_queue WHERE type = ?').get(type) as { n: number }).n;
+      h.sink.sendHiddenDanger(dangerReport());
+      expect(onDisk('hidden_danger')).toBe(1);
+      h.sink.sendFeedback(feedback('W-7', { state: 'received', content: '已签收' }));
+      expect(onDisk('warning_feedback')).toBe(1);
+    } finally {
+      other.close();
+    }
+  });
+
   it('never thins them over maxBytes and never expires them by age', () => {
     const dir = mkdtempSync(join(tmpdir(), 'uplinkq-hd-'));
     const db = openDatabase(join(dir, 'gw.db'));
