@@ -1,3 +1,4 @@
+import { uplinkTargets } from '../../uplink/config.js';
 import { defer, startWith, Subject, type Observable, type Subscription } from 'rxjs';
 import type { AlarmDefinition, ConditionUpdate } from '../../core/condition.js';
 import type { WarningChannel } from '../../core/hidden-danger.js';
@@ -187,7 +188,9 @@ export class HiddenDangerService implements Service {
    */
   private enterprise(): { code: string; name: string | undefined } {
     const { gateway, uplink } = this.ctx.config;
-    return { code: uplink?.enterpriseCode ?? gateway.enterprise.creditCode, name: uplink?.enterpriseName ?? gateway.enterprise.name };
+    // With several targets the first names the enterprise (targets of one gateway report one enterprise).
+    const first = uplinkTargets(uplink)[0]?.config;
+    return { code: first?.enterpriseCode ?? gateway.enterprise.creditCode, name: first?.enterpriseName ?? gateway.enterprise.name };
   }
 
   private send(r: HiddenDangerRecord): void {
