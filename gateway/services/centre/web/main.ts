@@ -3,7 +3,7 @@
 // Reuses the operator console's API client, formatting and chart.
 import { api, ApiError, setCsrf, whenLoggedOut, type Me } from '../../console/web/api.js';
 import { trendSvg } from '../../console/web/chart.js';
-import { esc, time } from '../../console/web/format.js';
+import { esc, ROLE_ZH, STATE_ZH, time } from '../../console/web/format.js';
 
 interface Status {
   code: string;
@@ -73,7 +73,7 @@ function showLogin(): void {
 function loggedIn(me: Me): void {
   setCsrf(me.csrfToken);
   document.body.classList.remove('logged-out');
-  document.querySelector('#user')!.textContent = `${me.user.name}（${me.user.role}）`;
+  document.querySelector('#user')!.textContent = `${me.user.name}（${ROLE_ZH[me.user.role] ?? me.user.role}）`;
   route();
 }
 
@@ -146,7 +146,7 @@ async function enterprisePage(code: string): Promise<void> {
     <p>统一社会信用代码 ${esc(e.code)} · ${esc(industries[e.industry] ?? e.industry)} · ${esc(e.town)} · 网关 ${esc(e.gateways.join('、') || '—')} · ${d.status.online ? '在线' : '离线'} · 联系人 ${esc(e.contacts.map((c) => `${c.name} ${c.phone}`).join('；') || '—')}</p>
     <h2>当前报警</h2>
     <table id="alarms"><tr><th>级别</th><th>测点</th><th>类型</th><th>状态</th><th>开始</th><th>内容</th></tr>
-    ${d.alarms.map((a) => `<tr><td>${LEVEL_ZH[a.level] ?? a.level}</td><td>${esc(a.pointCode)}</td><td>${esc(a.alarmType)}</td><td>${esc(a.state ?? '')}</td><td>${esc(time(a.startedAt))}</td><td>${esc(a.message ?? '')}</td></tr>`).join('') || '<tr><td colspan="6">无</td></tr>'}</table>
+    ${d.alarms.map((a) => `<tr><td>${LEVEL_ZH[a.level] ?? a.level}</td><td>${esc(a.pointCode)}</td><td>${esc(a.alarmType)}</td><td>${esc(a.state ? (STATE_ZH[a.state] ?? a.state) : '')}</td><td>${esc(time(a.startedAt))}</td><td>${esc(a.message ?? '')}</td></tr>`).join('') || '<tr><td colspan="6">无</td></tr>'}</table>
     <h2>测点</h2>
     <table id="points"><tr><th>测点编码</th><th>名称</th><th>当前值</th><th>质量</th><th>时间</th><th></th></tr>
     ${d.points.map((p) => `<tr><td>${esc(p.code)}</td><td>${esc(p.name ?? '')}</td><td>${p.latest ? esc(String(p.latest.value)) + ' ' + esc(p.unit ?? '') : '—'}</td><td>${esc(p.latest?.quality ?? '')}</td><td>${p.latest ? esc(time(p.latest.time)) : ''}</td><td><button data-trend="${esc(p.code)}">趋势</button></td></tr>`).join('')}</table>

@@ -33,6 +33,9 @@ export const KIND_ZH: Record<string, string> = {
   SILENCE: '消音',
 };
 
+/** Role names as users see them. */
+export const ROLE_ZH: Record<string, string> = { viewer: '查看', operator: '操作员', supervisor: '值班长', engineer: '工程师', admin: '管理员' };
+
 export const QUALITY_ZH: Record<string, string> = { good: '正常', uncertain: '可疑', bad: '坏值', none: '无数据' };
 
 export const UNACKED = new Set(['UNACK', 'RTN_UNACK', 'LATCHED_UNACK']);

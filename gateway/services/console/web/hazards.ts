@@ -1,6 +1,6 @@
 import { api, upload, type Me } from './api.js';
 import { trendSvg } from './chart.js';
-import { duration, esc, SEVERITY, STATE_ZH, time } from './format.js';
+import { duration, esc, ROLE_ZH, SEVERITY, STATE_ZH, time } from './format.js';
 
 /**
  * 隐患闭环 pages of the console: my tasks (#/hazards), all open records with filters (#/hazards/all),
@@ -82,7 +82,6 @@ const SOURCE_ZH: Record<string, string> = {
   monitoring: '监测预警',
 };
 const MANAGE_ZH: Record<string, string> = { immediate: '即查即改', deadline: '限期整改' };
-const ROLE_ZH: Record<string, string> = { operator: '操作员', supervisor: '值班长', engineer: '工程师', admin: '管理员' };
 
 const filters = { level: '', state: '', area: '', overdue: false };
 

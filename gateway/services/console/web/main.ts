@@ -1,6 +1,6 @@
 import { api, ApiError, setCsrf, whenLoggedOut, type Alarm, type JournalEvent, type Me } from './api.js';
 import { barsSvg, trendSvg } from './chart.js';
-import { duration, esc, KIND_ZH, QUALITY_ZH, SEVERITY, STATE_ZH, time, UNACKED, value } from './format.js';
+import { duration, esc, KIND_ZH, QUALITY_ZH, ROLE_ZH, SEVERITY, STATE_ZH, time, UNACKED, value } from './format.js';
 import { Horn } from './horn.js';
 import { hazardLinks, renderHazards } from './hazards.js';
 
@@ -77,7 +77,7 @@ async function start(m: Me): Promise<void> {
   me = m;
   setCsrf(m.csrfToken);
   document.body.classList.remove('logged-out');
-  $('#user').textContent = `${m.user.name}（${({ viewer: '查看', operator: '操作员', supervisor: '值班长', engineer: '工程师', admin: '管理员' } as Record<string, string>)[m.user.role] ?? m.user.role}）`;
+  $('#user').textContent = `${m.user.name}（${ROLE_ZH[m.user.role] ?? m.user.role}）`;
   document.querySelectorAll<HTMLElement>('[data-need]').forEach((el) => (el.hidden = !may(el.dataset.need!)));
   await loadAlarms();
   openStream();
