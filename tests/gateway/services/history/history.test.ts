@@ -127,7 +127,7 @@ describe('history service', () => {
     ]);
     const metrics = new Metrics();
     const clock = { now: 1_000_000 };
-    const ctx = { bus, points, metrics, db, log: silentLogger, now: () => clock.now } as unknown as ServiceContext;
+    const ctx = { bus, historicalReadings$: bus.historical$, points, metrics, db, log: silentLogger, now: () => clock.now } as unknown as ServiceContext;
     const cfg = historySectionSchema.parse({ minInterval: 0, deadbandPercent: 0 });
     const service = new HistoryService(ctx, { ...cfg, flushInterval: 3_600_000 });
     const stored = () => (db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(n), 0) AS samples FROM history_chunk').get() as { n: number; samples: number });
