@@ -21,7 +21,9 @@ import { freePort, waitFor } from '../helpers/ports.js';
  * uplink over MQTT with warnings on, hidden-danger service) and a county centre. An officer of the
  * centre issues a warning over the centre's API; the enterprise's API shows it as a 监测预警 record;
  * the enterprise's people close it over their API; the centre's tracking follows it to the answer
- * and the centre's count of the enterprise's open hidden dangers goes 1 → 0.
+ * and the centre's count of the enterprise's open hidden dangers goes 1 → 0. Then the centre's own
+ * rule (a red alarm left unacknowledged at the enterprise) raises a red warning that becomes a
+ * 重大隐患 record at the enterprise.
  */
 
 const code = (first17: string): string => first17 + usccCheckChar(first17)!;
@@ -93,7 +95,8 @@ describe('centre warning → enterprise record → feedback, through mosquitto',
         issuer: '某县应急管理局监测中心',
         broker: { url: broker.url, clientId: 'county-centre-loop' },
         offlineAfter: '5s',
-        rules: { offlineWarningAfter: '0s', unackedSeverity4After: '0s', repeatedAlarmCount: 0, evaluateEvery: '500ms', feedbackWithin: '1h' },
+        // Only the unacknowledged-red-alarm rule is on (2 s), so the first test's warning is the officer's.
+        rules: { offlineWarningAfter: '0s', unackedSeverity4After: '2s', repeatedAlarmCount: 0, evaluateEvery: '500ms', feedbackWithin: '1h' },
       },
     });
     if (!centreConfig.ok) throw new Error(JSON.stringify(centreConfig.errors));
@@ -114,7 +117,7 @@ describe('centre warning → enterprise record → feedback, through mosquitto',
           host: '127.0.0.1',
           port: plcPort,
           pollInterval: '100ms',
-          points: [{ id: 'booster.co', name: '加压机房一氧化碳', equipment: '煤气加压机房', area: 'gas', unit: 'ppm', range: { low: 0, high: 1000 }, table: 'holding', address: 0, limits: { H: { value: 24, severity: 2 }, HH: { value: 160, severity: 3 } } }],
+          points: [{ id: 'booster.co', name: '加压机房一氧化碳', equipment: '煤气加压机房', area: 'gas', unit: 'ppm', range: { low: 0, high: 1000 }, table: 'holding', address: 0, limits: { H: { value: 24, severity: 2 }, HH: { value: 160, severity: 4 } } }],
         },
       ],
       uplink: {
@@ -123,6 +126,7 @@ describe('centre warning → enterprise record → feedback, through mosquitto',
             name: 'county',
             transport: { profile: 'mqtt', url: broker.url, clientId: `${GATEWAY_ID}-county`, ackTimeout: '5s', connectTimeout: '2s', warnings: {} },
             points: [{ point: 'booster.co', code: 'CO-2002-01', name: '加压机房CO' }],
+            alarmEvents: 'all',
             snapshotPeriod: '1s',
             heartbeatPeriod: '1s',
             replayRate: 0,
@@ -207,6 +211,43 @@ describe('centre warning → enterprise record → feedback, through mosquitto',
     expect(last).toMatchObject({ state: 'closed' });
     expect(last.revision).toBeGreaterThanOrEqual(5);
     // Nothing the enterprise sent was refused by the centre.
+    expect(centreGw.metrics.total('centre_rejected_total')).toBe(0);
+  }, 120_000);
+
+  it('turns a red alarm left unacknowledged at the enterprise into a red warning, a 重大隐患 record there, and tracks it', async () => {
+    const openBefore = (await detail()).status.hiddenDangersOpen;
+    plc.bank(1).write('holding', 0, 200, 'uint16');
+    const centre = centreGw.service<CentreService>('centre')!;
+    const w = await waitFor(() => centre.warnings.list(Date.now(), { enterpriseCode: ENT }).find((x) => x.warning.kind === 'unacked_alarm')?.warning, 30_000, 'the centre’s unacked_alarm warning');
+    expect(w).toMatchObject({ enterpriseCode: ENT, gatewayCode: GATEWAY_ID, level: 4, pointCode: 'CO-2002-01' });
+    expect(w.title).toContain('未确认');
+
+    // At the enterprise: a 重大 record (red warning) with source 监测预警, once.
+    const rec = await waitFor(async () => (await records()).find((r) => r.warningId === w.warningId), 20_000, 'the record of the red warning');
+    expect(rec).toMatchObject({ state: 'registered', dangerSrc: 'monitoring', dangerLevel: 'major', area: 'gas' });
+    await waitFor(async () => (await tracked(w.warningId))?.status === 'received', 20_000, 'received at the centre');
+    await waitFor(async () => (await detail()).status.hiddenDangersOpen === openBefore + 1, 20_000, 'the major record open at the centre');
+
+    // The operator acknowledges the alarm: the situation is the same occurrence, so no second warning.
+    const ack = await entUsers['op-gas']!.post('/api/v1/alarms/acknowledge', { alarmIds: ['booster.co:HH'], comment: '已到现场' });
+    expect(ack.status, await ack.clone().text()).toBe(200);
+    plc.bank(1).write('holding', 0, 5, 'uint16');
+
+    // Assessed as 重大 with its 五落实 and started: the centre sees it in hand.
+    const base = `/api/v1/hidden-dangers/${rec.id}`;
+    await ok(
+      await entUsers['super1']!.post(`${base}/assess`, {
+        dangerLevel: 'major',
+        dangerManageType: 'deadline',
+        controlMeasures: '停用加压机房，排查泄漏点',
+        liablePerson: 'op-gas',
+        fiveImplementations: { responsibility: '设备部王工', measures: '更换泄漏阀门，增设固定式报警仪', funds: '2万元', deadline: Date.now() + 3 * 86_400_000, contingencyPlan: '煤气泄漏现场处置方案' },
+      }),
+    );
+    await ok(await entUsers['op-gas']!.post(`${base}/start`, {}));
+    await waitFor(async () => (await tracked(w.warningId))?.status === 'in_hand', 20_000, 'in hand at the centre');
+    expect(centre.warnings.list(Date.now(), { enterpriseCode: ENT }).filter((x) => x.warning.kind === 'unacked_alarm')).toHaveLength(1);
+    expect((await records()).filter((r) => r.warningId === w.warningId)).toHaveLength(1);
     expect(centreGw.metrics.total('centre_rejected_total')).toBe(0);
   }, 120_000);
 });
