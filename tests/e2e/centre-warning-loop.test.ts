@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserStore } from '../../gateway/auth/user-store.js';
 import { validateConfig } from '../../gateway/config/load.js';
+import type { GatewayConfig } from '../../gateway/config/schema.js';
 import { usccCheckChar } from '../../gateway/config/uscc.js';
 import { silentLogger } from '../../gateway/core/logger.js';
 import type { PlatformWarning } from '../../gateway/core/platform-warning.js';
@@ -44,6 +45,7 @@ interface Tracked {
   status: string;
   track: string;
   trackName: string;
+  publishedAt?: number;
   feedback: { state: string; content: string; handledBy: string; hazardId?: string } | null | undefined;
 }
 
@@ -75,6 +77,22 @@ describe('centre warning → enterprise record → feedback, through mosquitto',
   let entGw: Gateway;
   const centreUsers: Record<string, Client> = {};
   const entUsers: Record<string, Client> = {};
+  let centreCfg: GatewayConfig;
+  let entCfg: GatewayConfig;
+
+  /** (Re)starts the centre on its data dir and logs its users in. */
+  async function startCentre(): Promise<void> {
+    centreGw = new Gateway({ config: centreCfg, log: silentLogger, write: () => undefined });
+    await centreGw.start();
+    for (const name of ['viewer1', 'op1']) centreUsers[name] = await Client.login(centreGw.httpAddress!, name);
+  }
+
+  /** (Re)starts the enterprise gateway on its data dir (same MQTT client id: its session keeps warnings) and logs its users in. */
+  async function startEnterprise(): Promise<void> {
+    entGw = new Gateway({ config: entCfg, log: silentLogger, write: () => undefined });
+    await entGw.start();
+    for (const name of ['op-gas', 'super1', 'eng1']) entUsers[name] = await Client.login(entGw.httpAddress!, name);
+  }
 
   beforeAll(async () => {
     const plcPort = await plc.start();
@@ -100,8 +118,8 @@ describe('centre warning → enterprise record → feedback, through mosquitto',
       },
     });
     if (!centreConfig.ok) throw new Error(JSON.stringify(centreConfig.errors));
-    centreGw = new Gateway({ config: centreConfig.config, log: silentLogger, write: () => undefined });
-    await centreGw.start();
+    centreCfg = centreConfig.config;
+    await startCentre();
 
     // The enterprise: its PLC, the county target over MQTT with warnings on, the hidden-danger loop.
     await seedUsers(join(dir, 'ent'), USERS);
@@ -141,15 +159,12 @@ describe('centre warning → enterprise record → feedback, through mosquitto',
       },
     });
     if (!entConfig.ok) throw new Error(JSON.stringify(entConfig.errors));
-    entGw = new Gateway({ config: entConfig.config, log: silentLogger, write: () => undefined });
+    entCfg = entConfig.config;
 
     // The centre knows the enterprise and its gateway before the gateway first speaks.
     const centre = centreGw.service<CentreService>('centre')!;
     centre.register.upsert({ code: ENT, name: '甲钢铁有限公司', industry: 'steel', town: '城关镇', gateways: [GATEWAY_ID] }, '张科长', Date.now());
-    await entGw.start();
-
-    for (const name of ['viewer1', 'op1']) centreUsers[name] = await Client.login(centreGw.httpAddress!, name);
-    for (const name of ['op-gas', 'super1', 'eng1']) entUsers[name] = await Client.login(entGw.httpAddress!, name);
+    await startEnterprise();
   }, 90_000);
 
   afterAll(async () => {
@@ -250,4 +265,36 @@ describe('centre warning → enterprise record → feedback, through mosquitto',
     expect((await records()).filter((r) => r.warningId === w.warningId)).toHaveLength(1);
     expect(centreGw.metrics.total('centre_rejected_total')).toBe(0);
   }, 120_000);
+
+  it('keeps the loop across outages: a warning issued while the enterprise gateway is down, feedback sent while the centre is down', async () => {
+    const openBefore = (await detail()).status.hiddenDangersOpen;
+    // The enterprise gateway is down when the officer issues the warning; the broker keeps it in
+    // the gateway's persistent session.
+    await entGw.stop();
+    const issued = await ok<PlatformWarning>(await centreUsers['op1']!.post('/api/v1/centre/warnings', { enterpriseCode: ENT, level: 2, title: '请核查除尘系统运行记录', content: '请核查近一周运行记录并反馈。' }));
+    await waitFor(async () => (await tracked(issued.warningId))?.publishedAt !== undefined, 15_000, 'the warning acknowledged by the broker');
+    expect((await tracked(issued.warningId))?.status).toBe('pending');
+    await startEnterprise();
+    const rec = await waitFor(async () => (await records()).find((r) => r.warningId === issued.warningId), 20_000, 'the record after the enterprise came back');
+    await waitFor(async () => (await tracked(issued.warningId))?.status === 'received', 20_000, 'received at the centre');
+    await waitFor(async () => (await detail()).status.hiddenDangersOpen === openBefore + 1, 20_000, 'the record open at the centre');
+
+    // The centre is down while the enterprise works the record to closure: its persistent session
+    // keeps the feedback and revisions, and they land when it is back.
+    await centreGw.stop();
+    const base = `/api/v1/hidden-dangers/${rec.id}`;
+    await ok(await entUsers['super1']!.post(`${base}/assess`, { dangerLevel: 'general', dangerManageType: 'immediate', controlMeasures: '核查运行记录', liablePerson: 'op-gas' }));
+    await ok(await entUsers['op-gas']!.post(`${base}/start`, {}));
+    await ok(await entUsers['op-gas']!.post(`${base}/submit`, { rectification: '运行记录完整，补充巡检签字' }));
+    await ok(await entUsers['eng1']!.post(`${base}/accept`, { comment: '核查无误' }));
+    await startCentre();
+    await waitFor(async () => (await tracked(issued.warningId))?.status === 'answered', 30_000, 'answered at the centre after its restart');
+    expect((await tracked(issued.warningId))?.feedback?.content).toContain('核查无误');
+    await waitFor(async () => (await detail()).status.hiddenDangersOpen === openBefore, 30_000, 'the record closed at the centre');
+    expect((await detail()).hiddenDangers.find((d) => d.dangerId === rec.id)).toMatchObject({ state: 'closed' });
+    // One record per warning at the enterprise, and every warning of this file still tracked at the centre.
+    expect((await records()).filter((r) => r.warningId === issued.warningId)).toHaveLength(1);
+    expect((await ok<{ warnings: Tracked[] }>(await centreUsers['viewer1']!.get(`/api/v1/centre/warnings?enterprise=${ENT}`))).warnings).toHaveLength(3);
+    expect(centreGw.metrics.total('centre_rejected_total')).toBe(0);
+  }, 150_000);
 });
