@@ -38,6 +38,8 @@ interface Rec {
   warningId?: string;
   area: string;
   dangerLevel: string;
+  point?: string;
+  equipment?: string;
 }
 
 interface Tracked {
@@ -197,6 +199,7 @@ describe('centre warning → enterprise record → feedback, through mosquitto',
     // 2. At the enterprise it is a hidden-danger record with source 监测预警, in the gas area.
     const rec = await waitFor(async () => (await records()).find((r) => r.warningId === issued.warningId), 20_000, 'the record of the warning at the enterprise');
     expect(rec).toMatchObject({ state: 'registered', dangerSrc: 'monitoring', area: 'gas', dangerLevel: 'general' });
+    expect(rec.point).toBeUndefined();
 
     // 3. The centre sees it received, and the record open at the enterprise.
     await waitFor(async () => (await tracked(issued.warningId))?.status === 'received', 20_000, 'received at the centre');
@@ -240,6 +243,8 @@ describe('centre warning → enterprise record → feedback, through mosquitto',
     // At the enterprise: a 重大 record (red warning) with source 监测预警, once.
     const rec = await waitFor(async () => (await records()).find((r) => r.warningId === w.warningId), 20_000, 'the record of the red warning');
     expect(rec).toMatchObject({ state: 'registered', dangerSrc: 'monitoring', dangerLevel: 'major', area: 'gas' });
+    // The warning names the point by its platform code; the record names the local point and its equipment.
+    expect(rec).toMatchObject({ point: 'booster.co', equipment: '煤气加压机房' });
     await waitFor(async () => (await tracked(w.warningId))?.status === 'received', 20_000, 'received at the centre');
     await waitFor(async () => (await detail()).status.hiddenDangersOpen === openBefore + 1, 20_000, 'the major record open at the centre');
 

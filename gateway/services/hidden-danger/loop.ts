@@ -36,6 +36,11 @@ export interface LoopDeps {
   now(): number;
   /** Equipment of a point, for responsibility by equipment. */
   equipmentOf(point: string): string | undefined;
+  /**
+   * The local point a warning's pointCode (the code the platform knows it by, uplink `points`)
+   * names, so a warning about one point is a record at that point (its equipment, its trend).
+   */
+  pointOfCode?(code: string): string | undefined;
   log: Logger;
 }
 
@@ -149,6 +154,8 @@ export class HiddenDangerLoop {
     const now = this.d.now();
     const level: DangerLevel = w.level === 4 ? 'major' : 'general';
     const area = this.d.config.warningArea;
+    const point = w.pointCode !== undefined ? this.d.pointOfCode?.(w.pointCode) : undefined;
+    const equipment = point !== undefined ? this.d.equipmentOf(point) : undefined;
     const change = this.d.store.create(
       {
         dangerName: w.title.slice(0, 200),
@@ -157,7 +164,9 @@ export class HiddenDangerLoop {
         dangerSrc: 'monitoring',
         dangerManageType: 'deadline',
         area,
-        ...this.responsibleFor(area, undefined),
+        ...(equipment ? { equipment } : {}),
+        ...(point !== undefined ? { point } : {}),
+        ...this.responsibleFor(area, equipment),
         dangerManageDeadline: w.feedbackDeadline ?? this.deadlineFrom(now, level, 'deadline'),
         registrant: SYSTEM_USER,
         registTime: now,

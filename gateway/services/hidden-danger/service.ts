@@ -17,6 +17,20 @@ import { HiddenDangerStore, type Change } from './store.js';
 export const OVERDUE_ALARM_IDS = { general: 'hidden-danger:OVERDUE', major: 'hidden-danger:OVERDUE_MAJOR' } as const;
 const DIAGNOSTIC_POINT = 'gateway';
 
+/**
+ * Platform point code → local point id over every uplink target's mapping. A code two targets map
+ * to different points names no point (the record then carries none rather than a wrong one).
+ */
+export function localPointOfCode(mappings: readonly (readonly { point: string; code: string }[])[]): (code: string) => string | undefined {
+  const byCode = new Map<string, string | null>();
+  for (const m of mappings)
+    for (const { point, code } of m) {
+      const seen = byCode.get(code);
+      byCode.set(code, seen === undefined || seen === point ? point : null);
+    }
+  return (code) => byCode.get(code) ?? undefined;
+}
+
 /** Does the uplink (or anything) offer the warning channel of gateway/core/hidden-danger.ts? */
 export function isWarningChannel(s: unknown): s is WarningChannel {
   if (typeof s !== 'object' || s === null) return false;
@@ -58,7 +72,8 @@ export class HiddenDangerService implements Service {
     this.store = new HiddenDangerStore(ctx.queueDb());
     this.photos = PhotoFiles.under(ctx.dataDir);
     const equipmentOf = (point: string) => ctx.points.get(point)?.equipment || undefined;
-    this.loop = new HiddenDangerLoop({ store: this.store, config: cfg, now: () => ctx.now(), equipmentOf, log: ctx.log.child('hidden-danger') });
+    const pointOfCode = localPointOfCode(uplinkTargets(ctx.config.uplink).map((t) => t.config.points));
+    this.loop = new HiddenDangerLoop({ store: this.store, config: cfg, now: () => ctx.now(), equipmentOf, pointOfCode, log: ctx.log.child('hidden-danger') });
     this.dispatcher = new Dispatcher(cfg.rules, {
       scheduler: ctx.scheduler,
       alarm: (id) => this.alarmFacts(id),

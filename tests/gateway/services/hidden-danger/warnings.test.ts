@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { hiddenDangerReportSchema } from '../../../../gateway/core/hidden-danger.js';
 import { warningFeedbackSchema, type PlatformWarning } from '../../../../gateway/core/platform-warning.js';
+import { localPointOfCode } from '../../../../gateway/services/hidden-danger/service.js';
 import { CREDIT_CODE, DAY, startLoop, T0, USERS, type Loop } from './harness.js';
 
 const WARNING: PlatformWarning = {
@@ -70,5 +71,15 @@ describe('warnings from above become records, and feedback goes back up', () => 
     channel.warnings.next({ ...WARNING, enterpriseCode: '91110000100000000X', warningId: 'W-OTHER' });
     expect(next.store.list({ limit: 100 })).toHaveLength(1);
     expect(ctx.metrics.counter('hidden_danger_errors', { where: 'warning_enterprise' })).toBe(1);
+  });
+
+  it('a warning’s platform point code names the local point through the uplink mappings; a code two targets map differently names none', () => {
+    const pointOf = localPointOfCode([
+      [{ point: 'booster.co', code: 'CO-2002-01' }, { point: 'dc.temp', code: 'T-01' }],
+      [{ point: 'booster.co', code: 'CO-2002-01' }, { point: 'kiln.temp', code: 'T-01' }],
+    ]);
+    expect(pointOf('CO-2002-01')).toBe('booster.co');
+    expect(pointOf('T-01')).toBeUndefined();
+    expect(pointOf('NOPE')).toBeUndefined();
   });
 });
