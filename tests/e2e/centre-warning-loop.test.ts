@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserStore } from '../../gateway/auth/user-store.js';
 import { validateConfig } from '../../gateway/config/load.js';
@@ -302,4 +303,33 @@ describe('centre warning → enterprise record → feedback, through mosquitto',
     expect((await ok<{ warnings: Tracked[] }>(await centreUsers['viewer1']!.get(`/api/v1/centre/warnings?enterprise=${ENT}`))).warnings).toHaveLength(3);
     expect(centreGw.metrics.total('centre_rejected_total')).toBe(0);
   }, 150_000);
+
+  it('sends a warning to an enterprise whose gateway the centre has not heard from yet as soon as that gateway first speaks', async () => {
+    const ENT2 = code('91350100MA2XY0123');
+    const centre = centreGw.service<CentreService>('centre')!;
+    // Registered without a gateway (as a CSV import without 网关编码 leaves it).
+    centre.register.upsert({ code: ENT2, name: '乙粉末冶金有限公司', industry: 'dust_explosion', dustType: 'metal', town: '东湖镇', gateways: [] }, '张科长', Date.now());
+    const issued = await ok<PlatformWarning>(await centreUsers['op1']!.post('/api/v1/centre/warnings', { enterpriseCode: ENT2, level: 2, title: '请尽快完成监测联网', content: '贵企业尚未联网，请尽快接入并反馈。' }));
+    // Nowhere to send it yet.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await ok<{ warnings: Tracked[] }>(await centreUsers['viewer1']!.get(`/api/v1/centre/warnings?enterprise=${ENT2}`))).warnings[0]).toMatchObject({ status: 'pending' });
+    expect((await ok<{ warnings: Tracked[] }>(await centreUsers['viewer1']!.get(`/api/v1/centre/warnings?enterprise=${ENT2}`))).warnings[0]!.publishedAt).toBeUndefined();
+
+    // Its gateway connects (a plain MQTT client speaking the uplink envelope) and sends a heartbeat.
+    const gw2 = await mqtt.connectAsync(broker.url, { clientId: 'gw-2-uplink', clean: false });
+    try {
+      const received: PlatformWarning[] = [];
+      gw2.on('message', (_t, p) => received.push(JSON.parse(p.toString('utf8')) as PlatformWarning));
+      await gw2.subscribeAsync(`safety/${ENT2}/gw-2/warning`, { qos: 1 });
+      await gw2.publishAsync(
+        `safety/${ENT2}/gw-2/heartbeat`,
+        JSON.stringify({ dataId: crypto.randomUUID(), seq: 1, type: 'heartbeat', enterpriseCode: ENT2, gatewayCode: 'gw-2', timestamp: Date.now(), historical: false, items: [] }),
+        { qos: 1 },
+      );
+      const w = await waitFor(() => received.find((x) => x.warningId === issued.warningId), 15_000, 'the warning on the new gateway’s topic');
+      expect(w).toMatchObject({ enterpriseCode: ENT2, title: '请尽快完成监测联网' });
+    } finally {
+      await gw2.endAsync();
+    }
+  }, 60_000);
 });

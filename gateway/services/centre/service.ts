@@ -62,6 +62,8 @@ export class CentreService implements Service {
     this.subs.push(
       this.intake.events$.subscribe((e) => {
         if (e.kind === 'alarm' && e.activation) this.noteActivation(e.alarm.enterpriseCode, e.alarm.pointCode, e.alarm.startedAt);
+        // A warning held back because its enterprise had no known gateway goes down once one speaks.
+        if (e.kind === 'online' && e.online) this.kickPublish();
         if (e.kind === 'feedback') {
           const refused = this.warnings.recordFeedback(e.enterpriseCode, e.feedback, e.at);
           if (refused) {
