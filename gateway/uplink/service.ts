@@ -9,6 +9,7 @@ import { uplinkTargets, type ResolvedUplinkTarget } from './config.js';
 import { UplinkSink } from './uplink-sink.js';
 import type { HiddenDangerReport, WarningChannel } from '../core/hidden-danger.js';
 import type { PlatformWarning, WarningFeedback } from '../core/platform-warning.js';
+import type { CentreSummary } from './summary.js';
 
 export const UPLINK_LINK_UP_POINT = 'gateway.uplink.link_up';
 
@@ -76,6 +77,16 @@ export class UplinkService implements Service, WarningChannel {
   /** Every tier above follows the enterprise's hidden dangers. */
   sendHiddenDanger(report: HiddenDangerReport): void {
     for (const r of this.runs) r.sink.sendHiddenDanger(report);
+  }
+
+  /**
+   * A centre's summary to the tier above: to the named targets (every target when none are named).
+   * Returns the targets it was queued for; an unknown name is skipped (the caller says so).
+   */
+  sendSummary(summary: CentreSummary, targets?: readonly string[]): (string | undefined)[] {
+    const runs = targets === undefined ? this.runs : this.runs.filter((r) => r.name !== undefined && targets.includes(r.name));
+    for (const r of runs) r.sink.sendSummary(summary);
+    return runs.map((r) => r.name);
   }
 
   /** The sink of the single-section form, or of the named target. */
