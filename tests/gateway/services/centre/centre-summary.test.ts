@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gateway } from '../../../../gateway/runtime/gateway.js';
 import { validateConfig } from '../../../../gateway/config/load.js';
@@ -160,6 +162,32 @@ describe('centre summary: a county centre uplinks to a city centre', () => {
     // The alarm clears at the enterprise: the next summaries say so.
     plc.bank(1).write('holding', 0, 5, 'uint16');
     await waitFor(() => latest()?.perEnterprise[0]?.activeAlarms[3] === 0, 30_000, 'the cleared alarm in a later summary');
+  }, 60_000);
+
+  it('shows the county and its enterprises on the city console’s 下级中心 page in a browser', async () => {
+    const artifacts = join(process.cwd(), 'tests', 'artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+    try {
+      const ctx = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+      const page = await ctx.newPage();
+      await page.goto(city.httpAddress! + '/centre/');
+      await page.fill('input[name=name]', 'viewer1');
+      await page.fill('input[name=password]', PASSWORD);
+      await page.click('form#login button');
+      await page.waitForSelector('.tile');
+      await page.click('a[href="#/subordinates"]');
+      await page.waitForSelector(`#subordinates tr.subordinate[data-code="${COUNTY}"]`);
+      const row = await page.textContent(`#subordinates tr.subordinate[data-code="${COUNTY}"]`);
+      expect(row).toContain('某县应急管理局监测中心');
+      expect(row).toContain('100.0%（1/1）');
+      const enterprises = await page.textContent('table.subordinate-enterprises');
+      expect(enterprises).toContain('甲钢铁有限公司');
+      expect(enterprises).toContain(ENT);
+      await page.screenshot({ path: join(artifacts, 'centre-subordinates.png') });
+    } finally {
+      await browser.close();
+    }
   }, 60_000);
 
   it('rejects and counts a malformed summary, and keeps the last good one', async () => {
