@@ -11,7 +11,7 @@ import type { Db } from '../../store/database.js';
 import { HistoryStore } from '../history/history-store.js';
 import { packSamples, type HistorySample } from '../history/chunks.js';
 import type { EnterpriseRegister } from './register.js';
-import { SummaryBook } from './summary.js';
+import { SummaryBook } from './summary-book.js';
 
 /** Envelopes larger than this are refused unread: a hostile client must not make the centre parse megabytes. */
 export const MAX_ENVELOPE_BYTES = 4_000_000;
