@@ -6,6 +6,7 @@ import { csvLine } from './csv.js';
 import { creditCodeSchema, enterpriseInputSchema, GRADE_COLOURS, gradeSchema, INDUSTRIES, industrySchema } from './enterprise.js';
 import { startOfDayCst } from './figures.js';
 import { gradeChangeSchema } from './register.js';
+import { aggregateSummaries } from './summary-book.js';
 import type { CentreService } from './service.js';
 import { WARNING_TRACK_NAMES, type TrackedWarning } from './warnings.js';
 
@@ -118,7 +119,7 @@ export function centreRoutes(r: ApiRouter, centre: CentreService, deps: { audit:
       const e = centre.register.get(latest.code);
       return { code: latest.code, name: e?.name ?? latest.summary.issuer, online: e ? centre.figures.status(e, now).online : false, latest };
     });
-    return { at: now, subordinates };
+    return { at: now, total: aggregateSummaries(subordinates.map((x) => x.latest.summary)), subordinates };
   });
 
   r.add({ method: 'GET', url: '/centre/figures', summary: '全县统计: connection rate, online rate, alarms today / this week by level, top enterprises', tag: 'centre', access: 'centre.read' }, () => centre.figures.county(deps.now()));

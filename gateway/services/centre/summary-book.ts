@@ -47,3 +47,54 @@ export class SummaryBook {
     return [...this.latest.values()];
   }
 }
+
+/** The tier below added up: what a city or province centre shows above its counties. */
+export interface AggregateFigures {
+  centres: number;
+  enterprises: number;
+  obliged: number;
+  connected: number;
+  online: number;
+  /** Summed connected / summed obliged, summed online / summed connected (the centres' own formulas). */
+  connectionRate: number | null;
+  onlineRate: number | null;
+  alarmsToday: Record<1 | 2 | 3 | 4, number>;
+  hiddenDangersOpen: number;
+  hiddenDangersOverdue: number;
+  warnings: { pending: number; answered: number; overdue: number };
+}
+
+/**
+ * Adds the latest summaries of the centres below. The point online rate is left out: a summary
+ * carries the rate, not the point counts it was computed from, so it cannot be weighted correctly.
+ */
+export function aggregateSummaries(summaries: readonly CentreSummary[]): AggregateFigures {
+  const out: AggregateFigures = {
+    centres: summaries.length,
+    enterprises: 0,
+    obliged: 0,
+    connected: 0,
+    online: 0,
+    connectionRate: null,
+    onlineRate: null,
+    alarmsToday: { 1: 0, 2: 0, 3: 0, 4: 0 },
+    hiddenDangersOpen: 0,
+    hiddenDangersOverdue: 0,
+    warnings: { pending: 0, answered: 0, overdue: 0 },
+  };
+  for (const s of summaries) {
+    out.enterprises += s.enterprises;
+    out.obliged += s.obliged;
+    out.connected += s.connected;
+    out.online += s.online;
+    for (const l of [1, 2, 3, 4] as const) out.alarmsToday[l] += s.alarmsToday[l];
+    out.hiddenDangersOpen += s.hiddenDangersOpen;
+    out.hiddenDangersOverdue += s.hiddenDangersOverdue;
+    out.warnings.pending += s.warnings.pending;
+    out.warnings.answered += s.warnings.answered;
+    out.warnings.overdue += s.warnings.overdue;
+  }
+  out.connectionRate = out.obliged === 0 ? null : out.connected / out.obliged;
+  out.onlineRate = out.connected === 0 ? null : out.online / out.connected;
+  return out;
+}

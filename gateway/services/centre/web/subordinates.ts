@@ -40,8 +40,22 @@ interface Subordinate {
 const pct = (x: number | null): string => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 const levels = (l: Levels): string => `<td>${l[4] ?? 0}</td><td>${l[3] ?? 0}</td><td>${l[2] ?? 0}</td><td>${l[1] ?? 0}</td>`;
 
+interface Total {
+  centres: number;
+  enterprises: number;
+  obliged: number;
+  connected: number;
+  online: number;
+  connectionRate: number | null;
+  onlineRate: number | null;
+  alarmsToday: Levels;
+  hiddenDangersOpen: number;
+  hiddenDangersOverdue: number;
+  warnings: { pending: number; answered: number; overdue: number };
+}
+
 export async function subordinatesPage(main: HTMLElement): Promise<void> {
-  const { subordinates } = await api<{ subordinates: Subordinate[] }>('GET', '/centre/subordinates');
+  const { total, subordinates } = await api<{ total: Total; subordinates: Subordinate[] }>('GET', '/centre/subordinates');
   const rows = subordinates
     .map((c) => {
       const s = c.latest.summary;
@@ -57,7 +71,8 @@ export async function subordinatesPage(main: HTMLElement): Promise<void> {
     .join('');
   main.innerHTML = `<h2>下级监测中心</h2>
     <table id="subordinates"><tr><th>监测中心</th><th>链路</th><th>汇总时间</th><th>联网率</th><th>在线率</th><th>测点在线率</th><th>今日红</th><th>橙</th><th>黄</th><th>蓝</th><th>未整改隐患</th><th>预警 待反馈/已反馈/逾期</th></tr>
-    ${rows || '<tr><td colspan="12">尚未收到下级监测中心的汇总</td></tr>'}</table>
+    ${rows || '<tr><td colspan="12">尚未收到下级监测中心的汇总</td></tr>'}
+    ${total.centres > 1 ? `<tr class="total"><td>合计（${total.centres} 个中心，${total.enterprises} 家企业）</td><td></td><td></td><td>${pct(total.connectionRate)}（${total.connected}/${total.obliged}）</td><td>${pct(total.onlineRate)}</td><td>—</td>${levels(total.alarmsToday)}<td>${total.hiddenDangersOpen}（逾期 ${total.hiddenDangersOverdue}）</td><td>${total.warnings.pending} / ${total.warnings.answered} / <span class="track-overdue">${total.warnings.overdue}</span></td></tr>` : ''}</table>
     ${details}
     <p><small>各项比率按下级监测中心上报的汇总显示，口径见其说明（联网率、在线率无国家统一定义，按本系统定义）。</small></p>`;
 }

@@ -154,8 +154,9 @@ describe('centre summary: a county centre uplinks to a city centre', () => {
     const viewer = await Client.login(city.httpAddress!, 'viewer1');
     const res = await viewer.get('/api/v1/centre/subordinates');
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { subordinates: { code: string; name: string; online: boolean; latest: { summary: CentreSummary } }[] };
+    const body = (await res.json()) as { total: { centres: number; enterprises: number; connectionRate: number | null }; subordinates: { code: string; name: string; online: boolean; latest: { summary: CentreSummary } }[] };
     expect(body.subordinates).toHaveLength(1);
+    expect(body.total).toMatchObject({ centres: 1, enterprises: 1, connectionRate: 1 });
     expect(body.subordinates[0]).toMatchObject({ code: COUNTY, name: '某县应急管理局监测中心', online: true });
     expect(body.subordinates[0]!.latest.summary.perEnterprise[0]).toMatchObject({ code: ENT, grade: 'B' });
 
