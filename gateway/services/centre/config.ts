@@ -56,7 +56,7 @@ export const centreSectionSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true),
       period: durationSchema.default(60_000),
-      /** Names of the uplink targets that take it; all targets when left out. */
+      /** Names of the uplink targets that take it; every `mqtt` target when left out (a government platform does not know the type). */
       targets: z.array(z.string().min(1)).min(1).optional(),
     })
     .default({ enabled: true, period: 60_000 }),
