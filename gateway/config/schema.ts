@@ -172,6 +172,11 @@ function pointDefinitionsOf(cfg: Pick<ParsedConfig, 'devices'>): Map<string, Poi
 export const gatewayConfigSchema = configObjectSchema
   .superRefine((cfg, ctx) => {
     if (cfg.devices.length === 0 && !cfg.centre) ctx.addIssue({ code: 'custom', path: ['devices'], message: 'at least one device is needed (only a monitoring centre, with a centre: section, runs without devices)' });
+    // The centre's summary goes to uplink targets by name: each must exist.
+    const targetNames = cfg.uplink && 'targets' in cfg.uplink ? cfg.uplink.targets.map((t) => t.name) : [];
+    cfg.centre?.summary.targets?.forEach((t, i) => {
+      if (!targetNames.includes(t)) ctx.addIssue({ code: 'custom', path: ['centre', 'summary', 'targets', i], message: `no uplink target named "${t}" (uplink.targets: ${targetNames.join(', ') || 'none'})` });
+    });
     // Cross-references and uniqueness: these are what zod alone cannot see.
     const deviceIds = new Map<string, number>();
     const pointIds = new Map<string, string>();

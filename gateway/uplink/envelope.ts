@@ -4,12 +4,13 @@ import { alarmStateSchema } from '../core/alarm-event.js';
 import { hiddenDangerReportSchema } from '../core/hidden-danger.js';
 import { warningFeedbackSchema } from '../core/platform-warning.js';
 import { dangerRecordSchema } from './danger-record.js';
+import { centreSummarySchema } from './summary.js';
 
 /**
  * The uplink envelope: what the gateway sends to the provincial platform, whatever the transport.
  * Documented in gateway/uplink/README.md; the platform simulator validates against this schema.
  */
-export const ENVELOPE_TYPES = ['realtime', 'alarm', 'heartbeat', 'basedata', 'hidden_danger', 'warning_feedback'] as const;
+export const ENVELOPE_TYPES = ['realtime', 'alarm', 'heartbeat', 'basedata', 'hidden_danger', 'warning_feedback', 'summary'] as const;
 export const envelopeTypeSchema = z.enum(ENVELOPE_TYPES);
 export type EnvelopeType = z.infer<typeof envelopeTypeSchema>;
 
@@ -17,7 +18,7 @@ export type EnvelopeType = z.infer<typeof envelopeTypeSchema>;
  * Types whose body is one document instead of items: the queue keeps the document where other
  * messages keep their items, and the envelope carries it under this field (with `items: []`).
  */
-export const DOCUMENT_FIELDS = { basedata: 'baseData', hidden_danger: 'hiddenDanger', warning_feedback: 'warningFeedback' } as const satisfies Partial<Record<EnvelopeType, string>>;
+export const DOCUMENT_FIELDS = { basedata: 'baseData', hidden_danger: 'hiddenDanger', warning_feedback: 'warningFeedback', summary: 'summary' } as const satisfies Partial<Record<EnvelopeType, string>>;
 type DocumentType = keyof typeof DOCUMENT_FIELDS;
 const isDocumentType = (t: EnvelopeType): t is DocumentType => Object.hasOwn(DOCUMENT_FIELDS, t);
 
@@ -111,18 +112,20 @@ export const envelopeSchema = z.strictObject({
   dangerRecord: dangerRecordSchema.optional(),
   /** warning_feedback messages: the enterprise's feedback on a platform warning (gateway/core/platform-warning.ts). */
   warningFeedback: warningFeedbackSchema.optional(),
+  /** summary messages (a centre to the tier above): its figures and its enterprises (summary.ts). */
+  summary: centreSummarySchema.optional(),
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 
-export type EnvelopeHeader = Omit<Envelope, 'items' | 'baseData' | 'hiddenDanger' | 'dangerRecord' | 'warningFeedback'>;
+export type EnvelopeHeader = Omit<Envelope, 'items' | 'baseData' | 'hiddenDanger' | 'dangerRecord' | 'warningFeedback' | 'summary'>;
 
 /**
  * What a valid envelope's body lacks or has too much for its type (a hidden_danger message needs its
  * record, a realtime one no document); undefined when it fits. The schema alone cannot say it: the
  * coded profiles extend it.
  */
-export function envelopeBodyProblem(e: Pick<Envelope, 'type' | 'items' | 'baseData' | 'hiddenDanger' | 'dangerRecord' | 'warningFeedback'>): string | undefined {
-  const present = (['baseData', 'hiddenDanger', 'dangerRecord', 'warningFeedback'] as const).filter((f) => e[f] !== undefined);
+export function envelopeBodyProblem(e: Pick<Envelope, 'type' | 'items' | 'baseData' | 'hiddenDanger' | 'dangerRecord' | 'warningFeedback' | 'summary'>): string | undefined {
+  const present = (['baseData', 'hiddenDanger', 'dangerRecord', 'warningFeedback', 'summary'] as const).filter((f) => e[f] !== undefined);
   const expected: readonly string[] = e.type === 'hidden_danger' ? ['hiddenDanger', 'dangerRecord'] : isDocumentType(e.type) ? [DOCUMENT_FIELDS[e.type]] : [];
   if (expected.length > 0) {
     if (present.length !== 1 || !expected.includes(present[0]!)) return `a ${e.type} message carries exactly one of ${expected.join(' / ')} (has: ${present.join(', ') || 'none'})`;
@@ -158,7 +161,7 @@ export function encodeEnvelope(header: EnvelopeHeader, itemsJson: string): Outgo
 }
 
 export function outgoing(envelope: Envelope): OutgoingMessage {
-  const { items, baseData, hiddenDanger, dangerRecord: _coded, warningFeedback, ...header } = envelope;
-  const documents = { basedata: baseData, hidden_danger: hiddenDanger, warning_feedback: warningFeedback };
+  const { items, baseData, hiddenDanger, dangerRecord: _coded, warningFeedback, summary, ...header } = envelope;
+  const documents = { basedata: baseData, hidden_danger: hiddenDanger, warning_feedback: warningFeedback, summary };
   return encodeEnvelope(header, isDocumentType(header.type) ? JSON.stringify(documents[header.type]) : JSON.stringify(items));
 }

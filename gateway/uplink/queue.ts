@@ -155,9 +155,10 @@ export class UplinkQueue {
       pendingHeartbeat: db.prepare("SELECT 1 FROM uplink_queue WHERE type = 'heartbeat' AND seq > ? LIMIT 1"),
       // The head's time: messages are queued in time order, and MIN(created_at) would scan the table.
       oldest: db.prepare('SELECT created_at AS t FROM uplink_queue WHERE seq > ? ORDER BY seq LIMIT 1'),
-      expire: db.prepare("DELETE FROM uplink_queue WHERE type IN ('realtime', 'heartbeat') AND created_at < ? RETURNING bytes"),
-      snapshotTimes: db.prepare("SELECT DISTINCT created_at AS t FROM uplink_queue WHERE type = 'realtime' ORDER BY created_at"),
-      deleteSnapshot: db.prepare("DELETE FROM uplink_queue WHERE type = 'realtime' AND created_at = ? RETURNING bytes"),
+      // A centre's summary (type summary) is a snapshot too: expired by age and thinned like realtime.
+      expire: db.prepare("DELETE FROM uplink_queue WHERE type IN ('realtime', 'heartbeat', 'summary') AND created_at < ? RETURNING bytes"),
+      snapshotTimes: db.prepare("SELECT DISTINCT created_at AS t FROM uplink_queue WHERE type IN ('realtime', 'summary') ORDER BY created_at"),
+      deleteSnapshot: db.prepare("DELETE FROM uplink_queue WHERE type IN ('realtime', 'summary') AND created_at = ? RETURNING bytes"),
       toDeadLetter: db.prepare(
         'INSERT INTO uplink_dead_letter (seq, data_id, type, created_at, attempts, items, reason, dead_at) SELECT seq, data_id, type, created_at, attempts, items, ?, ? FROM uplink_queue WHERE seq = ?',
       ),

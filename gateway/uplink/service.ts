@@ -9,12 +9,15 @@ import { uplinkTargets, type ResolvedUplinkTarget } from './config.js';
 import { UplinkSink } from './uplink-sink.js';
 import type { HiddenDangerReport, WarningChannel } from '../core/hidden-danger.js';
 import type { PlatformWarning, WarningFeedback } from '../core/platform-warning.js';
+import type { CentreSummary } from './summary.js';
 
 export const UPLINK_LINK_UP_POINT = 'gateway.uplink.link_up';
 
 /** One running target: its sink, its health point and, for named targets, its own queue database. */
 interface TargetRun {
   name: string | undefined;
+  /** The transport profile (mqtt, mem-http-sm4, …). */
+  profile: string;
   sink: UplinkSink;
   health$: HealthPublisher;
   ownDb: Db | undefined;
@@ -59,7 +62,7 @@ export class UplinkService implements Service, WarningChannel {
       scheduler: ctx.scheduler,
     });
     const point = t.name === undefined ? UPLINK_LINK_UP_POINT : uplinkTargetHealthPoint(t.name).id;
-    return { name: t.name, sink, health$: new HealthPublisher(ctx, point), ownDb };
+    return { name: t.name, profile: t.config.transport.profile, sink, health$: new HealthPublisher(ctx, point), ownDb };
   }
 
   /** Warnings from every target whose profile has `warnings` configured; see gateway/uplink/README.md. */
@@ -76,6 +79,17 @@ export class UplinkService implements Service, WarningChannel {
   /** Every tier above follows the enterprise's hidden dangers. */
   sendHiddenDanger(report: HiddenDangerReport): void {
     for (const r of this.runs) r.sink.sendHiddenDanger(report);
+  }
+
+  /**
+   * A centre's summary to the tier above: to the named targets, or when none are named to every
+   * `mqtt` target (a centre above listens there; a government platform would refuse the unknown
+   * type and hold its queue up with retries). Returns the targets it was queued for.
+   */
+  sendSummary(summary: CentreSummary, targets?: readonly string[]): (string | undefined)[] {
+    const runs = targets === undefined ? this.runs.filter((r) => r.profile === 'mqtt') : this.runs.filter((r) => r.name !== undefined && targets.includes(r.name));
+    for (const r of runs) r.sink.sendSummary(summary);
+    return runs.map((r) => r.name);
   }
 
   /** The sink of the single-section form, or of the named target. */

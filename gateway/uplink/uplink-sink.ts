@@ -21,6 +21,7 @@ import { hiddenDangerReportSchema, type HiddenDangerReport, type WarningChannel 
 import { warningFeedbackSchema, type PlatformWarning, type WarningFeedback } from '../core/platform-warning.js';
 import type { z } from 'zod';
 import { WarningInbox } from './warning-inbox.js';
+import { centreSummarySchema, type CentreSummary } from './summary.js';
 import { TargetMetrics } from './target-metrics.js';
 
 export const UPLINK_DIAGNOSTIC_POINT = 'gateway';
@@ -322,6 +323,21 @@ export class UplinkSink implements WarningChannel {
     this.metrics.inc('uplink_enqueued_total', { type });
     this.queue.flush();
     if (this.queue.storageFailing) throw new Error(`上报队列无法写盘，${what} 暂存内存 [uplink queue could not commit ${what}: disk failing; held in memory]`);
+  }
+
+  /**
+   * Queues a centre's summary for the tier above (type summary): durable and in order like the
+   * rest, but a snapshot: thinned with the realtime snapshots when the queue is full, and dropped
+   * by age like them (a newer summary supersedes it).
+   */
+  sendSummary(summary: CentreSummary): void {
+    const doc = parseOwn(centreSummarySchema, summary, `summary ${summary.at}`);
+    if (this.queue.enqueueJson('summary', JSON.stringify(doc), this.now(), !this.linkUp) === undefined) {
+      this.metrics.inc('uplink_queue_rejected_total', { type: 'summary' });
+      this.limited.warn('summary_refused', '上报队列无法写盘且内存暂存已满，汇总未能入队', { type: 'summary' });
+      return;
+    }
+    this.metrics.inc('uplink_enqueued_total', { type: 'summary' });
   }
 
   private onAlarm(e: AlarmEvent): void {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText, validateConfig, formatConfigErrors, loadConfigFile } from '../../gateway/config/load.js';
 import { configJsonSchema, JSON_SCHEMA_FILE } from '../../gateway/config/write-json-schema.js';
 import { DEMO_CONFIG } from '../../gateway/cli/commands/demo.js';
-import { usccProblem } from '../../gateway/config/uscc.js';
+import { usccCheckChar, usccProblem } from '../../gateway/config/uscc.js';
 
 /** A small valid config as an object; tests break one thing at a time. */
 function baseConfig() {
@@ -48,6 +48,17 @@ describe('config validation', () => {
     expect(dev.type === 'modbus-tcp' && dev.port).toBe(502);
     expect(dev.type === 'modbus-tcp' && dev.pollInterval).toBe(1000);
     expect(r.config.mqtt.allowAnonymous).toBe(false);
+  });
+
+  it('refuses a centre summary sent to an uplink target that does not exist, naming the field', () => {
+    const centre = (targets: string[]) => ({
+      gateway: { id: 'county', enterprise: { name: '某县应急管理局', creditCode: '11350121MB0000001' + usccCheckChar('11350121MB0000001')! } },
+      devices: [],
+      centre: { issuer: '某县监测中心', broker: { url: 'mqtt://127.0.0.1:1883' }, summary: { targets } },
+      uplink: { targets: [{ name: 'city', transport: { profile: 'mqtt', url: 'mqtt://127.0.0.1:1883' }, points: [{ point: 'gateway.centre.broker_connected', code: 'CENTRE-INTAKE' }] }] },
+    });
+    expect(validateConfig(centre(['city'])).ok).toBe(true);
+    expect(errorsOf(centre(['province']))).toEqual([expect.stringMatching(/^centre\.summary\.targets\[0\]: no uplink target named "province" \(uplink\.targets: city\)/)]);
   });
 
   it('names the path of a bad field inside a device point', () => {

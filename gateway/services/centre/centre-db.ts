@@ -114,6 +114,20 @@ export const CENTRE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX centre_warning_ent ON centre_warning (enterprise_code, issued_at);
     `,
   },
+  {
+    // Latest summary of each centre in the tier below (envelope type summary), by its credit code.
+    id: 'centre-004-summary',
+    sql: `
+      CREATE TABLE centre_summary (
+        enterprise_code TEXT PRIMARY KEY,
+        gateway_code TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        historical INTEGER NOT NULL,
+        summary TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export function migrateCentre(db: Db): void {

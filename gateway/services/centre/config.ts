@@ -47,6 +47,19 @@ export const centreSectionSchema = z.strictObject({
       evaluateEvery: durationSchema.default(5000),
     })
     .default({ offlineWarningAfter: 1_800_000, unackedSeverity4After: 600_000, repeatedAlarmCount: 3, repeatedWindow: 86_400_000, feedbackWithin: 86_400_000, evaluateEvery: 5000 }),
+  /**
+   * The summary to the tier above (city or province centre): figures and enterprises every
+   * `period`, through this gateway's uplink targets (envelope type summary). Sent only when the
+   * gateway has an `uplink:` section.
+   */
+  summary: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      period: durationSchema.default(60_000),
+      /** Names of the uplink targets that take it; every `mqtt` target when left out (a government platform does not know the type). */
+      targets: z.array(z.string().min(1)).min(1).optional(),
+    })
+    .default({ enabled: true, period: 60_000 }),
   /** dataIds remembered for dedup (a resend after a reconnect arrives within minutes). */
   dedupFor: durationSchema.default(86_400_000),
 });

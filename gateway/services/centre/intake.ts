@@ -6,11 +6,12 @@ import { RateLimitedLog } from '../../core/rate-limited-log.js';
 import { untrusted } from '../../core/untrusted-text.js';
 import { hiddenDangerReportSchema, type HiddenDangerReport } from '../../core/hidden-danger.js';
 import { warningFeedbackSchema, type WarningFeedback } from '../../core/platform-warning.js';
-import { envelopeSchema, ENVELOPE_TYPES, type Envelope, type EnvelopeItem } from '../../uplink/envelope.js';
+import { envelopeBodyProblem, envelopeSchema, ENVELOPE_TYPES, type Envelope, type EnvelopeItem } from '../../uplink/envelope.js';
 import type { Db } from '../../store/database.js';
 import { HistoryStore } from '../history/history-store.js';
 import { packSamples, type HistorySample } from '../history/chunks.js';
 import type { EnterpriseRegister } from './register.js';
+import { SummaryBook } from './summary-book.js';
 
 /** Envelopes larger than this are refused unread: a hostile client must not make the centre parse megabytes. */
 export const MAX_ENVELOPE_BYTES = 4_000_000;
@@ -117,6 +118,8 @@ export class CentreIntake {
   readonly alarms = new Map<string, Map<string, EnterpriseAlarm>>();
   /** enterprise code → danger id → latest report. */
   readonly hiddenDangers = new Map<string, Map<string, HiddenDangerReport>>();
+  /** The latest summary of each centre of the tier below (they are this centre's "enterprises"). */
+  readonly summaries: SummaryBook;
 
   private readonly seen = new Map<string, number>();
   private readonly lastKept = new Map<string, { at: number; level: number }>();
@@ -133,6 +136,7 @@ export class CentreIntake {
     this.log = o.logger.child('centre');
     this.limited = new RateLimitedLog(this.log);
     this.history = new HistoryStore(o.db);
+    this.summaries = new SummaryBook(o.db);
     this.historyEvery = o.historyEvery ?? 60_000;
     const db = o.db;
     this.stmt = {
@@ -259,6 +263,9 @@ export class CentreIntake {
     } else if ((ENVELOPE_TYPES as readonly string[]).includes(h.type)) {
       const full = envelopeSchema.safeParse(json);
       if (!full.success) return this.reject('bad_schema', topic, schemaProblem(full.error));
+      // A summary must carry its document (the other types keep their long-standing leniency).
+      const problem = full.data.type === 'summary' ? envelopeBodyProblem(full.data) : undefined;
+      if (problem) return this.reject('bad_schema', topic, problem);
       body = () => this.apply(full.data, receivedAt);
     }
     if (this.duplicate(h, receivedAt)) return 'duplicate';
@@ -344,6 +351,10 @@ export class CentreIntake {
         return;
       }
       case 'heartbeat':
+        return;
+      case 'summary':
+        // A centre of the tier below: its latest figures; a replayed older one never replaces a newer.
+        if (e.summary) this.summaries.apply({ code: e.enterpriseCode, gatewayCode: e.gatewayCode, receivedAt: now, historical: e.historical, summary: e.summary });
         return;
     }
   }

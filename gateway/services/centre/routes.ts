@@ -6,6 +6,7 @@ import { csvLine } from './csv.js';
 import { creditCodeSchema, enterpriseInputSchema, GRADE_COLOURS, gradeSchema, INDUSTRIES, industrySchema } from './enterprise.js';
 import { startOfDayCst } from './figures.js';
 import { gradeChangeSchema } from './register.js';
+import { aggregateSummaries } from './summary-book.js';
 import type { CentreService } from './service.js';
 import { WARNING_TRACK_NAMES, type TrackedWarning } from './warnings.js';
 
@@ -109,6 +110,16 @@ export function centreRoutes(r: ApiRouter, centre: CentreService, deps: { audit:
     const from = query.from ?? to - DAY;
     if (from >= to) throw new ApiError(400, 'from must be before to', 'query.from');
     return { point: query.point, samples: centre.intake.history.trend(`${params.code}.${query.point}`, from, to, query.maxPoints) };
+  });
+
+  // The tier below (a city centre's counties, registered as its enterprises): the latest summary of each.
+  r.add({ method: 'GET', url: '/centre/subordinates', summary: '下级监测中心及其最新汇总 (centres below, latest summary each)', tag: 'centre', access: 'centre.read' }, () => {
+    const now = deps.now();
+    const subordinates = centre.intake.summaries.list().map((latest) => {
+      const e = centre.register.get(latest.code);
+      return { code: latest.code, name: e?.name ?? latest.summary.issuer, online: e ? centre.figures.status(e, now).online : false, latest };
+    });
+    return { at: now, total: aggregateSummaries(subordinates.map((x) => x.latest.summary)), subordinates };
   });
 
   r.add({ method: 'GET', url: '/centre/figures', summary: '全县统计: connection rate, online rate, alarms today / this week by level, top enterprises', tag: 'centre', access: 'centre.read' }, () => centre.figures.county(deps.now()));

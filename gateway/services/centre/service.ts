@@ -8,6 +8,8 @@ import type { Subscription } from 'rxjs';
 import { every } from '../../core/timers.js';
 import type { PlatformWarning } from '../../core/platform-warning.js';
 import { untrusted } from '../../core/untrusted-text.js';
+import { RateLimitedLog } from '../../core/rate-limited-log.js';
+import type { CentreSummary } from '../../uplink/summary.js';
 import { openDatabase, type Db } from '../../store/database.js';
 import { HealthPublisher } from '../health-point.js';
 import { CENTRE_BROKER_POINT } from '../health-points.js';
@@ -19,6 +21,8 @@ import { CentreFigures } from './figures.js';
 import { CentreIntake } from './intake.js';
 import { EnterpriseRegister } from './register.js';
 import { WarningBook } from './warnings.js';
+import { buildSummary } from './summary.js';
+import type { UplinkService } from '../../uplink/service.js';
 
 /**
  * The monitoring-centre role: subscribes to the enterprises' uplink envelopes on a broker, keeps the
@@ -42,6 +46,7 @@ export class CentreService implements Service {
   /** enterprise → point → live activation times, for the repeated-alarm rule. */
   private readonly activations = new Map<string, Map<string, number[]>>();
   private publishing = false;
+  private readonly limited: RateLimitedLog;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -54,6 +59,7 @@ export class CentreService implements Service {
     this.warnings = new WarningBook(this.db);
     this.figures = new CentreFigures(this.db, this.register, this.intake, cfg);
     this.health$ = new HealthPublisher(ctx, CENTRE_BROKER_POINT.id);
+    this.limited = new RateLimitedLog(ctx.log);
   }
 
   async start(): Promise<void> {
@@ -115,6 +121,9 @@ export class CentreService implements Service {
     this.timers.push(every(sch, 1000, () => this.intake.checkOffline(this.ctx.now())));
     this.timers.push(every(sch, 1000, () => this.intake.flush(this.ctx.now())));
     this.timers.push(every(sch, this.cfg.rules.evaluateEvery, () => this.evaluate()));
+    if (this.cfg.summary.enabled && this.ctx.config.uplink !== undefined) {
+      this.timers.push(every(sch, this.cfg.summary.period, () => this.sendSummary()));
+    }
     this.health$.start(() => this.connected);
     if (this.ctx.config.http?.enabled) await this.serveConsole();
   }
@@ -164,6 +173,26 @@ export class CentreService implements Service {
     }
     if (opened.length > 0) this.kickPublish();
     return opened;
+  }
+
+  /**
+   * Queues this centre's summary on its uplink targets to the tier above (centre.summary). Returns
+   * it, or undefined when there is no uplink; a failure is logged and the next period tries again.
+   */
+  sendSummary(): CentreSummary | undefined {
+    const uplink = this.ctx.service<UplinkService>('uplink');
+    if (!uplink) return undefined;
+    try {
+      const summary = buildSummary(this.figures, this.warnings, this.cfg.issuer, this.ctx.now());
+      const sent = uplink.sendSummary(summary, this.cfg.summary.targets);
+      if (sent.length === 0) this.limited.warn('summary_no_target', '监测中心汇总无可用上报目标 [no uplink target for the summary]', { targets: this.cfg.summary.targets });
+      else this.ctx.metrics.inc('centre_summaries_sent_total');
+      return summary;
+    } catch (err) {
+      this.ctx.metrics.inc('centre_summary_errors_total');
+      this.ctx.log.error('监测中心汇总上报失败 [summary failed]', { error: (err as Error).message });
+      return undefined;
+    }
   }
 
   /** 发布单位 of this centre's warnings and reports. */

@@ -19,6 +19,7 @@ export const TCP_DEFAULT_SERVICE_IDS = {
   basedata: 'BASE_DATA',
   hidden_danger: 'HIDDEN_DANGER',
   warning_feedback: 'WARNING_FEEDBACK',
+  summary: 'CENTRE_SUMMARY',
 } as const;
 
 /**
@@ -42,6 +43,8 @@ export const framedTcpProfileSchema = z.strictObject({
       basedata: frameSafe.default('BASE_DATA'),
       hidden_danger: frameSafe.default('HIDDEN_DANGER'),
       warning_feedback: frameSafe.default('WARNING_FEEDBACK'),
+      /** A centre's summary for the tier above (envelope type summary). */
+      summary: frameSafe.default('CENTRE_SUMMARY'),
     })
     .default(TCP_DEFAULT_SERVICE_IDS),
   /** AES key issued by the platform; AES-128/192/256 by its length. */

@@ -16,6 +16,7 @@ export const STEEL_DEFAULT_PATHS = {
   basedata: '/data/basedata',
   hidden_danger: '/data/hiddenDanger',
   warning_feedback: '/warning/feedback',
+  summary: '/data/summary',
 } as const;
 
 /**
@@ -50,6 +51,8 @@ export const steelRestProfileSchema = z.strictObject({
       basedata: z.string().startsWith('/').default('/data/basedata'),
       hidden_danger: z.string().startsWith('/').default('/data/hiddenDanger'),
       warning_feedback: z.string().startsWith('/').default('/warning/feedback'),
+      /** A centre's summary for the tier above (envelope type summary). */
+      summary: z.string().startsWith('/').default('/data/summary'),
     })
     .default(STEEL_DEFAULT_PATHS),
   /** Where the platform encrypts the `data` of its answers: its AES key and IV (CBC, PKCS#7). */

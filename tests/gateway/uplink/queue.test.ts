@@ -96,6 +96,26 @@ describe('UplinkQueue', () => {
     expect(q.peek(1000).map((m) => m.type)).toEqual(['alarm', 'alarm', 'alarm', 'alarm']);
   });
 
+  it('thins and expires a centre’s summaries like snapshots, but never the warning feedback between them', () => {
+    const { db } = open();
+    const q = new UplinkQueue(db);
+    const summary = JSON.stringify({ at: 1, issuer: '某县监测中心', pad: 'x'.repeat(2000) });
+    for (let t = 0; t < 20; t++) {
+      q.enqueueJson('summary', summary, 10_000 + t * 10, true);
+      if (t % 5 === 0) q.enqueueJson('warning_feedback', JSON.stringify({ warningId: `w${t}` }), 10_000 + t * 10, true);
+    }
+    q.flush();
+    const before = q.sizeBytes;
+    const r = q.enforce({ maxBytes: Math.floor(before / 2), maxAge: 1e12 }, 20_000);
+    expect(r.thinned).toBeGreaterThan(0);
+    const left = q.peek(1000);
+    expect(left.filter((m) => m.type === 'warning_feedback')).toHaveLength(4);
+    expect(left.filter((m) => m.type === 'summary').map((m) => m.createdAt)).toContain(10_190);
+    // By age: every summary older than the bound goes, the feedback stays.
+    q.enforce({ maxBytes: 1e12, maxAge: 1 }, 30_000);
+    expect(q.peek(1000).map((m) => m.type)).toEqual(['warning_feedback', 'warning_feedback', 'warning_feedback', 'warning_feedback']);
+  });
+
   it('expires old snapshots and heartbeats by age, but not alarms', () => {
     const { db } = open();
     const q = new UplinkQueue(db);

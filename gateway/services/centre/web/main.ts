@@ -4,6 +4,7 @@
 import { api, ApiError, setCsrf, whenLoggedOut, type Me } from '../../console/web/api.js';
 import { trendSvg } from '../../console/web/chart.js';
 import { esc, ROLE_ZH, STATE_ZH, time } from '../../console/web/format.js';
+import { subordinatesPage } from './subordinates.js';
 
 interface Status {
   code: string;
@@ -207,6 +208,7 @@ function route(): void {
   if (hash.startsWith('#/enterprise/')) show(enterprisePage(decodeURIComponent(hash.slice('#/enterprise/'.length))));
   else if (hash.startsWith('#/warnings')) show(warningsPage());
   else if (hash.startsWith('#/report')) show(reportPage());
+  else if (hash.startsWith('#/subordinates')) show(subordinatesPage(main));
   else {
     show(gridPage());
     // Alarm badges and online state follow the enterprises within seconds.
