@@ -69,9 +69,9 @@ function gradesOf(s: CentreSummary): Record<Grade, number> {
 }
 
 /**
- * Adds the live summaries below to this centre's own figures (formulas in README.md "Tiers"). A
- * summary whose `at` is more than `staleAfter` before `now`, or a centre that never sent one, is
- * stale: listed in `stale` and `perCentre`, never in the totals.
+ * Adds the live summaries below to this centre's own figures (formulas in README.md "Summary upward
+ * (tiers)"). A summary computed (or, if earlier, received) more than `staleAfter` before `now`, or a
+ * centre that never sent one, is stale: listed in `stale` and `perCentre`, never in the totals.
  */
 export function tierFigures(own: CountyFigures, ownWarnings: WarningTracks, below: readonly BelowCentre[], o: { now: number; staleAfter: number }): TierFigures {
   const t = {
@@ -94,7 +94,9 @@ export function tierFigures(own: CountyFigures, ownWarnings: WarningTracks, belo
   let live = 0;
   for (const b of below) {
     const s = b.latest?.summary;
-    const isStale = s === undefined || o.now - s.at > o.staleAfter;
+    // Age from when the figures were computed, but never younger than their arrival here: a centre
+    // whose clock runs ahead cannot keep a silent centre looking live.
+    const isStale = s === undefined || o.now - Math.min(s.at, b.latest!.receivedAt) > o.staleAfter;
     perCentre.push({
       code: b.centre.code,
       name: b.centre.name,

@@ -178,6 +178,8 @@ describe('centre tiers: enterprise → county → city → province', () => {
     expect(await badRegion.text()).toContain('regionCode');
     expect(provinceCentre.register.centres().map((c) => c.code)).toEqual([CITY]);
     const viewer = await Client.login(province.httpAddress!, 'viewer1');
+    const doc = (await (await viewer.get('/api/v1/openapi.json')).json()) as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
+    expect(doc.paths['/api/v1/centre/centres']!.post!.requestBody).toMatchObject({ content: { 'application/json': { schema: { required: expect.arrayContaining(['kind', 'code', 'regionCode', 'level']) } } } });
     expect((await viewer.post('/api/v1/centre/centres', { kind: 'centre', code: other, name: '另一市', regionCode: '350200', level: 'city' })).status).toBe(403);
     const db = openDatabase(join(dir, 'province', 'gateway.db'));
     try {

@@ -60,7 +60,7 @@ const v1 = (at: number, o: Partial<CentreSummary> = {}): CentreSummary =>
     ...o,
   });
 
-const below = (c: SubordinateCentre, summary: CentreSummary | undefined, linkOnline = true): BelowCentre => ({ centre: c, linkOnline, latest: summary && { code: c.code, gatewayCode: c.gateways[0]!, receivedAt: summary.at, historical: false, summary } });
+const below = (c: SubordinateCentre, summary: CentreSummary | undefined, linkOnline = true, receivedAt = summary?.at ?? 0): BelowCentre => ({ centre: c, linkOnline, latest: summary && { code: c.code, gatewayCode: c.gateways[0]!, receivedAt, historical: false, summary } });
 const warnings = { pending: 0, answered: 1, overdue: 1 };
 
 describe('tier figures (a centre with centres below)', () => {
@@ -102,6 +102,13 @@ describe('tier figures (a centre with centres below)', () => {
       [C2, true, false, 0],
       [C3, false, true, 4],
     ]);
+  });
+
+  it('judges the age by the arrival when the sender’s clock runs ahead', () => {
+    // Computed "in the future" by a fast clock, but it arrived ten minutes ago and nothing since.
+    const t = tierFigures(own(), warnings, [below(centre(C1, '甲县'), v1(NOW + 30 * MIN), true, NOW - 10 * MIN)], { now: NOW, staleAfter: 5 * MIN });
+    expect(t.centres).toEqual({ registered: 1, live: 0, stale: 1 });
+    expect(t.enterprises).toBe(1);
   });
 
   it('passes what is stale further down on to the tier above, and the summary it sends parses', () => {
