@@ -333,5 +333,25 @@ describe('centre tiers: enterprise → county → city → province', () => {
     const viewer = await Client.login(province.httpAddress!, 'viewer1');
     const f = (await (await viewer.get('/api/v1/centre/figures')).json()) as TierFigures;
     expect(f.stale).toMatchObject({ centres: [{ code: COUNTY }], enterprises: 1 });
+
+    // And the province's console: the county named as 超时未报 on the list and in the city's drill-down.
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+    try {
+      const page = await (await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })).newPage();
+      await page.goto(province.httpAddress! + '/centre/');
+      await page.fill('input[name=name]', 'viewer1');
+      await page.fill('input[name=password]', PASSWORD);
+      await page.click('form#login button');
+      await page.waitForSelector('.figures');
+      await page.click('a[href="#/subordinates"]');
+      await page.waitForSelector('#subordinates');
+      expect(await page.textContent('.stale-note')).toContain('某县应急管理局监测中心');
+      await page.click(`#subordinates tr.centre-row[data-code="${CITY}"] a`);
+      await page.waitForSelector(`#sub-centres tr.is-stale[data-code="${COUNTY}"]`);
+      expect(await page.textContent(`#sub-centres tr.is-stale[data-code="${COUNTY}"]`)).toContain('超时未报');
+      await page.screenshot({ path: join(process.cwd(), 'tests', 'artifacts', 'centre-tiers-stale.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
   }, 60_000);
 });
