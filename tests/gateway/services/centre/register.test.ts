@@ -72,7 +72,9 @@ describe('register: centres of the tier below', () => {
   const COUNTY = code('11350121MB0000001');
 
   it('registers a centre with its region code and level, apart from the enterprises, without a grade', () => {
-    const r = register();
+    const db = openDatabase(':memory:');
+    migrateCentre(db);
+    const r = new EnterpriseRegister(db);
     r.upsert({ code: A, name: '甲', industry: 'steel', town: '城关镇', gateways: ['gw-a'] }, 'u', 1);
     const { centre, created } = r.upsertCentre({ kind: 'centre', code: COUNTY, name: '某县监测中心', regionCode: '350121', level: 'county', gateways: ['county-350121'] }, 2);
     expect(created).toBe(true);
@@ -88,7 +90,7 @@ describe('register: centres of the tier below', () => {
     expect(() => r.upsertCentre({ kind: 'centre', code: code('11350122MB0000002'), name: 'x', regionCode: '350122', level: 'county', gateways: ['gw-a'] }, 3)).toThrow(/belongs to enterprise/);
     expect(() => r.upsert({ code: COUNTY, name: 'x', industry: 'other', town: 't' }, 'u', 3)).toThrow(/monitoring centre/);
     // It survives a reopen as a centre.
-    const again = new EnterpriseRegister((r as unknown as { db: ConstructorParameters<typeof EnterpriseRegister>[0] }).db);
+    const again = new EnterpriseRegister(db);
     expect(again.centre(COUNTY)).toMatchObject({ name: '某县监测中心', gateways: ['county-350121'] });
     expect(again.list().map((e) => e.code)).toEqual([A]);
   });
@@ -104,14 +106,14 @@ describe('register: centres of the tier below', () => {
   it('imports centres and enterprises from one CSV with a 类型 column; a grade or industry on a centre row is refused', () => {
     const r = register();
     const csv = [
-      '类型,统一社会信用代码,名称,行业,乡镇街道,行政区划代码,级别,网关编码,等级',
+      '类型,统一社会信用代码,企业名称,行业,乡镇街道,行政区划代码,级别,网关编码,等级',
       `企业,${A},甲钢铁有限公司,钢铁,城关镇,,,gw-a,B`,
       `监测中心,${COUNTY},某县监测中心,,,350121,县级,county-350121,`,
       `监测中心,${code('11350122MB0000002')},乙县监测中心,,,350122,县级,,A`,
       `企业,${B},乙公司,钢铁,城关镇,350121,,,`,
       `监测中心,${code('11350123MB0000003')},丙县监测中心,,,350123,省级,,`,
     ].join('\n');
-    const result = r.importCsv(csv.replace('名称', '企业名称'), 'u', 1);
+    const result = r.importCsv(csv, 'u', 1);
     expect(result.added).toBe(2);
     expect(result.problems).toEqual([
       { line: 4, message: expect.stringMatching(/^grade: a centre .* has no grade/) },
