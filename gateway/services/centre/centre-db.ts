@@ -128,8 +128,47 @@ export const CENTRE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // The register holds centres of the tier below beside enterprises (kind centre: a region code and
+    // a level, no industry, town, obligation or grade). SQLite cannot relax NOT NULL / CHECK in place,
+    // so the table is rebuilt (SQLite's 12-step procedure; migrateCentre turns foreign keys off around
+    // it so centre_gateway's rows are not cascaded away when the old table is dropped).
+    id: 'centre-005-register-kind',
+    sql: `
+      CREATE TABLE centre_enterprise_new (
+        code TEXT PRIMARY KEY,
+        kind TEXT NOT NULL DEFAULT 'enterprise' CHECK (kind IN ('enterprise', 'centre')),
+        name TEXT NOT NULL,
+        industry TEXT,
+        dust_type TEXT,
+        town TEXT,
+        obliged INTEGER,
+        grade TEXT CHECK (grade IN ('A', 'B', 'C', 'D')),
+        region_code TEXT,
+        centre_level TEXT CHECK (centre_level IN ('county', 'city')),
+        contacts TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        CHECK (kind = 'centre' OR (industry IS NOT NULL AND town IS NOT NULL AND obliged IS NOT NULL AND grade IS NOT NULL)),
+        CHECK (kind = 'enterprise' OR (region_code IS NOT NULL AND centre_level IS NOT NULL AND grade IS NULL AND obliged IS NULL))
+      );
+      INSERT INTO centre_enterprise_new (code, kind, name, industry, dust_type, town, obliged, grade, contacts, created_at, updated_at)
+        SELECT code, 'enterprise', name, industry, dust_type, town, obliged, grade, contacts, created_at, updated_at FROM centre_enterprise;
+      DROP TABLE centre_enterprise;
+      ALTER TABLE centre_enterprise_new RENAME TO centre_enterprise;
+    `,
+  },
 ];
 
 export function migrateCentre(db: Db): void {
-  migrate(db, CENTRE_MIGRATIONS);
+  // Foreign keys can only be switched outside a transaction; a table rebuild needs them off (see
+  // centre-005) and the check afterwards proves no row lost its parent.
+  db.pragma('foreign_keys = OFF');
+  try {
+    migrate(db, CENTRE_MIGRATIONS);
+    const broken = db.pragma('foreign_key_check') as unknown[];
+    if (broken.length > 0) throw new Error(`centre.db: ${broken.length} row(s) without their parent after migration`);
+  } finally {
+    db.pragma('foreign_keys = ON');
+  }
 }

@@ -58,8 +58,13 @@ export const centreSectionSchema = z.strictObject({
       period: durationSchema.default(60_000),
       /** Names of the uplink targets that take it; every `mqtt` target when left out (a government platform does not know the type). */
       targets: z.array(z.string().min(1)).min(1).optional(),
+      /**
+       * A centre of the tier below whose latest summary is older than this is stale: shown as such and
+       * left out of this centre's totals (5 of its default 60 s periods).
+       */
+      staleAfter: durationSchema.default(300_000),
     })
-    .default({ enabled: true, period: 60_000 }),
+    .default({ enabled: true, period: 60_000, staleAfter: 300_000 }),
   /** dataIds remembered for dedup (a resend after a reconnect arrives within minutes). */
   dedupFor: durationSchema.default(86_400_000),
 });

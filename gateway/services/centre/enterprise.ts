@@ -67,6 +67,8 @@ export const gatewayCodeSchema = z.string().min(1).max(64).regex(/^[^/#+\s]+$/, 
 
 /** What an officer enters (or a CSV row gives) for one enterprise. The grade has its own audited path. */
 export const enterpriseInputSchema = z.strictObject({
+  /** Optional on input: an entry without a kind is an enterprise. */
+  kind: z.literal('enterprise').optional(),
   code: creditCodeSchema,
   name: z.string().min(1).max(200),
   industry: industrySchema,
@@ -80,10 +82,45 @@ export const enterpriseInputSchema = z.strictObject({
 export type EnterpriseInput = z.input<typeof enterpriseInputSchema>;
 export type EnterpriseFields = z.output<typeof enterpriseInputSchema>;
 
-export interface Enterprise extends EnterpriseFields {
+export interface Enterprise extends Omit<EnterpriseFields, 'kind'> {
+  kind: 'enterprise';
   createdAt: number;
   updatedAt: number;
 }
+
+/** Levels of a monitoring centre below this one (a city's counties, a province's cities). */
+export const CENTRE_LEVELS = { county: '县级', city: '市级' } as const;
+export type CentreLevel = keyof typeof CENTRE_LEVELS;
+export const centreLevelSchema = z.enum(Object.keys(CENTRE_LEVELS) as [CentreLevel, ...CentreLevel[]]);
+
+/** 行政区划代码 (GB/T 2260): six digits, e.g. 350121 for 闽侯县. */
+export const regionCodeSchema = z.string().regex(/^[1-8]\d{5}$/, 'expected a six-digit administrative division code (GB/T 2260), e.g. 350121');
+
+/**
+ * A monitoring centre of the tier below (a county centre under a city, a city centre under a
+ * province): it sends its summary upward through its gateway (gateway.id). It has no industry and
+ * no grade, and no connection obligation: 联网率 counts enterprises, the centre's are in its summary.
+ */
+export const centreInputSchema = z.strictObject({
+  kind: z.literal('centre'),
+  /** The centre's own 统一社会信用代码 (its envelopes' enterpriseCode). */
+  code: creditCodeSchema,
+  name: z.string().min(1).max(200),
+  regionCode: regionCodeSchema,
+  level: centreLevelSchema,
+  gateways: z.array(gatewayCodeSchema).max(50).default([]),
+  contacts: z.array(contactSchema).max(20).default([]),
+});
+export type CentreInput = z.input<typeof centreInputSchema>;
+export type CentreFields = z.output<typeof centreInputSchema>;
+
+export interface SubordinateCentre extends CentreFields {
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One entry of the register: an enterprise, or a centre of the tier below. */
+export type RegisterEntry = Enterprise | SubordinateCentre;
 
 export interface GradeChange {
   enterpriseCode: string;

@@ -1,5 +1,5 @@
 import type { Db } from '../../store/database.js';
-import type { Enterprise, Grade } from './enterprise.js';
+import type { Enterprise, Grade, RegisterEntry } from './enterprise.js';
 import type { CentreIntake } from './intake.js';
 import type { EnterpriseRegister } from './register.js';
 
@@ -54,6 +54,11 @@ export interface CountyFigures {
   onlineRate: number | null;
   /** points with fresh Good data / points known, over connected enterprises. */
   pointOnlineRate: number | null;
+  /** The counts behind pointOnlineRate (a tier above adds them up). */
+  points: number;
+  freshPoints: number;
+  hiddenDangersOpen: number;
+  hiddenDangersOverdue: number;
   alarmsToday: Record<1 | 2 | 3 | 4, number>;
   alarmsThisWeek: Record<1 | 2 | 3 | 4, number>;
   topEnterprises: { code: string; name: string; alarms: number }[];
@@ -83,7 +88,8 @@ export class CentreFigures {
     };
   }
 
-  status(e: Enterprise, now: number): EnterpriseStatus {
+  /** Whether any gateway of an entry (enterprise or centre below) is online, and when one was last heard. */
+  link(e: RegisterEntry): { online: boolean; lastSeen: number | undefined } {
     let lastSeen: number | undefined;
     let online = false;
     for (const g of e.gateways) {
@@ -92,6 +98,11 @@ export class CentreFigures {
       lastSeen = Math.max(lastSeen ?? 0, live.lastSeen);
       online ||= live.online;
     }
+    return { online, lastSeen };
+  }
+
+  status(e: Enterprise, now: number): EnterpriseStatus {
+    const { online, lastSeen } = this.link(e);
     const latest = this.intake.latest.get(e.code);
     const known = this.intake.pointInfo.get(e.code)?.size ?? 0;
     let fresh = 0;
@@ -151,7 +162,13 @@ export class CentreFigures {
       return out;
     };
     const byGrade: Record<Grade, number> = { A: 0, B: 0, C: 0, D: 0 };
-    for (const s of statuses) byGrade[s.grade]++;
+    let open = 0;
+    let overdue = 0;
+    for (const s of statuses) {
+      byGrade[s.grade]++;
+      open += s.hiddenDangersOpen;
+      overdue += s.hiddenDangersOverdue;
+    }
     const ratio = (a: number, b: number): number | null => (b === 0 ? null : a / b);
     return {
       at: now,
@@ -162,6 +179,10 @@ export class CentreFigures {
       connectionRate: ratio(connected.length, obliged.length),
       onlineRate: ratio(online.length, connected.length),
       pointOnlineRate: ratio(freshPoints, points),
+      points,
+      freshPoints,
+      hiddenDangersOpen: open,
+      hiddenDangersOverdue: overdue,
       alarmsToday: levels(startOfDayCst(now)),
       alarmsThisWeek: levels(startOfWeekCst(now)),
       topEnterprises: (this.stmt.top.all(startOfWeekCst(now), now + 1, top) as { code: string; n: number }[]).map((r) => ({ code: r.code, name: this.register.get(r.code)?.name ?? r.code, alarms: r.n })),

@@ -245,7 +245,7 @@ export class CentreIntake {
     if (h.enterpriseCode !== topicEnt || h.gatewayCode !== topicGw || h.type !== topicType) {
       return this.reject('topic_mismatch', topic, `envelope says ${h.enterpriseCode}/${h.gatewayCode}/${h.type}`);
     }
-    if (!this.o.register.get(h.enterpriseCode)) return this.reject('unknown_enterprise', topic, `${h.enterpriseCode} is not in the register`);
+    if (!this.o.register.entry(h.enterpriseCode)) return this.reject('unknown_enterprise', topic, `${h.enterpriseCode} is not in the register`);
     // Parse the whole body before anything changes: a bad body leaves no trace.
     let body: (() => void) | undefined;
     // The two record types first: they are in the uplink's ENVELOPE_TYPES once the hidden-danger work is merged.

@@ -3,10 +3,9 @@ import type { SecurityAudit } from '../../auth/security-audit.js';
 import { WARNING_KIND_NAMES, warningLevelSchema } from '../../core/platform-warning.js';
 import { ApiError, type ApiRouter } from '../api/route.js';
 import { csvLine } from './csv.js';
-import { creditCodeSchema, enterpriseInputSchema, GRADE_COLOURS, gradeSchema, INDUSTRIES, industrySchema } from './enterprise.js';
+import { centreInputSchema, CENTRE_LEVELS, creditCodeSchema, enterpriseInputSchema, GRADE_COLOURS, gradeSchema, INDUSTRIES, industrySchema } from './enterprise.js';
 import { startOfDayCst } from './figures.js';
 import { gradeChangeSchema } from './register.js';
-import { aggregateSummaries } from './summary-book.js';
 import type { CentreService } from './service.js';
 import { WARNING_TRACK_NAMES, type TrackedWarning } from './warnings.js';
 
@@ -112,17 +111,29 @@ export function centreRoutes(r: ApiRouter, centre: CentreService, deps: { audit:
     return { point: query.point, samples: centre.intake.history.trend(`${params.code}.${query.point}`, from, to, query.maxPoints) };
   });
 
-  // The tier below (a city centre's counties, registered as its enterprises): the latest summary of each.
-  r.add({ method: 'GET', url: '/centre/subordinates', summary: '下级监测中心及其最新汇总 (centres below, latest summary each)', tag: 'centre', access: 'centre.read' }, () => {
-    const now = deps.now();
-    const subordinates = centre.intake.summaries.list().map((latest) => {
-      const e = centre.register.get(latest.code);
-      return { code: latest.code, name: e?.name ?? latest.summary.issuer, online: e ? centre.figures.status(e, now).online : false, latest };
-    });
-    return { at: now, total: aggregateSummaries(subordinates.map((x) => x.latest.summary)), subordinates };
+  r.add({ method: 'POST', url: '/centre/centres', summary: '登记或更新下级监测中心 (kind centre: region code and level; no grade)', tag: 'centre', access: 'centre.register.write', body: centreInputSchema }, ({ body, auth }) => {
+    try {
+      const { centre: c, created } = centre.register.upsertCentre(body, deps.now());
+      deps.audit.record({ user: auth.user.name, action: created ? 'centre.subordinate.add' : 'centre.subordinate.update', target: c.code, detail: c.name });
+      return { centre: c, created };
+    } catch (e) {
+      throw new ApiError(409, (e as Error).message);
+    }
   });
 
-  r.add({ method: 'GET', url: '/centre/figures', summary: '全县统计: connection rate, online rate, alarms today / this week by level, top enterprises', tag: 'centre', access: 'centre.read' }, () => centre.figures.county(deps.now()));
+  // The tier below (a city's counties, a province's cities): register entries of kind centre, each
+  // with its link state and latest summary; `total` is this centre's figures with them added up.
+  r.add({ method: 'GET', url: '/centre/subordinates', summary: '下级监测中心及其最新汇总 (centres below, latest summary each, totals)', tag: 'centre', access: 'centre.read' }, () => {
+    const now = deps.now();
+    const total = centre.tier.figures(now);
+    const subordinates = centre.tier.below().map((b) => {
+      const row = total.perCentre.find((c) => c.code === b.centre.code)!;
+      return { code: b.centre.code, name: b.centre.name, level: b.centre.level, levelName: CENTRE_LEVELS[b.centre.level], regionCode: b.centre.regionCode, gateways: b.centre.gateways, online: b.linkOnline, stale: row.stale, latest: b.latest ?? null };
+    });
+    return { at: now, total, subordinates };
+  });
+
+  r.add({ method: 'GET', url: '/centre/figures', summary: '统计: connection rate, online rate, alarms today / this week by level, top enterprises; with centres below, their live summaries added (stale ones apart)', tag: 'centre', access: 'centre.read' }, () => centre.tier.figures(deps.now()));
 
   r.add({ method: 'GET', url: '/centre/warnings', summary: '预警跟踪: pending / received / in hand / answered / overdue', tag: 'centre', access: 'centre.read', query: warningsQuery }, ({ query }) => {
     const now = deps.now();

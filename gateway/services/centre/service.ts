@@ -22,6 +22,7 @@ import { CentreIntake } from './intake.js';
 import { EnterpriseRegister } from './register.js';
 import { WarningBook } from './warnings.js';
 import { buildSummary } from './summary.js';
+import { TierView } from './tier-figures.js';
 import type { UplinkService } from '../../uplink/service.js';
 
 /**
@@ -38,6 +39,8 @@ export class CentreService implements Service {
   readonly intake: CentreIntake;
   readonly warnings: WarningBook;
   readonly figures: CentreFigures;
+  /** The figures with the centres below added (a city's, a province's); a county's are its own. */
+  readonly tier: TierView;
   private client: MqttClient | undefined;
   private connected = false;
   private readonly health$: HealthPublisher;
@@ -58,6 +61,7 @@ export class CentreService implements Service {
     this.intake = new CentreIntake({ db: this.db, register: this.register, logger: ctx.log, metrics: ctx.metrics, offlineAfter: cfg.offlineAfter, dedupFor: cfg.dedupFor });
     this.warnings = new WarningBook(this.db);
     this.figures = new CentreFigures(this.db, this.register, this.intake, cfg);
+    this.tier = new TierView({ register: this.register, intake: this.intake, figures: this.figures, warnings: this.warnings, staleAfter: cfg.summary.staleAfter });
     this.health$ = new HealthPublisher(ctx, CENTRE_BROKER_POINT.id);
     this.limited = new RateLimitedLog(ctx.log);
   }
@@ -183,7 +187,8 @@ export class CentreService implements Service {
     const uplink = this.ctx.service<UplinkService>('uplink');
     if (!uplink) return undefined;
     try {
-      const summary = buildSummary(this.figures, this.warnings, this.cfg.issuer, this.ctx.now());
+      const now = this.ctx.now();
+      const summary = buildSummary(this.tier.figures(now), this.figures.statuses(now), this.cfg.issuer);
       const sent = uplink.sendSummary(summary, this.cfg.summary.targets);
       if (sent.length === 0) this.limited.warn('summary_no_target', '监测中心汇总无可用上报目标 [no uplink target for the summary]', { targets: this.cfg.summary.targets });
       else this.ctx.metrics.inc('centre_summaries_sent_total');

@@ -1,41 +1,28 @@
 import type { CentreSummary } from '../../uplink/summary.js';
-import type { CentreFigures } from './figures.js';
-import type { WarningBook } from './warnings.js';
+import type { EnterpriseStatus } from './figures.js';
+import type { TierFigures } from './tier-figures.js';
 
 /**
- * This centre's summary for the tier above (envelope type summary, gateway/uplink/summary.ts): the
- * county figures and each enterprise's live status, as the console shows them.
+ * This centre's summary for the tier above (envelope type summary, gateway/uplink/summary.ts): its
+ * figures — with centres below, the totals of its own enterprises and their live summaries, so a
+ * province above a city counts the enterprises under the city's counties — its own enterprises'
+ * live status, and the centres directly below with their totals (the province's drill-down).
  */
-export function buildSummary(figures: CentreFigures, warnings: WarningBook, issuer: string, now: number): CentreSummary {
-  const county = figures.county(now);
-  const statuses = figures.statuses(now);
-  const tracks = { pending: 0, answered: 0, overdue: 0 };
-  for (const w of warnings.list(now, { limit: 100_000 })) {
-    // pending counts every warning still waiting for an answer (待签收, 已签收, 处置中) and not yet overdue.
-    if (w.track === 'answered') tracks.answered++;
-    else if (w.track === 'overdue') tracks.overdue++;
-    else tracks.pending++;
-  }
-  let open = 0;
-  let overdue = 0;
-  for (const s of statuses) {
-    open += s.hiddenDangersOpen;
-    overdue += s.hiddenDangersOverdue;
-  }
+export function buildSummary(tier: TierFigures, statuses: readonly EnterpriseStatus[], issuer: string): CentreSummary {
   return {
-    at: now,
+    at: tier.at,
     issuer,
-    enterprises: county.enterprises,
-    obliged: county.obliged,
-    connected: county.connected,
-    online: county.online,
-    connectionRate: county.connectionRate,
-    onlineRate: county.onlineRate,
-    pointOnlineRate: county.pointOnlineRate,
-    alarmsToday: county.alarmsToday,
-    hiddenDangersOpen: open,
-    hiddenDangersOverdue: overdue,
-    warnings: tracks,
+    enterprises: tier.enterprises,
+    obliged: tier.obliged,
+    connected: tier.connected,
+    online: tier.online,
+    connectionRate: tier.connectionRate,
+    onlineRate: tier.onlineRate,
+    pointOnlineRate: tier.pointOnlineRate,
+    alarmsToday: tier.alarmsToday,
+    hiddenDangersOpen: tier.hiddenDangersOpen,
+    hiddenDangersOverdue: tier.hiddenDangersOverdue,
+    warnings: tier.warnings,
     perEnterprise: statuses.map((s) => ({
       code: s.code,
       name: s.name,
@@ -46,5 +33,11 @@ export function buildSummary(figures: CentreFigures, warnings: WarningBook, issu
       hiddenDangersOpen: s.hiddenDangersOpen,
       hiddenDangersOverdue: s.hiddenDangersOverdue,
     })),
+    points: tier.points,
+    freshPoints: tier.freshPoints,
+    alarmsThisWeek: tier.alarmsThisWeek,
+    byGrade: tier.byGrade,
+    perCentre: tier.perCentre,
+    stale: tier.stale,
   };
 }

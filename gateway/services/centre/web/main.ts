@@ -4,7 +4,7 @@
 import { api, ApiError, setCsrf, whenLoggedOut, type Me } from '../../console/web/api.js';
 import { trendSvg } from '../../console/web/chart.js';
 import { esc, ROLE_ZH, STATE_ZH, time } from '../../console/web/format.js';
-import { subordinatesPage } from './subordinates.js';
+import { centresSection, subordinatesPage, tierNote, type TierTotals } from './subordinates.js';
 
 interface Status {
   code: string;
@@ -91,7 +91,7 @@ function figuresHtml(f: Figures): string {
 
 async function gridPage(): Promise<void> {
   const params = new URLSearchParams(location.hash.split('?')[1] ?? '');
-  const [list, figures] = await Promise.all([api<{ enterprises: Status[]; industries: Record<string, string> }>('GET', `/centre/enterprises?${params.toString()}`), api<Figures>('GET', '/centre/figures')]);
+  const [list, figures] = await Promise.all([api<{ enterprises: Status[]; industries: Record<string, string> }>('GET', `/centre/enterprises?${params.toString()}`), api<Figures & TierTotals>('GET', '/centre/figures')]);
   industries = list.industries;
   const all = await api<{ enterprises: Status[] }>('GET', '/centre/enterprises');
   const towns = [...new Set(all.enterprises.map((e) => e.town))].sort();
@@ -109,7 +109,7 @@ async function gridPage(): Promise<void> {
       </div>`;
     })
     .join('');
-  main.innerHTML = `${figuresHtml(figures)}
+  main.innerHTML = `${figuresHtml(figures)}${tierNote(figures)}${centresSection(figures)}
     <div class="filters">
       <label>乡镇 <select id="f-town"><option value="">全部</option>${towns.map((t) => option(t, t, params.get('town'))).join('')}</select></label>
       <label>行业 <select id="f-industry"><option value="">全部</option>${Object.entries(industries).map(([k, v]) => option(k, v, params.get('industry'))).join('')}</select></label>
@@ -208,7 +208,7 @@ function route(): void {
   if (hash.startsWith('#/enterprise/')) show(enterprisePage(decodeURIComponent(hash.slice('#/enterprise/'.length))));
   else if (hash.startsWith('#/warnings')) show(warningsPage());
   else if (hash.startsWith('#/report')) show(reportPage());
-  else if (hash.startsWith('#/subordinates')) show(subordinatesPage(main));
+  else if (hash.startsWith('#/subordinates')) show(subordinatesPage(main, decodeURIComponent(hash.slice('#/subordinates/'.length))));
   else {
     show(gridPage());
     // Alarm badges and online state follow the enterprises within seconds.

@@ -67,3 +67,78 @@ describe('enterprise register', () => {
     expect(() => r.upsert({ code: B, name: '乙', industry: 'steel', town: '城关镇', gateways: ['gw-1'] }, 'u', 1)).toThrow(/belongs to enterprise/);
   });
 });
+
+describe('register: centres of the tier below', () => {
+  const COUNTY = code('11350121MB0000001');
+
+  it('registers a centre with its region code and level, apart from the enterprises, without a grade', () => {
+    const db = openDatabase(':memory:');
+    migrateCentre(db);
+    const r = new EnterpriseRegister(db);
+    r.upsert({ code: A, name: '甲', industry: 'steel', town: '城关镇', gateways: ['gw-a'] }, 'u', 1);
+    const { centre, created } = r.upsertCentre({ kind: 'centre', code: COUNTY, name: '某县监测中心', regionCode: '350121', level: 'county', gateways: ['county-350121'] }, 2);
+    expect(created).toBe(true);
+    expect(centre).toMatchObject({ kind: 'centre', regionCode: '350121', level: 'county', gateways: ['county-350121'] });
+    expect(centre).not.toHaveProperty('grade');
+    expect(r.list().map((e) => e.code)).toEqual([A]);
+    expect(r.size).toBe(1);
+    expect(r.centres().map((c) => c.code)).toEqual([COUNTY]);
+    expect(r.get(COUNTY)).toBeUndefined();
+    expect(r.entry(COUNTY)?.kind).toBe('centre');
+    expect(() => r.setGrade(COUNTY, 'A', 'u', '试图定级', 3)).toThrow(/has no grade/);
+    expect(() => r.upsertCentre({ kind: 'centre', code: COUNTY, name: 'x', regionCode: '3501', level: 'county' }, 3)).toThrow(/six-digit/);
+    expect(() => r.upsertCentre({ kind: 'centre', code: code('11350122MB0000002'), name: 'x', regionCode: '350122', level: 'county', gateways: ['gw-a'] }, 3)).toThrow(/belongs to enterprise/);
+    expect(() => r.upsert({ code: COUNTY, name: 'x', industry: 'other', town: 't' }, 'u', 3)).toThrow(/monitoring centre/);
+    // It survives a reopen as a centre.
+    const again = new EnterpriseRegister(db);
+    expect(again.centre(COUNTY)).toMatchObject({ name: '某县监测中心', gateways: ['county-350121'] });
+    expect(again.list().map((e) => e.code)).toEqual([A]);
+  });
+
+  it('turns an entry registered as an enterprise (as centres were before) into a centre, keeping its gateway', () => {
+    const r = register();
+    r.upsert({ code: COUNTY, name: '某县监测中心', industry: 'other', town: '某县', gateways: ['county-350121'] }, 'u', 1);
+    r.upsertCentre({ kind: 'centre', code: COUNTY, name: '某县监测中心', regionCode: '350121', level: 'county' }, 2);
+    expect(r.list()).toEqual([]);
+    expect(r.centre(COUNTY)).toMatchObject({ gateways: ['county-350121'], level: 'county' });
+  });
+
+  it('imports centres and enterprises from one CSV with a 类型 column; a grade or industry on a centre row is refused', () => {
+    const r = register();
+    const csv = [
+      '类型,统一社会信用代码,企业名称,行业,乡镇街道,行政区划代码,级别,网关编码,等级',
+      `企业,${A},甲钢铁有限公司,钢铁,城关镇,,,gw-a,B`,
+      `监测中心,${COUNTY},某县监测中心,,,350121,县级,county-350121,`,
+      `监测中心,${code('11350122MB0000002')},乙县监测中心,,,350122,县级,,A`,
+      `企业,${B},乙公司,钢铁,城关镇,350121,,,`,
+      `监测中心,${code('11350123MB0000003')},丙县监测中心,,,350123,省级,,`,
+    ].join('\n');
+    const result = r.importCsv(csv, 'u', 1);
+    expect(result.added).toBe(2);
+    expect(result.problems).toEqual([
+      { line: 4, message: expect.stringMatching(/^grade: a centre .* has no grade/) },
+      { line: 5, message: expect.stringMatching(/^regionCode: only a centre/) },
+      { line: 6, message: expect.stringMatching(/^level:/) },
+    ]);
+    expect(r.get(A)).toMatchObject({ grade: 'B', gateways: ['gw-a'] });
+    expect(r.centre(COUNTY)).toMatchObject({ level: 'county', regionCode: '350121', gateways: ['county-350121'] });
+  });
+});
+
+describe('centre.db migration to register kinds', () => {
+  it('keeps the enterprises and their gateways of a database made before centres had a kind', async () => {
+    const { CENTRE_MIGRATIONS } = await import('../../../../gateway/services/centre/centre-db.js');
+    const { migrate } = await import('../../../../gateway/store/database.js');
+    const db = openDatabase(':memory:');
+    migrate(db, CENTRE_MIGRATIONS.filter((m) => m.id < 'centre-005'));
+    db.prepare("INSERT INTO centre_enterprise (code, name, industry, town, obliged, grade, contacts, created_at, updated_at) VALUES (?, '甲', 'steel', '城关镇', 1, 'B', '[]', 1, 1)").run(A);
+    db.prepare("INSERT INTO centre_gateway (enterprise_code, code, last_seq) VALUES (?, 'gw-a', 42)").run(A);
+    migrateCentre(db);
+    const r = new EnterpriseRegister(db);
+    expect(r.get(A)).toMatchObject({ kind: 'enterprise', grade: 'B', gateways: ['gw-a'] });
+    expect(db.prepare('SELECT last_seq FROM centre_gateway').get()).toEqual({ last_seq: 42 });
+    // The foreign key still holds after the rebuild.
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(() => db.prepare("INSERT INTO centre_gateway (enterprise_code, code) VALUES ('nobody', 'gw-x')").run()).toThrow(/FOREIGN KEY/);
+  });
+});
