@@ -316,7 +316,8 @@ describe('centre role: two enterprise gateways through mosquitto', () => {
       await page.screenshot({ path: join(artifacts, 'centre-enterprise.png'), fullPage: true });
 
       await page.goto(centreGw.httpAddress! + '/centre/#/warnings');
-      await page.waitForSelector('table.warnings');
+      // Only the hash changes: the enterprise page has a warnings table too, so wait for this page's heading.
+      await page.waitForSelector('h2:has-text("预警跟踪")');
       expect(await page.textContent('table.warnings')).toContain('已反馈');
       await page.goto(centreGw.httpAddress! + '/centre/#/report');
       await page.waitForSelector('table#report');
