@@ -10,6 +10,8 @@ export type AlarmListQuery = z.output<typeof alarmListQuery>;
 
 /** Responses kept per generation of the index: the console's full list plus a few filters and pages. */
 const CACHED_RESPONSES = 8;
+/** ... and at most this many bytes of them (10,000 alarms are 4.5 MB). */
+const CACHED_BYTES = 16 * 1024 * 1024;
 
 const SEVERITY_ORDER = (a: StandingRow, b: StandingRow) => b.view.severity - a.view.severity || b.view.ts - a.view.ts;
 
@@ -23,6 +25,7 @@ const SEVERITY_ORDER = (a: StandingRow, b: StandingRow) => b.view.severity - a.v
 export class AlarmListResponder {
   private readonly index: StandingAlarmIndex;
   private readonly cache = new Map<string, Buffer>();
+  private cachedBytes = 0;
   private cacheGeneration = -1;
   private cacheSeq = -1;
 
@@ -40,6 +43,7 @@ export class AlarmListResponder {
     const generation = this.index.generation;
     if (generation !== this.cacheGeneration || lastSeq !== this.cacheSeq) {
       this.cache.clear();
+      this.cachedBytes = 0;
       this.cacheGeneration = generation;
       this.cacheSeq = lastSeq;
     }
@@ -48,8 +52,16 @@ export class AlarmListResponder {
     let body = this.cache.get(key);
     if (body === undefined) {
       body = this.build(query, lastSeq);
-      if (this.cache.size >= CACHED_RESPONSES) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(key, body);
+      if (body.length <= CACHED_BYTES) {
+        // Oldest first out (a Map iterates in insertion order; deleting while iterating is allowed).
+        for (const [oldest, bytes] of this.cache) {
+          if (this.cache.size < CACHED_RESPONSES && this.cachedBytes + body.length <= CACHED_BYTES) break;
+          this.cache.delete(oldest);
+          this.cachedBytes -= bytes.length;
+        }
+        this.cache.set(key, body);
+        this.cachedBytes += body.length;
+      }
     }
     return body;
   }

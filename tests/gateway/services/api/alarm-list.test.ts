@@ -98,3 +98,18 @@ describe('the alarm list responses (cached bytes, ASCII JSON, validated rows)', 
     }
   });
 });
+
+describe('the alarm list cache bound', () => {
+  it('keeps at most 8 responses, dropping the oldest, and still answers every query right', () => {
+    const { alarms, get } = plant();
+    alarms.apply({ alarmId: 'co:H', active: true, value: 30, ts: 1000 });
+    alarms.apply({ alarmId: 'co:HH', active: true, value: 200, ts: 2000 });
+    const first = get({ limit: '1' }).bytes;
+    expect(get({ limit: '1' }).bytes).toBe(first);
+    for (let i = 2; i <= 9; i++) expect(get({ limit: String(i) }).body.alarms).toHaveLength(Math.min(i, 2));
+    // Eight other queries since: the first was dropped and is built again (equal, not the same bytes).
+    const again = get({ limit: '1' }).bytes;
+    expect(again).not.toBe(first);
+    expect(again.equals(first)).toBe(true);
+  });
+});
