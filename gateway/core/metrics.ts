@@ -31,7 +31,11 @@ export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0
 
 function key(name: string, labels?: Labels): string {
   if (!labels) return name;
-  const parts = Object.keys(labels)
+  const names = Object.keys(labels);
+  // One label is the common case on hot paths (a dropped reading per reading while the broker is
+  // down): the same text as below without the sort, map and join, which cost ~0.3 µs per call.
+  if (names.length === 1) return `${name}{${names[0]!}=${labels[names[0]!]}}`;
+  const parts = names
     .sort()
     .map((k) => `${k}=${labels[k]}`);
   return `${name}{${parts.join(',')}}`;
@@ -50,6 +54,23 @@ export class Metrics {
     const s = this.counters.get(k);
     if (s !== undefined) s.value += by;
     else this.counters.set(k, { name, labels: { ...labels }, value: by });
+  }
+
+  /**
+   * A counter for a hot path (a dropped reading per reading while the broker is down): the key is
+   * built once here instead of at each increment, where building and hashing it took ~0.3 µs. The
+   * series appears at the first increment, as with inc().
+   */
+  counterRef(name: string, labels?: Labels): (by?: number) => void {
+    const k = key(name, labels);
+    let series: Series | undefined;
+    return (by = 1) => {
+      if (series === undefined) {
+        series = this.counters.get(k);
+        if (series === undefined) this.counters.set(k, (series = { name, labels: { ...labels }, value: 0 }));
+      }
+      series.value += by;
+    };
   }
 
   set(name: string, value: number, labels?: Labels): void {

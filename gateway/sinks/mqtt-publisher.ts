@@ -58,8 +58,16 @@ export class MqttPublisher {
 
   private readonly readingsPrefix: string;
 
+  /** Counted per reading: keys built once (Metrics.counterRef). */
+  private readonly droppedOffline: () => void;
+  private readonly droppedSlow: () => void;
+  private readonly published: () => void;
+
   constructor(private readonly o: MqttPublisherOptions) {
     this.readingsPrefix = topics.reading(o.gatewayId, '');
+    this.droppedOffline = o.metrics.counterRef('mqtt_readings_dropped', { reason: 'offline_queue' });
+    this.droppedSlow = o.metrics.counterRef('mqtt_readings_dropped', { reason: 'broker_slow' });
+    this.published = o.metrics.counterRef('mqtt_readings_published');
   }
 
   /**
@@ -141,14 +149,14 @@ export class MqttPublisher {
     if (!changed && !due) return;
     // mqtt.js queues while disconnected; bound that queue for readings (the latest value matters most).
     if (client && client.queue.length > (this.o.maxQueuedReadings ?? 10_000)) {
-      this.o.metrics.inc('mqtt_readings_dropped', { reason: 'offline_queue' });
+      this.droppedOffline();
       return;
     }
     // Connected but the broker does not keep up: readings waiting in the socket would hold back the
     // alarm events written after them (one TCP stream), so beyond a bound the reading is dropped
     // (counted) and the point keeps its last sent value, to go out with its next change.
     if (client && (client.stream?.writableLength ?? 0) > (this.o.maxBufferedBytes ?? 256 * 1024)) {
-      this.o.metrics.inc('mqtt_readings_dropped', { reason: 'broker_slow' });
+      this.droppedSlow();
       return;
     }
     slot.sent = true;
@@ -157,7 +165,7 @@ export class MqttPublisher {
     slot.at = r.receivedAt;
     if (local) local.publish(topics.reading(this.o.gatewayId, r.point), JSON.stringify(r), 0, false);
     else client!.publish(topics.reading(this.o.gatewayId, r.point), JSON.stringify(r), { qos: 0 });
-    this.o.metrics.inc('mqtt_readings_published');
+    this.published();
   }
 
   /** Connected to the broker now. */

@@ -1,12 +1,32 @@
 import type { AlarmManager } from '../../alarms/alarm-manager.js';
 import type { PointRegistry } from '../../core/point-registry.js';
+import { asciiJson } from './ascii-json.js';
 import { alarmView, isStanding, type AlarmView } from './deps.js';
+import { alarmView as alarmViewSchema } from './schemas.js';
 
 /** One standing alarm as the list serves it: the view, its JSON text, and the text search haystack. */
 export interface StandingRow {
   view: AlarmView;
+  /** The view as the response schema defines it (parsed by it, unknown fields stripped), in ASCII JSON. */
   json: string;
   haystack: string;
+}
+
+/** Called when a status does not fit the documented response schema (its row is then sent as it is). */
+export type SchemaViolation = (alarmId: string, problem: string) => void;
+
+/**
+ * One row, validated against the response schema once, when the alarm changes, instead of the whole
+ * list at every request; written as ASCII JSON (ascii-json.ts).
+ */
+export function standingRow(view: AlarmView, onViolation?: SchemaViolation): StandingRow {
+  const checked = alarmViewSchema.safeParse(view);
+  if (!checked.success) onViolation?.(view.alarmId, checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return {
+    view,
+    json: asciiJson(checked.success ? checked.data : view),
+    haystack: `${view.message}\n${view.alarmId}\n${view.pointName}\n${view.equipment ?? ''}`.toLowerCase(),
+  };
 }
 
 const UNACKED = new Set(['UNACK', 'RTN_UNACK', 'LATCHED_UNACK']);
@@ -47,11 +67,19 @@ export class StandingAlarmIndex {
   private pointsVersion = -1;
   private sortedRows: StandingRow[] | undefined;
   private counts: AlarmCounts | undefined;
+  private gen = 0;
 
   constructor(
     private readonly alarms: AlarmManager,
     private readonly points: PointRegistry,
+    private readonly onViolation?: SchemaViolation,
   ) {}
+
+  /** Changes whenever the rows do (responses built from them can be cached under it). */
+  get generation(): number {
+    this.refresh();
+    return this.gen;
+  }
 
   private refresh(): void {
     if (this.alarms.removalCount !== this.removals || this.points.version !== this.pointsVersion) {
@@ -66,10 +94,10 @@ export class StandingAlarmIndex {
         this.rows.delete(s.alarmId);
         continue;
       }
-      const view = alarmView(this.points, s);
-      this.rows.set(s.alarmId, { view, json: JSON.stringify(view), haystack: `${view.message}\n${view.alarmId}\n${view.pointName}\n${view.equipment ?? ''}`.toLowerCase() });
+      this.rows.set(s.alarmId, standingRow(alarmView(this.points, s), this.onViolation));
     }
     this.revision = this.alarms.revision;
+    this.gen++;
     this.sortedRows = undefined;
     this.counts = undefined;
   }

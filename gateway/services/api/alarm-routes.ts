@@ -2,8 +2,8 @@ import { AlarmActionError, type AlarmStatus } from '../../alarms/alarm-manager.j
 import { ActionForbidden, requireAlarmAction, shelveAction, unshelveAction } from '../../auth/alarm-authorization.js';
 import { can, type Action } from '../../auth/permissions.js';
 import type { User } from '../../auth/user-store.js';
-import { alarmView, type AlarmView, type ApiDeps } from './deps.js';
-import { countRows, StandingAlarmIndex, type StandingRow } from './alarm-index.js';
+import { alarmView, type ApiDeps } from './deps.js';
+import { AlarmListResponder } from './alarm-list.js';
 import { ApiError, type ApiRouter } from './route.js';
 import {
   actionResponse,
@@ -20,8 +20,6 @@ import {
   silenceBody,
 } from './schemas.js';
 import { z } from 'zod';
-
-const SEVERITY_ORDER = (a: AlarmView, b: AlarmView) => b.severity - a.severity || b.ts - a.ts;
 
 /** The alarm, or 404. */
 function find(deps: ApiDeps, alarmId: string): AlarmStatus {
@@ -52,35 +50,13 @@ function act<T>(fn: () => T): T {
 export function alarmRoutes(r: ApiRouter, deps: ApiDeps): void {
   const view = (s: AlarmStatus) => alarmView(deps.points, s);
 
-  const index = new StandingAlarmIndex(deps.alarms, deps.points);
+  const list = new AlarmListResponder(deps.alarms, deps.points, (alarmId, problem) => {
+    deps.metrics.inc('api_response_schema_violations');
+    deps.log.error(`报警 ${alarmId} 不符合接口定义 [alarm status does not fit the response schema]: ${problem}`);
+  });
   r.add(
     { method: 'GET', url: '/alarms', summary: '报警一览: standing alarms (active or not yet normal), never limited to a time window; limit/offset for a page', tag: 'alarms', access: 'alarms.read', query: alarmListQuery, response: alarmListResponse },
-    ({ query, reply }) => {
-      const text = query.text?.toLowerCase();
-      const filtered = query.state !== undefined || query.severity !== undefined || query.area !== undefined || text !== undefined;
-      let rows: readonly StandingRow[];
-      if (query.all === 'true') {
-        // Every configured alarm (engineering views): built at the call, not cached.
-        rows = deps.alarms
-          .list()
-          .map(view)
-          .sort(SEVERITY_ORDER)
-          .map((v) => ({ view: v, json: JSON.stringify(v), haystack: `${v.message}\n${v.alarmId}\n${v.pointName}\n${v.equipment ?? ''}`.toLowerCase() }));
-      } else rows = index.sorted();
-      if (filtered) {
-        rows = rows.filter(
-          ({ view: a, haystack }) =>
-            (!query.state || query.state.includes(a.state)) && (!query.severity || query.severity.includes(a.severity)) && (!query.area || a.area === query.area) && (!text || haystack.includes(text)),
-        );
-      }
-      const counts = filtered || query.all === 'true' ? countRows(rows) : index.allCounts();
-      const page = query.limit !== undefined || query.offset > 0 ? rows.slice(query.offset, query.limit !== undefined ? query.offset + query.limit : undefined) : rows;
-      // Rows are serialised once, when they change; a response joins their texts.
-      let body = '{"alarms":[';
-      for (let i = 0; i < page.length; i++) body += (i ? ',' : '') + page[i]!.json;
-      body += `],"counts":${JSON.stringify(counts)},"lastSeq":${deps.journal?.lastSeq() ?? 0}}`;
-      return reply.type('application/json; charset=utf-8').send(body);
-    },
+    ({ query, reply }) => reply.type('application/json; charset=utf-8').send(list.body(query, deps.journal?.lastSeq() ?? 0)),
   );
 
   r.add(

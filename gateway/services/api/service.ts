@@ -60,6 +60,7 @@ export class ApiService implements Service {
     ctx.metrics.describe('api_auth_failures', 'API requests refused for a bad token or CSRF token');
     ctx.metrics.describe('api_login_throttled', 'Logins refused by the login rate limit');
     ctx.metrics.describe('api_sse_connections', 'Live event streams opened');
+    ctx.metrics.describe('api_response_schema_violations', 'Alarm statuses that did not fit the documented response schema (served as they are, logged)');
     ctx.metrics.describe('api_trend_fallbacks', 'Trends served from the local history because the InfluxDB / VictoriaMetrics query failed');
     const journal = ctx.db ? new JournalQuery(ctx.db) : undefined;
     const deps: ApiDeps = {

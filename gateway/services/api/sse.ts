@@ -4,6 +4,7 @@ import type { Subscription } from 'rxjs';
 import type { AlarmManager } from '../../alarms/alarm-manager.js';
 import type { AlarmEvent } from '../../core/alarm-event.js';
 import type { PointRegistry } from '../../core/point-registry.js';
+import { asciiJson } from './ascii-json.js';
 import { alarmView } from './deps.js';
 import type { JournalQuery } from './journal-query.js';
 
@@ -100,7 +101,8 @@ export class SseHub {
     if (batch.length === 0) return;
     const first = batch[0]!.seq;
     const last = batch[batch.length - 1]!.seq;
-    const all = batch.length === 1 ? batch[0]!.text : batch.map((m) => m.text).join('');
+    // Encoded once: every client up to date gets the same bytes (no per-client conversion of the text).
+    const all = Buffer.from(batch.length === 1 ? batch[0]!.text : batch.map((m) => m.text).join(''));
     for (const c of this.clients) {
       if (c.lastSeq >= last) continue;
       const text = c.lastSeq < first ? all : batch.filter((m) => m.seq > c.lastSeq).map((m) => m.text).join('');
@@ -110,14 +112,15 @@ export class SseHub {
 
   private message(e: AlarmEvent, kind: string | undefined): string {
     const status = this.alarms.has(e.alarmId) ? alarmView(this.points, this.alarms.get(e.alarmId)) : null;
-    return `id: ${e.seq}\nevent: alarm\ndata: ${JSON.stringify({ event: kind ? { ...e, kind } : e, status })}\n\n`;
+    // ASCII JSON (ascii-json.ts): cheaper to encode here and to parse in the browser.
+    return `id: ${e.seq}\nevent: alarm\ndata: ${asciiJson({ event: kind ? { ...e, kind } : e, status })}\n\n`;
   }
 
   private send(c: Client, e: AlarmEvent, kind: string | undefined): void {
     if (e.seq > c.lastSeq) this.write(c, e.seq, this.message(e, kind));
   }
 
-  private write(c: Client, seq: number, text: string): void {
+  private write(c: Client, seq: number, text: string | Buffer): void {
     if (seq <= c.lastSeq) return;
     c.lastSeq = seq;
     c.res.write(text);

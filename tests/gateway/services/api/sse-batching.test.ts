@@ -76,4 +76,25 @@ describe('SSE fan-out: one write per client per batch, nothing lost or repeated'
     expect(live.seqs()).toEqual(seqs);
     expect(resumed.seqs()).toEqual(seqs.slice(4));
   });
+
+  it('cuts off a client whose socket holds more than 4 MB unsent; the others go on', async () => {
+    const slow = new RecordingResponse();
+    const fast = new RecordingResponse();
+    let closed = 0;
+    hub.open(slow as unknown as ServerResponse, undefined, () => closed++);
+    hub.open(fast as unknown as ServerResponse, undefined, () => undefined);
+    await sleep(SSE_BATCH_MS * 2);
+    const clients = hub.size;
+    // The browser stopped reading: its socket's buffer is full.
+    slow.writableLength = 5 * 1024 * 1024;
+    alarms.apply({ alarmId: 'co:A17', active: true, value: 50, ts: 4 });
+    await sleep(SSE_BATCH_MS * 2);
+    expect(closed).toBe(1);
+    expect(hub.size).toBe(clients - 1);
+    const slowWrites = slow.writes.length;
+    alarms.apply({ alarmId: 'co:A18', active: true, value: 50, ts: 5 });
+    await sleep(SSE_BATCH_MS * 2);
+    expect(slow.writes.length).toBe(slowWrites);
+    expect(fast.seqs()).toHaveLength(2);
+  });
 });
