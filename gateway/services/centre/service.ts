@@ -19,6 +19,9 @@ import { evaluateCentreRules } from './centre-rules.js';
 import type { CentreSection } from './config.js';
 import { CentreFigures } from './figures.js';
 import { CentreIntake } from './intake.js';
+import { CentreLiveFeed } from './live-feed.js';
+import { SseHub } from '../api/sse.js';
+import type { SseMessage } from '../api/sse.js';
 import { EnterpriseRegister } from './register.js';
 import { WarningBook } from './warnings.js';
 import { buildSummary } from './summary.js';
@@ -38,6 +41,9 @@ export class CentreService implements Service {
   readonly intake: CentreIntake;
   readonly warnings: WarningBook;
   readonly figures: CentreFigures;
+  /** The console's live stream (GET /api/v1/centre/events): enterprises' alarm and online changes. */
+  readonly live: CentreLiveFeed;
+  readonly liveHub: SseHub<SseMessage>;
   private client: MqttClient | undefined;
   private connected = false;
   private readonly health$: HealthPublisher;
@@ -58,6 +64,8 @@ export class CentreService implements Service {
     this.intake = new CentreIntake({ db: this.db, register: this.register, logger: ctx.log, metrics: ctx.metrics, offlineAfter: cfg.offlineAfter, dedupFor: cfg.dedupFor });
     this.warnings = new WarningBook(this.db);
     this.figures = new CentreFigures(this.db, this.register, this.intake, cfg);
+    this.live = new CentreLiveFeed(this.intake, this.register, ctx.now());
+    this.liveHub = new SseHub(this.live);
     this.health$ = new HealthPublisher(ctx, CENTRE_BROKER_POINT.id);
     this.limited = new RateLimitedLog(ctx.log);
   }
@@ -65,6 +73,8 @@ export class CentreService implements Service {
   async start(): Promise<void> {
     const b = this.cfg.broker;
     const topic = b.shareGroup ? `$share/${b.shareGroup}/${b.topic}` : b.topic;
+    this.live.start();
+    this.liveHub.start();
     this.subs.push(
       this.intake.events$.subscribe((e) => {
         if (e.kind === 'alarm' && e.activation) this.noteActivation(e.alarm.enterpriseCode, e.alarm.pointCode, e.alarm.startedAt);
@@ -139,6 +149,11 @@ export class CentreService implements Service {
     this.ctx.http.add('centre-console', (app) => {
       for (const [path, asset] of assets) app.get(path, (_req, reply) => reply.headers(CONSOLE_HEADERS).type(asset.type).send(asset.body));
       app.get('/centre', (_req, reply) => reply.redirect('/centre/'));
+      // Live streams hold their connections open: end them before the server waits for requests to finish.
+      app.addHook('preClose', (done) => {
+        this.liveHub.closeClients();
+        done();
+      });
     });
   }
 
@@ -243,6 +258,8 @@ export class CentreService implements Service {
     this.timers = [];
     this.subs = [];
     this.health$.stop();
+    this.liveHub.stop();
+    this.live.stop();
     await this.client?.endAsync();
     this.client = undefined;
     this.connected = false;
