@@ -12,6 +12,9 @@ import { HistoryStore } from '../history/history-store.js';
 import { packSamples, type HistorySample } from '../history/chunks.js';
 import type { EnterpriseRegister } from './register.js';
 import { SummaryBook } from './summary-book.js';
+import { PointTable, type LatestValue, type PointInfo } from './point-table.js';
+
+export type { LatestValue, PointInfo } from './point-table.js';
 
 /** Envelopes larger than this are refused unread: a hostile client must not make the centre parse megabytes. */
 export const MAX_ENVELOPE_BYTES = 4_000_000;
@@ -52,13 +55,6 @@ export interface EnterpriseAlarm {
   message: string | undefined;
   startedAt: number;
   updatedAt: number;
-}
-
-export interface LatestValue {
-  value: number | boolean | null;
-  quality: string;
-  time: number;
-  alarmLevel: number;
 }
 
 export interface GatewayLive {
@@ -110,10 +106,12 @@ export class CentreIntake {
   readonly history: HistoryStore;
 
   readonly gateways = new Map<string, GatewayLive>();
-  /** enterprise code → point code → latest live value. */
-  readonly latest = new Map<string, Map<string, LatestValue>>();
-  /** enterprise code → point code → name / unit (from base data). */
-  readonly pointInfo = new Map<string, Map<string, { name: string | undefined; unit: string | undefined }>>();
+  /** enterprise code → its points (one slot each: latest value, name and unit, history state). */
+  private readonly tables = new Map<string, PointTable>();
+  /** enterprise code → point code → latest live value (read-only views of the point tables). */
+  readonly latest = new Map<string, ReadonlyMap<string, LatestValue>>();
+  /** enterprise code → point code → name / unit (from base data, or the unit of its first value). */
+  readonly pointInfo = new Map<string, ReadonlyMap<string, PointInfo>>();
   /** enterprise code → alarm key → occurrence. */
   readonly alarms = new Map<string, Map<string, EnterpriseAlarm>>();
   /** enterprise code → danger id → latest report. */
@@ -122,7 +120,6 @@ export class CentreIntake {
   readonly summaries: SummaryBook;
 
   private readonly seen = new Map<string, number>();
-  private readonly lastKept = new Map<string, { at: number; level: number }>();
   private pendingHistory: HistorySample[] = [];
   private pendingEvents: unknown[][] = [];
   private readonly dirtyGateways = new Set<GatewayLive>();
@@ -169,7 +166,7 @@ export class CentreIntake {
       this.gateways.set(`${r.enterprise_code}/${r.code}`, { enterpriseCode: r.enterprise_code, gatewayCode: r.code, lastSeq: r.last_seq, lastTimestamp: r.last_timestamp ?? 0, lastSeen: r.last_seen ?? undefined, online: false, since: r.last_seen ?? 0 });
     }
     for (const r of this.stmt.points.all() as { enterprise_code: string; point_code: string; name: string | null; unit: string | null }[]) {
-      this.infoOf(r.enterprise_code).set(r.point_code, { name: r.name ?? undefined, unit: r.unit ?? undefined });
+      this.tableOf(r.enterprise_code).setInfo(r.point_code, r.name ?? undefined, r.unit ?? undefined);
     }
     for (const r of this.stmt.alarms.all() as { enterprise_code: string; alarm_key: string; gateway_code: string; point_code: string; alarm_type: string; level: number; active: number; state: string | null; message: string | null; started_at: number; updated_at: number }[]) {
       this.alarmsOf(r.enterprise_code).set(r.alarm_key, {
@@ -193,10 +190,13 @@ export class CentreIntake {
     }
   }
 
-  private infoOf(ent: string): Map<string, { name: string | undefined; unit: string | undefined }> {
-    let m = this.pointInfo.get(ent);
-    if (!m) this.pointInfo.set(ent, (m = new Map<string, { name: string | undefined; unit: string | undefined }>()));
-    return m;
+  private tableOf(ent: string): PointTable {
+    let t = this.tables.get(ent);
+    if (!t) {
+      this.tables.set(ent, (t = new PointTable()));
+      this.pointInfo.set(ent, t.info);
+    }
+    return t;
   }
 
   private alarmsOf(ent: string): Map<string, EnterpriseAlarm> {
@@ -208,12 +208,6 @@ export class CentreIntake {
   private dangersOf(ent: string): Map<string, HiddenDangerReport> {
     let m = this.hiddenDangers.get(ent);
     if (!m) this.hiddenDangers.set(ent, (m = new Map<string, HiddenDangerReport>()));
-    return m;
-  }
-
-  private latestOf(ent: string): Map<string, LatestValue> {
-    let m = this.latest.get(ent);
-    if (!m) this.latest.set(ent, (m = new Map<string, LatestValue>()));
     return m;
   }
 
@@ -343,9 +337,9 @@ export class CentreIntake {
         for (const item of e.items) this.applyAlarm(e, item, now);
         return;
       case 'basedata': {
-        const info = this.infoOf(e.enterpriseCode);
+        const table = this.tableOf(e.enterpriseCode);
         for (const t of e.baseData?.targets ?? []) {
-          info.set(t.code, { name: t.name, unit: t.unit });
+          table.setInfo(t.code, t.name, t.unit);
           this.pendingPoints.push([e.enterpriseCode, t.code, t.name, t.unit]);
         }
         return;
@@ -360,24 +354,18 @@ export class CentreIntake {
   }
 
   private applyRealtime(e: Envelope): void {
-    const latest = e.historical ? undefined : this.latestOf(e.enterpriseCode);
-    const info = this.infoOf(e.enterpriseCode);
+    const ent = e.enterpriseCode;
+    const table = this.tableOf(ent);
+    if (!e.historical && !this.latest.has(ent)) this.latest.set(ent, table.latest);
     for (const item of e.items) {
-      const point = `${e.enterpriseCode}.${item.pointCode}`;
-      if (!info.has(item.pointCode)) {
-        info.set(item.pointCode, { name: undefined, unit: item.unit || undefined });
-        this.pendingPoints.push([e.enterpriseCode, item.pointCode, null, item.unit || null]);
+      let slot = table.slotOf(item.pointCode);
+      if (slot < 0) {
+        slot = table.ensure(item.pointCode, item.unit || undefined);
+        this.pendingPoints.push([ent, item.pointCode, null, item.unit || null]);
       }
-      if (latest) {
-        const prev = latest.get(item.pointCode);
-        // A value older than the one held (a late message) never replaces it.
-        if (!prev || prev.time <= item.time) latest.set(item.pointCode, { value: item.value, quality: item.quality, time: item.time, alarmLevel: item.alarmLevel });
-      }
-      const kept = this.lastKept.get(point);
-      if (!kept || Math.abs(item.time - kept.at) >= this.historyEvery || kept.level !== item.alarmLevel) {
-        this.lastKept.set(point, { at: item.time, level: item.alarmLevel });
-        this.pendingHistory.push({ point, ts: item.time, value: item.value, quality: item.quality });
-      }
+      // A value older than the one held (a late message) never replaces it; replays set no live value.
+      if (!e.historical) table.setLatest(slot, item.value, item.quality, item.time, item.alarmLevel);
+      if (table.keep(slot, item.time, item.alarmLevel, this.historyEvery)) this.pendingHistory.push({ point: `${ent}.${item.pointCode}`, ts: item.time, value: item.value, quality: item.quality });
     }
   }
 
