@@ -103,7 +103,14 @@ async function run(n: number): Promise<Figures> {
   let peakRss = process.memoryUsage().rss;
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
+  const peak = { heapTotal: 0, heapUsed: 0, external: 0 };
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peak.heapTotal = Math.max(peak.heapTotal, m.heapTotal);
+    peak.heapUsed = Math.max(peak.heapUsed, m.heapUsed);
+    peak.external = Math.max(peak.external, m.external);
+  }, 250);
   const done = await new Promise<{ fleet: { sent: Record<string, number>; failed: number; alarms: number } }>((resolve) => child.on('message', (m: { kind: string; fleet?: unknown }) => m.kind === 'done' && resolve(m as never)));
   // Whatever is still in flight at the centre.
   await new Promise((r) => setTimeout(r, 2000));
@@ -123,7 +130,7 @@ async function run(n: number): Promise<Figures> {
   let duplicated = 0;
   for (const c of activations.values()) duplicated += c - 1;
   const lost = (done.fleet.sent.alarm ?? 0) / 2 - activations.size;
-  console.error(JSON.stringify({ fleet: done.fleet, centre: gw.metrics.snapshot().counters }));
+  console.error(JSON.stringify({ fleet: done.fleet, centre: gw.metrics.snapshot().counters, peakMb: { heapTotal: Math.round(peak.heapTotal / 1e6), heapUsed: Math.round(peak.heapUsed / 1e6), external: Math.round(peak.external / 1e6) } }));
   // With node --expose-gc: what the centre holds (live heap after a full GC) beside the peak RSS.
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) {

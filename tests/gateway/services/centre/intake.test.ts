@@ -77,6 +77,27 @@ describe('centre intake: latest values and history per point', () => {
   });
 });
 
+describe('centre intake: duplicates by the gateways\' watermarks', () => {
+  const raw = (s: number, timestamp: number, dataId = randomUUID()) => Buffer.from(JSON.stringify({ dataId, seq: s, type: 'heartbeat', enterpriseCode: A, gatewayCode: 'gw-a', timestamp, historical: false, items: [] }));
+
+  it('drops a resend, follows a queue reset, and still drops resends from the queue before it', () => {
+    const { intake, metrics } = centre();
+    const id5 = randomUUID();
+    for (let s = 1; s <= 5; s++) expect(intake.receive(topic('heartbeat'), raw(s, 1000 + s, s === 5 ? id5 : undefined), 1)).toBeUndefined();
+    // The same envelope again (a QoS 1 resend), and an older one arriving late: dropped.
+    expect(intake.receive(topic('heartbeat'), raw(5, 1005, id5), 2)).toBe('duplicate');
+    expect(intake.receive(topic('heartbeat'), raw(3, 1003), 2)).toBe('duplicate');
+    // The gateway's queue starts again (new data directory): lower seq, newer time. Followed.
+    expect(intake.receive(topic('heartbeat'), raw(1, 5000), 3)).toBeUndefined();
+    expect(metrics.counter('centre_seq_resets_total')).toBe(1);
+    // A resend from the old queue has a seq above the new watermark but lies under the old one.
+    expect(intake.receive(topic('heartbeat'), raw(5, 1005, id5), 4)).toBe('duplicate');
+    expect(intake.receive(topic('heartbeat'), raw(2, 5001), 5)).toBeUndefined();
+    expect(metrics.counter('centre_duplicates_total')).toBe(3);
+    expect(intake.gateways.get(`${A}/gw-a`)).toMatchObject({ lastSeq: 2, lastTimestamp: 5001 });
+  });
+});
+
 /** The part of a ServerResponse the hub uses, recording what it writes. */
 class RecordingResponse extends EventEmitter {
   text = '';
