@@ -11,6 +11,7 @@ import { untrusted } from '../../core/untrusted-text.js';
 import { RateLimitedLog } from '../../core/rate-limited-log.js';
 import type { CentreSummary } from '../../uplink/summary.js';
 import { openDatabase, type Db } from '../../store/database.js';
+import { Checkpointer } from '../../store/checkpointer.js';
 import { HealthPublisher } from '../health-point.js';
 import { CENTRE_BROKER_POINT } from '../health-points.js';
 import type { Service, ServiceContext, ServiceHealth } from '../service.js';
@@ -53,12 +54,18 @@ export class CentreService implements Service {
   private readonly activations = new Map<string, Map<string, number[]>>();
   private publishing = false;
   private readonly limited: RateLimitedLog;
+  private readonly checkpointer: Checkpointer;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly cfg: CentreSection,
   ) {
-    this.db = openDatabase(join(ctx.dataDir, 'centre.db'));
+    // As the alarm journal: synchronous=NORMAL (a commit survives kill -9, not a power cut) and WAL
+    // checkpoints in a worker. With an fsync per commit and checkpoints inside the per-second flush, the
+    // flush held the event loop up to a second on a busy disk and 2,000 gateways' envelopes queued behind it.
+    const file = join(ctx.dataDir, 'centre.db');
+    this.db = openDatabase(file, { synchronous: 'NORMAL', autoCheckpoint: false });
+    this.checkpointer = new Checkpointer(file, 1000, (m) => ctx.log.warn(`centre.db WAL checkpoint: ${m}`));
     migrateCentre(this.db);
     this.register = new EnterpriseRegister(this.db);
     this.intake = new CentreIntake({ db: this.db, register: this.register, logger: ctx.log, metrics: ctx.metrics, offlineAfter: cfg.offlineAfter, dedupFor: cfg.dedupFor });
@@ -75,6 +82,7 @@ export class CentreService implements Service {
     const topic = b.shareGroup ? `$share/${b.shareGroup}/${b.topic}` : b.topic;
     this.live.start();
     this.liveHub.start();
+    this.checkpointer.start();
     this.subs.push(
       this.intake.events$.subscribe((e) => {
         if (e.kind === 'alarm' && e.activation) this.noteActivation(e.alarm.enterpriseCode, e.alarm.pointCode, e.alarm.startedAt);
@@ -265,6 +273,7 @@ export class CentreService implements Service {
     this.connected = false;
     this.intake.flush(this.ctx.now());
     this.intake.complete();
+    await this.checkpointer.stop();
     this.db.close();
   }
 }
