@@ -60,7 +60,7 @@ export const centreSectionSchema = z.strictObject({
       targets: z.array(z.string().min(1)).min(1).optional(),
     })
     .default({ enabled: true, period: 60_000 }),
-  /** dataIds remembered for dedup (a resend after a reconnect arrives within minutes). */
+  /** How long a gateway's earlier queue (before a seq reset) still catches resends by its watermark (intake.ts). */
   dedupFor: durationSchema.default(86_400_000),
 });
 export type CentreSection = z.infer<typeof centreSectionSchema>;

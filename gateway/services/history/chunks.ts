@@ -206,11 +206,42 @@ export interface HistorySample {
 
 /** Packs loose samples into chunk rows, one per point (for writers that batch a second or so at a time). */
 export function packSamples(samples: readonly HistorySample[]): ChunkRow[] {
-  const byPoint = new Map<string, OpenChunk>();
-  for (const s of samples) {
-    let c = byPoint.get(s.point);
-    if (c === undefined) byPoint.set(s.point, (c = new OpenChunk(s.point)));
-    c.add(s.ts, storedValue(s.value), qualityClass(s.quality));
+  // Samples of one point chained by index, encoded straight into each row's buffer: an OpenChunk per
+  // point (two typed arrays each) was 400,000 array buffers a minute for the centre's 400,000 points,
+  // most rows holding one sample; a small Buffer comes from Node's pool.
+  const head = new Map<string, number>();
+  const next = new Int32Array(samples.length).fill(-1);
+  const tail = new Int32Array(samples.length);
+  const count = new Int32Array(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    const h = head.get(samples[i]!.point);
+    if (h === undefined) {
+      head.set(samples[i]!.point, i);
+      tail[i] = i;
+      count[i] = 1;
+    } else {
+      next[tail[h]!] = i;
+      tail[h] = i;
+      count[h]!++;
+    }
   }
-  return [...byPoint.values()].map((c) => c.take());
+  const rows: ChunkRow[] = [];
+  for (const [point, h] of head) {
+    const n = count[h]!;
+    const data = Buffer.allocUnsafe(HEADER_BYTES + n * 17);
+    data.writeUInt8(VERSION, 0);
+    data.writeUInt32LE(n, 1);
+    let start = Infinity;
+    let end = -Infinity;
+    for (let i = h, k = 0; i !== -1; i = next[i]!, k++) {
+      const s = samples[i]!;
+      data.writeDoubleLE(s.ts, HEADER_BYTES + k * 8);
+      data.writeDoubleLE(storedValue(s.value), HEADER_BYTES + n * 8 + k * 8);
+      data[HEADER_BYTES + n * 16 + k] = qualityClass(s.quality);
+      if (s.ts < start) start = s.ts;
+      if (s.ts > end) end = s.ts;
+    }
+    rows.push({ point, start, end, n, data });
+  }
+  return rows;
 }
