@@ -9,7 +9,7 @@ import { warningFeedbackSchema, type WarningFeedback } from '../../core/platform
 import { envelopeBodyProblem, envelopeSchema, ENVELOPE_TYPES, type Envelope, type EnvelopeItem } from '../../uplink/envelope.js';
 import type { Db } from '../../store/database.js';
 import { HistoryStore } from '../history/history-store.js';
-import { packSamples, type HistorySample } from '../history/chunks.js';
+import { packColumns, qualityClass, storedValue } from '../history/chunks.js';
 import type { EnterpriseRegister } from './register.js';
 import { SummaryBook } from './summary-book.js';
 import { PointTable, type LatestValue, type PointInfo } from './point-table.js';
@@ -125,7 +125,18 @@ export class CentreIntake {
   /** The latest summary of each centre of the tier below (they are this centre's "enterprises"). */
   readonly summaries: SummaryBook;
 
-  private pendingHistory: HistorySample[] = [];
+  /**
+   * History samples of the next flush, in columns (point slot, time, stored value, quality class):
+   * no object per sample, so the first snapshots of 400,000 points promote no garbage to the old heap.
+   */
+  private histTable: PointTable[] = [];
+  private histSlot: number[] = [];
+  private histTs: number[] = [];
+  private histValue: number[] = [];
+  private histQuality: number[] = [];
+  /** Points first seen in a snapshot, saved with the next flush (table and slot: no row object each). */
+  private newPointTable: PointTable[] = [];
+  private newPointSlot: number[] = [];
   private pendingEvents: unknown[][] = [];
   private readonly dirtyGateways = new Set<GatewayLive>();
   /** Rows written with the next flush: one transaction (one fsync) per second, not one per point or alarm. */
@@ -198,7 +209,7 @@ export class CentreIntake {
   private tableOf(ent: string): PointTable {
     let t = this.tables.get(ent);
     if (!t) {
-      this.tables.set(ent, (t = new PointTable()));
+      this.tables.set(ent, (t = new PointTable(ent)));
       this.pointInfo.set(ent, t.info);
     }
     return t;
@@ -375,11 +386,18 @@ export class CentreIntake {
       let slot = table.slotOf(item.pointCode);
       if (slot < 0) {
         slot = table.ensure(item.pointCode, item.unit || undefined);
-        this.pendingPoints.push([ent, item.pointCode, null, item.unit || null]);
+        this.newPointTable.push(table);
+        this.newPointSlot.push(slot);
       }
       // A value older than the one held (a late message) never replaces it; replays set no live value.
       if (!e.historical) table.setLatest(slot, item.value, item.quality, item.time, item.alarmLevel);
-      if (table.keep(slot, item.time, item.alarmLevel, this.historyEvery)) this.pendingHistory.push({ point: `${ent}.${item.pointCode}`, ts: item.time, value: item.value, quality: item.quality });
+      if (table.keep(slot, item.time, item.alarmLevel, this.historyEvery)) {
+        this.histTable.push(table);
+        this.histSlot.push(slot);
+        this.histTs.push(item.time);
+        this.histValue.push(storedValue(item.value));
+        this.histQuality.push(qualityClass(item.quality));
+      }
     }
   }
 
@@ -427,19 +445,32 @@ export class CentreIntake {
    * The time argument is no longer used (it pruned the dataId window); callers still pass it.
    */
   flush(_now?: number): void {
-    const rows = this.pendingHistory;
+    const hist = { point: this.histTable.map((t, i) => t.historyPoint(this.histSlot[i]!)), ts: this.histTs, value: this.histValue, quality: this.histQuality };
+    const newPoints = { table: this.newPointTable, slot: this.newPointSlot };
     const events = this.pendingEvents;
     const gws = [...this.dirtyGateways];
     const points = this.pendingPoints;
     const alarms = [...this.dirtyAlarms];
-    this.pendingHistory = [];
+    this.histTable = [];
+    this.histSlot = [];
+    this.histTs = [];
+    this.histValue = [];
+    this.histQuality = [];
+    this.newPointTable = [];
+    this.newPointSlot = [];
     this.pendingEvents = [];
     this.pendingPoints = [];
     this.dirtyGateways.clear();
     this.dirtyAlarms.clear();
     this.o.db.transaction(() => {
-      this.history.write(packSamples(rows));
+      this.history.write(packColumns(hist));
       for (const ev of events) this.stmt.alarmEvent.run(...ev);
+      // Points first seen in a snapshot before base data rows: base data names them, and comes later.
+      for (let i = 0; i < newPoints.table.length; i++) {
+        const t = newPoints.table[i]!;
+        const slot = newPoints.slot[i]!;
+        this.stmt.savePoint.run(t.enterpriseCode, t.codeAt(slot), null, t.unitAt(slot) ?? null);
+      }
       for (const p of points) this.stmt.savePoint.run(...p);
       for (const a of alarms) this.stmt.saveAlarm.run({ ...a, active: a.active ? 1 : 0, state: a.state ?? null, message: a.message ?? null });
       for (const g of gws) this.stmt.saveGateway.run(g.lastSeq, g.lastTimestamp, g.lastSeen ?? null, g.enterpriseCode, g.gatewayCode);

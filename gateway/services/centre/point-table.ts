@@ -60,6 +60,8 @@ export class PointTable {
   private keptLevel = new Uint8Array(FIRST_CAPACITY);
   private live = 0;
 
+  constructor(readonly enterpriseCode: string) {}
+
   readonly latest: ReadonlyMap<string, LatestValue> = new TableView(this, (slot) => this.latestAt(slot), () => this.live);
   readonly info: ReadonlyMap<string, PointInfo> = new TableView(this, (slot) => ({ name: this.names[slot], unit: this.unitOf[slot] }), () => this.codes.length);
 
@@ -122,9 +124,17 @@ export class PointTable {
     return true;
   }
 
-  /** @internal for the views */
   codeAt(slot: number): string {
     return this.codes[slot]!;
+  }
+
+  unitAt(slot: number): string | undefined {
+    return this.unitOf[slot];
+  }
+
+  /** The point's id in the centre's history: `<enterpriseCode>.<pointCode>`. */
+  historyPoint(slot: number): string {
+    return `${this.enterpriseCode}.${this.codes[slot]!}`;
   }
 
   /** @internal for the views: the live value of a slot, or undefined. */

@@ -206,17 +206,36 @@ export interface HistorySample {
 
 /** Packs loose samples into chunk rows, one per point (for writers that batch a second or so at a time). */
 export function packSamples(samples: readonly HistorySample[]): ChunkRow[] {
+  return packColumns({
+    point: samples.map((s) => s.point),
+    ts: samples.map((s) => s.ts),
+    value: samples.map((s) => storedValue(s.value)),
+    quality: samples.map((s) => qualityClass(s.quality)),
+  });
+}
+
+/** Samples as parallel columns: values as stored (storedValue), qualities as classes (qualityClass). */
+export interface SampleColumns {
+  point: readonly string[];
+  ts: readonly number[];
+  value: readonly number[];
+  quality: readonly number[];
+}
+
+/** packSamples for a writer that keeps its batch in columns (the centre: no object per sample). */
+export function packColumns(c: SampleColumns): ChunkRow[] {
   // Samples of one point chained by index, encoded straight into each row's buffer: an OpenChunk per
   // point (two typed arrays each) was 400,000 array buffers a minute for the centre's 400,000 points,
   // most rows holding one sample; a small Buffer comes from Node's pool.
+  const length = c.point.length;
   const head = new Map<string, number>();
-  const next = new Int32Array(samples.length).fill(-1);
-  const tail = new Int32Array(samples.length);
-  const count = new Int32Array(samples.length);
-  for (let i = 0; i < samples.length; i++) {
-    const h = head.get(samples[i]!.point);
+  const next = new Int32Array(length).fill(-1);
+  const tail = new Int32Array(length);
+  const count = new Int32Array(length);
+  for (let i = 0; i < length; i++) {
+    const h = head.get(c.point[i]!);
     if (h === undefined) {
-      head.set(samples[i]!.point, i);
+      head.set(c.point[i]!, i);
       tail[i] = i;
       count[i] = 1;
     } else {
@@ -234,12 +253,12 @@ export function packSamples(samples: readonly HistorySample[]): ChunkRow[] {
     let start = Infinity;
     let end = -Infinity;
     for (let i = h, k = 0; i !== -1; i = next[i]!, k++) {
-      const s = samples[i]!;
-      data.writeDoubleLE(s.ts, HEADER_BYTES + k * 8);
-      data.writeDoubleLE(storedValue(s.value), HEADER_BYTES + n * 8 + k * 8);
-      data[HEADER_BYTES + n * 16 + k] = qualityClass(s.quality);
-      if (s.ts < start) start = s.ts;
-      if (s.ts > end) end = s.ts;
+      const ts = c.ts[i]!;
+      data.writeDoubleLE(ts, HEADER_BYTES + k * 8);
+      data.writeDoubleLE(c.value[i]!, HEADER_BYTES + n * 8 + k * 8);
+      data[HEADER_BYTES + n * 16 + k] = c.quality[i]!;
+      if (ts < start) start = ts;
+      if (ts > end) end = ts;
     }
     rows.push({ point, start, end, n, data });
   }

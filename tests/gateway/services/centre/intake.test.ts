@@ -10,19 +10,19 @@ import { migrateCentre } from '../../../../gateway/services/centre/centre-db.js'
 import { CentreIntake } from '../../../../gateway/services/centre/intake.js';
 import { CENTRE_LIVE_KEEP, CentreLiveFeed } from '../../../../gateway/services/centre/live-feed.js';
 import { EnterpriseRegister } from '../../../../gateway/services/centre/register.js';
-import { openDatabase } from '../../../../gateway/store/database.js';
+import { openDatabase, type Db } from '../../../../gateway/store/database.js';
 
 const code = (first17: string): string => first17 + usccCheckChar(first17)!;
 const A = code('91350100M000100Y4');
 const MIN = 60_000;
 
-function centre(): { intake: CentreIntake; register: EnterpriseRegister; metrics: Metrics } {
-  const db = openDatabase(':memory:');
+function centre(reopen?: Db): { intake: CentreIntake; register: EnterpriseRegister; metrics: Metrics; db: Db } {
+  const db = reopen ?? openDatabase(':memory:');
   migrateCentre(db);
   const register = new EnterpriseRegister(db);
-  register.upsert({ code: A, name: '甲钢铁有限公司', industry: 'steel', town: '城关镇', gateways: ['gw-a'] }, 'u', 1);
+  if (!reopen) register.upsert({ code: A, name: '甲钢铁有限公司', industry: 'steel', town: '城关镇', gateways: ['gw-a'] }, 'u', 1);
   const metrics = new Metrics();
-  return { intake: new CentreIntake({ db, register, logger: silentLogger, metrics, offlineAfter: 90_000, dedupFor: 86_400_000 }), register, metrics };
+  return { intake: new CentreIntake({ db, register, logger: silentLogger, metrics, offlineAfter: 90_000, dedupFor: 86_400_000 }), register, metrics, db };
 }
 
 let seq = 0;
@@ -61,6 +61,21 @@ describe('centre intake: latest values and history per point', () => {
     ]);
     intake.flush(3);
     expect(intake.history.trend(`${A}.CO`, 0, 10_000, 100).map((s) => s.value)).toEqual([7]);
+  });
+
+  it('keeps the points, their names and units and the gateway watermark across a restart of the centre', () => {
+    const first = centre();
+    first.intake.receive(topic('realtime'), envelope('realtime', [value('CO', 5, 1000), value('O2', 20.9, 1000)]), 1);
+    const baseData = { fingerprint: 'b'.repeat(64), enterprise: { code: A, name: '甲' }, gateway: { code: 'gw-a' }, equipment: [], targets: [{ code: 'CO', name: '加压机房CO', unit: 'ppm', limits: {} }] };
+    // Named by base data in the same second as it was first seen: the name is kept.
+    first.intake.receive(topic('basedata'), envelope('basedata', [], { baseData }), 2);
+    first.intake.flush(3);
+    const again = centre(first.db);
+    expect([...again.intake.pointInfo.get(A)!]).toEqual([
+      ['CO', { name: '加压机房CO', unit: 'ppm' }],
+      ['O2', { name: undefined, unit: 'ppm' }],
+    ]);
+    expect(again.intake.gateways.get(`${A}/gw-a`)).toMatchObject({ lastSeq: seq, online: false });
   });
 
   it('keeps one history sample per point a minute, and every change of alarm level', () => {
