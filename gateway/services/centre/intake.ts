@@ -9,7 +9,7 @@ import { warningFeedbackSchema, type WarningFeedback } from '../../core/platform
 import { envelopeBodyProblem, envelopeSchema, ENVELOPE_TYPES, type Envelope, type EnvelopeItem } from '../../uplink/envelope.js';
 import type { Db } from '../../store/database.js';
 import { HistoryStore } from '../history/history-store.js';
-import { packColumns, qualityClass, storedValue } from '../history/chunks.js';
+import { chunkRows, qualityClass, storedValue } from '../history/chunks.js';
 import type { EnterpriseRegister } from './register.js';
 import { SummaryBook } from './summary-book.js';
 import { PointTable, type LatestValue, type PointInfo } from './point-table.js';
@@ -463,7 +463,7 @@ export class CentreIntake {
     this.dirtyGateways.clear();
     this.dirtyAlarms.clear();
     this.o.db.transaction(() => {
-      this.history.write(packColumns(hist));
+      this.history.write(chunkRows(hist));
       for (const ev of events) this.stmt.alarmEvent.run(...ev);
       // Points first seen in a snapshot before base data rows: base data names them, and comes later.
       for (let i = 0; i < newPoints.table.length; i++) {
