@@ -382,6 +382,7 @@ export class CentreIntake {
     const ent = e.enterpriseCode;
     const table = this.tableOf(ent);
     if (!e.historical && !this.latest.has(ent)) this.latest.set(ent, table.latest);
+    if (table.size === 0) table.reserve(e.items.length);
     for (const item of e.items) {
       let slot = table.slotOf(item.pointCode);
       if (slot < 0) {

@@ -69,6 +69,15 @@ export class PointTable {
     return this.codes.length;
   }
 
+  /**
+   * Makes room for `n` more points at once (a snapshot's items), so a new enterprise's first snapshot
+   * sizes its arrays once instead of doubling them up from FIRST_CAPACITY.
+   */
+  reserve(n: number): void {
+    const need = this.codes.length + n;
+    if (need > this.kind.length) this.resize(need);
+  }
+
   /** The slot of a point code, or -1. */
   slotOf(code: string): number {
     return this.slots.get(code) ?? -1;
@@ -79,7 +88,7 @@ export class PointTable {
     const known = this.slots.get(code);
     if (known !== undefined) return known;
     const slot = this.codes.length;
-    if (slot === this.kind.length) this.grow();
+    if (slot === this.kind.length) this.resize(this.kind.length * 2);
     this.slots.set(code, slot);
     this.codes.push(code);
     this.names.push(undefined);
@@ -145,8 +154,7 @@ export class PointTable {
     return { value: k === NUMBER ? v : k === BOOLEAN ? v === 1 : null, quality: QUALITY_CODES[this.quality[slot]!]!, time: this.time[slot]!, alarmLevel: this.level[slot]! };
   }
 
-  private grow(): void {
-    const n = this.kind.length * 2;
+  private resize(n: number): void {
     const grown = <T extends Float64Array | Uint8Array>(a: T, fill?: number): T => {
       const b = new (a.constructor as new (n: number) => T)(n);
       if (fill !== undefined) b.fill(fill);
