@@ -3,10 +3,13 @@
 // 10 s, heartbeats every 30 s, and an alarm burst (every gateway raises a red alarm within 1 s, clears
 // it 5 s later). Measures the centre process only: CPU % of one core, peak RSS, envelopes/s, p99 from
 // the enterprise's alarm envelope (its timestamp) to the centre's live event stream, lost and
-// duplicated alarms. Runs 500 gateways, then 2,000 (`at2000`). Prints one JSON object as the last line.
+// duplicated alarms. The alarm figure is to the centre console's live stream as a client sees it:
+// GET /api/v1/centre/events read by an SSE client in a process of its own (centre-sse-client.ts).
+// Runs 500 gateways, then 2,000 (`at2000`). Prints one JSON object as the last line.
 // Run: npm run bench:centre   (BENCH_SECONDS=60 per run by default)
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +18,8 @@ import { validateConfig } from '../../gateway/config/load.js';
 import { usccCheckChar } from '../../gateway/config/uscc.js';
 import { silentLogger } from '../../gateway/core/logger.js';
 import { Gateway } from '../../gateway/runtime/gateway.js';
+import { UserStore } from '../../gateway/auth/user-store.js';
+import { openDatabase } from '../../gateway/store/database.js';
 import type { CentreService } from '../../gateway/services/centre/service.js';
 import { MosquittoServer } from '../helpers/mosquitto.js';
 
@@ -31,6 +36,8 @@ interface Figures {
   lost: number;
   duplicated: number;
   rejected: number;
+  /** Message ids the SSE client found missing (each id is one enterprise change). */
+  streamGaps: number;
   /** The centre's event-loop delay while measuring: a blocked loop delays every envelope. */
   eventLoopDelayP99Ms: number;
 }
@@ -47,10 +54,17 @@ function creditCode(i: number): string {
 async function run(n: number): Promise<Figures> {
   const dir = mkdtempSync(join(tmpdir(), 'centre-bench-'));
   const broker = await MosquittoServer.start();
+  // The console user the SSE client logs in as (a random password: nothing default).
+  const password = randomBytes(18).toString('base64url');
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const userDb = openDatabase(join(dir, 'data', 'gateway.db'));
+  await new UserStore(userDb, { hashParams: { ln: 10, r: 8, p: 1 } }).add({ name: 'duty1', role: 'viewer', areas: ['*'], password });
+  userDb.close();
   const parsed = validateConfig({
     gateway: { id: 'bench-centre', enterprise: { name: '基准县应急管理局', creditCode: creditCode(9_999_999) }, summaryInterval: 0 },
     mqtt: { broker: 'external', url: broker.url },
     storage: { dataDir: join(dir, 'data') },
+    http: { port: 0 },
     devices: [],
     centre: { issuer: '基准县监测中心', broker: { url: broker.url, clientId: 'bench-centre-input' }, rules: { offlineWarningAfter: '1h', unackedSeverity4After: '1h' } },
   });
@@ -61,13 +75,15 @@ async function run(n: number): Promise<Figures> {
   const codes = Array.from({ length: n }, (_, i) => creditCode(i));
   codes.forEach((code, i) => centre.register.upsert({ code, name: `基准企业${i}`, industry: 'steel', town: `镇${i % 12}`, gateways: [`gw-${i}`] }, 'bench', Date.now()));
 
-  const latencies: number[] = [];
-  const activations = new Map<string, number>();
-  centre.intake.events$.subscribe((e) => {
-    if (e.kind !== 'alarm' || !e.activation) return;
-    latencies.push(Date.now() - e.sentAt);
-    const key = `${e.alarm.enterpriseCode}/${e.alarm.alarmKey}`;
-    activations.set(key, (activations.get(key) ?? 0) + 1);
+  // The console: an SSE client in its own process, logged in like a browser.
+  const login = await fetch(`${gw.httpAddress!}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'duty1', password }) });
+  if (login.status !== 200) throw new Error(`login: HTTP ${login.status}`);
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  const consoleFile = fileURLToPath(new URL('./centre-sse-client.js', import.meta.url));
+  const sse = fork(consoleFile, [gw.httpAddress!, cookie], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    sse.once('message', (m) => (m === 'ready' ? resolve() : reject(new Error(JSON.stringify(m)))));
+    sse.once('exit', (code) => reject(new Error(`SSE client exited ${code}`)));
   });
 
   const burstAt = Math.max(15, Math.floor(SECONDS / 2));
@@ -87,7 +103,14 @@ async function run(n: number): Promise<Figures> {
   let peakRss = process.memoryUsage().rss;
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
+  const peak = { heapTotal: 0, heapUsed: 0, external: 0 };
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peak.heapTotal = Math.max(peak.heapTotal, m.heapTotal);
+    peak.heapUsed = Math.max(peak.heapUsed, m.heapUsed);
+    peak.external = Math.max(peak.external, m.external);
+  }, 250);
   const done = await new Promise<{ fleet: { sent: Record<string, number>; failed: number; alarms: number } }>((resolve) => child.on('message', (m: { kind: string; fleet?: unknown }) => m.kind === 'done' && resolve(m as never)));
   // Whatever is still in flight at the centre.
   await new Promise((r) => setTimeout(r, 2000));
@@ -97,10 +120,24 @@ async function run(n: number): Promise<Figures> {
   loop.disable();
   const envelopes = gw.metrics.total('centre_envelopes_total') - envelopesBefore;
   const rejected = gw.metrics.total('centre_rejected_total');
+  const stream = await new Promise<{ received: [string, number, number][]; gaps: number }>((resolve) => {
+    sse.once('message', (m) => resolve(m as never));
+    sse.send('stop');
+  });
+  const latencies = stream.received.map(([, sentAt, at]) => Math.round(at - sentAt));
+  const activations = new Map<string, number>();
+  for (const [key] of stream.received) activations.set(key, (activations.get(key) ?? 0) + 1);
   let duplicated = 0;
   for (const c of activations.values()) duplicated += c - 1;
   const lost = (done.fleet.sent.alarm ?? 0) / 2 - activations.size;
-  console.error(JSON.stringify({ fleet: done.fleet, centre: gw.metrics.snapshot().counters }));
+  console.error(JSON.stringify({ fleet: done.fleet, centre: gw.metrics.snapshot().counters, peakMb: { heapTotal: Math.round(peak.heapTotal / 1e6), heapUsed: Math.round(peak.heapUsed / 1e6), external: Math.round(peak.external / 1e6) } }));
+  // With node --expose-gc: what the centre holds (live heap after a full GC) beside the peak RSS.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    const m = process.memoryUsage();
+    console.error(JSON.stringify({ afterGc: { heapUsedMb: Math.round(m.heapUsed / 1e6), externalMb: Math.round(m.external / 1e6), arrayBuffersMb: Math.round(m.arrayBuffers / 1e6), rssMb: Math.round(m.rss / 1e6) } }));
+  }
   await gw.stop();
   await broker.dispose();
   rmSync(dir, { recursive: true, force: true });
@@ -115,6 +152,7 @@ async function run(n: number): Promise<Figures> {
     lost: Math.max(0, Math.round(lost)) + done.fleet.failed,
     duplicated,
     rejected,
+    streamGaps: stream.gaps,
     eventLoopDelayP99Ms: Math.round(loop.percentile(99) / 1e6),
   };
 }

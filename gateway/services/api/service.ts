@@ -20,7 +20,7 @@ import { dataRoutes } from './data-routes.js';
 import type { ApiDeps } from './deps.js';
 import { JournalQuery } from './journal-query.js';
 import { ApiError, ApiRouter, openApiDocument } from './route.js';
-import { SseHub } from './sse.js';
+import { alarmSseSource, SseHub } from './sse.js';
 
 /** Routes another service adds under /api/v1 (same authentication, role checks, CSRF and OpenAPI). */
 export type ApiExtension = (router: ApiRouter, deps: ApiDeps, api: FastifyInstance) => void | Promise<void>;
@@ -84,7 +84,7 @@ export class ApiService implements Service {
       metrics: ctx.metrics,
     };
     this.deps = deps;
-    const hub = new SseHub(ctx.alarms, ctx.points, journal);
+    const hub = new SseHub(alarmSseSource(ctx.alarms, ctx.points, journal));
     this.hub = hub;
     hub.start();
     ctx.http.add('api', async (app) => {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import type { AlarmManager } from '../../alarms/alarm-manager.js';
 import type { AlarmEvent } from '../../core/alarm-event.js';
 import type { PointRegistry } from '../../core/point-registry.js';
@@ -21,37 +21,57 @@ const HEARTBEAT_MS = 15_000;
  */
 export const SSE_BATCH_MS = 50;
 
+/** One SSE message: its id (monotonic per stream) and its whole text (`id: …\nevent: …\ndata: …\n\n`). */
+export interface SseMessage {
+  seq: number;
+  text: string;
+}
+
+/**
+ * What a live stream carries: the live events, how one becomes a message, and what a client that
+ * reconnects with Last-Event-ID missed. The operator console's alarm stream (alarmSseSource) and the
+ * centre console's enterprise stream (centre/live-feed.ts) are two sources of the same hub.
+ */
+export interface SseSource<E> {
+  events$: Observable<E>;
+  /** The message of a live event; called only while someone listens. */
+  message(e: E): SseMessage;
+  /**
+   * Messages after `after` in seq order (at most `limit`, more means too far behind), 'reset' when
+   * they are gone (the client reloads and continues from now), undefined when the source keeps none.
+   */
+  missed(after: number, limit: number): SseMessage[] | 'reset' | undefined;
+  /** The newest id: where a fresh stream starts. */
+  lastSeq(): number;
+}
+
 interface Client {
   res: ServerResponse;
   lastSeq: number;
 }
 
 /**
- * Live push of alarm events by Server-Sent Events. Each message's id is the journal seq; a client
- * that reconnects with Last-Event-ID gets every event after it from the journal before live ones.
- * The replay is read and the live subscription taken in the same synchronous step (journal writes are
- * synchronous and happen before an event is published), so no event falls between the two.
+ * Live push by Server-Sent Events. Each message's id is the source's seq; a client that reconnects
+ * with Last-Event-ID gets every message after it (source.missed) before live ones. The replay is read
+ * and the live subscription taken in the same synchronous step (a source records an event before it
+ * publishes it), so no event falls between the two.
  */
-export class SseHub {
+export class SseHub<E = AlarmEvent> {
   private readonly clients = new Set<Client>();
   private sub: Subscription | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   /** Live messages not yet written, in seq order, and the timer that writes them. */
-  private pending: { seq: number; text: string }[] = [];
+  private pending: SseMessage[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private lastFlushAt = 0;
 
-  constructor(
-    private readonly alarms: AlarmManager,
-    private readonly points: PointRegistry,
-    private readonly journal: JournalQuery | undefined,
-  ) {}
+  constructor(private readonly source: SseSource<E>) {}
 
   start(): void {
-    this.sub = this.alarms.events$.subscribe((e) => {
+    this.sub = this.source.events$.subscribe((e) => {
       if (this.clients.size === 0) return;
       // One message text for every client: the cost of a flood does not grow with the clients' JSON.
-      this.pending.push({ seq: e.seq, text: this.message(e, undefined) });
+      this.pending.push(this.source.message(e));
       this.flushTimer ??= setTimeout(() => this.flush(), Math.max(0, this.lastFlushAt + SSE_BATCH_MS - performance.now()));
     });
     this.heartbeat = setInterval(() => {
@@ -73,16 +93,16 @@ export class SseHub {
     });
     res.write('retry: 1000\n\n');
     const client: Client = { res, lastSeq: lastEventId ?? 0 };
-    if (lastEventId !== undefined && this.journal) {
-      const missed = this.journal.events({ after: lastEventId, limit: MAX_REPLAY + 1 });
-      if (missed.length > MAX_REPLAY) {
-        // Too far behind to replay: the client reloads the alarm list and continues from now.
-        client.lastSeq = this.journal.lastSeq();
-        res.write(`id: ${client.lastSeq}\nevent: reset\ndata: {}\n\n`);
-      } else for (const e of missed) this.send(client, e, e.kind);
+    const missed = lastEventId === undefined ? undefined : this.source.missed(lastEventId, MAX_REPLAY + 1);
+    if (missed === 'reset' || (missed !== undefined && missed.length > MAX_REPLAY)) {
+      // Too far behind to replay: the client reloads its list and continues from now.
+      client.lastSeq = this.source.lastSeq();
+      res.write(`id: ${client.lastSeq}\nevent: reset\ndata: {}\n\n`);
+    } else if (missed !== undefined) {
+      for (const m of missed) this.write(client, m.seq, m.text);
     } else if (lastEventId === undefined) {
       // A fresh stream starts at the newest event: the client has just loaded the list.
-      client.lastSeq = this.journal?.lastSeq() ?? 0;
+      client.lastSeq = this.source.lastSeq();
       res.write(`id: ${client.lastSeq}\nevent: hello\ndata: {}\n\n`);
     }
     this.clients.add(client);
@@ -110,16 +130,6 @@ export class SseHub {
     }
   }
 
-  private message(e: AlarmEvent, kind: string | undefined): string {
-    const status = this.alarms.has(e.alarmId) ? alarmView(this.points, this.alarms.get(e.alarmId)) : null;
-    // ASCII JSON (ascii-json.ts): cheaper to encode here and to parse in the browser.
-    return `id: ${e.seq}\nevent: alarm\ndata: ${asciiJson({ event: kind ? { ...e, kind } : e, status })}\n\n`;
-  }
-
-  private send(c: Client, e: AlarmEvent, kind: string | undefined): void {
-    if (e.seq > c.lastSeq) this.write(c, e.seq, this.message(e, kind));
-  }
-
   private write(c: Client, seq: number, text: string | Buffer): void {
     if (seq <= c.lastSeq) return;
     c.lastSeq = seq;
@@ -139,4 +149,19 @@ export class SseHub {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.closeClients();
   }
+}
+
+/** The operator console's stream: alarm events, id = journal seq, replayed from the journal. */
+export function alarmSseSource(alarms: AlarmManager, points: PointRegistry, journal: JournalQuery | undefined): SseSource<AlarmEvent> {
+  const message = (e: AlarmEvent, kind: string | undefined): SseMessage => {
+    const status = alarms.has(e.alarmId) ? alarmView(points, alarms.get(e.alarmId)) : null;
+    // ASCII JSON (ascii-json.ts): cheaper to encode here and to parse in the browser.
+    return { seq: e.seq, text: `id: ${e.seq}\nevent: alarm\ndata: ${asciiJson({ event: kind ? { ...e, kind } : e, status })}\n\n` };
+  };
+  return {
+    events$: alarms.events$,
+    message: (e) => message(e, undefined),
+    missed: (after, limit) => journal?.events({ after, limit }).map((e) => message(e, e.kind)),
+    lastSeq: () => journal?.lastSeq() ?? 0,
+  };
 }

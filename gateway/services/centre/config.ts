@@ -65,7 +65,7 @@ export const centreSectionSchema = z.strictObject({
       staleAfter: durationSchema.default(300_000),
     })
     .default({ enabled: true, period: 60_000, staleAfter: 300_000 }),
-  /** dataIds remembered for dedup (a resend after a reconnect arrives within minutes). */
+  /** How long a gateway's earlier queue (before a seq reset) still catches resends by its watermark (intake.ts). */
   dedupFor: durationSchema.default(86_400_000),
 });
 export type CentreSection = z.infer<typeof centreSectionSchema>;

@@ -9,9 +9,13 @@ import { warningFeedbackSchema, type WarningFeedback } from '../../core/platform
 import { envelopeBodyProblem, envelopeSchema, ENVELOPE_TYPES, type Envelope, type EnvelopeItem } from '../../uplink/envelope.js';
 import type { Db } from '../../store/database.js';
 import { HistoryStore } from '../history/history-store.js';
-import { packSamples, type HistorySample } from '../history/chunks.js';
+import { chunkRows, qualityClass, storedValue } from '../history/chunks.js';
 import type { EnterpriseRegister } from './register.js';
 import { SummaryBook } from './summary-book.js';
+import { PointTable, type LatestValue, type PointInfo } from './point-table.js';
+import { plainSnapshotEnvelope } from './envelope-check.js';
+
+export type { LatestValue, PointInfo } from './point-table.js';
 
 /** Envelopes larger than this are refused unread: a hostile client must not make the centre parse megabytes. */
 export const MAX_ENVELOPE_BYTES = 4_000_000;
@@ -54,13 +58,6 @@ export interface EnterpriseAlarm {
   updatedAt: number;
 }
 
-export interface LatestValue {
-  value: number | boolean | null;
-  quality: string;
-  time: number;
-  alarmLevel: number;
-}
-
 export interface GatewayLive {
   enterpriseCode: string;
   gatewayCode: string;
@@ -71,6 +68,11 @@ export interface GatewayLive {
   online: boolean;
   /** Since when online / offline (receive time). */
   since: number;
+  /**
+   * Watermarks of the gateway's earlier queues (before a seq reset), each kept dedupFor after it
+   * ended: a resend from an old queue is a duplicate although its seq is above the new watermark.
+   */
+  earlier?: { lastSeq: number; lastTimestamp: number; endedAt: number }[];
 }
 
 /** Live changes, for the console stream and the centre rules. */
@@ -87,7 +89,7 @@ export interface IntakeOptions {
   metrics: Metrics;
   /** A gateway silent this long is offline. */
   offlineAfter: number;
-  /** dataIds remembered for dedup. */
+  /** How long the watermark of a gateway's earlier queue (before a seq reset) still catches its resends. */
   dedupFor: number;
   /** At most one history row per point this often (a change of alarm level is always kept). */
   historyEvery?: number;
@@ -110,10 +112,12 @@ export class CentreIntake {
   readonly history: HistoryStore;
 
   readonly gateways = new Map<string, GatewayLive>();
-  /** enterprise code → point code → latest live value. */
-  readonly latest = new Map<string, Map<string, LatestValue>>();
-  /** enterprise code → point code → name / unit (from base data). */
-  readonly pointInfo = new Map<string, Map<string, { name: string | undefined; unit: string | undefined }>>();
+  /** enterprise code → its points (one slot each: latest value, name and unit, history state). */
+  private readonly tables = new Map<string, PointTable>();
+  /** enterprise code → point code → latest live value (read-only views of the point tables). */
+  readonly latest = new Map<string, ReadonlyMap<string, LatestValue>>();
+  /** enterprise code → point code → name / unit (from base data, or the unit of its first value). */
+  readonly pointInfo = new Map<string, ReadonlyMap<string, PointInfo>>();
   /** enterprise code → alarm key → occurrence. */
   readonly alarms = new Map<string, Map<string, EnterpriseAlarm>>();
   /** enterprise code → danger id → latest report. */
@@ -121,9 +125,18 @@ export class CentreIntake {
   /** The latest summary of each centre of the tier below (they are this centre's "enterprises"). */
   readonly summaries: SummaryBook;
 
-  private readonly seen = new Map<string, number>();
-  private readonly lastKept = new Map<string, { at: number; level: number }>();
-  private pendingHistory: HistorySample[] = [];
+  /**
+   * History samples of the next flush, in columns (point slot, time, stored value, quality class):
+   * no object per sample, so the first snapshots of 400,000 points promote no garbage to the old heap.
+   */
+  private histTable: PointTable[] = [];
+  private histSlot: number[] = [];
+  private histTs: number[] = [];
+  private histValue: number[] = [];
+  private histQuality: number[] = [];
+  /** Points first seen in a snapshot, saved with the next flush (table and slot: no row object each). */
+  private newPointTable: PointTable[] = [];
+  private newPointSlot: number[] = [];
   private pendingEvents: unknown[][] = [];
   private readonly dirtyGateways = new Set<GatewayLive>();
   /** Rows written with the next flush: one transaction (one fsync) per second, not one per point or alarm. */
@@ -169,7 +182,7 @@ export class CentreIntake {
       this.gateways.set(`${r.enterprise_code}/${r.code}`, { enterpriseCode: r.enterprise_code, gatewayCode: r.code, lastSeq: r.last_seq, lastTimestamp: r.last_timestamp ?? 0, lastSeen: r.last_seen ?? undefined, online: false, since: r.last_seen ?? 0 });
     }
     for (const r of this.stmt.points.all() as { enterprise_code: string; point_code: string; name: string | null; unit: string | null }[]) {
-      this.infoOf(r.enterprise_code).set(r.point_code, { name: r.name ?? undefined, unit: r.unit ?? undefined });
+      this.tableOf(r.enterprise_code).setInfo(r.point_code, r.name ?? undefined, r.unit ?? undefined);
     }
     for (const r of this.stmt.alarms.all() as { enterprise_code: string; alarm_key: string; gateway_code: string; point_code: string; alarm_type: string; level: number; active: number; state: string | null; message: string | null; started_at: number; updated_at: number }[]) {
       this.alarmsOf(r.enterprise_code).set(r.alarm_key, {
@@ -193,10 +206,13 @@ export class CentreIntake {
     }
   }
 
-  private infoOf(ent: string): Map<string, { name: string | undefined; unit: string | undefined }> {
-    let m = this.pointInfo.get(ent);
-    if (!m) this.pointInfo.set(ent, (m = new Map<string, { name: string | undefined; unit: string | undefined }>()));
-    return m;
+  private tableOf(ent: string): PointTable {
+    let t = this.tables.get(ent);
+    if (!t) {
+      this.tables.set(ent, (t = new PointTable(ent)));
+      this.pointInfo.set(ent, t.info);
+    }
+    return t;
   }
 
   private alarmsOf(ent: string): Map<string, EnterpriseAlarm> {
@@ -208,12 +224,6 @@ export class CentreIntake {
   private dangersOf(ent: string): Map<string, HiddenDangerReport> {
     let m = this.hiddenDangers.get(ent);
     if (!m) this.hiddenDangers.set(ent, (m = new Map<string, HiddenDangerReport>()));
-    return m;
-  }
-
-  private latestOf(ent: string): Map<string, LatestValue> {
-    let m = this.latest.get(ent);
-    if (!m) this.latest.set(ent, (m = new Map<string, LatestValue>()));
     return m;
   }
 
@@ -261,6 +271,11 @@ export class CentreIntake {
       if (doc.companyCode !== h.enterpriseCode) return this.reject('topic_mismatch', topic, `report of company ${doc.companyCode}`);
       body = () => this.applyHiddenDanger(h.enterpriseCode, doc, receivedAt);
     } else if ((ENVELOPE_TYPES as readonly string[]).includes(h.type)) {
+      // Snapshots and heartbeats that are certainly valid skip zod's copy of every item (envelope-check.ts).
+      const plain = plainSnapshotEnvelope(json);
+      if (plain) body = () => this.apply(plain, receivedAt);
+    }
+    if (!body && (ENVELOPE_TYPES as readonly string[]).includes(h.type)) {
       const full = envelopeSchema.safeParse(json);
       if (!full.success) return this.reject('bad_schema', topic, schemaProblem(full.error));
       // A summary must carry its document (the other types keep their long-standing leniency).
@@ -283,23 +298,27 @@ export class CentreIntake {
     return undefined;
   }
 
-  /** Same dataId within dedupFor, or a seq at or below the gateway's watermark with no newer timestamp. */
+  /**
+   * A seq at or below the gateway's watermark with no newer timestamp, or below the watermark of one
+   * of its earlier queues (within dedupFor of that queue's end). The uplink sends in queue order, so a
+   * resend (same dataId, same seq and timestamp) always falls under one of them: the watermarks catch
+   * every resend a remembered dataId would, in a few numbers per gateway instead of one string per
+   * envelope (a day of dataIds at 2,000 gateways is 27 million strings, past a Map's 16.7 million).
+   */
   private duplicate(h: EnvelopeHeader, now: number): boolean {
-    if (this.seen.has(h.dataId)) {
+    const gw = this.gateways.get(`${h.enterpriseCode}/${h.gatewayCode}`);
+    if (!gw) return false;
+    const under = (w: { lastSeq: number; lastTimestamp: number }) => h.seq <= w.lastSeq && h.timestamp <= w.lastTimestamp;
+    if (under(gw) || gw.earlier?.some((w) => now - w.endedAt < this.o.dedupFor && under(w))) {
       this.o.metrics.inc('centre_duplicates_total');
       return true;
     }
-    const gw = this.gateways.get(`${h.enterpriseCode}/${h.gatewayCode}`);
-    if (gw && h.seq <= gw.lastSeq) {
-      if (h.timestamp <= gw.lastTimestamp) {
-        this.o.metrics.inc('centre_duplicates_total');
-        return true;
-      }
+    if (h.seq <= gw.lastSeq) {
       // Lower seq but newer: the gateway's queue started again (new data directory). Follow it.
       this.log.warn('企业网关序号回退，按新队列接收 [gateway seq went back: queue reset]', { enterpriseCode: h.enterpriseCode, gatewayCode: untrusted(h.gatewayCode), seq: h.seq, lastSeq: gw.lastSeq });
       this.o.metrics.inc('centre_seq_resets_total');
+      gw.earlier = [...(gw.earlier ?? []).filter((w) => now - w.endedAt < this.o.dedupFor), { lastSeq: gw.lastSeq, lastTimestamp: gw.lastTimestamp, endedAt: now }];
     }
-    this.seen.set(h.dataId, now);
     return false;
   }
 
@@ -343,9 +362,9 @@ export class CentreIntake {
         for (const item of e.items) this.applyAlarm(e, item, now);
         return;
       case 'basedata': {
-        const info = this.infoOf(e.enterpriseCode);
+        const table = this.tableOf(e.enterpriseCode);
         for (const t of e.baseData?.targets ?? []) {
-          info.set(t.code, { name: t.name, unit: t.unit });
+          table.setInfo(t.code, t.name, t.unit);
           this.pendingPoints.push([e.enterpriseCode, t.code, t.name, t.unit]);
         }
         return;
@@ -360,23 +379,25 @@ export class CentreIntake {
   }
 
   private applyRealtime(e: Envelope): void {
-    const latest = e.historical ? undefined : this.latestOf(e.enterpriseCode);
-    const info = this.infoOf(e.enterpriseCode);
+    const ent = e.enterpriseCode;
+    const table = this.tableOf(ent);
+    if (!e.historical && !this.latest.has(ent)) this.latest.set(ent, table.latest);
+    if (table.size === 0) table.reserve(e.items.length);
     for (const item of e.items) {
-      const point = `${e.enterpriseCode}.${item.pointCode}`;
-      if (!info.has(item.pointCode)) {
-        info.set(item.pointCode, { name: undefined, unit: item.unit || undefined });
-        this.pendingPoints.push([e.enterpriseCode, item.pointCode, null, item.unit || null]);
+      let slot = table.slotOf(item.pointCode);
+      if (slot < 0) {
+        slot = table.ensure(item.pointCode, item.unit || undefined);
+        this.newPointTable.push(table);
+        this.newPointSlot.push(slot);
       }
-      if (latest) {
-        const prev = latest.get(item.pointCode);
-        // A value older than the one held (a late message) never replaces it.
-        if (!prev || prev.time <= item.time) latest.set(item.pointCode, { value: item.value, quality: item.quality, time: item.time, alarmLevel: item.alarmLevel });
-      }
-      const kept = this.lastKept.get(point);
-      if (!kept || Math.abs(item.time - kept.at) >= this.historyEvery || kept.level !== item.alarmLevel) {
-        this.lastKept.set(point, { at: item.time, level: item.alarmLevel });
-        this.pendingHistory.push({ point, ts: item.time, value: item.value, quality: item.quality });
+      // A value older than the one held (a late message) never replaces it; replays set no live value.
+      if (!e.historical) table.setLatest(slot, item.value, item.quality, item.time, item.alarmLevel);
+      if (table.keep(slot, item.time, item.alarmLevel, this.historyEvery)) {
+        this.histTable.push(table);
+        this.histSlot.push(slot);
+        this.histTs.push(item.time);
+        this.histValue.push(storedValue(item.value));
+        this.histQuality.push(qualityClass(item.quality));
       }
     }
   }
@@ -420,29 +441,41 @@ export class CentreIntake {
     this.events.next({ kind: 'hidden_danger', enterpriseCode: ent, report, at: now });
   }
 
-  /** Writes the batched history rows, alarm log rows and gateway watermarks (the service's timer). */
-  flush(now: number): void {
-    const rows = this.pendingHistory;
+  /**
+   * Writes the batched history rows, alarm log rows and gateway watermarks (the service's timer).
+   * The time argument is no longer used (it pruned the dataId window); callers still pass it.
+   */
+  flush(_now?: number): void {
+    const hist = { point: this.histTable.map((t, i) => t.historyPoint(this.histSlot[i]!)), ts: this.histTs, value: this.histValue, quality: this.histQuality };
+    const newPoints = { table: this.newPointTable, slot: this.newPointSlot };
     const events = this.pendingEvents;
     const gws = [...this.dirtyGateways];
     const points = this.pendingPoints;
     const alarms = [...this.dirtyAlarms];
-    this.pendingHistory = [];
+    this.histTable = [];
+    this.histSlot = [];
+    this.histTs = [];
+    this.histValue = [];
+    this.histQuality = [];
+    this.newPointTable = [];
+    this.newPointSlot = [];
     this.pendingEvents = [];
     this.pendingPoints = [];
     this.dirtyGateways.clear();
     this.dirtyAlarms.clear();
     this.o.db.transaction(() => {
-      this.history.write(packSamples(rows));
+      this.history.write(chunkRows(hist));
       for (const ev of events) this.stmt.alarmEvent.run(...ev);
+      // Points first seen in a snapshot before base data rows: base data names them, and comes later.
+      for (let i = 0; i < newPoints.table.length; i++) {
+        const t = newPoints.table[i]!;
+        const slot = newPoints.slot[i]!;
+        this.stmt.savePoint.run(t.enterpriseCode, t.codeAt(slot), null, t.unitAt(slot) ?? null);
+      }
       for (const p of points) this.stmt.savePoint.run(...p);
       for (const a of alarms) this.stmt.saveAlarm.run({ ...a, active: a.active ? 1 : 0, state: a.state ?? null, message: a.message ?? null });
       for (const g of gws) this.stmt.saveGateway.run(g.lastSeq, g.lastTimestamp, g.lastSeen ?? null, g.enterpriseCode, g.gatewayCode);
     })();
-    for (const [id, at] of this.seen) {
-      if (now - at < this.o.dedupFor) break; // insertion order is time order
-      this.seen.delete(id);
-    }
   }
 
   complete(): void {

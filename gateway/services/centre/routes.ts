@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SecurityAudit } from '../../auth/security-audit.js';
+import type { Metrics } from '../../core/metrics.js';
 import { WARNING_KIND_NAMES, warningLevelSchema } from '../../core/platform-warning.js';
 import { ApiError, type ApiRouter } from '../api/route.js';
 import { csvLine } from './csv.js';
@@ -36,7 +37,7 @@ function dayBounds(date: string | undefined, now: number): { from: number; to: n
  * the daily report (日报). Reads need centre.read; the register, grades and manual warnings their own
  * actions, each written to the security audit with the user.
  */
-export function centreRoutes(r: ApiRouter, centre: CentreService, deps: { audit: SecurityAudit; now: () => number }): void {
+export function centreRoutes(r: ApiRouter, centre: CentreService, deps: { audit: SecurityAudit; now: () => number; metrics: Metrics }): void {
   const enterpriseOf = (code: string) => {
     const e = centre.register.get(code);
     if (!e) throw new ApiError(404, `企业不在名录中 [no such enterprise] ${code}`, 'params.code');
@@ -134,6 +135,25 @@ export function centreRoutes(r: ApiRouter, centre: CentreService, deps: { audit:
   });
 
   r.add({ method: 'GET', url: '/centre/figures', summary: '统计: connection rate, online rate, alarms today / this week by level, top enterprises; with centres below, their live summaries added (stale ones apart)', tag: 'centre', access: 'centre.read' }, () => centre.tier.figures(deps.now()));
+
+  r.add(
+    {
+      method: 'GET',
+      url: '/centre/events',
+      summary: '监测中心实时推送 (Server-Sent Events: event alarm / online per enterprise with its badges; id monotonic, Last-Event-ID replays what was missed, reset when too far behind)',
+      tag: 'centre',
+      access: 'centre.read',
+      query: z.strictObject({ lastEventId: z.coerce.number().int().nonnegative().optional() }),
+      produces: 'text/event-stream',
+    },
+    ({ query, req, reply }) => {
+      const header = req.headers['last-event-id'];
+      const fromHeader = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : undefined;
+      reply.hijack();
+      deps.metrics.inc('centre_sse_connections');
+      centre.liveHub.open(reply.raw, fromHeader ?? query.lastEventId, () => undefined);
+    },
+  );
 
   r.add({ method: 'GET', url: '/centre/warnings', summary: '预警跟踪: pending / received / in hand / answered / overdue', tag: 'centre', access: 'centre.read', query: warningsQuery }, ({ query }) => {
     const now = deps.now();

@@ -54,7 +54,7 @@ export class HistoryStore {
   constructor(db: Db) {
     migrate(db, HISTORY_MIGRATIONS);
     const insert = db.prepare('INSERT INTO history_chunk (point, start, "end", n, data) VALUES (?, ?, ?, ?, ?)');
-    this.insertMany = db.transaction((rows: readonly ChunkRow[]) => {
+    this.insertMany = db.transaction((rows: Iterable<ChunkRow>) => {
       for (const r of rows) insert.run(r.point, r.start, r.end, r.n, r.data);
     });
     this.stmt = {
@@ -65,9 +65,9 @@ export class HistoryStore {
     };
   }
 
-  /** Writes chunks in one transaction. */
-  write(rows: readonly ChunkRow[]): void {
-    if (rows.length) this.insertMany(rows);
+  /** Writes chunks in one transaction (an array, or rows made one at a time as they are written). */
+  write(rows: Iterable<ChunkRow>): void {
+    if (!Array.isArray(rows) || rows.length > 0) this.insertMany(rows);
   }
 
   /** A point's stored samples in [from, to), in time order. */

@@ -61,6 +61,7 @@ function toast(text: string): void {
 function showLogin(): void {
   document.body.classList.add('logged-out');
   if (refresh !== undefined) clearInterval(refresh);
+  closeStream();
   main.innerHTML = `<form id="login" class="login"><h2>监测中心登录</h2><input name="name" placeholder="用户名" autocomplete="username" required><input name="password" type="password" placeholder="密码" autocomplete="current-password" required><button>登录</button></form>`;
   document.querySelector<HTMLFormElement>('#login')!.addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -89,7 +90,84 @@ function figuresHtml(f: Figures): string {
   </div>`;
 }
 
+function badgesHtml(active: Record<string, number>): string {
+  return [4, 3, 2, 1].filter((l) => (active[l] ?? 0) > 0).map((l) => `<span class="badge sev${l}" title="${LEVEL_ZH[l]}色报警">${active[l]}</span>`).join('');
+}
+
+// ---- live badges: GET /api/v1/centre/events (SSE) ----
+// Each alarm or online change of an enterprise arrives with its badges after it; the tile is updated
+// in place. The grid is still reloaded every GRID_POLL_MS as a fallback (and on a reset, when the
+// stream was too far behind to replay what it missed).
+const GRID_POLL_MS = 30_000;
+interface Badges {
+  enterpriseCode: string;
+  online: boolean;
+  activeAlarms: Record<string, number>;
+}
+let stream: EventSource | undefined;
+/** Changes that arrive while the grid is being loaded, applied once it is on the screen. */
+let gridLoading = false;
+let queued: Badges[] = [];
+
+function applyBadges(b: Badges): void {
+  if (gridLoading) {
+    queued.push(b);
+    return;
+  }
+  const tile = main.querySelector<HTMLElement>(`.tile[data-code="${CSS.escape(b.enterpriseCode)}"]`);
+  if (!tile) return;
+  tile.querySelector('.badges')!.innerHTML = badgesHtml(b.activeAlarms);
+  tile.classList.toggle('offline', !b.online);
+  tile.querySelector('.online-text')!.textContent = b.online ? '在线' : '离线';
+}
+
+function openStream(): void {
+  if (stream) return;
+  // EventSource resends the last id it saw as Last-Event-ID when it reconnects: the centre replays what was missed.
+  const es = new EventSource('/api/v1/centre/events');
+  stream = es;
+  const onChange = (ev: Event): void => {
+    const m = ev as MessageEvent<string>;
+    document.body.dataset.liveSeq = m.lastEventId;
+    applyBadges(JSON.parse(m.data) as Badges);
+  };
+  es.addEventListener('alarm', onChange);
+  es.addEventListener('online', onChange);
+  es.addEventListener('hello', (ev) => (document.body.dataset.liveSeq = (ev as MessageEvent<string>).lastEventId));
+  es.addEventListener('reset', (ev) => {
+    document.body.dataset.liveSeq = (ev as MessageEvent<string>).lastEventId;
+    // Too far behind to replay: the grid (when shown) is reloaded.
+    if (main.querySelector('#grid')) void gridPage().catch(() => undefined);
+  });
+  es.addEventListener('open', () => document.body.classList.remove('live-down'));
+  es.addEventListener('error', () => {
+    document.body.classList.add('live-down');
+    // A closed stream (session ended) is not retried by the browser: check the session and reopen.
+    if (es.readyState === EventSource.CLOSED) {
+      stream = undefined;
+      window.setTimeout(() => void api<Me>('GET', '/auth/me').then(() => openStream()).catch(() => undefined), 2000);
+    }
+  });
+}
+
+function closeStream(): void {
+  stream?.close();
+  stream = undefined;
+}
+
 async function gridPage(): Promise<void> {
+  gridLoading = true;
+  try {
+    await renderGrid();
+  } finally {
+    gridLoading = false;
+    const late = queued;
+    queued = [];
+    for (const b of late) applyBadges(b);
+  }
+}
+
+async function renderGrid(): Promise<void> {
   const params = new URLSearchParams(location.hash.split('?')[1] ?? '');
   const [list, figures] = await Promise.all([api<{ enterprises: Status[]; industries: Record<string, string> }>('GET', `/centre/enterprises?${params.toString()}`), api<Figures & TierTotals>('GET', '/centre/figures')]);
   industries = list.industries;
@@ -99,12 +177,11 @@ async function gridPage(): Promise<void> {
   const tiles = list.enterprises
     .sort((a, b) => a.grade.localeCompare(b.grade) || a.name.localeCompare(b.name, 'zh'))
     .map((e) => {
-      const badges = [4, 3, 2, 1].filter((l) => (e.activeAlarms[l] ?? 0) > 0).map((l) => `<span class="badge sev${l}" title="${LEVEL_ZH[l]}色报警">${e.activeAlarms[l]}</span>`).join('');
       return `<div class="tile grade-${e.grade}${e.online ? '' : ' offline'}" data-code="${esc(e.code)}" tabindex="0">
-        <div class="badges">${badges}</div>
+        <div class="badges">${badgesHtml(e.activeAlarms)}</div>
         <div class="name">${esc(e.name)}</div>
         <div class="meta">${esc(industries[e.industry] ?? e.industry)} · ${esc(e.town)} · ${GRADE_ZH[e.grade]}</div>
-        <div class="meta">${e.online ? '在线' : '离线'} · 数据 ${e.lastDataTime ? esc(time(e.lastDataTime).slice(5, 16)) : '—'}</div>
+        <div class="meta"><span class="online-text">${e.online ? '在线' : '离线'}</span> · 数据 ${e.lastDataTime ? esc(time(e.lastDataTime).slice(5, 16)) : '—'}</div>
         <div class="meta">测点 ${e.points} · 新鲜 ${pct(e.freshGoodShare)}${e.hiddenDangersOpen ? ` · 隐患 ${e.hiddenDangersOpen}` : ''}</div>
       </div>`;
     })
@@ -210,9 +287,10 @@ function route(): void {
   else if (hash.startsWith('#/report')) show(reportPage());
   else if (hash.startsWith('#/subordinates')) show(subordinatesPage(main, decodeURIComponent(hash.slice('#/subordinates/'.length))));
   else {
+    // Alarm badges and online state follow the live stream; the slow reload is a fallback.
+    openStream();
     show(gridPage());
-    // Alarm badges and online state follow the enterprises within seconds.
-    refresh = window.setInterval(() => show(gridPage()), 5000);
+    refresh = window.setInterval(() => show(gridPage()), GRID_POLL_MS);
   }
 }
 

@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlarmManager, MemoryJournal } from '../../../../gateway/alarms/alarm-manager.js';
 import { PointRegistry } from '../../../../gateway/core/point-registry.js';
-import { SSE_BATCH_MS, SseHub } from '../../../../gateway/services/api/sse.js';
+import { alarmSseSource, SSE_BATCH_MS, SseHub } from '../../../../gateway/services/api/sse.js';
 
 /** The part of a ServerResponse the hub uses, recording each write (one write = one socket write). */
 class RecordingResponse extends EventEmitter {
@@ -37,7 +37,7 @@ describe('SSE fan-out: one write per client per batch, nothing lost or repeated'
     pointInfo: () => ({ name: '一氧化碳', unit: 'ppm', area: 'gas' }),
     journal: new MemoryJournal(),
   });
-  const hub = new SseHub(alarms, points, undefined);
+  const hub = new SseHub(alarmSseSource(alarms, points, undefined));
   hub.start();
   afterEach(() => hub.closeClients());
 

@@ -247,6 +247,65 @@ describe('centre role: two enterprise gateways through mosquitto', () => {
     expect(text).toContain('企业离线');
   }, 30_000);
 
+  it('streams each enterprise alarm and online change with its badges (SSE), and replays what a reconnecting console missed', async () => {
+    const base = centreGw.httpAddress!;
+    expect((await fetch(`${base}/api/v1/centre/events`)).status).toBe(401);
+    const viewer = await Client.login(base, 'viewer1');
+    type Msg = { id: number; event: string; data: { enterpriseCode?: string; online?: boolean; activeAlarms?: Record<string, number>; activation?: boolean; alarm?: { alarmType: string; active: boolean } } };
+    /** Opens the stream and reads messages until `until` holds; returns them and a way to close. */
+    const read = async (headers: Record<string, string>, until: (m: Msg[]) => boolean): Promise<Msg[]> => {
+      const ctl = new AbortController();
+      const res = await fetch(`${base}/api/v1/centre/events`, { headers: { cookie: viewer.cookie, ...headers }, signal: ctl.signal });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/event-stream');
+      const reader = res.body!.getReader();
+      const dec = new TextDecoder();
+      let text = '';
+      const msgs: Msg[] = [];
+      const timer = setTimeout(() => ctl.abort(), 20_000);
+      try {
+        while (!until(msgs)) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += dec.decode(value, { stream: true });
+          let i;
+          while ((i = text.indexOf('\n\n')) >= 0) {
+            const block = text.slice(0, i);
+            text = text.slice(i + 2);
+            const m = /^id: (\d+)\nevent: (\w+)\ndata: (.*)$/m.exec(block);
+            if (m) msgs.push({ id: Number(m[1]), event: m[2]!, data: JSON.parse(m[3]!) as Msg['data'] });
+          }
+        }
+      } finally {
+        clearTimeout(timer);
+        ctl.abort();
+      }
+      return msgs;
+    };
+    const raisedAtA = (ms: Msg[]) => ms.find((m) => m.event === 'alarm' && m.data.enterpriseCode === ENT_A && m.data.activation === true && m.data.alarm?.alarmType === 'HH');
+    const clearedAtA = (ms: Msg[]) => ms.find((m) => m.event === 'alarm' && m.data.enterpriseCode === ENT_A && m.data.alarm?.alarmType === 'HH' && m.data.alarm.active === false);
+    // A fresh stream starts with hello at the newest id; the HH at A arrives with A's badges.
+    const raise = setTimeout(() => plcA.bank(1).write('holding', 0, 230, 'uint16'), 300);
+    const live = await read({}, (ms) => raisedAtA(ms) !== undefined);
+    clearTimeout(raise);
+    expect(live[0]!.event).toBe('hello');
+    const raised = raisedAtA(live)!;
+    expect(raised.id).toBeGreaterThan(live[0]!.id);
+    expect(raised.data).toMatchObject({ online: true });
+    expect(raised.data.activeAlarms![3]).toBeGreaterThanOrEqual(1);
+
+    // The console is away while the alarm clears; back with Last-Event-ID it gets the clear, in id order.
+    plcA.bank(1).write('holding', 0, 5, 'uint16');
+    await waitFor(() => [...(centre.intake.alarms.get(ENT_A)?.values() ?? [])].every((a) => !a.active), 15_000, 'the HH of A cleared at the centre');
+    const replayed = await read({ 'last-event-id': String(raised.id) }, (ms) => clearedAtA(ms) !== undefined);
+    expect(replayed[0]!.id).toBe(raised.id + 1);
+    expect(replayed.map((m) => m.id)).toEqual(replayed.map((_, i) => raised.id + 1 + i));
+    expect(clearedAtA(replayed)!.data.activeAlarms![3]).toBe(0);
+    // An id this stream never gave (from before a restart of the centre): reset, the console reloads.
+    const stale = await read({ 'last-event-id': '5' }, (ms) => ms.length > 0);
+    expect(stale[0]!.event).toBe('reset');
+  }, 60_000);
+
   it('rejects hostile and malformed envelopes without effect', async () => {
     const pub = await mqtt.connectAsync(broker.url, { clientId: 'hostile' });
     const before = { latest: centre.intake.latest.get(ENT_A)?.get('CO-2002-01')?.value, gateways: centre.intake.gateways.size };
@@ -296,9 +355,14 @@ describe('centre role: two enterprise gateways through mosquitto', () => {
       expect(await page.locator(`.tile.grade-B[data-code="${ENT_B}"]`).count()).toBe(1);
       expect(await page.textContent('.figures')).toContain('联网率');
 
-      // A live alarm at 甲 shows as an orange badge on its tile within the refresh.
+      // A live alarm at 甲 shows as an orange badge on its tile, from the live stream: the tile is
+      // updated in place (the grid is not reloaded; its fallback reload is 30 s away).
+      await page.waitForFunction(() => document.body.dataset.liveSeq !== undefined, undefined, { timeout: 10_000 });
+      await page.evaluate(() => ((document.querySelector('#grid') as HTMLElement).dataset.marker = 'before-alarm'));
       plcA.bank(1).write('holding', 0, 220, 'uint16');
       await page.waitForSelector(`.tile[data-code="${ENT_A}"] .badge.sev3`, { timeout: 15_000 });
+      expect(await page.getAttribute('#grid', 'data-marker')).toBe('before-alarm');
+      expect(Number(await page.evaluate(() => document.body.dataset.liveSeq))).toBeGreaterThan(0);
       await page.screenshot({ path: join(artifacts, 'centre-grid.png') });
 
       await page.selectOption('#f-town', '东湖镇');
