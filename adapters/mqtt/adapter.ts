@@ -10,6 +10,7 @@ import { commOkPointId } from './diagnostics.js';
 import { SparkplugSession } from './sparkplug-session.js';
 import type { Reject } from './values.js';
 import type { Reading } from '../../gateway/core/reading.js';
+import type { Series } from '../../gateway/core/metrics.js';
 
 /**
  * MQTT ingest: subscribes to the device's topics on the gateway's broker or an external one, turns
@@ -31,6 +32,8 @@ export class MqttIngestAdapter implements Adapter {
   private timer: NodeJS.Timeout | undefined;
   /** ai-video event points: when each turns false again. */
   private readonly holdUntil = new Map<string, number>();
+  /** mqtt_ingest_messages{device}, added to once per message. */
+  private readonly messages: Series;
 
   constructor(
     private readonly device: MqttDevice,
@@ -46,6 +49,7 @@ export class MqttIngestAdapter implements Adapter {
         })
       : undefined;
     this.rejectLog = new BurstLog(ctx.log, 60_000);
+    this.messages = ctx.metrics.counterSeries('mqtt_ingest_messages', { device: device.id });
   }
 
   async start(): Promise<void> {
@@ -61,6 +65,9 @@ export class MqttIngestAdapter implements Adapter {
       clean: d.cleanSession,
       reconnectPeriod: 2000,
       connectTimeout: 10_000,
+      // mqtt.js logs through `debug` several times per received packet unless given a logger; the
+      // gateway logs what matters itself (connect, errors, offline).
+      log: () => undefined,
       username: onLocal ? local?.username : d.username,
       password: onLocal ? local?.password : d.password,
       ...(d.caFile ? { ca: readFileSync(d.caFile) } : {}),
@@ -94,7 +101,7 @@ export class MqttIngestAdapter implements Adapter {
   onMessage(topic: string, payload: Buffer): void {
     const now = this.ctx.now();
     const { metrics } = this.ctx;
-    metrics.inc('mqtt_ingest_messages', { device: this.device.id });
+    this.messages.value++;
     let decoded;
     try {
       decoded = this.sparkplug && this.decoder.route(topic)?.sub.format === 'sparkplug' ? this.sparkplug.handle(topic, payload, now) : this.decoder.decode(topic, payload, now);

@@ -52,6 +52,21 @@ export class Metrics {
     else this.counters.set(k, { name, labels: { ...labels }, value: by });
   }
 
+  /**
+   * A counter's series itself, created at zero: a per-message path adds to `.value` directly instead
+   * of building the label key on every call (at 40,000 MQTT messages a second that key was ~3 % of
+   * the gateway's CPU).
+   */
+  counterSeries(name: string, labels?: Labels): Series {
+    const k = key(name, labels);
+    let s = this.counters.get(k);
+    if (s === undefined) {
+      s = { name, labels: { ...labels }, value: 0 };
+      this.counters.set(k, s);
+    }
+    return s;
+  }
+
   set(name: string, value: number, labels?: Labels): void {
     const k = key(name, labels);
     const s = this.gauges.get(k);

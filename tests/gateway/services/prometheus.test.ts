@@ -31,4 +31,14 @@ describe('Prometheus exposition', () => {
     expect(text).toContain('gateway_collected 1');
     expect(text).toContain('gateway_process_resident_memory_bytes');
   });
+
+  it('a counter series held by a hot path is the one inc() adds to and /metrics shows', async () => {
+    const m = new Metrics();
+    const held = m.counterSeries('mqtt_ingest_messages', { device: 'co-1' });
+    held.value += 3;
+    m.inc('mqtt_ingest_messages', { device: 'co-1' });
+    expect(m.counterSeries('mqtt_ingest_messages', { device: 'co-1' })).toBe(held);
+    expect(m.counter('mqtt_ingest_messages', { device: 'co-1' })).toBe(4);
+    expect(await new PrometheusExporter(m).render()).toContain('gateway_mqtt_ingest_messages_total{device="co-1"} 4');
+  });
 });
