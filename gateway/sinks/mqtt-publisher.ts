@@ -57,6 +57,8 @@ export class MqttPublisher {
   private readonly slots = new Map<string, PointSlot>();
 
   private readonly readingsPrefix: string;
+  /** The socket is corked until the end of this event-loop turn (see batchWrites). */
+  private corked = false;
 
   constructor(private readonly o: MqttPublisherOptions) {
     this.readingsPrefix = topics.reading(o.gatewayId, '');
@@ -156,8 +158,30 @@ export class MqttPublisher {
     slot.quality = r.quality;
     slot.at = r.receivedAt;
     if (local) local.publish(topics.reading(this.o.gatewayId, r.point), JSON.stringify(r), 0, false);
-    else client!.publish(topics.reading(this.o.gatewayId, r.point), JSON.stringify(r), { qos: 0 });
+    else {
+      this.batchWrites(client!);
+      client!.publish(topics.reading(this.o.gatewayId, r.point), JSON.stringify(r), { qos: 0 });
+    }
     this.o.metrics.inc('mqtt_readings_published');
+  }
+
+  /**
+   * Holds the socket's writes until the end of this event-loop turn, so that what one turn publishes
+   * goes out in one write. mqtt.js hands each received message to the gateway in its own tick and
+   * mqtt-packet uncorks after each tick: every alarm event (and republished reading) was its own
+   * writev syscall, which on loopback also runs the broker side of the TCP stack, ~60 µs each
+   * (adapters/mqtt/README.md, Benchmark). A turn is one socket read of input, so what waits is
+   * bounded by it; the backlog bound for readings sees these bytes too (writableLength).
+   */
+  private batchWrites(client: MqttClient): void {
+    const stream = client.stream as (MqttClient['stream'] & { cork?: () => void; uncork?: () => void }) | undefined;
+    if (this.corked || !client.connected || typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return;
+    this.corked = true;
+    stream.cork();
+    setImmediate(() => {
+      this.corked = false;
+      stream.uncork();
+    });
   }
 
   /** Connected to the broker now. */
@@ -175,6 +199,7 @@ export class MqttPublisher {
     } else {
       const client = this.client;
       if (!client) return;
+      this.batchWrites(client);
       client.publish(topics.events(this.o.gatewayId), body, { qos: 1 });
       client.publish(topics.alarm(this.o.gatewayId, e.alarmId), body, { qos: 1, retain: true });
     }
