@@ -74,6 +74,11 @@ function connectClient(url: string, clientId: string): Promise<MqttClient> {
   });
 }
 
+/** Milliseconds on CLOCK_MONOTONIC, shared by every process (the load generator stamps crossings with it). */
+function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
 /** The gateway's count of MQTT messages taken in, from its /metrics. */
 async function ingested(httpPort: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
@@ -125,32 +130,32 @@ async function main(): Promise<void> {
     if (code !== null && code !== 0) console.error(`gateway exited ${code}: ${gatewayErr}`);
   });
 
-  // The collector: an independent subscriber to the alarm events, in this process. Crossings (from
-  // the load generator) and events are matched per point in order, whichever arrives first.
+  // The collector: an independent subscriber to the alarm events, in this process. An event is
+  // matched to its crossing by (point, ts): the event carries the crossing reading's own ts. Crossings
+  // come from the load generator over IPC, so either may arrive first. An event for a crossing an
+  // earlier step already counted missing is late (shown in the step line), not wrong.
   const collector = await connectClient(url, 'bench-collector');
-  const expectedQ = new Map<string, Crossing[]>();
-  const arrivedQ = new Map<string, { kind: string; at: number }[]>();
+  const expectedBy = new Map<string, Crossing>();
+  const arrivedBy = new Map<string, { kind: string; at: number }>();
+  const countedMissing = new Set<string>();
   let received = 0;
   let wrong = 0;
+  let late = 0;
   let expected = 0;
   let latencies: number[] = [];
-  const match = (point: string) => {
-    const eq = expectedQ.get(point);
-    const aq = arrivedQ.get(point);
-    while (eq?.length && aq?.length) {
-      const e = eq.shift()!;
-      const a = aq.shift()!;
-      if (a.kind !== e.kind) wrong++;
-      else {
-        received++;
-        latencies.push(a.at - e.sentAt);
-      }
+  const settle = (key: string, c: Crossing, a: { kind: string; at: number }) => {
+    expectedBy.delete(key);
+    arrivedBy.delete(key);
+    if (a.kind !== c.kind) wrong++;
+    else {
+      received++;
+      latencies.push(a.at - c.sentAt);
     }
   };
   collector.on('message', (topic, payload) => {
-    const at = performance.timeOrigin + performance.now();
+    const at = monotonicMs();
     if (!topic.endsWith('/events')) return;
-    let e: { point?: string; state?: string; condition?: string };
+    let e: { point?: string; state?: string; condition?: string; ts?: number };
     try {
       e = JSON.parse(payload.toString()) as typeof e;
     } catch {
@@ -158,10 +163,13 @@ async function main(): Promise<void> {
       return;
     }
     if (e.condition !== 'HH' || !e.point) return;
-    const q = arrivedQ.get(e.point) ?? [];
-    q.push({ kind: e.state ?? '', at });
-    arrivedQ.set(e.point, q);
-    match(e.point);
+    const key = `${e.point}@${e.ts}`;
+    if (countedMissing.delete(key)) return void late++;
+    const a = { kind: e.state ?? '', at };
+    const c = expectedBy.get(key);
+    if (c) settle(key, c, a);
+    else if (arrivedBy.has(key)) wrong++;
+    else arrivedBy.set(key, a);
   });
   await collector.subscribeAsync(`gw/${GATEWAY_ID}/events`, { qos: 1 });
 
@@ -174,10 +182,10 @@ async function main(): Promise<void> {
     else if (m.type === 'crossings') {
       for (const c of m.list) {
         expected++;
-        const q = expectedQ.get(c.point) ?? [];
-        q.push(c);
-        expectedQ.set(c.point, q);
-        match(c.point);
+        const key = `${c.point}@${c.ts}`;
+        const a = arrivedBy.get(key);
+        if (a) settle(key, c, a);
+        else expectedBy.set(key, c);
       }
     } else stepDone?.(m);
   });
@@ -197,6 +205,7 @@ async function main(): Promise<void> {
   for (const target of STEPS) {
     received = 0;
     wrong = 0;
+    late = 0;
     expected = 0;
     latencies = [];
     const countBefore = await ingested(httpPort);
@@ -215,11 +224,12 @@ async function main(): Promise<void> {
     while (received + wrong < expected && Date.now() < settle) await new Promise((r) => setTimeout(r, 50));
     const sorted = latencies.sort((a, b) => a - b);
     const cpuPct = Math.round(((during.cpuS - before.cpuS) / sendWall) * 1000) / 10;
-    const missing = [...expectedQ.values()].reduce((s, q) => s + q.length, 0);
-    // Events no crossing asked for (or for a crossing already counted missing) are wrong.
-    wrong += [...arrivedQ.values()].reduce((s, q) => s + q.length, 0);
-    expectedQ.clear();
-    arrivedQ.clear();
+    const missing = expectedBy.size;
+    for (const key of expectedBy.keys()) countedMissing.add(key);
+    // Events no crossing of this step asked for are wrong.
+    wrong += arrivedBy.size;
+    expectedBy.clear();
+    arrivedBy.clear();
     const step = {
       targetRate: target,
       achievedRate: Math.round((countDuring - countBefore) / sendWall),
@@ -233,7 +243,7 @@ async function main(): Promise<void> {
       p99Ms: percentile(sorted, 99),
     };
     steps.push(step);
-    const extra = { sentRate: Math.round(sent / seconds), cpuPctPer10k: Math.round((cpuPct / (step.achievedRate / 10_000)) * 10) / 10, loadavg: loadavg().map((l) => Math.round(l * 100) / 100) };
+    const extra = { lateFromEarlierStep: late, sentRate: Math.round(sent / seconds), cpuPctPer10k: Math.round((cpuPct / (step.achievedRate / 10_000)) * 10) / 10, loadavg: loadavg().map((l) => Math.round(l * 100) / 100) };
     console.log(`step ${target} msg/s: ${JSON.stringify({ ...step, ...extra })}`);
   }
   command({ cmd: 'stop' });

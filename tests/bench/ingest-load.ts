@@ -7,17 +7,26 @@
 //   {cmd:'step', rate, seconds}       a step; replies {type:'crossings', list} as it goes, then {type:'done', sent, seconds}
 //   {cmd:'stop'}
 // Every crossing reading (about 1 % crossing HH 160, 1 % clearing below 150) is reported with the
-// time its frame was handed to the socket (performance.timeOrigin + now, the clock the collector uses).
+// time its frame was handed to the socket on CLOCK_MONOTONIC (process.hrtime), which every process
+// on the machine shares: performance.timeOrigin differs between processes by milliseconds.
 import { connect, type Socket } from 'node:net';
 import mqttPacket from 'mqtt-packet';
 
 export interface Crossing {
   point: string;
   kind: 'UNACK' | 'RTN_UNACK';
+  /** The message's `ts`, which the alarm event carries: crossing and event are matched by (point, ts). */
+  ts: number;
+  /** monotonicMs() when the frame went to the socket. */
   sentAt: number;
 }
 export type LoadCommand = { cmd: 'probe' } | { cmd: 'step'; rate: number; seconds: number } | { cmd: 'stop' };
 export type LoadReport = { type: 'ready' } | { type: 'crossings'; list: Crossing[] } | { type: 'done'; sent: number; seconds: number };
+
+/** Milliseconds on CLOCK_MONOTONIC, the same clock in every process of the machine. */
+function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
 
 const [url, topic, pointsArg] = process.argv.slice(2);
 const POINTS = Number(pointsArg);
@@ -84,7 +93,8 @@ async function main(): Promise<void> {
     while (performance.now() - t0 < durationMs) {
       const due = Math.min(Math.floor(((performance.now() - t0) / 1000) * target), sent + target / 50);
       const frames: Buffer[] = [];
-      const sentAt = performance.timeOrigin + performance.now();
+      const sentAt = monotonicMs();
+      const ts = Date.now();
       while (sent < due) {
         const i = n++ % POINTS;
         let value: number;
@@ -93,9 +103,9 @@ async function main(): Promise<void> {
         if (flip) {
           high[i] = !high[i];
           value = high[i] ? 170 : 140;
-          crossings.push({ point: `p${i}`, kind: high[i] ? 'UNACK' : 'RTN_UNACK', sentAt });
+          crossings.push({ point: `p${i}`, kind: high[i] ? 'UNACK' : 'RTN_UNACK', ts, sentAt });
         } else value = high[i] ? 165 + (n % 3) : 100 + (n % 7);
-        frames.push(publishFrame(topicBytes, `{"point":"p${i}","value":${value},"ts":${Math.round(sentAt)}}`));
+        frames.push(publishFrame(topicBytes, `{"point":"p${i}","value":${value},"ts":${ts}}`));
         sent++;
       }
       if (frames.length > 0) socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
