@@ -118,15 +118,19 @@ export class MqttIngestAdapter implements Adapter {
     }
     if (decoded.historical?.length) this.publishHistory(decoded.historical);
     if (decoded.readings.length === 0) return;
-    const alive = decoded.readings.some((r) => r.quality !== 'BadNotConnected');
+    const readings = decoded.readings;
+    let alive = false;
+    for (let i = 0; i < readings.length && !alive; i++) alive = readings[i]!.quality !== 'BadNotConnected';
     if (alive) {
       this.lastMessage = now;
       this.setCommOk(true);
     } else this.setCommOk(false, 'the device announced its death (Sparkplug)');
-    for (const r of decoded.readings) {
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i]!;
       if (alive) {
         this.lastHeard.set(r.point, now);
-        this.stale.delete(r.point);
+        // Nearly always empty: skip the lookup then (this runs for every reading).
+        if (this.stale.size > 0) this.stale.delete(r.point);
       }
       this.ctx.publish(r);
     }
