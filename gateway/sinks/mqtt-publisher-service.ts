@@ -65,6 +65,7 @@ class MqttPublisherService implements Service {
       policyOf: (id) => policies.get(id) ?? (fallback.off ? PUBLISH_NOTHING : fallback),
       // publishReadings: false and no point or device turning it back on: not one reading is looked at.
       noReadings: fallback.off && [...policies.values()].every((p) => p.off),
+      tap: (fn) => ctx.bus.tap(fn),
       log: ctx.log.child('mqtt'),
       metrics: ctx.metrics,
       local: embedded
