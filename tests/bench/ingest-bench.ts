@@ -10,7 +10,7 @@
 // BENCH_STEPS=5000,10000 BENCH_STEP_SECONDS=8 shorten or change it; BENCH_PUBLISH=true republishes
 // the ingested readings (the device's `publish:`).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
 import { loadavg, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -79,11 +79,33 @@ function monotonicMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
-/** The gateway's count of MQTT messages taken in, from its /metrics. */
-async function ingested(httpPort: number): Promise<number> {
+interface GatewayFigures {
+  /** MQTT messages the gateway took in. */
+  ingested: number;
+  /** Cumulative counts of the alarm journal's commit times by upper bound (s), from its histogram. */
+  journal: Map<number, number>;
+}
+
+/** The gateway's own figures, from its /metrics. */
+async function gatewayFigures(httpPort: number): Promise<GatewayFigures> {
   const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
   const m = /^gateway_mqtt_ingest_messages_total\{device="bench"\} (\d+)/m.exec(text);
-  return m ? Number(m[1]) : 0;
+  const journal = new Map<number, number>();
+  for (const b of text.matchAll(/^gateway_journal_commit_duration_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) journal.set(b[1] === '+Inf' ? Infinity : Number(b[1]), Number(b[2]));
+  return { ingested: m ? Number(m[1]) : 0, journal };
+}
+
+async function ingested(httpPort: number): Promise<number> {
+  return (await gatewayFigures(httpPort)).ingested;
+}
+
+/** Upper bound (ms) under which 99 % of the step's journal commits fell: where a p99 of alarms may come from. */
+function journalP99Ms(before: Map<number, number>, after: Map<number, number>): number | null {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  if (total === 0) return null;
+  for (const le of bounds) if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= 0.99 * total) return le * 1000;
+  return null;
 }
 
 async function main(): Promise<void> {
@@ -123,9 +145,11 @@ async function main(): Promise<void> {
   let gatewayErr = '';
   // BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway process.
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
-  const gateway = spawn(process.execPath, [...nodeFlags, CLI, 'run', '--config', join(dir, 'bench.json'), '--data-dir', join(dir, 'data')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // BENCH_GATEWAY_STDOUT=<file> keeps the gateway's stdout (e.g. with BENCH_NODE_FLAGS=--trace-gc).
+  const gatewayOut: 'ignore' | number = process.env.BENCH_GATEWAY_STDOUT ? openSync(process.env.BENCH_GATEWAY_STDOUT, 'w') : 'ignore';
+  const gateway = spawn(process.execPath, [...nodeFlags, CLI, 'run', '--config', join(dir, 'bench.json'), '--data-dir', join(dir, 'data')], { stdio: ['ignore', gatewayOut, 'pipe'] });
   children.push(gateway);
-  gateway.stderr.on('data', (d: Buffer) => (gatewayErr = (gatewayErr + d.toString()).slice(-4000)));
+  gateway.stderr!.on('data', (d: Buffer) => (gatewayErr = (gatewayErr + d.toString()).slice(-4000)));
   gateway.once('exit', (code) => {
     if (code !== null && code !== 0) console.error(`gateway exited ${code}: ${gatewayErr}`);
   });
@@ -208,7 +232,8 @@ async function main(): Promise<void> {
     late = 0;
     expected = 0;
     latencies = [];
-    const countBefore = await ingested(httpPort);
+    const figuresBefore = await gatewayFigures(httpPort);
+    const countBefore = figuresBefore.ingested;
     const before = usage(gateway.pid!);
     const t0 = performance.now();
     const done = new Promise<{ sent: number; seconds: number }>((r) => (stepDone = r));
@@ -217,7 +242,8 @@ async function main(): Promise<void> {
     // CPU and the achieved rate over the sending window: what the gateway took in and spent while
     // the load was on (a gateway that falls behind is not credited with its catching up).
     const during = usage(gateway.pid!);
-    const countDuring = await ingested(httpPort);
+    const figuresDuring = await gatewayFigures(httpPort);
+    const countDuring = figuresDuring.ingested;
     const sendWall = (performance.now() - t0) / 1000;
     // Let the alarms of the step arrive before counting what is missing.
     const settle = Date.now() + 5000;
@@ -243,7 +269,7 @@ async function main(): Promise<void> {
       p99Ms: percentile(sorted, 99),
     };
     steps.push(step);
-    const extra = { lateFromEarlierStep: late, sentRate: Math.round(sent / seconds), cpuPctPer10k: Math.round((cpuPct / (step.achievedRate / 10_000)) * 10) / 10, loadavg: loadavg().map((l) => Math.round(l * 100) / 100) };
+    const extra = { lateFromEarlierStep: late, journalCommitP99UnderMs: journalP99Ms(figuresBefore.journal, figuresDuring.journal), sentRate: Math.round(sent / seconds), cpuPctPer10k: Math.round((cpuPct / (step.achievedRate / 10_000)) * 10) / 10, loadavg: loadavg().map((l) => Math.round(l * 100) / 100) };
     console.log(`step ${target} msg/s: ${JSON.stringify({ ...step, ...extra })}`);
   }
   command({ cmd: 'stop' });
