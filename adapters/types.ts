@@ -59,6 +59,12 @@ export interface AdapterDefinition<S extends z.ZodType<BaseDevice> = z.ZodType<B
   readonly deviceSchema: S;
   /** Points the adapter publishes besides the configured ones (communication health, …). */
   readonly diagnosticPoints?: (device: z.infer<S>) => BasePoint[];
+  /**
+   * MQTT reading publication of the device's points when neither they nor the device say
+   * (`publish:`); undefined: mqtt.publishReadings. For inputs whose messages already are readings on
+   * the gateway's broker.
+   */
+  readonly defaultPublish?: (device: z.infer<S>) => PublishPolicyConfig | undefined;
   /** Loaded lazily so validating a config does not load every protocol stack. */
   readonly load: () => Promise<{ createAdapter(device: z.infer<S>, ctx: AdapterContext): Adapter }>;
 }

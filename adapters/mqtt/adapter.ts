@@ -31,6 +31,8 @@ export class MqttIngestAdapter implements Adapter {
   private timer: NodeJS.Timeout | undefined;
   /** ai-video event points: when each turns false again. */
   private readonly holdUntil = new Map<string, number>();
+  /** mqtt_ingest_messages{device}, added to once per message. */
+  private readonly messages: () => void;
 
   constructor(
     private readonly device: MqttDevice,
@@ -46,6 +48,7 @@ export class MqttIngestAdapter implements Adapter {
         })
       : undefined;
     this.rejectLog = new BurstLog(ctx.log, 60_000);
+    this.messages = ctx.metrics.counterRef('mqtt_ingest_messages', { device: device.id });
   }
 
   async start(): Promise<void> {
@@ -61,6 +64,9 @@ export class MqttIngestAdapter implements Adapter {
       clean: d.cleanSession,
       reconnectPeriod: 2000,
       connectTimeout: 10_000,
+      // mqtt.js logs through `debug` several times per received packet unless given a logger; the
+      // gateway logs what matters itself (connect, errors, offline).
+      log: () => undefined,
       username: onLocal ? local?.username : d.username,
       password: onLocal ? local?.password : d.password,
       ...(d.caFile ? { ca: readFileSync(d.caFile) } : {}),
@@ -94,7 +100,7 @@ export class MqttIngestAdapter implements Adapter {
   onMessage(topic: string, payload: Buffer): void {
     const now = this.ctx.now();
     const { metrics } = this.ctx;
-    metrics.inc('mqtt_ingest_messages', { device: this.device.id });
+    this.messages();
     let decoded;
     try {
       decoded = this.sparkplug && this.decoder.route(topic)?.sub.format === 'sparkplug' ? this.sparkplug.handle(topic, payload, now) : this.decoder.decode(topic, payload, now);
@@ -111,15 +117,19 @@ export class MqttIngestAdapter implements Adapter {
     }
     if (decoded.historical?.length) this.publishHistory(decoded.historical);
     if (decoded.readings.length === 0) return;
-    const alive = decoded.readings.some((r) => r.quality !== 'BadNotConnected');
+    const readings = decoded.readings;
+    let alive = false;
+    for (let i = 0; i < readings.length && !alive; i++) alive = readings[i]!.quality !== 'BadNotConnected';
     if (alive) {
       this.lastMessage = now;
       this.setCommOk(true);
     } else this.setCommOk(false, 'the device announced its death (Sparkplug)');
-    for (const r of decoded.readings) {
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i]!;
       if (alive) {
         this.lastHeard.set(r.point, now);
-        this.stale.delete(r.point);
+        // Nearly always empty: skip the lookup then (this runs for every reading).
+        if (this.stale.size > 0) this.stale.delete(r.point);
       }
       this.ctx.publish(r);
     }

@@ -5,6 +5,7 @@ import { topics } from '../../gateway/core/topics.js';
 import type { MqttDevice, MqttPoint, MqttSubscription } from './config.js';
 import { compileTemplate, type CompiledTemplate } from './topic-template.js';
 import { describe, jsonPointer, pointValue, sourceTime, type Reject } from './values.js';
+import { isSimpleReading, type SimpleReading } from './simple-check.js';
 
 export interface Decoded {
   readings: Reading[];
@@ -29,8 +30,8 @@ const aiVideoSchema = z.looseObject({
   snapshot: z.string().max(2048).optional(),
 });
 
-/** The simple form: one reading or an array of them. */
-const simpleReadingSchema = z.strictObject({
+/** The simple form: one reading or an array of them. simple-check.ts mirrors it (property-tested): change both. */
+export const simpleReadingSchema = z.strictObject({
   point: z.string().min(1).max(200),
   value: z.union([z.number(), z.boolean(), z.string().max(64), z.null()]),
   ts: z.union([z.number(), z.string().max(64)]).optional(),
@@ -154,24 +155,32 @@ export class MessageDecoder {
   private simple(payload: Buffer, receivedAt: number, out: Decoded): void {
     const parsed = parseJson(payload);
     if (!parsed.ok) return void out.rejects.push(parsed.reject);
+    // One reading, the common case: a check proven to accept exactly what simpleReadingSchema accepts
+    // (simple-check.ts) instead of two zod walks. Anything it refuses gets zod's verdict below.
+    if (isSimpleReading(parsed.doc)) return this.simpleItem(parsed.doc, receivedAt, out);
     const top = simpleSchema.safeParse(parsed.doc);
     if (!top.success) return void out.rejects.push({ reason: 'bad_shape', detail: 'expected {"point","value","ts"} or an array of them' });
     const items = Array.isArray(top.data) ? top.data : [top.data];
     if (items.length === 0) return void out.rejects.push({ reason: 'bad_shape', detail: 'an empty array holds no reading' });
     items.forEach((item, i) => {
+      if (isSimpleReading(item)) return this.simpleItem(item, receivedAt, out);
       const r = simpleReadingSchema.safeParse(item);
       if (!r.success) return void out.rejects.push({ reason: 'bad_shape', detail: `item ${i}: expected {"point","value","ts"}` });
-      const point = this.byId.get(r.data.point);
-      if (!point) return void out.rejects.push({ reason: 'unknown_point', detail: `point "${r.data.point}" is not a point of device ${this.device.id}` });
-      if (r.data.value === null) {
-        const quality = r.data.quality && r.data.quality !== 'Good' ? r.data.quality : 'Bad';
-        const { ts, skewed } = sourceTime(r.data.ts, receivedAt, this.device.maxClockSkew);
-        if (skewed) out.skewed++;
-        out.readings.push({ point: point.id, value: null, quality, ts, receivedAt });
-        return;
-      }
-      this.emit(point, r.data.value, r.data.ts, receivedAt, out, r.data.quality ?? 'Good');
+      this.simpleItem(r.data, receivedAt, out);
     });
+  }
+
+  private simpleItem(item: SimpleReading, receivedAt: number, out: Decoded): void {
+    const point = this.byId.get(item.point);
+    if (!point) return void out.rejects.push({ reason: 'unknown_point', detail: `point "${item.point}" is not a point of device ${this.device.id}` });
+    if (item.value === null) {
+      const quality = item.quality && item.quality !== 'Good' ? item.quality : 'Bad';
+      const { ts, skewed } = sourceTime(item.ts, receivedAt, this.device.maxClockSkew);
+      if (skewed) out.skewed++;
+      out.readings.push({ point: point.id, value: null, quality, ts, receivedAt });
+      return;
+    }
+    this.emit(point, item.value, item.ts, receivedAt, out, item.quality ?? 'Good');
   }
 
   private json(sub: MqttSubscription, segments: Record<string, string>, payload: Buffer, receivedAt: number, out: Decoded): void {

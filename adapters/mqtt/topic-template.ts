@@ -31,6 +31,9 @@ export function compileTemplate(template: string): CompiledTemplate {
     return { kind: 'literal' as const, text: l };
   });
   const filter = parts.map((p) => (p.kind === 'named' || p.kind === 'any' ? '+' : p.kind === 'rest' ? '#' : p.text)).join('/');
+  // A template without wildcards (the simple form's gw/<id>/ingest/<device>) matches one topic: a
+  // string comparison, not a split per message.
+  if (parts.every((p) => p.kind === 'literal')) return { template, filter, names, match: (topic) => (topic === template ? {} : undefined) };
   return {
     template,
     filter,

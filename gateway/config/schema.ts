@@ -85,7 +85,8 @@ export const mqttSectionSchema = z
     /**
      * Default MQTT publication of readings for every point: true (on change), false (none: alarms,
      * events and status still go out), or report by exception { deadband, maxInterval }. Devices
-     * and points override it with their own `publish:`.
+     * and points override it with their own `publish:`; an adapter may default its devices (an MQTT
+     * simple-form device on this broker: false, adapters/mqtt/publication.ts).
      */
     publishReadings: publishPolicySchema.default(true),
     /**

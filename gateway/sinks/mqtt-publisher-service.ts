@@ -1,4 +1,5 @@
 import { Subject } from 'rxjs';
+import { devicePublish } from '../../adapters/registry.js';
 import type { AlarmDefinition, ConditionUpdate } from '../core/condition.js';
 import type { BrokerService } from '../mqtt/broker-service.js';
 import { HealthPublisher } from '../services/health-point.js';
@@ -37,7 +38,8 @@ class MqttPublisherService implements Service {
     const cfg = this.ctx.config;
     const map = new Map<string, PublishPolicy>();
     for (const d of cfg.devices) {
-      for (const p of d.points) map.set(p.id, resolvePublishPolicy(p, d.publish, cfg.mqtt.publishReadings, cfg.mqtt.readingsMaxInterval));
+      const device = devicePublish(d);
+      for (const p of d.points) map.set(p.id, resolvePublishPolicy(p, device, cfg.mqtt.publishReadings, cfg.mqtt.readingsMaxInterval));
     }
     return map;
   }
@@ -63,6 +65,7 @@ class MqttPublisherService implements Service {
       policyOf: (id) => policies.get(id) ?? (fallback.off ? PUBLISH_NOTHING : fallback),
       // publishReadings: false and no point or device turning it back on: not one reading is looked at.
       noReadings: fallback.off && [...policies.values()].every((p) => p.off),
+      tap: (fn) => ctx.bus.tap(fn),
       log: ctx.log.child('mqtt'),
       metrics: ctx.metrics,
       local: embedded

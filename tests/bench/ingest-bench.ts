@@ -1,24 +1,29 @@
-// Benchmark: MQTT ingest to alarm. A load generator publishes {"point","value","ts"} readings with
-// QoS 0 over one connection to a local mosquitto (1,000 points, rising steps of msg/s, about 1 %
-// crossing HH 160 and 1 % clearing below 150); the gateway (a separate process, compiled CLI) subscribes
-// as an ordinary client with the MQTT ingest adapter and publishes alarm events to the same broker; a
-// collector subscribes to the events. Prints per step the achieved rate, gateway CPU % of one core,
-// RSS, alarms expected / received / missing / wrong and p50/p99 latency from the crossing reading's
-// publish to the alarm's arrival; the last line is one JSON object. Run: npm run bench:ingest
-// BENCH_STEPS=5000,10000 BENCH_STEP_SECONDS=8 shorten or change it.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Benchmark: MQTT ingest to alarm. A load generator (its own process, ingest-load.ts) publishes
+// {"point","value","ts"} readings with QoS 0 over one connection to a local mosquitto (1,000 points,
+// rising steps of msg/s, about 1 % crossing HH 160 and 1 % clearing below 150); the gateway (a
+// separate process, compiled CLI) subscribes as an ordinary client with the MQTT ingest adapter and
+// publishes alarm events to the same broker; a collector (this process) subscribes to the events.
+// Prints per step the achieved rate (messages the gateway counted in its /metrics during the step),
+// gateway CPU % of one core and RSS over the sending window, alarms expected / received / missing /
+// wrong and p50/p99 latency from the crossing reading's publish (in the load generator) to the
+// alarm's arrival at the collector; the last line is one JSON object. Run: npm run bench:ingest
+// BENCH_STEPS=5000,10000 BENCH_STEP_SECONDS=8 shorten or change it; BENCH_PUBLISH=true republishes
+// the ingested readings (the device's `publish:`).
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { loadavg, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { Crossing, LoadCommand, LoadReport } from './ingest-load.js';
 
 const POINTS = 1000;
 const STEPS = (process.env.BENCH_STEPS ?? '5000,10000,20000,40000').split(',').map(Number);
 const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 8);
 const GATEWAY_ID = 'bench';
 const CLI = fileURLToPath(new URL('../../gateway/cli/main.js', import.meta.url));
+const LOAD = fileURLToPath(new URL('./ingest-load.js', import.meta.url));
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -69,14 +74,44 @@ function connectClient(url: string, clientId: string): Promise<MqttClient> {
   });
 }
 
-interface Expected {
-  kind: 'UNACK' | 'RTN_UNACK';
-  sentAt: number;
+/** Milliseconds on CLOCK_MONOTONIC, shared by every process (the load generator stamps crossings with it). */
+function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+interface GatewayFigures {
+  /** MQTT messages the gateway took in. */
+  ingested: number;
+  /** Cumulative counts of the alarm journal's commit times by upper bound (s), from its histogram. */
+  journal: Map<number, number>;
+}
+
+/** The gateway's own figures, from its /metrics. */
+async function gatewayFigures(httpPort: number): Promise<GatewayFigures> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const m = /^gateway_mqtt_ingest_messages_total\{device="bench"\} (\d+)/m.exec(text);
+  const journal = new Map<number, number>();
+  for (const b of text.matchAll(/^gateway_journal_commit_duration_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) journal.set(b[1] === '+Inf' ? Infinity : Number(b[1]), Number(b[2]));
+  return { ingested: m ? Number(m[1]) : 0, journal };
+}
+
+async function ingested(httpPort: number): Promise<number> {
+  return (await gatewayFigures(httpPort)).ingested;
+}
+
+/** Upper bound (ms) under which 99 % of the step's journal commits fell: where a p99 of alarms may come from. */
+function journalP99Ms(before: Map<number, number>, after: Map<number, number>): number | null {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  if (total === 0) return null;
+  for (const le of bounds) if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= 0.99 * total) return le * 1000;
+  return null;
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ingest-bench-'));
   const port = await freePort();
+  const httpPort = await freePort();
   writeFileSync(join(dir, 'mosquitto.conf'), [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_queued_messages 0', `user ${userInfo().username}`, 'log_dest none', ''].join('\n'));
   const mosquitto = spawn('/usr/sbin/mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
   // The child processes started so far; stopped newest first (the gateway before its broker).
@@ -92,12 +127,16 @@ async function main(): Promise<void> {
     gateway: { id: GATEWAY_ID, enterprise: { name: '基准测试', creditCode: '91350100M000100Y43' }, summaryInterval: 0, logLevel: 'warn' },
     mqtt: { broker: 'external', url, readingsMaxInterval: 0 },
     alarms: { floodThreshold: 1_000_000 },
+    // Only for /metrics: the achieved rate is what the gateway counted, not what was sent.
+    http: { port: httpPort },
     devices: [
       {
         id: 'bench',
         type: 'mqtt',
         qos: 0,
         expectedPeriod: '10m',
+        // BENCH_PUBLISH=true: republish every ingested reading on gw/bench/readings/… (see adapters/mqtt/README.md).
+        ...(process.env.BENCH_PUBLISH ? { publish: JSON.parse(process.env.BENCH_PUBLISH) as unknown } : {}),
         points: Array.from({ length: POINTS }, (_, i) => ({ id: `p${i}`, name: `测点${i}`, unit: 'ppm', area: `area${i % 10}`, limits: { HH: 160, deadband: 10 } })),
       },
     ],
@@ -106,106 +145,134 @@ async function main(): Promise<void> {
   let gatewayErr = '';
   // BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway process.
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
-  const gateway = spawn(process.execPath, [...nodeFlags, CLI, 'run', '--config', join(dir, 'bench.json'), '--data-dir', join(dir, 'data')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // BENCH_GATEWAY_STDOUT=<file> keeps the gateway's stdout (e.g. with BENCH_NODE_FLAGS=--trace-gc).
+  const gatewayOut: 'ignore' | number = process.env.BENCH_GATEWAY_STDOUT ? openSync(process.env.BENCH_GATEWAY_STDOUT, 'w') : 'ignore';
+  const gateway = spawn(process.execPath, [...nodeFlags, CLI, 'run', '--config', join(dir, 'bench.json'), '--data-dir', join(dir, 'data')], { stdio: ['ignore', gatewayOut, 'pipe'] });
   children.push(gateway);
-  gateway.stderr.on('data', (d: Buffer) => (gatewayErr = (gatewayErr + d.toString()).slice(-4000)));
+  gateway.stderr!.on('data', (d: Buffer) => (gatewayErr = (gatewayErr + d.toString()).slice(-4000)));
   gateway.once('exit', (code) => {
     if (code !== null && code !== 0) console.error(`gateway exited ${code}: ${gatewayErr}`);
   });
 
-  const load = await connectClient(url, 'bench-load');
+  // The collector: an independent subscriber to the alarm events, in this process. An event is
+  // matched to its crossing by (point, ts): the event carries the crossing reading's own ts. Crossings
+  // come from the load generator over IPC, so either may arrive first. An event for a crossing an
+  // earlier step already counted missing is late (shown in the step line), not wrong.
   const collector = await connectClient(url, 'bench-collector');
-  const pending = new Map<string, Expected[]>();
+  const expectedBy = new Map<string, Crossing>();
+  const arrivedBy = new Map<string, { kind: string; at: number }>();
+  const countedMissing = new Set<string>();
   let received = 0;
   let wrong = 0;
+  let late = 0;
+  let expected = 0;
   let latencies: number[] = [];
-  collector.on('message', (topic, payload) => {
-    const now = performance.timeOrigin + performance.now();
-    if (topic.endsWith('/events')) {
-      let e: { point?: string; state?: string; condition?: string };
-      try {
-        e = JSON.parse(payload.toString());
-      } catch {
-        wrong++;
-        return;
-      }
-      if (e.condition !== 'HH' || !e.point) return;
-      const q = pending.get(e.point);
-      const next = q?.shift();
-      if (!next || next.kind !== e.state) {
-        wrong++;
-        return;
-      }
+  const settle = (key: string, c: Crossing, a: { kind: string; at: number }) => {
+    expectedBy.delete(key);
+    arrivedBy.delete(key);
+    if (a.kind !== c.kind) wrong++;
+    else {
       received++;
-      latencies.push(now - next.sentAt);
+      latencies.push(a.at - c.sentAt);
     }
+  };
+  collector.on('message', (topic, payload) => {
+    const at = monotonicMs();
+    if (!topic.endsWith('/events')) return;
+    let e: { point?: string; state?: string; condition?: string; ts?: number };
+    try {
+      e = JSON.parse(payload.toString()) as typeof e;
+    } catch {
+      wrong++;
+      return;
+    }
+    if (e.condition !== 'HH' || !e.point) return;
+    const key = `${e.point}@${e.ts}`;
+    if (countedMissing.delete(key)) return void late++;
+    const a = { kind: e.state ?? '', at };
+    const c = expectedBy.get(key);
+    if (c) settle(key, c, a);
+    else if (arrivedBy.has(key)) wrong++;
+    else arrivedBy.set(key, a);
   });
   await collector.subscribeAsync(`gw/${GATEWAY_ID}/events`, { qos: 1 });
-  // Ready when a reading has gone through the gateway.
-  const probe = await connectClient(url, 'bench-probe');
-  let ready = false;
-  probe.on('message', () => (ready = true));
-  await probe.subscribeAsync(`gw/${GATEWAY_ID}/readings/p0`);
+
+  const load = fork(LOAD, [url, `gw/${GATEWAY_ID}/ingest/bench`, String(POINTS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.push(load);
+  let stepDone: ((d: { sent: number; seconds: number }) => void) | undefined;
+  let loadReady: (() => void) | undefined;
+  load.on('message', (m: LoadReport) => {
+    if (m.type === 'ready') loadReady?.();
+    else if (m.type === 'crossings') {
+      for (const c of m.list) {
+        expected++;
+        const key = `${c.point}@${c.ts}`;
+        const a = arrivedBy.get(key);
+        if (a) settle(key, c, a);
+        else expectedBy.set(key, c);
+      }
+    } else stepDone?.(m);
+  });
+  await new Promise<void>((r) => (loadReady = r));
+  const command = (c: LoadCommand) => load.send(c);
+  // Ready when the gateway has counted a message.
   await until(
-    () => {
-      load.publish(`gw/${GATEWAY_ID}/ingest/bench`, JSON.stringify({ point: 'p0', value: 100, ts: Date.now() }));
-      return ready;
+    async () => {
+      command({ cmd: 'probe' });
+      return (await ingested(httpPort).catch(() => 0)) > 0;
     },
     60_000,
-    'the gateway to pass a reading',
+    'the gateway to take in a message',
   );
-  await probe.endAsync();
 
-  const high = new Array<boolean>(POINTS).fill(false);
-  const topic = `gw/${GATEWAY_ID}/ingest/bench`;
   const steps: Record<string, number | null>[] = [];
-  let n = 0;
   for (const target of STEPS) {
     received = 0;
     wrong = 0;
+    late = 0;
+    expected = 0;
     latencies = [];
-    let expected = 0;
+    const figuresBefore = await gatewayFigures(httpPort);
+    const countBefore = figuresBefore.ingested;
     const before = usage(gateway.pid!);
     const t0 = performance.now();
-    let sent = 0;
-    const durationMs = STEP_SECONDS * 1000;
-    while (performance.now() - t0 < durationMs) {
-      const due = Math.min(Math.floor(((performance.now() - t0) / 1000) * target), sent + target / 50);
-      while (sent < due) {
-        const i = n++ % POINTS;
-        let value: number;
-        // About 1 % of messages cross HH 160 and 1 % clear below 150 (half the flips each way).
-        const flip = (n * 2654435761) % 100 < 2;
-        const sentAt = performance.timeOrigin + performance.now();
-        if (flip) {
-          high[i] = !high[i];
-          value = high[i] ? 170 : 140;
-          const q = pending.get(`p${i}`) ?? [];
-          q.push({ kind: high[i] ? 'UNACK' : 'RTN_UNACK', sentAt });
-          pending.set(`p${i}`, q);
-          expected++;
-        } else value = high[i] ? 165 + (n % 3) : 100 + (n % 7);
-        load.publish(topic, `{"point":"p${i}","value":${value},"ts":${Math.round(sentAt)}}`);
-        sent++;
-      }
-      await new Promise((r) => setImmediate(r));
-      if (sent >= due) await new Promise((r) => setTimeout(r, 2));
-    }
-    const elapsed = (performance.now() - t0) / 1000;
+    const done = new Promise<{ sent: number; seconds: number }>((r) => (stepDone = r));
+    command({ cmd: 'step', rate: target, seconds: STEP_SECONDS });
+    const { sent, seconds } = await done;
+    // CPU and the achieved rate over the sending window: what the gateway took in and spent while
+    // the load was on (a gateway that falls behind is not credited with its catching up).
+    const during = usage(gateway.pid!);
+    const figuresDuring = await gatewayFigures(httpPort);
+    const countDuring = figuresDuring.ingested;
+    const sendWall = (performance.now() - t0) / 1000;
     // Let the alarms of the step arrive before counting what is missing.
     const settle = Date.now() + 5000;
     while (received + wrong < expected && Date.now() < settle) await new Promise((r) => setTimeout(r, 50));
-    const after = usage(gateway.pid!);
-    const wall = (performance.now() - t0) / 1000;
     const sorted = latencies.sort((a, b) => a - b);
-    const cpuPct = Math.round(((after.cpuS - before.cpuS) / wall) * 1000) / 10;
-    const missing = [...pending.values()].reduce((s, q) => s + q.length, 0);
-    pending.clear();
-    const step = { targetRate: target, achievedRate: Math.round(sent / elapsed), cpuPct, rssMb: Math.round(after.rssMb), expected, received, missing, wrong, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99) };
+    const cpuPct = Math.round(((during.cpuS - before.cpuS) / sendWall) * 1000) / 10;
+    const missing = expectedBy.size;
+    for (const key of expectedBy.keys()) countedMissing.add(key);
+    // Events no crossing of this step asked for are wrong.
+    wrong += arrivedBy.size;
+    expectedBy.clear();
+    arrivedBy.clear();
+    const step = {
+      targetRate: target,
+      achievedRate: Math.round((countDuring - countBefore) / sendWall),
+      cpuPct,
+      rssMb: Math.round(during.rssMb),
+      expected,
+      received,
+      missing,
+      wrong,
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+    };
     steps.push(step);
-    console.log(`step ${target} msg/s: ${JSON.stringify(step)}`);
+    const extra = { lateFromEarlierStep: late, journalCommitP99UnderMs: journalP99Ms(figuresBefore.journal, figuresDuring.journal), sentRate: Math.round(sent / seconds), cpuPctPer10k: Math.round((cpuPct / (step.achievedRate / 10_000)) * 10) / 10, loadavg: loadavg().map((l) => Math.round(l * 100) / 100) };
+    console.log(`step ${target} msg/s: ${JSON.stringify({ ...step, ...extra })}`);
   }
-  await load.endAsync();
+  command({ cmd: 'stop' });
   await collector.endAsync();
   stopAll();
   rmSync(dir, { recursive: true, force: true });

@@ -98,6 +98,21 @@ describe('MQTT ingest end to end to alarms', () => {
     await waitFor(() => events.find((e) => e.alarmId === 'cam3.no_helmet:PPE' && e.state === 'RTN_UNACK'), 15_000, 'event cleared after the hold');
   }, 20_000);
 
+  it('republishes mapped readings on readings/, not a simple-form message already on the gateway\'s topics', async () => {
+    // An HMI reading gw/<id>/# (its viewer role may): the simple-form sensor's message reaches it on
+    // the ingest topic; the gateway sends it again only for formats it translated (adapters/mqtt/publication.ts).
+    const hmi = await connect(`mqtt://127.0.0.1:${gateway.mqttPort}`, { username: 'hmi', password: PW, clientId: 'hmi-readings' });
+    const seen: string[] = [];
+    hmi.on('message', (topic) => seen.push(topic));
+    await hmi.subscribeAsync(['gw/e2e/readings/#', 'gw/e2e/ingest/#'], { qos: 1 });
+    await sensor.publishAsync('gw/e2e/ingest/co-sensor-1', JSON.stringify({ point: 'booster.co', value: 12.5, ts: Date.now() }), { qos: 1 });
+    await hub.publishAsync('plant/gas/gd-07/up', JSON.stringify({ data: { co: 12 } }), { qos: 1 });
+    await waitFor(() => seen.includes('gw/e2e/readings/ladle.co') && seen.includes('gw/e2e/ingest/co-sensor-1'), 10_000, 'the lora reading and the sensor message');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen).not.toContain('gw/e2e/readings/booster.co');
+    await hmi.endAsync();
+  }, 20_000);
+
   it('drops a forged message from the HMI and a sensor writing another sensor\'s topic', async () => {
     const before = events.length;
     await sensor.publishAsync('plant/gas/gd-07/up', JSON.stringify({ data: { co: 5 } }), { qos: 1 });

@@ -31,4 +31,14 @@ describe('Prometheus exposition', () => {
     expect(text).toContain('gateway_collected 1');
     expect(text).toContain('gateway_process_resident_memory_bytes');
   });
+
+  it('a counter held by a hot path (counterRef) is the one inc() adds to and /metrics shows', async () => {
+    const m = new Metrics();
+    const held = m.counterRef('mqtt_ingest_messages', { device: 'co-1' });
+    held(3);
+    m.inc('mqtt_ingest_messages', { device: 'co-1' });
+    held();
+    expect(m.counter('mqtt_ingest_messages', { device: 'co-1' })).toBe(5);
+    expect(await new PrometheusExporter(m).render()).toContain('gateway_mqtt_ingest_messages_total{device="co-1"} 5');
+  });
 });
