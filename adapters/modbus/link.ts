@@ -270,7 +270,8 @@ export class ModbusLink {
   }
 
   private async execute(job: Job): Promise<ReadResult> {
-    const client = await this.ensureConnected();
+    // Connected (the usual case): no await, so no extra promise and microtask hop per request.
+    const client = this.client ?? (await this.ensureConnected());
     const silence = job.timing.interFrameDelayMs + (this.lastTimedOut ? job.timing.turnaroundDelayMs : 0);
     const waitMs = this.lastEnd + silence - performance.now();
     if (waitMs >= 1) await sleep(waitMs);

@@ -1,4 +1,4 @@
-import { Socket } from 'node:net';
+import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ModbusTable } from './config.js';
 
@@ -50,7 +50,7 @@ interface Pending {
  * reported with their code. One request at a time: the link never pipelines.
  */
 export class ModbusTcpTransport {
-  private readonly socket = new Socket();
+  private readonly socket: Socket;
   private tid = 0;
   private pending: Pending | undefined;
   /** Bytes of a reply split across TCP segments, kept until the rest arrives. */
@@ -66,7 +66,11 @@ export class ModbusTcpTransport {
     private readonly host: string,
     private readonly port: number,
   ) {
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // onread: replies land in one buffer kept by the connection and come to onData directly, without
+    // a Buffer per read and the stream's push / 'data' event machinery. (Node reads the option in
+    // the Socket constructor; @types/node declares it only on the connect options.)
+    const onread: OnReadOpts = { buffer: Buffer.allocUnsafe(1024), callback: (n, buf) => this.onData(buf as Buffer, n) };
+    this.socket = new Socket({ onread } as SocketConstructorOpts);
     this.socket.on('close', () => this.handleClose());
     // The error is reported by 'close' (and by open()'s rejection); without a listener it would crash the gateway.
     this.socket.on('error', () => undefined);
@@ -175,27 +179,30 @@ export class ModbusTcpTransport {
     else p.resolve(data!);
   }
 
-  private onData(chunk: Buffer): void {
+  /** `end` bytes arrived at the start of `chunk` (the connection's read buffer, reused by the next read). Returns true: keep reading. */
+  private onData(chunk: Buffer, end: number): true {
     let buf = chunk;
     if (this.partial) {
-      buf = Buffer.concat([this.partial, chunk]);
+      buf = Buffer.concat([this.partial, chunk.subarray(0, end)]);
+      end = buf.length;
       this.partial = undefined;
     }
     let off = 0;
-    while (buf.length - off >= MBAP_LENGTH) {
+    while (end - off >= MBAP_LENGTH) {
       const length = buf.readUInt16BE(off + 4);
       if (length < 2 || length > MAX_LENGTH_FIELD || buf.readUInt16BE(off + 2) !== 0) {
         // Not Modbus TCP framing: nothing after it can be trusted to start a frame.
         this.settle(undefined, new Error(`invalid MBAP header (length ${length})`));
         this.socket.destroy();
-        return;
+        return true;
       }
-      if (buf.length - off < MBAP_LENGTH + length) break;
+      if (end - off < MBAP_LENGTH + length) break;
       this.onFrame(buf, off, length);
       off += MBAP_LENGTH + length;
     }
-    // Copied: a subarray would keep the whole chunk alive.
-    if (off < buf.length) this.partial = Buffer.from(buf.subarray(off));
+    // Copied: the read buffer is overwritten by the next read.
+    if (off < end) this.partial = Buffer.from(buf.subarray(off, end));
+    return true;
   }
 
   /** One complete ADU at `off`; `length` is its MBAP length field (unit id + PDU). */
