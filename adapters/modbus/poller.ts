@@ -44,6 +44,11 @@ interface Group {
   timer: NodeJS.Timeout | undefined;
 }
 
+type Publish = (r: Reading) => void;
+
+/** A planned request with what its reads need at hand: the publisher of each point, in block.points order. */
+type PolledBlock = ReadBlock & { publishers?: readonly Publish[] };
+
 interface UnitHealth {
   ok: boolean | undefined;
   silentCount: number;
@@ -308,7 +313,8 @@ export class ModbusDeviceAdapter implements Adapter {
         this.stat.lastGood = now;
         (this.series.lastGood ??= this.ctx.metrics.gaugeSeries('modbus_last_good_poll_timestamp_seconds', this.labels)).value = now / 1000;
         const points = block.points;
-        for (let i = 0; i < points.length; i++) this.ctx.publish(decodeReading(points[i]!, block.start, data, now));
+        const publishers = (block as PolledBlock).publishers ?? this.publishersOf(block);
+        for (let i = 0; i < points.length; i++) publishers[i]!(decodeReading(points[i]!, block.start, data, now));
         return { direct: true };
       } catch (err) {
         const e = err instanceof ModbusRequestError ? err : new ModbusRequestError('comm', String(err));
@@ -337,6 +343,14 @@ export class ModbusDeviceAdapter implements Adapter {
         return { error: e, direct: false };
       }
     }
+  }
+
+  /** The block's points' publishers (their bus channels), found at its first read and kept with it. */
+  private publishersOf(block: ReadBlock): readonly Publish[] {
+    const ctx = this.ctx;
+    const publishers = block.points.map((p) => ctx.publisherOf?.(p.id) ?? ((r: Reading) => ctx.publish(r)));
+    (block as PolledBlock).publishers = publishers;
+    return publishers;
   }
 
   private async split(block: ReadBlock): Promise<{ error?: ModbusRequestError; direct: boolean }> {
