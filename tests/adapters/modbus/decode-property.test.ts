@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeRegistersAt, decodeString, encodeRegisters, registerCount, type NumericDataType } from '../../../adapters/modbus/decode.js';
 import { WORD_ORDERS, type ModbusPoint } from '../../../adapters/modbus/config.js';
-import { decodePoint, decodeReading } from '../../../adapters/modbus/poller.js';
+import { BlockDecoder, decodePoint, decodeReading } from '../../../adapters/modbus/poller.js';
 
 const NUMERIC: NumericDataType[] = ['int16', 'uint16', 'int32', 'uint32', 'float32', 'int64', 'uint64', 'float64'];
 const RANGE: Partial<Record<NumericDataType, [number, number]>> = {
@@ -54,7 +54,7 @@ describe('Modbus response decoding under arbitrary replies (property)', () => {
     );
   });
 
-  it('the poll loop\'s decodeReading gives exactly what decodePoint gives, for any point and reply', () => {
+  it('the poll loop\'s decodeReading and BlockDecoder give exactly what decodePoint gives, for any point and reply', () => {
     const scale = fc.oneof(
       fc.constant(undefined),
       fc.record({ factor: fc.double({ min: -1000, max: 1000, noNaN: true }), offset: fc.double({ min: -1000, max: 1000, noNaN: true }) }),
@@ -75,8 +75,10 @@ describe('Modbus response decoding under arbitrary replies (property)', () => {
         const p = { id: 'p', name: 'p', table, address, dataType: bits || bit !== undefined ? 'bool' : dataType, wordOrder, bit: bits ? undefined : bit, scale: sc } as unknown as ModbusPoint;
         const words = bits ? data.map(Boolean) : data.map(Number);
         const v = decodePoint(p, { start: 100 }, words);
-        const r = decodeReading(p, 100, words, 1234);
-        expect(r).toEqual({ point: 'p', value: v.value, quality: v.quality, ts: 1234, receivedAt: 1234, ...(v.reason ? { reason: v.reason } : {}) });
+        const expected = { point: 'p', value: v.value, quality: v.quality, ts: 1234, receivedAt: 1234, ...(v.reason ? { reason: v.reason } : {}) };
+        expect(decodeReading(p, 100, words, 1234)).toEqual(expected);
+        // The poll loop's per-block decoder (precomputed kinds, offsets and factors) as well.
+        expect(new BlockDecoder([p], 100).decode(0, words, 1234)).toEqual(expected);
       }),
       { numRuns: 3000 },
     );
