@@ -10,6 +10,13 @@ export interface AdapterContext {
   /** Hands a reading to the bus. */
   publish(reading: Reading): void;
   /**
+   * The same as publish() for readings of one point, with the point's bus channel found once: for an
+   * adapter that publishes the same points many times a second (the Modbus poll loop), which then
+   * spares the bus a lookup of the point id among all points per reading. Readings given to it must
+   * be of `pointId`. Absent in contexts without a bus (an adapter alone in a test): use publish().
+   */
+  publisherOf?(pointId: string): (reading: Reading) => void;
+  /**
    * Hands a reading from the past (a device's store-and-forward backlog, with its own timestamp) to
    * the history sinks only: it never drives live state, rules or alarms. Absent where nothing keeps
    * history (an adapter alone in a test); such readings are then only counted.

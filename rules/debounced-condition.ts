@@ -41,9 +41,11 @@ export interface ReadingMachine {
 export class ConditionDebouncer<V> implements ReadingMachine {
   private active = false;
   private known = false;
-  // The latest usable value, kept as a primitive: holding the Reading itself would keep every
-  // reading alive until the next one of its point, long enough for V8 to promote it to the old
-  // generation (the rule benchmark's GC cost and most of its memory).
+  // The latest usable value while an on- or off-delay is pending (what the delayed update reports),
+  // kept as a primitive: holding the Reading itself would keep every reading alive until the next one
+  // of its point, long enough for V8 to promote it to the old generation. Written only while a delay
+  // is pending: a number stored into this long-lived object on every reading costs a write barrier
+  // and keeps each young value alive into the next scavenge.
   private lastValue: Reading['value'] = null;
   private pendingOn: Subscription | undefined;
   private pendingOff: Subscription | undefined;
@@ -62,7 +64,7 @@ export class ConditionDebouncer<V> implements ReadingMachine {
       this.cancelOff();
       return;
     }
-    this.lastValue = r.value;
+    if (this.pendingOn !== undefined || this.pendingOff !== undefined) this.lastValue = r.value;
     if (!this.known && spec.clear(v)) {
       this.cancelOn();
       return this.emit(false, r.value, r.ts);
@@ -70,14 +72,18 @@ export class ConditionDebouncer<V> implements ReadingMachine {
     if (!this.active) {
       if (!spec.raise(v)) return this.cancelOn();
       if (spec.onDelayMs <= 0) return this.emit(true, r.value, r.ts);
-      this.pendingOn ??= this.scheduler.schedule(() => {
+      if (this.pendingOn !== undefined) return;
+      this.lastValue = r.value;
+      this.pendingOn = this.scheduler.schedule(() => {
         this.pendingOn = undefined;
         this.emit(true, this.lastValue, this.scheduler.now());
       }, spec.onDelayMs);
     } else {
       if (!spec.clear(v)) return this.cancelOff();
       if (spec.offDelayMs <= 0) return this.emit(false, r.value, r.ts);
-      this.pendingOff ??= this.scheduler.schedule(() => {
+      if (this.pendingOff !== undefined) return;
+      this.lastValue = r.value;
+      this.pendingOff = this.scheduler.schedule(() => {
         this.pendingOff = undefined;
         this.emit(false, this.lastValue, this.scheduler.now());
       }, spec.offDelayMs);

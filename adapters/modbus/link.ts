@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { ModbusClient } from './modbus-serial.js';
+import { ModbusTcpTransport } from './tcp-transport.js';
 import type { ModbusTable } from './config.js';
 import type { Logger } from '../../gateway/core/logger.js';
 import { RateLimitedLog } from '../../gateway/core/rate-limited-log.js';
@@ -80,6 +81,19 @@ interface Job {
   reject(e: ModbusRequestError): void;
 }
 
+/**
+ * What a link sends its requests over: the lean Modbus TCP client (tcp-transport.ts) for direct TCP,
+ * modbus-serial for RTU and RTU over TCP. A read always settles: on its reply, its timeout, abort()
+ * or the connection closing.
+ */
+interface Transport {
+  read(unitId: number, table: ModbusTable, start: number, count: number, timeoutMs: number): Promise<number[] | boolean[]>;
+  /** Fails the request in flight, if any. */
+  abort(e: ModbusRequestError): void;
+  close(done: () => void): void;
+  onClose(fn: () => void): void;
+}
+
 export interface LinkOptions {
   connectDelayMs: number;
   reconnectMinMs: number;
@@ -103,7 +117,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * waiting, so a dead link costs its devices nothing but Bad quality.
  */
 export class ModbusLink {
-  private client: ModbusClient | undefined;
+  private client: Transport | undefined;
   private readonly queue: Job[] = [];
   private busy = false;
   private closed = false;
@@ -115,7 +129,8 @@ export class ModbusLink {
   /** Unit ids asked on this link, and those silent since the last reply of any unit. */
   private readonly unitsSeen = new Set<number>();
   private readonly silentUnits = new Set<number>();
-  private abortInflight: ((e: ModbusRequestError) => void) | undefined;
+  /** A request is out on the connection (drop() fails it through the transport's abort). */
+  private inflight = false;
   /** Incremented on every successful connect; the poller counts reconnects from it. */
   connects = 0;
   /** Told when an open connection is lost while no request was in flight (that request reports its own error). */
@@ -171,15 +186,12 @@ export class ModbusLink {
     }
   }
 
-  private async ensureConnected(): Promise<ModbusClient> {
+  private async ensureConnected(): Promise<Transport> {
     if (this.client) return this.client;
     if (this.closed) throw new ModbusRequestError('comm', 'link closed');
     const wait = this.nextConnectAt - Date.now();
     if (wait > 0) throw new ModbusRequestError('notConnected', `未连接 not connected (${describeLink(this.spec)}); next attempt in ${Math.ceil(wait)} ms`);
-    const client = new ModbusClient();
-    // modbus-serial re-emits port errors; without a listener an 'error' event would crash the gateway.
-    client.on('error', (e: unknown) => this.options.log.debug(`port error: ${(e as Error)?.message ?? e}`));
-    const opening = this.open(client);
+    const { client, opening } = this.open();
     try {
       await withTimeout(opening, this.options.connectTimeoutMs, () => new ModbusRequestError('connect', `连接超时 connect timed out after ${this.options.connectTimeoutMs} ms`));
     } catch (err) {
@@ -204,7 +216,7 @@ export class ModbusLink {
       client.close(() => undefined);
       throw new ModbusRequestError('comm', 'link closed');
     }
-    client.on('close', () => {
+    client.onClose(() => {
       if (this.client === client) this.drop('peer closed the connection').catch((err: unknown) => this.options.log.debug(`close after peer close: ${String(err)}`));
     });
     this.client = client;
@@ -218,19 +230,28 @@ export class ModbusLink {
     return client;
   }
 
-  private async open(client: ModbusClient): Promise<void> {
+  private open(): { client: Transport; opening: Promise<void> } {
     const s = this.spec;
-    if (s.kind === 'tcp') await client.connectTCP(s.host, { port: s.port });
+    if (s.kind === 'tcp') {
+      const client = new ModbusTcpTransport(s.host, s.port);
+      return { client, opening: client.open() };
+    }
+    const client = new ModbusClient();
+    // modbus-serial re-emits port errors; without a listener an 'error' event would crash the gateway.
+    client.on('error', (e: unknown) => this.options.log.debug(`port error: ${(e as Error)?.message ?? e}`));
     // modbus-serial's "TcpRTUBuffered" port speaks MBAP; its telnet port sends plain RTU frames over TCP.
-    else if (s.kind === 'rtu-over-tcp') await client.connectTelnet(s.host, { port: s.port });
-    else await client.connectRTUBuffered(s.path, { baudRate: s.baudRate, dataBits: s.dataBits, parity: s.parity, stopBits: s.stopBits });
+    const opening =
+      s.kind === 'rtu-over-tcp'
+        ? client.connectTelnet(s.host, { port: s.port })
+        : client.connectRTUBuffered(s.path, { baudRate: s.baudRate, dataBits: s.dataBits, parity: s.parity, stopBits: s.stopBits });
+    return { client: new SerialTransport(client), opening };
   }
 
   private async drop(reason: string): Promise<void> {
     const client = this.client;
     this.client = undefined;
-    const inflight = this.abortInflight;
-    inflight?.(new ModbusRequestError('comm', `连接断开 connection lost: ${reason}`));
+    const inflight = this.inflight;
+    if (inflight) client?.abort(new ModbusRequestError('comm', `连接断开 connection lost: ${reason}`));
     if (!client) return;
     if (!inflight && !this.closed) for (const l of this.onIdleDisconnect) l(reason);
     if (!this.closed) {
@@ -249,35 +270,17 @@ export class ModbusLink {
   }
 
   private async execute(job: Job): Promise<ReadResult> {
-    const client = await this.ensureConnected();
+    // Connected (the usual case): no await, so no extra promise and microtask hop per request.
+    const client = this.client ?? (await this.ensureConnected());
     const silence = job.timing.interFrameDelayMs + (this.lastTimedOut ? job.timing.turnaroundDelayMs : 0);
     const waitMs = this.lastEnd + silence - performance.now();
     if (waitMs >= 1) await sleep(waitMs);
     if (this.client !== client) throw new ModbusRequestError('comm', '连接断开 connection lost');
     this.unitsSeen.add(job.unitId);
-    client.setID(job.unitId);
-    client.setTimeout(job.timing.timeoutMs);
     const t0 = performance.now();
+    this.inflight = true;
     try {
-      // modbus-serial can leave a promise unsettled when the port closes under it; the abort hook
-      // and our own deadline guarantee the queue always moves on.
-      const data = await new Promise<number[] | boolean[]>((resolve, reject) => {
-        const deadline = setTimeout(() => reject(new ModbusRequestError('timeout', '应答超时 no reply within timeout')), job.timing.timeoutMs + 250);
-        this.abortInflight = (e) => {
-          clearTimeout(deadline);
-          reject(e);
-        };
-        readTable(client, job).then(
-          (d) => {
-            clearTimeout(deadline);
-            resolve(d);
-          },
-          (e: unknown) => {
-            clearTimeout(deadline);
-            reject(classifyModbusError(e));
-          },
-        );
-      });
+      const data = await client.read(job.unitId, job.table, job.start, job.count, job.timing.timeoutMs);
       this.lastTimedOut = false;
       this.consecutiveTimeouts = 0;
       this.silentUnits.clear();
@@ -305,10 +308,64 @@ export class ModbusLink {
       }
       throw e;
     } finally {
-      this.abortInflight = undefined;
+      this.inflight = false;
       this.lastEnd = performance.now();
-      forgetFinishedTransactions(client);
     }
+  }
+}
+
+/**
+ * modbus-serial (RTU on a serial port, RTU frames over TCP) behind the link's Transport.
+ *
+ * modbus-serial can leave a promise unsettled when the port closes under it; the abort hook and our
+ * own deadline guarantee the link's queue always moves on.
+ */
+class SerialTransport implements Transport {
+  private abortInflight: ((e: ModbusRequestError) => void) | undefined;
+
+  constructor(private readonly client: ModbusClient) {}
+
+  read(unitId: number, table: ModbusTable, start: number, count: number, timeoutMs: number): Promise<number[] | boolean[]> {
+    const client = this.client;
+    client.setID(unitId);
+    client.setTimeout(timeoutMs);
+    return new Promise<number[] | boolean[]>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(deadline);
+        this.abortInflight = undefined;
+        forgetFinishedTransactions(client);
+      };
+      const deadline = setTimeout(() => {
+        done();
+        reject(new ModbusRequestError('timeout', '应答超时 no reply within timeout'));
+      }, timeoutMs + 250);
+      this.abortInflight = (e) => {
+        done();
+        reject(e);
+      };
+      readTable(client, table, start, count).then(
+        (d) => {
+          done();
+          resolve(d);
+        },
+        (e: unknown) => {
+          done();
+          reject(classifyModbusError(e));
+        },
+      );
+    });
+  }
+
+  abort(e: ModbusRequestError): void {
+    this.abortInflight?.(e);
+  }
+
+  close(done: () => void): void {
+    this.client.close(done);
+  }
+
+  onClose(fn: () => void): void {
+    this.client.on('close', fn);
   }
 }
 
@@ -316,26 +373,25 @@ export class ModbusLink {
  * modbus-serial keeps every transaction it sent in `_transactions` (by transaction id, up to 256 per
  * TCP connection) until its id comes round again, and each holds its reply through the promise it
  * resolved: at 10 requests a second, 25 s of replies per device, all old enough to be promoted to V8's
- * old space (100 devices: some 3 MB/s of old-space garbage and tens of MB held, which is what drove
- * the whole-gateway benchmark's memory up). A link has one request in flight, so once it has finished
- * none of them is needed: a late reply to a timed-out request finds no transaction and is dropped,
- * as modbus-serial does with an unknown transaction id. (The same object its close() resets.)
+ * old space. A link has one request in flight, so once it has finished none of them is needed: a late
+ * reply to a timed-out request finds no transaction and is dropped, as modbus-serial does with an
+ * unknown transaction id. (The same object its close() resets.)
  */
 function forgetFinishedTransactions(client: ModbusClient): void {
   const c = client as unknown as { _transactions?: unknown };
   if (c._transactions !== null && typeof c._transactions === 'object') c._transactions = {};
 }
 
-function readTable(client: ModbusClient, job: Job): Promise<number[] | boolean[]> {
-  switch (job.table) {
+function readTable(client: ModbusClient, table: ModbusTable, start: number, count: number): Promise<number[] | boolean[]> {
+  switch (table) {
     case 'coil':
-      return client.readCoils(job.start, job.count).then((r) => r.data);
+      return client.readCoils(start, count).then((r) => r.data);
     case 'discrete':
-      return client.readDiscreteInputs(job.start, job.count).then((r) => r.data);
+      return client.readDiscreteInputs(start, count).then((r) => r.data);
     case 'input':
-      return client.readInputRegisters(job.start, job.count).then((r) => r.data);
+      return client.readInputRegisters(start, count).then((r) => r.data);
     case 'holding':
-      return client.readHoldingRegisters(job.start, job.count).then((r) => r.data);
+      return client.readHoldingRegisters(start, count).then((r) => r.data);
   }
 }
 

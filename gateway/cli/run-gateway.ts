@@ -5,6 +5,7 @@ import { consoleLogger, type Logger } from '../core/logger.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { formatConfigErrors, loadConfigFile } from '../config/load.js';
 import { Gateway } from '../runtime/gateway.js';
+import { collectGarbageNow } from '../core/heap.js';
 
 /**
  * Hot reload: when the config file changes, validate it and apply rule changes. A bad edit is reported
@@ -99,6 +100,8 @@ export async function runUntilSignal(
     try {
       gateway = new Gateway({ config, log, mqttPort: opts.mqttPort, httpPort: opts.httpPort, dataDir: opts.dataDir });
       await gateway.start();
+      // What building the rule set and starting the services left behind, before the polling load.
+      collectGarbageNow();
     } catch (err) {
       log.error(`网关无法启动 [cannot start]: ${err instanceof Error ? err.message : String(err)}`);
       await gateway?.stop().catch(() => undefined);

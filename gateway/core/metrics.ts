@@ -41,6 +41,15 @@ function key(name: string, labels?: Labels): string {
   return `${name}{${parts.join(',')}}`;
 }
 
+/** One observation into a histogram series (see Metrics.histogramSeries). */
+export function observeInto(h: HistogramSeries, value: number): void {
+  let i = 0;
+  while (i < h.bounds.length && value > h.bounds[i]!) i++;
+  h.counts[i]!++;
+  h.sum += value;
+  h.count++;
+}
+
 export class Metrics {
   private readonly counters = new Map<string, Series>();
   private readonly gauges = new Map<string, Series>();
@@ -50,10 +59,7 @@ export class Metrics {
   private readonly collectors = new Set<() => void>();
 
   inc(name: string, labels?: Labels, by = 1): void {
-    const k = key(name, labels);
-    const s = this.counters.get(k);
-    if (s !== undefined) s.value += by;
-    else this.counters.set(k, { name, labels: { ...labels }, value: by });
+    this.counterSeries(name, labels).value += by;
   }
 
   /**
@@ -74,25 +80,39 @@ export class Metrics {
   }
 
   set(name: string, value: number, labels?: Labels): void {
-    const k = key(name, labels);
-    const s = this.gauges.get(k);
-    if (s !== undefined) s.value = value;
-    else this.gauges.set(k, { name, labels: { ...labels }, value });
+    this.gaugeSeries(name, labels).value = value;
   }
 
   /** Records one observation (in base units: seconds, bytes) in a histogram. */
   observe(name: string, value: number, labels?: Labels, bounds: readonly number[] = LATENCY_BUCKETS): void {
+    observeInto(this.histogramSeries(name, labels, bounds), value);
+  }
+
+  /**
+   * The series of a counter, created at 0 if new, for a hot path to keep and add to (`.value += n`)
+   * without building the key from the labels on every event.
+   */
+  counterSeries(name: string, labels?: Labels): Series {
+    const k = key(name, labels);
+    let s = this.counters.get(k);
+    if (s === undefined) this.counters.set(k, (s = { name, labels: { ...labels }, value: 0 }));
+    return s;
+  }
+
+  /** The series of a gauge (created at 0 if new), to keep and set. */
+  gaugeSeries(name: string, labels?: Labels): Series {
+    const k = key(name, labels);
+    let s = this.gauges.get(k);
+    if (s === undefined) this.gauges.set(k, (s = { name, labels: { ...labels }, value: 0 }));
+    return s;
+  }
+
+  /** The series of a histogram (created empty if new), to keep and pass to observeInto. */
+  histogramSeries(name: string, labels?: Labels, bounds: readonly number[] = LATENCY_BUCKETS): HistogramSeries {
     const k = key(name, labels);
     let h = this.histograms.get(k);
-    if (h === undefined) {
-      h = { name, labels: { ...labels }, bounds, counts: new Array<number>(bounds.length + 1).fill(0), sum: 0, count: 0 };
-      this.histograms.set(k, h);
-    }
-    let i = 0;
-    while (i < h.bounds.length && value > h.bounds[i]!) i++;
-    h.counts[i]!++;
-    h.sum += value;
-    h.count++;
+    if (h === undefined) this.histograms.set(k, (h = { name, labels: { ...labels }, bounds, counts: new Array<number>(bounds.length + 1).fill(0), sum: 0, count: 0 }));
+    return h;
   }
 
   /** Help text shown in `/metrics`. */

@@ -20,6 +20,12 @@ interface Kept {
 export class Downsampler {
   /** By the point's bus channel index: an array index, not a string lookup, per reading. */
   private readonly last: (Kept | undefined)[] = [];
+  /**
+   * The same points' last kept timestamps (NaN: none yet), 8 bytes each in one array: most readings
+   * come within minInterval of the last kept one and are turned away here, without following a
+   * pointer to a per-point object (10,000 of them do not stay in the CPU's cache between polls).
+   */
+  private lastTs = new Float64Array(0);
 
   constructor(
     private readonly cfg: Pick<HistorySection, 'deadbandPercent' | 'maxInterval' | 'minInterval'>,
@@ -28,10 +34,15 @@ export class Downsampler {
 
   /** `index`: the point's bus channel index (one per point id). */
   keep(r: Reading, index: number): boolean {
+    if (index < this.lastTs.length) {
+      const lastTs = this.lastTs[index]!;
+      if (r.ts - lastTs < this.cfg.minInterval && r.ts >= lastTs) return false;
+    }
     const prev = this.last[index];
     if (prev === undefined) {
       while (this.last.length < index) this.last.push(undefined);
       this.last[index] = { ts: r.ts, value: r.value, quality: r.quality, span: undefined };
+      this.setLastTs(index, r.ts);
       return true;
     }
     if (r.ts - prev.ts < this.cfg.minInterval && r.ts >= prev.ts) return false;
@@ -39,7 +50,17 @@ export class Downsampler {
     prev.ts = r.ts;
     prev.value = r.value;
     prev.quality = r.quality;
+    this.setLastTs(index, r.ts);
     return true;
+  }
+
+  private setLastTs(index: number, ts: number): void {
+    if (index >= this.lastTs.length) {
+      const grown = new Float64Array(Math.max(index + 1, this.lastTs.length * 2, 1024)).fill(Number.NaN);
+      grown.set(this.lastTs);
+      this.lastTs = grown;
+    }
+    this.lastTs[index] = ts;
   }
 
   /** Point definitions changed (hot reload): look the ranges up again. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeRegistersAt, decodeString, encodeRegisters, registerCount, type NumericDataType } from '../../../adapters/modbus/decode.js';
-import { WORD_ORDERS } from '../../../adapters/modbus/config.js';
+import { WORD_ORDERS, type ModbusPoint } from '../../../adapters/modbus/config.js';
+import { BlockDecoder, decodePoint, decodeReading } from '../../../adapters/modbus/poller.js';
 
 const NUMERIC: NumericDataType[] = ['int16', 'uint16', 'int32', 'uint32', 'float32', 'int64', 'uint64', 'float64'];
 const RANGE: Partial<Record<NumericDataType, [number, number]>> = {
@@ -50,6 +51,36 @@ describe('Modbus response decoding under arbitrary replies (property)', () => {
         expect(s.length).toBeLessThanOrEqual(words.length * 2);
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('the poll loop\'s decodeReading and BlockDecoder give exactly what decodePoint gives, for any point and reply', () => {
+    const scale = fc.oneof(
+      fc.constant(undefined),
+      fc.record({ factor: fc.double({ min: -1000, max: 1000, noNaN: true }), offset: fc.double({ min: -1000, max: 1000, noNaN: true }) }),
+      fc.record({ rawLow: fc.integer({ min: 0, max: 10000 }), rawHigh: fc.integer({ min: 10001, max: 40000 }), engLow: fc.integer({ min: -100, max: 0 }), engHigh: fc.integer({ min: 1, max: 1000 }), namur: fc.boolean() }),
+    );
+    const point = fc.record({
+      table: fc.constantFrom('coil', 'discrete', 'holding', 'input'),
+      dataType: fc.constantFrom(...NUMERIC),
+      wordOrder: fc.constantFrom(...WORD_ORDERS),
+      bit: fc.option(fc.integer({ min: 0, max: 15 }), { nil: undefined }),
+      address: fc.integer({ min: 100, max: 110 }),
+      scale,
+    });
+    const reply = fc.array(fc.oneof(fc.integer({ min: 0, max: 65535 }), fc.boolean()), { minLength: 0, maxLength: 14 });
+    fc.assert(
+      fc.property(point, reply, ({ table, dataType, wordOrder, bit, address, scale: sc }, data) => {
+        const bits = table === 'coil' || table === 'discrete';
+        const p = { id: 'p', name: 'p', table, address, dataType: bits || bit !== undefined ? 'bool' : dataType, wordOrder, bit: bits ? undefined : bit, scale: sc } as unknown as ModbusPoint;
+        const words = bits ? data.map(Boolean) : data.map(Number);
+        const v = decodePoint(p, { start: 100 }, words);
+        const expected = { point: 'p', value: v.value, quality: v.quality, ts: 1234, receivedAt: 1234, ...(v.reason ? { reason: v.reason } : {}) };
+        expect(decodeReading(p, 100, words, 1234)).toEqual(expected);
+        // The poll loop's per-block decoder (precomputed kinds, offsets and factors) as well.
+        expect(new BlockDecoder([p], 100).decode(0, words, 1234)).toEqual(expected);
+      }),
+      { numRuns: 3000 },
     );
   });
 });
