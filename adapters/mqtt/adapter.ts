@@ -10,6 +10,7 @@ import { commOkPointId } from './diagnostics.js';
 import { SparkplugSession } from './sparkplug-session.js';
 import type { Reject } from './values.js';
 import type { Reading } from '../../gateway/core/reading.js';
+import type { Series } from '../../gateway/core/metrics.js';
 
 /**
  * MQTT ingest: subscribes to the device's topics on the gateway's broker or an external one, turns
@@ -32,7 +33,7 @@ export class MqttIngestAdapter implements Adapter {
   /** ai-video event points: when each turns false again. */
   private readonly holdUntil = new Map<string, number>();
   /** mqtt_ingest_messages{device}, added to once per message. */
-  private readonly messages: () => void;
+  private readonly messages: Series;
 
   constructor(
     private readonly device: MqttDevice,
@@ -48,7 +49,7 @@ export class MqttIngestAdapter implements Adapter {
         })
       : undefined;
     this.rejectLog = new BurstLog(ctx.log, 60_000);
-    this.messages = ctx.metrics.counterRef('mqtt_ingest_messages', { device: device.id });
+    this.messages = ctx.metrics.counterSeries('mqtt_ingest_messages', { device: device.id });
   }
 
   async start(): Promise<void> {
@@ -100,7 +101,7 @@ export class MqttIngestAdapter implements Adapter {
   onMessage(topic: string, payload: Buffer): void {
     const now = this.ctx.now();
     const { metrics } = this.ctx;
-    this.messages();
+    this.messages.value++;
     let decoded;
     try {
       decoded = this.sparkplug && this.decoder.route(topic)?.sub.format === 'sparkplug' ? this.sparkplug.handle(topic, payload, now) : this.decoder.decode(topic, payload, now);

@@ -4,7 +4,7 @@ import type { Reading } from '../core/reading.js';
 import type { AlarmEvent } from '../core/alarm-event.js';
 import type { Logger } from '../core/logger.js';
 import { RateLimitedLog } from '../core/rate-limited-log.js';
-import type { Metrics } from '../core/metrics.js';
+import type { Metrics, Series } from '../core/metrics.js';
 import { topics } from '../mqtt/topics.js';
 import type { PublishPolicy } from './mqtt-publish-policy.js';
 import type { PointChannel, ReadingHook } from '../core/bus.js';
@@ -71,16 +71,14 @@ export class MqttPublisher {
   /** The socket is corked until the end of this event-loop turn (see batchWrites). */
   private corked = false;
 
-  /** Counted per reading: keys built once (Metrics.counterRef). */
-  private readonly droppedOffline: () => void;
-  private readonly droppedSlow: () => void;
-  private readonly published: () => void;
+  /**
+   * Counted per reading: series looked up once (Metrics.counterSeries), where building and hashing
+   * the label key per reading took ~0.3 µs; each appears at its first increment, as with inc().
+   */
+  private readonly counted: { droppedOffline?: Series; droppedSlow?: Series; published?: Series } = {};
 
   constructor(private readonly o: MqttPublisherOptions) {
     this.readingsPrefix = topics.reading(o.gatewayId, '');
-    this.droppedOffline = o.metrics.counterRef('mqtt_readings_dropped', { reason: 'offline_queue' });
-    this.droppedSlow = o.metrics.counterRef('mqtt_readings_dropped', { reason: 'broker_slow' });
-    this.published = o.metrics.counterRef('mqtt_readings_published');
   }
 
   /**
@@ -190,14 +188,14 @@ export class MqttPublisher {
     if (!changed && !due) return;
     // mqtt.js queues while disconnected; bound that queue for readings (the latest value matters most).
     if (client && client.queue.length > (this.o.maxQueuedReadings ?? 10_000)) {
-      this.droppedOffline();
+      (this.counted.droppedOffline ??= this.o.metrics.counterSeries('mqtt_readings_dropped', { reason: 'offline_queue' })).value++;
       return;
     }
     // Connected but the broker does not keep up: readings waiting in the socket would hold back the
     // alarm events written after them (one TCP stream), so beyond a bound the reading is dropped
     // (counted) and the point keeps its last sent value, to go out with its next change.
     if (client && (client.stream?.writableLength ?? 0) > (this.o.maxBufferedBytes ?? 256 * 1024)) {
-      this.droppedSlow();
+      (this.counted.droppedSlow ??= this.o.metrics.counterSeries('mqtt_readings_dropped', { reason: 'broker_slow' })).value++;
       return;
     }
     slot.sent = true;
@@ -209,7 +207,7 @@ export class MqttPublisher {
       this.batchWrites(client!);
       client!.publish(topics.reading(this.o.gatewayId, r.point), JSON.stringify(r), { qos: 0 });
     }
-    this.published();
+    (this.counted.published ??= this.o.metrics.counterSeries('mqtt_readings_published')).value++;
   }
 
   /**

@@ -32,12 +32,13 @@ describe('Prometheus exposition', () => {
     expect(text).toContain('gateway_process_resident_memory_bytes');
   });
 
-  it('a counter held by a hot path (counterRef) is the one inc() adds to and /metrics shows', async () => {
+  it('a counter series held by a hot path is the one inc() adds to and /metrics shows', async () => {
     const m = new Metrics();
-    const held = m.counterRef('mqtt_ingest_messages', { device: 'co-1' });
-    held(3);
+    const held = m.counterSeries('mqtt_ingest_messages', { device: 'co-1' });
+    held.value += 3;
     m.inc('mqtt_ingest_messages', { device: 'co-1' });
-    held();
+    held.value++;
+    expect(m.counterSeries('mqtt_ingest_messages', { device: 'co-1' })).toBe(held);
     expect(m.counter('mqtt_ingest_messages', { device: 'co-1' })).toBe(5);
     expect(await new PrometheusExporter(m).render()).toContain('gateway_mqtt_ingest_messages_total{device="co-1"} 5');
   });

@@ -2,19 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../../gateway/core/metrics.js';
 
 describe('Metrics: hot-path counters and label keys', () => {
-  it('a counterRef adds to the same series as inc() with the same labels, created at its first increment', () => {
+  it('a counterSeries is the series inc() adds to with the same labels, created at zero', () => {
     const m = new Metrics();
-    const dropped = m.counterRef('mqtt_readings_dropped', { reason: 'offline_queue' });
-    expect(m.series().counters).toEqual([]);
-    dropped();
-    dropped(4);
+    const dropped = m.counterSeries('mqtt_readings_dropped', { reason: 'offline_queue' });
+    expect(m.snapshot().counters).toEqual({ 'mqtt_readings_dropped{reason=offline_queue}': 0 });
+    dropped.value += 5;
     m.inc('mqtt_readings_dropped', { reason: 'offline_queue' });
     m.inc('mqtt_readings_dropped', { reason: 'broker_slow' });
     expect(m.counter('mqtt_readings_dropped', { reason: 'offline_queue' })).toBe(6);
     expect(m.total('mqtt_readings_dropped')).toBe(7);
-    const plain = m.counterRef('mqtt_readings_published');
+    const plain = m.counterSeries('mqtt_readings_published');
     m.inc('mqtt_readings_published', undefined, 2);
-    plain();
+    plain.value++;
     expect(m.counter('mqtt_readings_published')).toBe(3);
     expect(m.snapshot().counters).toEqual({ 'mqtt_readings_dropped{reason=offline_queue}': 6, 'mqtt_readings_dropped{reason=broker_slow}': 1, mqtt_readings_published: 3 });
   });
