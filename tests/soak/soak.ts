@@ -10,18 +10,27 @@
  *
  *   npm run soak -- --minutes 10 [--speed 10] [--sample 5]
  *
+ * `npm run soak` builds and runs the compiled gateway (dist/), as deployed; run from source
+ * (`npx tsx tests/soak/soak.ts`) it measures tsx too, whose source maps grow the heap as modules
+ * first format an error stack.
+ *
  * Progress goes to stderr; the last line on stdout is one JSON object with the figures.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, isDeepStrictEqual } from 'node:util';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { sendControl } from '../../gateway/control/client.js';
 import { freePort, freePortRange } from '../helpers/ports.js';
-import { REPO_ROOT } from '../helpers/cli.js';
+
+/** Compiled (dist/tests/soak/soak.js) runs the compiled gateway; from source, tsx. */
+const compiled = import.meta.url.endsWith('.js');
+const here = (rel: string) => fileURLToPath(new URL(`${rel}.${compiled ? 'js' : 'ts'}`, import.meta.url));
+const tsx = compiled ? [] : ['--import', 'tsx'];
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, speed: { type: 'string', default: '10' }, sample: { type: 'string', default: '5' } } });
 const minutes = Number(values.minutes);
@@ -67,8 +76,8 @@ async function main(): Promise<void> {
   const opcua = await freePortRange(3);
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--import', './tests/soak/memory-probe.ts', 'gateway/cli/main.ts', 'demo', '--speed', values.speed, '--mqtt-port', String(mqttPort), '--opcua-port', String(opcua), '--sim-port', '0', '--data-dir', dataDir],
-    { cwd: REPO_ROOT, env: { ...process.env, SOAK_MEMORY_FILE: memFile, SOAK_SAMPLE_MS: String(sampleSeconds * 1000) }, stdio: ['ignore', 'ignore', 'pipe'] },
+    [...tsx, '--import', here('./memory-probe'), here('../../gateway/cli/main'), 'demo', '--speed', values.speed, '--mqtt-port', String(mqttPort), '--opcua-port', String(opcua), '--sim-port', '0', '--data-dir', dataDir],
+    { env: { ...process.env, SOAK_MEMORY_FILE: memFile, SOAK_SAMPLE_MS: String(sampleSeconds * 1000) }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderrTail = '';
   child.stderr.on('data', (d: Buffer) => (stderrTail = (stderrTail + d.toString()).slice(-4000)));
