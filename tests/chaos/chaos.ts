@@ -175,10 +175,10 @@ async function checkShelves(): Promise<void> {
 /** The demo config, or with --modbus-only the demo's Modbus half. */
 const configFile = opts['modbus-only'] ? writeDemoModbusConfig(dir) : DEMO_CONFIG;
 
-function startDemo(mqttPort: number, opcuaPort: number): { child: ChildProcess; started: Promise<boolean>; output: () => string } {
+function startDemo(mqttPort: number, opcuaPort: number, httpPort: number): { child: ChildProcess; started: Promise<boolean>; output: () => string } {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'gateway/cli/main.ts', 'demo', '--config', configFile, '--speed', String(SPEED), '--data-dir', dataDir, '--mqtt-port', String(mqttPort), '--opcua-port', String(opcuaPort), '--sim-port', '0'],
+    ['--import', 'tsx', 'gateway/cli/main.ts', 'demo', '--config', configFile, '--speed', String(SPEED), '--data-dir', dataDir, '--mqtt-port', String(mqttPort), '--opcua-port', String(opcuaPort), '--sim-port', '0', '--http-port', String(httpPort)],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -204,11 +204,12 @@ async function kill(child: ChildProcess): Promise<void> {
 
 async function main(): Promise<void> {
   const mqttPort = await freePort();
+  const httpPort = await freePort();
   const opcuaPort = 40_000 + Math.floor(Math.random() * 5000) * 3;
   const client = subscribe(mqttPort);
   const t0 = Date.now();
   log(`data dir ${dataDir}, ${KILLS} kills at speed ${SPEED}`);
-  let demo = startDemo(mqttPort, opcuaPort);
+  let demo = startDemo(mqttPort, opcuaPort, httpPort);
   for (let round = 0; figures.kills < KILLS; round++) {
     // Now and then the kill lands in the middle of start-up.
     if (round > 0 && Math.random() < 0.25) {
@@ -219,7 +220,7 @@ async function main(): Promise<void> {
         figures.startFailures++;
         log(`the demo did not start:\n${demo.output().slice(-3000)}`);
         if (figures.startFailures > 3) break;
-        demo = startDemo(mqttPort, opcuaPort);
+        demo = startDemo(mqttPort, opcuaPort, httpPort);
         continue;
       }
       await sleep(1500); // subscriber reconnected, retained states delivered
@@ -233,7 +234,7 @@ async function main(): Promise<void> {
     await kill(demo.child);
     lastState.clear();
     if (figures.kills % 10 === 0) log(`${figures.kills} kills, ${JSON.stringify(figures)}`);
-    demo = startDemo(mqttPort, opcuaPort);
+    demo = startDemo(mqttPort, opcuaPort, httpPort);
   }
   // The last restart is checked too, then stopped cleanly.
   if (await demo.started) {

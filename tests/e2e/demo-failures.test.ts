@@ -36,7 +36,7 @@ describe('demo: a failed start-up ends the process, one SIGTERM always ends it',
     blockers.push(blocker);
     const opcua = await freePortRange(3);
     const simPort = await freePort();
-    const demo = startCli(['demo', '--mqtt-port', String(mqttPort), '--opcua-port', String(opcua), '--sim-port', String(simPort), '--data-dir', join(dir, 'a')]);
+    const demo = startCli(['demo', '--mqtt-port', String(mqttPort), '--opcua-port', String(opcua), '--sim-port', String(simPort), '--http-port', String(await freePort()), '--data-dir', join(dir, 'a')]);
     try {
       expect(await exitWithin(demo.exited, 90_000)).toBe(1);
       expect(demo.output()).toContain(`MQTT port 127.0.0.1:${mqttPort} is in use`);
@@ -49,7 +49,7 @@ describe('demo: a failed start-up ends the process, one SIGTERM always ends it',
   it('exits non-zero when the gateway cannot even be built (data dir is a file)', async () => {
     const notADir = join(dir, 'file');
     writeFileSync(notADir, 'x');
-    const demo = startCli(['demo', '--mqtt-port', String(await freePort()), '--opcua-port', String(await freePortRange(3)), '--sim-port', '0', '--data-dir', notADir]);
+    const demo = startCli(['demo', '--mqtt-port', String(await freePort()), '--opcua-port', String(await freePortRange(3)), '--sim-port', '0', '--http-port', String(await freePort()), '--data-dir', notADir]);
     try {
       expect(await exitWithin(demo.exited, 90_000)).toBe(1);
       expect(demo.output()).toMatch(/cannot start/);
@@ -59,7 +59,7 @@ describe('demo: a failed start-up ends the process, one SIGTERM always ends it',
   }, 120_000);
 
   it('ends on one SIGTERM sent while the gateway is starting', async () => {
-    const demo = startCli(['demo', '--mqtt-port', String(await freePort()), '--opcua-port', String(await freePortRange(3)), '--sim-port', '0', '--data-dir', join(dir, 'b')]);
+    const demo = startCli(['demo', '--mqtt-port', String(await freePort()), '--opcua-port', String(await freePortRange(3)), '--sim-port', '0', '--http-port', String(await freePort()), '--data-dir', join(dir, 'b')]);
     try {
       await waitFor(() => demo.output().includes('演示装置: Modbus TCP'), 90_000, `the simulators up\n${demo.output()}`);
       demo.child.kill('SIGTERM');

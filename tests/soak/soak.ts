@@ -73,10 +73,11 @@ async function main(): Promise<void> {
   const memFile = join(dir, 'memory.jsonl');
   const dataDir = join(dir, 'data');
   const mqttPort = await freePort();
+  const httpPort = await freePort();
   const opcua = await freePortRange(3);
   const child = spawn(
     process.execPath,
-    [...tsx, '--import', here('./memory-probe'), here('../../gateway/cli/main'), 'demo', '--speed', values.speed, '--mqtt-port', String(mqttPort), '--opcua-port', String(opcua), '--sim-port', '0', '--data-dir', dataDir],
+    [...tsx, '--import', here('./memory-probe'), here('../../gateway/cli/main'), 'demo', '--speed', values.speed, '--mqtt-port', String(mqttPort), '--opcua-port', String(opcua), '--sim-port', '0', '--http-port', String(httpPort), '--data-dir', dataDir],
     { env: { ...process.env, SOAK_MEMORY_FILE: memFile, SOAK_SAMPLE_MS: String(sampleSeconds * 1000) }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderrTail = '';
