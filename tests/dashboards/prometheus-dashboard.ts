@@ -178,11 +178,12 @@ function sourceFiles(dir: string): string[] {
  */
 export async function exportedMetricNames(): Promise<Set<string>> {
   const names = new Set<string>();
-  const kind = { inc: 'counter', set: 'gauge', observe: 'histogram' } as const;
+  // inc/set/observe, and the series handles hot paths keep (counterSeries …).
+  const kind = { inc: 'counter', set: 'gauge', observe: 'histogram', counterSeries: 'counter', gaugeSeries: 'gauge', histogramSeries: 'histogram' } as const;
   for (const dir of ['gateway', 'adapters', 'rules']) {
     for (const file of sourceFiles(join(REPO_ROOT, dir))) {
       const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/(?:\bmetrics\??|\bm)\.(inc|set|observe)\(\s*'([a-z][a-z0-9_]*)'/g)) {
+      for (const m of text.matchAll(/(?:\bmetrics\??|\bm)\.(inc|set|observe|counterSeries|gaugeSeries|histogramSeries)\(\s*'([a-z][a-z0-9_]*)'/g)) {
         const type = kind[m[1] as keyof typeof kind];
         const n = promName(m[2]!, type);
         if (type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(n + suffix);
