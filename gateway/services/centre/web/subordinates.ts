@@ -16,8 +16,21 @@ interface SummaryEnterprise {
   hiddenDangersOpen: number;
   hiddenDangersOverdue: number;
 }
+/** The counts that a summary, a row of the centres below and the tier totals share (gateway/uplink/summary.ts). */
+interface TierCounts {
+  enterprises: number;
+  obliged: number;
+  connected: number;
+  online: number;
+  connectionRate: number | null;
+  onlineRate: number | null;
+  pointOnlineRate: number | null;
+  alarmsToday: Levels;
+  hiddenDangersOpen: number;
+  hiddenDangersOverdue: number;
+}
 /** One centre below with its totals, as /centre/figures (perCentre) and a summary's perCentre carry it. */
-export interface CentreRow {
+export interface CentreRow extends TierCounts {
   code: string;
   name: string;
   level: 'county' | 'city';
@@ -25,35 +38,15 @@ export interface CentreRow {
   linkOnline: boolean;
   stale: boolean;
   at: number | null;
-  enterprises: number;
-  obliged: number;
-  connected: number;
-  online: number;
-  connectionRate: number | null;
-  onlineRate: number | null;
-  pointOnlineRate: number | null;
-  alarmsToday: Levels;
-  hiddenDangersOpen: number;
-  hiddenDangersOverdue: number;
 }
 interface StaleCentre {
   code: string;
   name: string;
   lastSummaryAt: number | null;
 }
-interface Summary {
+interface Summary extends TierCounts {
   at: number;
   issuer: string;
-  enterprises: number;
-  obliged: number;
-  connected: number;
-  online: number;
-  connectionRate: number | null;
-  onlineRate: number | null;
-  pointOnlineRate: number | null;
-  alarmsToday: Levels;
-  hiddenDangersOpen: number;
-  hiddenDangersOverdue: number;
   warnings: { pending: number; answered: number; overdue: number };
   perEnterprise: SummaryEnterprise[];
   perCentre?: CentreRow[];
@@ -69,17 +62,7 @@ interface Subordinate {
   latest: { receivedAt: number; historical: boolean; summary: Summary } | null;
 }
 /** The figures of a centre with centres below (/centre/figures). */
-export interface TierTotals {
-  enterprises: number;
-  obliged: number;
-  connected: number;
-  online: number;
-  connectionRate: number | null;
-  onlineRate: number | null;
-  pointOnlineRate: number | null;
-  alarmsToday: Levels;
-  hiddenDangersOpen: number;
-  hiddenDangersOverdue: number;
+export interface TierTotals extends TierCounts {
   warnings: { pending: number; answered: number; overdue: number };
   own: { enterprises: number };
   centres: { registered: number; live: number; stale: number };
