@@ -3,7 +3,7 @@
 // Opens GET /api/v1/centre/events, sends 'ready' once the stream said hello; on 'stop' sends back
 // every alarm activation it received: [enterpriseCode/alarmKey, the enterprise envelope's timestamp,
 // receipt time (ms since the epoch, sub-ms precision)] and exits.
-import { performance } from 'node:perf_hooks';
+import { readSse } from './sse-stream.js';
 
 const [base, cookie] = process.argv.slice(2) as [string, string];
 const received: [string, number, number][] = [];
@@ -12,43 +12,25 @@ let gaps = 0;
 
 const res = await fetch(`${base}/api/v1/centre/events`, { headers: { cookie }, signal: ctl.signal });
 if (res.status !== 200) throw new Error(`centre events: HTTP ${res.status}`);
-const reader = res.body!.getReader();
-const dec = new TextDecoder();
-let buf = '';
 let lastId = 0;
 let ready = false;
-void (async () => {
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      const at = performance.timeOrigin + performance.now();
-      buf += dec.decode(value, { stream: true });
-      let i;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const msg = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const m = /^id: (\d+)\nevent: (\w+)\ndata: (.*)$/m.exec(msg);
-        if (!m) continue;
-        const id = Number(m[1]);
-        if (m[2] === 'hello') {
-          lastId = id;
-          if (!ready) process.send!('ready');
-          ready = true;
-          continue;
-        }
-        // Ids are consecutive: a gap is a message the centre never wrote to this client.
-        if (lastId > 0 && id !== lastId + 1) gaps++;
-        lastId = id;
-        if (m[2] !== 'alarm') continue;
-        const d = JSON.parse(m[3]!) as { enterpriseCode: string; activation: boolean; sentAt: number; alarm: { alarmKey: string } };
-        if (d.activation) received.push([`${d.enterpriseCode}/${d.alarm.alarmKey}`, d.sentAt, at]);
-      }
-    }
-  } catch {
-    /* aborted */
+readSse(res, (msg, at) => {
+  const m = /^id: (\d+)\nevent: (\w+)\ndata: (.*)$/m.exec(msg);
+  if (!m) return;
+  const id = Number(m[1]);
+  if (m[2] === 'hello') {
+    lastId = id;
+    if (!ready) process.send!('ready');
+    ready = true;
+    return;
   }
-})().catch((err: unknown) => console.error('centre SSE reader failed:', err));
+  // Ids are consecutive: a gap is a message the centre never wrote to this client.
+  if (lastId > 0 && id !== lastId + 1) gaps++;
+  lastId = id;
+  if (m[2] !== 'alarm') return;
+  const d = JSON.parse(m[3]!) as { enterpriseCode: string; activation: boolean; sentAt: number; alarm: { alarmKey: string } };
+  if (d.activation) received.push([`${d.enterpriseCode}/${d.alarm.alarmKey}`, d.sentAt, at]);
+});
 
 process.on('message', (m) => {
   if (m !== 'stop') return;

@@ -2,7 +2,7 @@
 // be, so the gateway's figures do not carry the clients' own parsing. Args: base URL, cookie, count.
 // Sends 'ready' once every stream is open; on 'stop' sends back every alarm message's seq with its
 // receipt time (ms since the epoch, sub-ms precision) and exits.
-import { performance } from 'node:perf_hooks';
+import { readSse } from './sse-stream.js';
 
 const [base, cookie, countText] = process.argv.slice(2) as [string, string, string];
 const received: [number, number][] = [];
@@ -12,28 +12,10 @@ async function client(): Promise<void> {
   const ctl = new AbortController();
   controllers.push(ctl);
   const res = await fetch(`${base}/api/v1/events`, { headers: { cookie }, signal: ctl.signal });
-  const reader = res.body!.getReader();
-  const dec = new TextDecoder();
-  let buf = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        const at = performance.timeOrigin + performance.now();
-        buf += dec.decode(value, { stream: true });
-        let i;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const msg = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const m = /^id: (\d+)\nevent: alarm/m.exec(msg);
-          if (m) received.push([Number(m[1]), at]);
-        }
-      }
-    } catch {
-      /* aborted */
-    }
-  })().catch((err: unknown) => console.error('SSE reader failed:', err));
+  readSse(res, (msg, at) => {
+    const m = /^id: (\d+)\nevent: alarm/m.exec(msg);
+    if (m) received.push([Number(m[1]), at]);
+  });
 }
 
 await Promise.all(Array.from({ length: Number(countText) }, client));
