@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../gateway/core/logger.js';
@@ -115,6 +115,11 @@ export async function startPlcSimulators(options: PlcSimulatorsOptions = {}): Pr
   const log = options.log ?? silentLogger;
   const plcs: Partial<Record<PlcId, PlcHandle>> = {};
   const servers: PlcServer[] = [];
+  // A PKI directory made here holds only this run's self-signed certificates: removed on stop.
+  const stopAll = async (): Promise<void> => {
+    await Promise.allSettled(servers.map((s) => s.stop()));
+    if (options.pkiDir === undefined) rmSync(pkiDir, { recursive: true, force: true });
+  };
   try {
     for (const [i, id] of ids.entries()) {
       const server = new PlcServer(createPlcModel(id), {
@@ -132,7 +137,7 @@ export async function startPlcSimulators(options: PlcSimulatorsOptions = {}): Pr
       plcs[id] = handleFor(id, server);
     }
   } catch (err) {
-    await Promise.allSettled(servers.map((s) => s.stop()));
+    await stopAll();
     throw err;
   }
   const get = (id: PlcId): PlcHandle => {
@@ -150,9 +155,7 @@ export async function startPlcSimulators(options: PlcSimulatorsOptions = {}): Pr
       log.info(`启动场景 ${name}：${h.model.scenarios.find((s) => s.name === name)?.description ?? ''}`);
       h.startScenario(name, scenarioOptions);
     },
-    async stop() {
-      await Promise.allSettled(servers.map((s) => s.stop()));
-    },
+    stop: stopAll,
   };
 }
 

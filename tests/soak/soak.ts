@@ -8,7 +8,12 @@
  * each received event must be in the journal and identical (else lostEvents / duplicateEvents), and
  * no journaled event between the first and last received may be missing from MQTT (missedOnMqtt).
  *
- *   npm run soak -- --minutes 10 [--speed 10] [--sample 5]
+ *   npm run soak -- --minutes 10 [--speed 10] [--sample 5] [--warmup <minutes>] [--memory-out <file.jsonl>]
+ *
+ * The warm-up (default: 30 % of the run, at most 10 minutes) is left out of the slope; `--warmup`
+ * sets it, so a bounded cache that fills slowly can be told from a leak by a longer run. Node flags for
+ * the gateway process as a deployment would set them (Dockerfile CMD, systemd ExecStart) go in
+ * SOAK_NODE_FLAGS. `--memory-out` keeps the raw samples (one JSON line each).
  *
  * `npm run soak` builds and runs the compiled gateway (dist/), as deployed; run from source
  * (`npx tsx tests/soak/soak.ts`) it measures tsx too, whose source maps grow the heap as modules
@@ -17,7 +22,7 @@
  * Progress goes to stderr; the last line on stdout is one JSON object with the figures.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,10 +37,13 @@ const compiled = import.meta.url.endsWith('.js');
 const here = (rel: string) => fileURLToPath(new URL(`${rel}.${compiled ? 'js' : 'ts'}`, import.meta.url));
 const tsx = compiled ? [] : ['--import', 'tsx'];
 
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, speed: { type: 'string', default: '10' }, sample: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { warmup: { type: 'string' }, 'memory-out': { type: 'string' }, minutes: { type: 'string', default: '10' }, speed: { type: 'string', default: '10' }, sample: { type: 'string', default: '5' } } });
 const minutes = Number(values.minutes);
 const sampleSeconds = Number(values.sample);
 if (!(minutes > 0) || !(sampleSeconds > 0)) throw new Error('--minutes and --sample must be positive numbers');
+const warmupMinutes = values.warmup === undefined ? Math.min(10, minutes * 0.3) : Number(values.warmup);
+if (!(warmupMinutes >= 0 && warmupMinutes < minutes)) throw new Error('--warmup must be at least 0 and less than --minutes');
+const nodeFlags = (process.env.SOAK_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
 /** Least-squares slope of y over t, in units of y per hour. */
 function slopePerHour(points: { t: number; y: number }[]): number {
@@ -63,6 +71,16 @@ function dirBytes(dir: string): number {
   return sum;
 }
 
+/** One line of memory-probe.ts. */
+interface MemorySample {
+  t: number;
+  rss: number;
+  heapUsed: number;
+  fds: number;
+  spaces: Record<string, number>;
+  resident?: { brk: number; anon: number; file: number };
+}
+
 /** The demo config's gateway id. */
 const GW = 'demo-gw';
 
@@ -77,7 +95,7 @@ async function main(): Promise<void> {
   const opcua = await freePortRange(3);
   const child = spawn(
     process.execPath,
-    [...tsx, '--import', here('./memory-probe'), here('../../gateway/cli/main'), 'demo', '--speed', values.speed, '--mqtt-port', String(mqttPort), '--opcua-port', String(opcua), '--sim-port', '0', '--http-port', String(httpPort), '--data-dir', dataDir],
+    [...nodeFlags, ...tsx, '--import', here('./memory-probe'), here('../../gateway/cli/main'), 'demo', '--speed', values.speed, '--mqtt-port', String(mqttPort), '--opcua-port', String(opcua), '--sim-port', '0', '--http-port', String(httpPort), '--data-dir', dataDir],
     { env: { ...process.env, SOAK_MEMORY_FILE: memFile, SOAK_SAMPLE_MS: String(sampleSeconds * 1000) }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderrTail = '';
@@ -166,10 +184,11 @@ async function main(): Promise<void> {
   const samples = readFileSync(memFile, 'utf8')
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l) as { t: number; rss: number; heapUsed: number; fds: number });
+    .map((l) => JSON.parse(l) as MemorySample);
+  if (values['memory-out']) copyFileSync(memFile, values['memory-out']);
   rmSync(dir, { recursive: true, force: true });
   // Warm-up: caches, JIT and SQLite's page cache fill in the first part of the run.
-  const warmupMs = Math.min(10 * 60_000, minutes * 60_000 * 0.3);
+  const warmupMs = warmupMinutes * 60_000;
   const t0 = samples[0]!.t;
   const steady = samples.filter((s) => s.t - t0 >= warmupMs && s.t <= stoppedAt);
   const mb = (b: number) => b / 1048576;
@@ -184,6 +203,13 @@ async function main(): Promise<void> {
       rssEndMB: round(mb(steady.at(-1)?.rss ?? Number.NaN)),
       rssSlopeMBPerHour: round(slopePerHour(steady.map((s) => ({ t: s.t, y: mb(s.rss) })))),
       heapSlopeMBPerHour: round(slopePerHour(steady.map((s) => ({ t: s.t, y: mb(s.heapUsed) })))),
+      // Where RSS growth lives: V8's spaces (physical pages) and the process's mappings by kind.
+      slopeMBPerHourBySpace: Object.fromEntries(
+        Object.keys(steady[0]?.spaces ?? {}).map((k) => [k, round(slopePerHour(steady.map((s) => ({ t: s.t, y: mb(s.spaces[k] ?? 0) }))))]),
+      ),
+      slopeMBPerHourByMapping: steady[0]?.resident
+        ? Object.fromEntries((['brk', 'anon', 'file'] as const).map((k) => [k, round(slopePerHour(steady.map((s) => ({ t: s.t, y: mb(s.resident?.[k] ?? 0) }))))]))
+        : undefined,
       fdsStart: steady[0]?.fds,
       fdsEnd: steady.at(-1)?.fds,
       fdsMax: Math.max(...samples.filter((s) => s.t <= stoppedAt).map((s) => s.fds)),

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,4 +82,22 @@ describe('PLC simulators through the demo device config', () => {
     sims.startScenario('gas-holder-piston-tilt');
     await Promise.all([tilt, co]);
   }, 30_000);
+});
+
+describe('a PLC simulator started without a PKI directory', () => {
+  it('keeps its certificates in a temp directory of its own and removes it on stop', async () => {
+    const tmp = tempDir('opcua-sims-tmp-');
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const own = await startPlcSimulators({ plcs: ['gh1'] });
+      expect(readdirSync(tmp).filter((n) => n.startsWith('yejin-opcua-sim-'))).toHaveLength(1);
+      await own.stop();
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
