@@ -24,6 +24,7 @@ const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 8);
 const GATEWAY_ID = 'bench';
 const CLI = fileURLToPath(new URL('../../gateway/cli/main.js', import.meta.url));
 const LOAD = fileURLToPath(new URL('./ingest-load.js', import.meta.url));
+const PROBE = new URL('./ingest-probe.js', import.meta.url).href;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -108,6 +109,81 @@ function journalP99Ms(before: Map<number, number>, after: Map<number, number>): 
   return null;
 }
 
+interface ProbeLine {
+  at: number;
+  eld: { max: number; p99: number; p50: number; mean: number };
+  received: [string, number, number, number][];
+  published: [string, number, number][];
+  written: number[];
+  gc: [number, number, number][];
+  reads: number[];
+}
+
+/** p50 / p99 / max of a list, rounded to 0.01. */
+function spread(values: number[]): { p50: number | null; p99: number | null; max: number | null } {
+  const s = [...values].sort((a, b) => a - b);
+  return { p50: percentile(s, 50), p99: percentile(s, 99), max: s.length ? Math.round(s[s.length - 1]! * 100) / 100 : null };
+}
+
+/**
+ * The step's latency split by hop from the probe's records (ingest-probe.ts): for every delivered
+ * crossing, load generator write → socket read in the gateway → mqtt.js 'message' → event published
+ * → written to the socket → arrival at the collector; the same hops averaged over the slowest 1 %;
+ * and the event loop's delay, GC pauses and socket read sizes over the step.
+ */
+function splitByHop(file: string, from: number, delivered: { key: string; sentAt: number; at: number }[]) {
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as ProbeLine)
+    .filter((l) => l.at >= from);
+  const recv = new Map<string, { read: number; emit: number }>();
+  const pub = new Map<string, number>();
+  const written: number[] = [];
+  for (const l of lines) {
+    for (const [point, ts, read, emit] of l.received) recv.set(`${point}@${ts}`, { read, emit });
+    for (const [point, ts, at] of l.published) pub.set(`${point}@${ts}`, at);
+    written.push(...l.written);
+  }
+  written.sort((a, b) => a - b);
+  const firstWriteFrom = (t: number): number | undefined => {
+    let lo = 0;
+    let hi = written.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (written[mid]! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return written[lo];
+  };
+  const hops = { toRead: [] as number[], readToMessage: [] as number[], messageToPublish: [] as number[], publishToWrite: [] as number[], writeToCollector: [] as number[], total: [] as number[] };
+  for (const d of delivered) {
+    const r = recv.get(d.key);
+    const p = pub.get(d.key);
+    if (!r || p === undefined) continue;
+    const w = firstWriteFrom(p) ?? p;
+    hops.toRead.push(r.read - d.sentAt);
+    hops.readToMessage.push(r.emit - r.read);
+    hops.messageToPublish.push(p - r.emit);
+    hops.publishToWrite.push(w - p);
+    hops.writeToCollector.push(d.at - w);
+    hops.total.push(d.at - d.sentAt);
+  }
+  const cut = spread(hops.total).p99 ?? Infinity;
+  const slow = hops.total.map((t, i) => i).filter((i) => hops.total[i]! >= cut);
+  const meanOf = (xs: number[]) => (slow.length ? Math.round((slow.reduce((a, i) => a + xs[i]!, 0) / slow.length) * 100) / 100 : null);
+  const gc = lines.flatMap((l) => l.gc);
+  const reads = lines.flatMap((l) => l.reads);
+  return {
+    matched: hops.total.length,
+    hops: Object.fromEntries(Object.entries(hops).map(([k, v]) => [k, spread(v)])),
+    slowest1pct: Object.fromEntries(Object.entries(hops).map(([k, v]) => [k, meanOf(v)])),
+    loopDelayMax: Math.round(Math.max(0, ...lines.map((l) => l.eld.max)) * 100) / 100,
+    gc: { minor: spread(gc.filter((g) => g[0] === 1).map((g) => g[2])), minorCount: gc.filter((g) => g[0] === 1).length, minorMsTotal: Math.round(gc.filter((g) => g[0] === 1).reduce((a, g) => a + g[2], 0)), other: gc.filter((g) => g[0] !== 1).map((g) => [g[0], g[2]]) },
+    reads: { count: reads.length, meanBytes: reads.length ? Math.round(reads.reduce((a, b) => a + b, 0) / reads.length) : 0, ...spread(reads) },
+  };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ingest-bench-'));
   const port = await freePort();
@@ -145,6 +221,12 @@ async function main(): Promise<void> {
   let gatewayErr = '';
   // BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway process.
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
+  // BENCH_PROBE=<file>: load ingest-probe.js into the gateway and print each step's latency by hop.
+  const probeFile = process.env.BENCH_PROBE;
+  if (probeFile) {
+    writeFileSync(probeFile, '');
+    nodeFlags.push('--import', PROBE);
+  }
   // BENCH_GATEWAY_STDOUT=<file> keeps the gateway's stdout (e.g. with BENCH_NODE_FLAGS=--trace-gc).
   const gatewayOut: 'ignore' | number = process.env.BENCH_GATEWAY_STDOUT ? openSync(process.env.BENCH_GATEWAY_STDOUT, 'w') : 'ignore';
   const gateway = spawn(process.execPath, [...nodeFlags, CLI, 'run', '--config', join(dir, 'bench.json'), '--data-dir', join(dir, 'data')], { stdio: ['ignore', gatewayOut, 'pipe'] });
@@ -167,6 +249,8 @@ async function main(): Promise<void> {
   let late = 0;
   let expected = 0;
   let latencies: number[] = [];
+  /** The step's delivered crossings, for the probe's split by hop. */
+  let delivered: { key: string; sentAt: number; at: number }[] = [];
   const settle = (key: string, c: Crossing, a: { kind: string; at: number }) => {
     expectedBy.delete(key);
     arrivedBy.delete(key);
@@ -174,6 +258,7 @@ async function main(): Promise<void> {
     else {
       received++;
       latencies.push(a.at - c.sentAt);
+      if (probeFile) delivered.push({ key, sentAt: c.sentAt, at: a.at });
     }
   };
   collector.on('message', (topic, payload) => {
@@ -232,6 +317,8 @@ async function main(): Promise<void> {
     late = 0;
     expected = 0;
     latencies = [];
+    delivered = [];
+    const stepStart = monotonicMs();
     const figuresBefore = await gatewayFigures(httpPort);
     const countBefore = figuresBefore.ingested;
     const before = usage(gateway.pid!);
@@ -271,6 +358,10 @@ async function main(): Promise<void> {
     steps.push(step);
     const extra = { lateFromEarlierStep: late, journalCommitP99UnderMs: journalP99Ms(figuresBefore.journal, figuresDuring.journal), sentRate: Math.round(sent / seconds), cpuPctPer10k: Math.round((cpuPct / (step.achievedRate / 10_000)) * 10) / 10, loadavg: loadavg().map((l) => Math.round(l * 100) / 100) };
     console.log(`step ${target} msg/s: ${JSON.stringify({ ...step, ...extra })}`);
+    if (probeFile) {
+      await new Promise((r) => setTimeout(r, 600));
+      console.log(`  by hop (ms) ${JSON.stringify(splitByHop(probeFile, stepStart, delivered))}`);
+    }
   }
   command({ cmd: 'stop' });
   await collector.endAsync();
