@@ -365,6 +365,11 @@ async function main(): Promise<void> {
   }
   command({ cmd: 'stop' });
   await collector.endAsync();
+  // The gateway first, while its broker is still there: stopped together, it waited out its
+  // shutdown watchdog (20 s) reconnecting, and took CPU from whatever ran next.
+  const gatewayExited = new Promise((r) => gateway.once('exit', r));
+  gateway.kill('SIGTERM');
+  await Promise.race([gatewayExited, new Promise((r) => setTimeout(r, 25_000))]);
   stopAll();
   rmSync(dir, { recursive: true, force: true });
   console.log(JSON.stringify({ steps }));
