@@ -8,7 +8,8 @@
 // wrong and p50/p99 latency from the crossing reading's publish (in the load generator) to the
 // alarm's arrival at the collector; the last line is one JSON object. Run: npm run bench:ingest
 // BENCH_STEPS=5000,10000 BENCH_STEP_SECONDS=8 shorten or change it; BENCH_PUBLISH=true republishes
-// the ingested readings (the device's `publish:`).
+// the ingested readings (the device's `publish:`); BENCH_PROBE=<file> loads ingest-probe.ts into the
+// gateway and prints each step's latency split by hop (BENCH_PROBE_ALLOC=1: allocation profiles too).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
@@ -85,6 +86,9 @@ interface GatewayFigures {
   ingested: number;
   /** Cumulative counts of the alarm journal's commit times by upper bound (s), from its histogram. */
   journal: Map<number, number>;
+  /** Sum (s) and count of the journal's commit times. */
+  journalSum: number;
+  journalCount: number;
 }
 
 /** The gateway's own figures, from its /metrics. */
@@ -93,7 +97,9 @@ async function gatewayFigures(httpPort: number): Promise<GatewayFigures> {
   const m = /^gateway_mqtt_ingest_messages_total\{device="bench"\} (\d+)/m.exec(text);
   const journal = new Map<number, number>();
   for (const b of text.matchAll(/^gateway_journal_commit_duration_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) journal.set(b[1] === '+Inf' ? Infinity : Number(b[1]), Number(b[2]));
-  return { ingested: m ? Number(m[1]) : 0, journal };
+  const sum = /^gateway_journal_commit_duration_seconds_sum (\S+)/m.exec(text);
+  const count = /^gateway_journal_commit_duration_seconds_count (\d+)/m.exec(text);
+  return { ingested: m ? Number(m[1]) : 0, journal, journalSum: sum ? Number(sum[1]) : 0, journalCount: count ? Number(count[1]) : 0 };
 }
 
 async function ingested(httpPort: number): Promise<number> {
@@ -356,7 +362,7 @@ async function main(): Promise<void> {
       p99Ms: percentile(sorted, 99),
     };
     steps.push(step);
-    const extra = { lateFromEarlierStep: late, journalCommitP99UnderMs: journalP99Ms(figuresBefore.journal, figuresDuring.journal), sentRate: Math.round(sent / seconds), cpuPctPer10k: Math.round((cpuPct / (step.achievedRate / 10_000)) * 10) / 10, loadavg: loadavg().map((l) => Math.round(l * 100) / 100) };
+    const extra = { lateFromEarlierStep: late, journalCommitP99UnderMs: journalP99Ms(figuresBefore.journal, figuresDuring.journal), journalCommitMeanMs: Math.round(((figuresDuring.journalSum - figuresBefore.journalSum) / Math.max(1, figuresDuring.journalCount - figuresBefore.journalCount)) * 1e5) / 100, journalCommitMsPerS: Math.round(((figuresDuring.journalSum - figuresBefore.journalSum) / sendWall) * 1e4) / 10, sentRate: Math.round(sent / seconds), cpuPctPer10k: Math.round((cpuPct / (step.achievedRate / 10_000)) * 10) / 10, loadavg: loadavg().map((l) => Math.round(l * 100) / 100) };
     console.log(`step ${target} msg/s: ${JSON.stringify({ ...step, ...extra })}`);
     if (probeFile) {
       await new Promise((r) => setTimeout(r, 600));
