@@ -5,7 +5,7 @@ import { BurstLog } from '../../gateway/core/burst-log.js';
 import { untrusted } from '../../gateway/core/untrusted-text.js';
 import { reservedClientIdPrefix } from '../../gateway/core/topics.js';
 import type { MqttDevice } from './config.js';
-import { MessageDecoder } from './decode.js';
+import { emptyDecoded, MessageDecoder, resetDecoded, type Decoded } from './decode.js';
 import { commOkPointId } from './diagnostics.js';
 import { SparkplugSession } from './sparkplug-session.js';
 import type { Reject } from './values.js';
@@ -32,6 +32,12 @@ export class MqttIngestAdapter implements Adapter {
   private timer: NodeJS.Timeout | undefined;
   /** ai-video event points: when each turns false again. */
   private readonly holdUntil = new Map<string, number>();
+  /**
+   * The decoder's result, reused message after message (no result object and no arrays per message).
+   * `decoding` guards against a message handled inside the handling of another (it gets its own).
+   */
+  private readonly scratch = emptyDecoded();
+  private decoding = false;
   /** mqtt_ingest_messages{device}, added to once per message. */
   private readonly messages: Series;
 
@@ -100,21 +106,33 @@ export class MqttIngestAdapter implements Adapter {
   /** Public for the tests and mqtt-map: handles one message as if it came from the broker. */
   onMessage(topic: string, payload: Buffer): void {
     const now = this.ctx.now();
-    const { metrics } = this.ctx;
     this.messages.value++;
-    let decoded;
+    const reuse = !this.decoding;
+    this.decoding = true;
     try {
-      decoded = this.sparkplug && this.decoder.route(topic)?.sub.format === 'sparkplug' ? this.sparkplug.handle(topic, payload, now) : this.decoder.decode(topic, payload, now);
+      this.handle(topic, payload, now, reuse ? resetDecoded(this.scratch) : emptyDecoded());
+    } finally {
+      if (reuse) this.decoding = false;
+    }
+  }
+
+  private handle(topic: string, payload: Buffer, now: number, into: Decoded): void {
+    const { metrics } = this.ctx;
+    let decoded: Decoded;
+    try {
+      decoded = this.sparkplug && this.decoder.route(topic)?.sub.format === 'sparkplug' ? this.sparkplug.handle(topic, payload, now) : this.decoder.decode(topic, payload, now, into);
     } catch (err) {
       // A decoder bug must cost one message, never the adapter.
       decoded = { readings: [], rejects: [{ reason: 'bad_shape' as const, detail: `decoder failed: ${(err as Error).message}` }], skewed: 0 };
     }
     for (const r of decoded.rejects) this.reject(topic, r);
     if (decoded.skewed) metrics.inc('mqtt_ingest_clock_skew', { device: this.device.id }, decoded.skewed);
-    for (const h of decoded.holds ?? []) {
-      this.holdUntil.set(h.point, now + h.holdMs);
-      // The snapshot is evidence the operator needs: it goes to the log with the event.
-      this.ctx.log.info(`AI 视频事件 [video event] ${h.point} camera ${untrusted(h.camera)}${h.snapshot ? ` snapshot ${untrusted(h.snapshot, 500)}` : ''}`);
+    if (decoded.holds) {
+      for (const h of decoded.holds) {
+        this.holdUntil.set(h.point, now + h.holdMs);
+        // The snapshot is evidence the operator needs: it goes to the log with the event.
+        this.ctx.log.info(`AI 视频事件 [video event] ${h.point} camera ${untrusted(h.camera)}${h.snapshot ? ` snapshot ${untrusted(h.snapshot, 500)}` : ''}`);
+      }
     }
     if (decoded.historical?.length) this.publishHistory(decoded.historical);
     if (decoded.readings.length === 0) return;

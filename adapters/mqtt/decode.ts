@@ -3,7 +3,7 @@ import type { Reading } from '../../gateway/core/reading.js';
 import { qualityCodeSchema, type QualityCode } from '../../gateway/core/quality.js';
 import { topics } from '../../gateway/core/topics.js';
 import type { MqttDevice, MqttPoint, MqttSubscription } from './config.js';
-import { compileTemplate, type CompiledTemplate } from './topic-template.js';
+import { compileTemplate, NO_SEGMENTS, type CompiledTemplate } from './topic-template.js';
 import { describe, jsonPointer, pointValue, sourceTime, type Reject } from './values.js';
 import { isSimpleReading, type SimpleReading } from './simple-check.js';
 
@@ -13,9 +13,9 @@ export interface Decoded {
   /** Device timestamps replaced by the receive time. */
   skewed: number;
   /** Sparkplug metrics flagged is_historical, with their own timestamps: for history, never the live bus. */
-  historical?: Reading[];
+  historical?: Reading[] | undefined;
   /** ai-video: event points to turn false again this long after this message (ms), and the snapshot of each. */
-  holds?: { point: string; holdMs: number; snapshot?: string | undefined; camera: string }[];
+  holds?: { point: string; holdMs: number; snapshot?: string | undefined; camera: string }[] | undefined;
 }
 
 const SNAPSHOT_URL = /^https?:\/\/[\x21-\x7e]+$/;
@@ -51,29 +51,57 @@ const alinkPropertySchema = z.looseObject({ value: z.unknown(), time: z.union([z
 export interface CompiledSubscription {
   sub: MqttSubscription;
   template: CompiledTemplate;
+  /** route()'s answer when the template has no named segments: the same object every time. */
+  plainRoute: Route;
+}
+
+export interface Route {
+  sub: MqttSubscription;
+  segments: Readonly<Record<string, string>>;
 }
 
 /** The subscriptions of a device, the simple form when none are configured. */
 export function deviceSubscriptions(device: MqttDevice, gatewayId: string): CompiledSubscription[] {
   const subs: MqttSubscription[] = device.subscriptions.length > 0 ? device.subscriptions : [{ topic: topics.ingest(gatewayId, device.id), format: 'simple' }];
-  return subs.map((sub) => ({ sub, template: compileTemplate(sub.topic) }));
+  return subs.map((sub) => ({ sub, template: compileTemplate(sub.topic), plainRoute: { sub, segments: NO_SEGMENTS } }));
 }
 
 /** One decoder for every message: `fatal` makes invalid UTF-8 an error instead of U+FFFD. */
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function parseJson(payload: Buffer): { ok: true; doc: unknown } | { ok: false; reject: Reject } {
+/** What parseJson returns for a payload that is not JSON text (the reason is in `out.rejects`). */
+const NOT_JSON = Symbol('not JSON');
+
+/** The payload's JSON document, or NOT_JSON with the reason added to `out` (no result object per message). */
+function parseJson(payload: Buffer, out: Decoded): unknown {
   let text: string;
   try {
     text = utf8.decode(payload);
   } catch {
-    return { ok: false, reject: { reason: 'not_utf8', detail: 'payload is not UTF-8 text' } };
+    out.rejects.push({ reason: 'not_utf8', detail: 'payload is not UTF-8 text' });
+    return NOT_JSON;
   }
   try {
-    return { ok: true, doc: JSON.parse(text) };
+    return JSON.parse(text) as unknown;
   } catch (err) {
-    return { ok: false, reject: { reason: 'not_json', detail: `payload is not JSON (${(err as Error).message})` } };
+    out.rejects.push({ reason: 'not_json', detail: `payload is not JSON (${(err as Error).message})` });
+    return NOT_JSON;
   }
+}
+
+/** An empty result to decode into; `decode` makes one per call unless given one to reuse. */
+export function emptyDecoded(): Decoded {
+  return { readings: [], rejects: [], skewed: 0, historical: undefined, holds: undefined };
+}
+
+/** Empties a result for reuse: its arrays keep their capacity (no growth per message). */
+export function resetDecoded(out: Decoded): Decoded {
+  out.readings.length = 0;
+  out.rejects.length = 0;
+  out.skewed = 0;
+  out.historical = undefined;
+  out.holds = undefined;
+  return out;
 }
 
 /**
@@ -94,16 +122,19 @@ export class MessageDecoder {
   }
 
   /** The subscription and named segments of a topic, first match wins. */
-  route(topic: string): { sub: MqttSubscription; segments: Record<string, string> } | undefined {
+  route(topic: string): Route | undefined {
     for (const s of this.subscriptions) {
       const segments = s.template.match(topic);
-      if (segments) return { sub: s.sub, segments };
+      if (segments) return segments === NO_SEGMENTS ? s.plainRoute : { sub: s.sub, segments };
     }
     return undefined;
   }
 
-  decode(topic: string, payload: Buffer, receivedAt: number): Decoded {
-    const out: Decoded = { readings: [], rejects: [], skewed: 0 };
+  /**
+   * `out`: a result to fill instead of a new one (emptied by resetDecoded), so that the adapter's
+   * per-message path allocates no result object and no arrays; read it before the next call.
+   */
+  decode(topic: string, payload: Buffer, receivedAt: number, out: Decoded = emptyDecoded()): Decoded {
     if (payload.length > this.device.maxMessageBytes) {
       out.rejects.push({ reason: 'too_large', detail: `${payload.length} bytes, limit ${this.device.maxMessageBytes}` });
       return out;
@@ -137,7 +168,7 @@ export class MessageDecoder {
     return out;
   }
 
-  private candidates(segments: Record<string, string>): MqttPoint[] {
+  private candidates(segments: Readonly<Record<string, string>>): MqttPoint[] {
     return this.device.points.filter((p) => !p.match || Object.entries(p.match).every(([k, v]) => segments[k] === v));
   }
 
@@ -153,12 +184,12 @@ export class MessageDecoder {
   }
 
   private simple(payload: Buffer, receivedAt: number, out: Decoded): void {
-    const parsed = parseJson(payload);
-    if (!parsed.ok) return void out.rejects.push(parsed.reject);
+    const doc = parseJson(payload, out);
+    if (doc === NOT_JSON) return;
     // One reading, the common case: a check proven to accept exactly what simpleReadingSchema accepts
     // (simple-check.ts) instead of two zod walks. Anything it refuses gets zod's verdict below.
-    if (isSimpleReading(parsed.doc)) return this.simpleItem(parsed.doc, receivedAt, out);
-    const top = simpleSchema.safeParse(parsed.doc);
+    if (isSimpleReading(doc)) return this.simpleItem(doc, receivedAt, out);
+    const top = simpleSchema.safeParse(doc);
     if (!top.success) return void out.rejects.push({ reason: 'bad_shape', detail: 'expected {"point","value","ts"} or an array of them' });
     const items = Array.isArray(top.data) ? top.data : [top.data];
     if (items.length === 0) return void out.rejects.push({ reason: 'bad_shape', detail: 'an empty array holds no reading' });
@@ -183,10 +214,9 @@ export class MessageDecoder {
     this.emit(point, item.value, item.ts, receivedAt, out, item.quality ?? 'Good');
   }
 
-  private json(sub: MqttSubscription, segments: Record<string, string>, payload: Buffer, receivedAt: number, out: Decoded): void {
-    const parsed = parseJson(payload);
-    if (!parsed.ok) return void out.rejects.push(parsed.reject);
-    const doc = parsed.doc;
+  private json(sub: MqttSubscription, segments: Readonly<Record<string, string>>, payload: Buffer, receivedAt: number, out: Decoded): void {
+    const doc = parseJson(payload, out);
+    if (doc === NOT_JSON) return;
     if (doc === null || typeof doc !== 'object') return void out.rejects.push({ reason: 'bad_shape', detail: `expected a JSON object, got ${describe(doc)}` });
     const rawTs = sub.tsField !== undefined ? jsonPointer(doc, sub.tsField) : undefined;
     let found = false;
@@ -205,7 +235,7 @@ export class MessageDecoder {
     if (!found) out.rejects.push({ reason: 'no_known_field', detail: `no configured field of device ${this.device.id} is in the message` });
   }
 
-  private value(segments: Record<string, string>, payload: Buffer, receivedAt: number, out: Decoded): void {
+  private value(segments: Readonly<Record<string, string>>, payload: Buffer, receivedAt: number, out: Decoded): void {
     const points = this.candidates(segments);
     if (points.length === 0) return void out.rejects.push({ reason: 'unknown_point', detail: `no point of device ${this.device.id} matches ${JSON.stringify(segments)}` });
     const text = payload.toString('utf8').trim();
@@ -213,10 +243,10 @@ export class MessageDecoder {
     for (const p of points) this.emit(p, p.type === 'boolean' && (text === '0' || text === '1') ? Number(text) : raw, undefined, receivedAt, out);
   }
 
-  private aiVideo(segments: Record<string, string>, payload: Buffer, receivedAt: number, out: Decoded): void {
-    const parsed = parseJson(payload);
-    if (!parsed.ok) return void out.rejects.push(parsed.reject);
-    const ev = aiVideoSchema.safeParse(parsed.doc);
+  private aiVideo(segments: Readonly<Record<string, string>>, payload: Buffer, receivedAt: number, out: Decoded): void {
+    const doc = parseJson(payload, out);
+    if (doc === NOT_JSON) return;
+    const ev = aiVideoSchema.safeParse(doc);
     if (!ev.success) return void out.rejects.push({ reason: 'bad_shape', detail: 'expected {"camera","type","confidence","time","snapshot"}' });
     const { camera, type } = ev.data;
     // The URL ends up in alarm messages on operators' terminals: only a plain http(s) URL is kept.
@@ -235,10 +265,10 @@ export class MessageDecoder {
     }
   }
 
-  private alink(segments: Record<string, string>, payload: Buffer, receivedAt: number, out: Decoded): void {
-    const parsed = parseJson(payload);
-    if (!parsed.ok) return void out.rejects.push(parsed.reject);
-    const msg = alinkSchema.safeParse(parsed.doc);
+  private alink(segments: Readonly<Record<string, string>>, payload: Buffer, receivedAt: number, out: Decoded): void {
+    const doc = parseJson(payload, out);
+    if (doc === NOT_JSON) return;
+    const msg = alinkSchema.safeParse(doc);
     if (!msg.success) return void out.rejects.push({ reason: 'bad_shape', detail: 'expected Alink {"id","version","params":{…},"method":"thing.event.property.post"}' });
     if (msg.data.method !== undefined && msg.data.method !== 'thing.event.property.post')
       return void out.rejects.push({ reason: 'bad_shape', detail: `Alink method "${msg.data.method}" is not thing.event.property.post` });

@@ -12,6 +12,9 @@ export interface CompiledTemplate {
   match(topic: string): Record<string, string> | undefined;
 }
 
+/** The named segments of a topic matched by a template without wildcards: none. Shared, so frozen. */
+export const NO_SEGMENTS: Readonly<Record<string, string>> = Object.freeze({});
+
 export function compileTemplate(template: string): CompiledTemplate {
   const levels = template.split('/');
   const names: string[] = [];
@@ -32,8 +35,8 @@ export function compileTemplate(template: string): CompiledTemplate {
   });
   const filter = parts.map((p) => (p.kind === 'named' || p.kind === 'any' ? '+' : p.kind === 'rest' ? '#' : p.text)).join('/');
   // A template without wildcards (the simple form's gw/<id>/ingest/<device>) matches one topic: a
-  // string comparison, not a split per message.
-  if (parts.every((p) => p.kind === 'literal')) return { template, filter, names, match: (topic) => (topic === template ? {} : undefined) };
+  // string comparison, not a split per message, and no object per message: it has no named segments.
+  if (parts.every((p) => p.kind === 'literal')) return { template, filter, names, match: (topic) => (topic === template ? NO_SEGMENTS : undefined) };
   return {
     template,
     filter,

@@ -1,3 +1,6 @@
+// First: mqtt-packet's and mqtt.js's disabled debug loggers allocate per packet unless quietened
+// before they are created (gateway/mqtt/quiet-packet-debug.ts).
+import '../mqtt/quiet-packet-debug.js';
 import { COMMANDS } from './commands.js';
 import { guardStandardStreams } from './output-guard.js';
 

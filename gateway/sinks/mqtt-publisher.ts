@@ -68,7 +68,7 @@ export class MqttPublisher {
   private untap: (() => void) | undefined;
 
   private readonly readingsPrefix: string;
-  /** The socket is corked until the end of this event-loop turn (see batchWrites). */
+  /** The socket is corked until the current run of ticks ends (see batchWrites). */
   private corked = false;
 
   /**
@@ -211,19 +211,23 @@ export class MqttPublisher {
   }
 
   /**
-   * Holds the socket's writes until the end of this event-loop turn, so that what one turn publishes
-   * goes out in one write. mqtt.js hands each received message to the gateway in its own tick and
-   * mqtt-packet uncorks after each tick: every alarm event (and republished reading) was its own
-   * writev syscall, which on loopback also runs the broker side of the TCP stack, ~60 µs each
-   * (adapters/mqtt/README.md, Benchmark). A turn is one socket read of input, so what waits is
-   * bounded by it; the backlog bound for readings sees these bytes too (writableLength).
+   * Holds the socket's writes until the current run of ticks ends, so that what one socket read of
+   * input publishes goes out in one write. mqtt.js hands each received message to the gateway in its
+   * own tick and mqtt-packet uncorks after each tick: every alarm event (and republished reading) was
+   * its own writev syscall, which on loopback also runs the broker side of the TCP stack, ~60 µs
+   * each (adapters/mqtt/README.md, Benchmark). The uncork is a microtask: Node runs microtasks once
+   * the tick queue is empty, i.e. after the last message of the read, before any other I/O callback.
+   * (It was a setImmediate, which waits for the end of the loop's poll phase: libuv reads a busy
+   * socket up to 32 times in one poll, so an event raised by the first read waited for all the others
+   * to be processed, up to a second under backlog.) The backlog bound for readings sees these bytes
+   * too (writableLength).
    */
   private batchWrites(client: MqttClient): void {
     const stream = client.stream as (MqttClient['stream'] & { cork?: () => void; uncork?: () => void }) | undefined;
     if (this.corked || !client.connected || typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return;
     this.corked = true;
     stream.cork();
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.corked = false;
       stream.uncork();
     });

@@ -8,7 +8,8 @@
 // wrong and p50/p99 latency from the crossing reading's publish (in the load generator) to the
 // alarm's arrival at the collector; the last line is one JSON object. Run: npm run bench:ingest
 // BENCH_STEPS=5000,10000 BENCH_STEP_SECONDS=8 shorten or change it; BENCH_PUBLISH=true republishes
-// the ingested readings (the device's `publish:`).
+// the ingested readings (the device's `publish:`); BENCH_PROBE=<file> loads ingest-probe.ts into the
+// gateway and prints each step's latency split by hop (BENCH_PROBE_ALLOC=1: allocation profiles too).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
@@ -24,6 +25,7 @@ const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 8);
 const GATEWAY_ID = 'bench';
 const CLI = fileURLToPath(new URL('../../gateway/cli/main.js', import.meta.url));
 const LOAD = fileURLToPath(new URL('./ingest-load.js', import.meta.url));
+const PROBE = new URL('./ingest-probe.js', import.meta.url).href;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -84,6 +86,9 @@ interface GatewayFigures {
   ingested: number;
   /** Cumulative counts of the alarm journal's commit times by upper bound (s), from its histogram. */
   journal: Map<number, number>;
+  /** Sum (s) and count of the journal's commit times. */
+  journalSum: number;
+  journalCount: number;
 }
 
 /** The gateway's own figures, from its /metrics. */
@@ -92,7 +97,9 @@ async function gatewayFigures(httpPort: number): Promise<GatewayFigures> {
   const m = /^gateway_mqtt_ingest_messages_total\{device="bench"\} (\d+)/m.exec(text);
   const journal = new Map<number, number>();
   for (const b of text.matchAll(/^gateway_journal_commit_duration_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) journal.set(b[1] === '+Inf' ? Infinity : Number(b[1]), Number(b[2]));
-  return { ingested: m ? Number(m[1]) : 0, journal };
+  const sum = /^gateway_journal_commit_duration_seconds_sum (\S+)/m.exec(text);
+  const count = /^gateway_journal_commit_duration_seconds_count (\d+)/m.exec(text);
+  return { ingested: m ? Number(m[1]) : 0, journal, journalSum: sum ? Number(sum[1]) : 0, journalCount: count ? Number(count[1]) : 0 };
 }
 
 async function ingested(httpPort: number): Promise<number> {
@@ -106,6 +113,81 @@ function journalP99Ms(before: Map<number, number>, after: Map<number, number>): 
   if (total === 0) return null;
   for (const le of bounds) if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= 0.99 * total) return le * 1000;
   return null;
+}
+
+interface ProbeLine {
+  at: number;
+  eld: { max: number; p99: number; p50: number; mean: number };
+  received: [string, number, number, number][];
+  published: [string, number, number][];
+  written: number[];
+  gc: [number, number, number][];
+  reads: number[];
+}
+
+/** p50 / p99 / max of a list, rounded to 0.01. */
+function spread(values: number[]): { p50: number | null; p99: number | null; max: number | null } {
+  const s = [...values].sort((a, b) => a - b);
+  return { p50: percentile(s, 50), p99: percentile(s, 99), max: s.length ? Math.round(s[s.length - 1]! * 100) / 100 : null };
+}
+
+/**
+ * The step's latency split by hop from the probe's records (ingest-probe.ts): for every delivered
+ * crossing, load generator write → socket read in the gateway → mqtt.js 'message' → event published
+ * → written to the socket → arrival at the collector; the same hops averaged over the slowest 1 %;
+ * and the event loop's delay, GC pauses and socket read sizes over the step.
+ */
+function splitByHop(file: string, from: number, delivered: { key: string; sentAt: number; at: number }[]) {
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as ProbeLine)
+    .filter((l) => l.at >= from);
+  const recv = new Map<string, { read: number; emit: number }>();
+  const pub = new Map<string, number>();
+  const written: number[] = [];
+  for (const l of lines) {
+    for (const [point, ts, read, emit] of l.received) recv.set(`${point}@${ts}`, { read, emit });
+    for (const [point, ts, at] of l.published) pub.set(`${point}@${ts}`, at);
+    written.push(...l.written);
+  }
+  written.sort((a, b) => a - b);
+  const firstWriteFrom = (t: number): number | undefined => {
+    let lo = 0;
+    let hi = written.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (written[mid]! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return written[lo];
+  };
+  const hops = { toRead: [] as number[], readToMessage: [] as number[], messageToPublish: [] as number[], publishToWrite: [] as number[], writeToCollector: [] as number[], total: [] as number[] };
+  for (const d of delivered) {
+    const r = recv.get(d.key);
+    const p = pub.get(d.key);
+    if (!r || p === undefined) continue;
+    const w = firstWriteFrom(p) ?? p;
+    hops.toRead.push(r.read - d.sentAt);
+    hops.readToMessage.push(r.emit - r.read);
+    hops.messageToPublish.push(p - r.emit);
+    hops.publishToWrite.push(w - p);
+    hops.writeToCollector.push(d.at - w);
+    hops.total.push(d.at - d.sentAt);
+  }
+  const cut = spread(hops.total).p99 ?? Infinity;
+  const slow = hops.total.map((t, i) => i).filter((i) => hops.total[i]! >= cut);
+  const meanOf = (xs: number[]) => (slow.length ? Math.round((slow.reduce((a, i) => a + xs[i]!, 0) / slow.length) * 100) / 100 : null);
+  const gc = lines.flatMap((l) => l.gc);
+  const reads = lines.flatMap((l) => l.reads);
+  return {
+    matched: hops.total.length,
+    hops: Object.fromEntries(Object.entries(hops).map(([k, v]) => [k, spread(v)])),
+    slowest1pct: Object.fromEntries(Object.entries(hops).map(([k, v]) => [k, meanOf(v)])),
+    loopDelayMax: Math.round(Math.max(0, ...lines.map((l) => l.eld.max)) * 100) / 100,
+    gc: { minor: spread(gc.filter((g) => g[0] === 1).map((g) => g[2])), minorCount: gc.filter((g) => g[0] === 1).length, minorMsTotal: Math.round(gc.filter((g) => g[0] === 1).reduce((a, g) => a + g[2], 0)), other: gc.filter((g) => g[0] !== 1).map((g) => [g[0], g[2]]) },
+    reads: { count: reads.length, meanBytes: reads.length ? Math.round(reads.reduce((a, b) => a + b, 0) / reads.length) : 0, ...spread(reads) },
+  };
 }
 
 async function main(): Promise<void> {
@@ -145,6 +227,12 @@ async function main(): Promise<void> {
   let gatewayErr = '';
   // BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway process.
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f.length > 0);
+  // BENCH_PROBE=<file>: load ingest-probe.js into the gateway and print each step's latency by hop.
+  const probeFile = process.env.BENCH_PROBE;
+  if (probeFile) {
+    writeFileSync(probeFile, '');
+    nodeFlags.push('--import', PROBE);
+  }
   // BENCH_GATEWAY_STDOUT=<file> keeps the gateway's stdout (e.g. with BENCH_NODE_FLAGS=--trace-gc).
   const gatewayOut: 'ignore' | number = process.env.BENCH_GATEWAY_STDOUT ? openSync(process.env.BENCH_GATEWAY_STDOUT, 'w') : 'ignore';
   const gateway = spawn(process.execPath, [...nodeFlags, CLI, 'run', '--config', join(dir, 'bench.json'), '--data-dir', join(dir, 'data')], { stdio: ['ignore', gatewayOut, 'pipe'] });
@@ -167,6 +255,8 @@ async function main(): Promise<void> {
   let late = 0;
   let expected = 0;
   let latencies: number[] = [];
+  /** The step's delivered crossings, for the probe's split by hop. */
+  let delivered: { key: string; sentAt: number; at: number }[] = [];
   const settle = (key: string, c: Crossing, a: { kind: string; at: number }) => {
     expectedBy.delete(key);
     arrivedBy.delete(key);
@@ -174,6 +264,7 @@ async function main(): Promise<void> {
     else {
       received++;
       latencies.push(a.at - c.sentAt);
+      if (probeFile) delivered.push({ key, sentAt: c.sentAt, at: a.at });
     }
   };
   collector.on('message', (topic, payload) => {
@@ -232,6 +323,8 @@ async function main(): Promise<void> {
     late = 0;
     expected = 0;
     latencies = [];
+    delivered = [];
+    const stepStart = monotonicMs();
     const figuresBefore = await gatewayFigures(httpPort);
     const countBefore = figuresBefore.ingested;
     const before = usage(gateway.pid!);
@@ -269,11 +362,20 @@ async function main(): Promise<void> {
       p99Ms: percentile(sorted, 99),
     };
     steps.push(step);
-    const extra = { lateFromEarlierStep: late, journalCommitP99UnderMs: journalP99Ms(figuresBefore.journal, figuresDuring.journal), sentRate: Math.round(sent / seconds), cpuPctPer10k: Math.round((cpuPct / (step.achievedRate / 10_000)) * 10) / 10, loadavg: loadavg().map((l) => Math.round(l * 100) / 100) };
+    const extra = { lateFromEarlierStep: late, journalCommitP99UnderMs: journalP99Ms(figuresBefore.journal, figuresDuring.journal), journalCommitMeanMs: Math.round(((figuresDuring.journalSum - figuresBefore.journalSum) / Math.max(1, figuresDuring.journalCount - figuresBefore.journalCount)) * 1e5) / 100, journalCommitMsPerS: Math.round(((figuresDuring.journalSum - figuresBefore.journalSum) / sendWall) * 1e4) / 10, sentRate: Math.round(sent / seconds), cpuPctPer10k: Math.round((cpuPct / (step.achievedRate / 10_000)) * 10) / 10, loadavg: loadavg().map((l) => Math.round(l * 100) / 100) };
     console.log(`step ${target} msg/s: ${JSON.stringify({ ...step, ...extra })}`);
+    if (probeFile) {
+      await new Promise((r) => setTimeout(r, 600));
+      console.log(`  by hop (ms) ${JSON.stringify(splitByHop(probeFile, stepStart, delivered))}`);
+    }
   }
   command({ cmd: 'stop' });
   await collector.endAsync();
+  // The gateway first, while its broker is still there: stopped together, it waited out its
+  // shutdown watchdog (20 s) reconnecting, and took CPU from whatever ran next.
+  const gatewayExited = new Promise((r) => gateway.once('exit', r));
+  gateway.kill('SIGTERM');
+  await Promise.race([gatewayExited, new Promise((r) => setTimeout(r, 25_000))]);
   stopAll();
   rmSync(dir, { recursive: true, force: true });
   console.log(JSON.stringify({ steps }));

@@ -21,8 +21,17 @@ export interface ConsoleReporterOptions {
   scheduler: SchedulerLike;
 }
 
+/** The last second formatted: an alarm burst formats the same second many times (toTimeString ≈ 15 µs). */
+let clockSecond = NaN;
+let clockText = '';
+
 function clock(ts: number): string {
-  return new Date(ts).toTimeString().slice(0, 8);
+  const second = Math.floor(ts / 1000);
+  if (second !== clockSecond) {
+    clockSecond = second;
+    clockText = new Date(ts).toTimeString().slice(0, 8);
+  }
+  return clockText;
 }
 
 /** Alarm changes as they happen, and a one-line summary every few seconds, for the terminal. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MessageDecoder } from '../../../adapters/mqtt/decode.js';
+import { emptyDecoded, MessageDecoder, resetDecoded } from '../../../adapters/mqtt/decode.js';
 import { compileTemplate } from '../../../adapters/mqtt/topic-template.js';
 import { mqttDeviceSchema } from '../../../adapters/mqtt/config.js';
 import { device } from './helpers.js';
@@ -147,5 +147,48 @@ describe('AI video events', () => {
     expect(dec.decode('ai/box1/event', buf({ camera: 'cam-04', type: '吸烟', confidence: 0.9 }), NOW).rejects[0]!.reason).toBe('unknown_point');
     expect(dec.decode('ai/box1/event', buf({ camera: 'cam-03', type: '人员闯入', confidence: 0.9 }), NOW).rejects[0]!.reason).toBe('unknown_point');
     expect(dec.decode('ai/box1/event', buf({ camera: 'cam-03' }), NOW).rejects[0]!.reason).toBe('bad_shape');
+  });
+});
+
+describe('a result reused message after message (the per-message path of the adapter)', () => {
+  it('gives for every message exactly what a fresh decode gives, whatever the one before left in it', () => {
+    const simple = new MessageDecoder(device({ id: 's1', points: [{ id: 'co', name: 'CO', range: { low: 0, high: 1000 } }, { id: 'door', name: '门', type: 'boolean' }] }), 'gw1');
+    const video = new MessageDecoder(
+      device({ id: 'nvr', subscriptions: [{ topic: 'ai/{box}/event', format: 'ai-video' }], points: [{ id: 'cam3.smoking', name: '吸烟', type: 'boolean', field: '吸烟', match: { camera: 'cam-03' } }] }),
+      'gw1',
+    );
+    const messages: [MessageDecoder, string, Buffer][] = [
+      [simple, 'gw/gw1/ingest/s1', buf([{ point: 'co', value: 12 }, { point: 'nope', value: 1 }, { point: 'door', value: 1 }])],
+      [simple, 'gw/gw1/ingest/s1', buf({ point: 'co', value: 171.3, ts: NOW - 1000 })],
+      [video, 'ai/b/event', buf({ camera: 'cam-03', type: '吸烟', confidence: 0.9, snapshot: 'http://nvr/1.jpg' })],
+      [simple, 'gw/gw1/ingest/s1', buf({ point: 'co', value: 1, ts: NOW - 3_600_000 })],
+      [simple, 'gw/gw1/ingest/s1', buf('{oops')],
+      [video, 'ai/b/event', buf({ camera: 'cam-03', type: '吸烟', confidence: 0.1 })],
+      [simple, 'gw/gw1/ingest/other', buf({ point: 'co', value: 1 })],
+      [simple, 'gw/gw1/ingest/s1', buf({ point: 'co', value: 2 })],
+    ];
+    const reused = emptyDecoded();
+    for (const [dec, topic, payload] of messages) {
+      const fresh = dec.decode(topic, payload, NOW);
+      const again = dec.decode(topic, payload, NOW, resetDecoded(reused));
+      expect(again).toBe(reused);
+      expect({ readings: again.readings, rejects: again.rejects, skewed: again.skewed, holds: again.holds, historical: again.historical }).toEqual({
+        readings: fresh.readings,
+        rejects: fresh.rejects,
+        skewed: fresh.skewed,
+        holds: fresh.holds,
+        historical: fresh.historical,
+      });
+    }
+  });
+
+  it('a template without wildcards routes to the same answer every time, with no named segments', () => {
+    const dec = new MessageDecoder(device({ id: 's1', points: [{ id: 'co', name: 'CO' }] }), 'gw1');
+    const a = dec.route('gw/gw1/ingest/s1');
+    expect(a).toBeDefined();
+    expect(dec.route('gw/gw1/ingest/s1')).toBe(a);
+    expect(a!.segments).toEqual({});
+    expect(Object.isFrozen(a!.segments)).toBe(true);
+    expect(dec.route('gw/gw1/ingest/s2')).toBeUndefined();
   });
 });

@@ -51,4 +51,36 @@ describe('writes batched per event-loop turn', () => {
       await broker.stop();
     }
   });
+
+  it('what a run of ticks publishes is written when the run ends, before the I/O and immediates queued behind it', async () => {
+    const metrics = new Metrics();
+    const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, gatewayId: 'run', allowAnonymous: true, log: silentLogger, metrics });
+    const port = await broker.start();
+    const bus = new ReadingBus();
+    const alarms$ = new Subject<AlarmEvent>();
+    const publisher = new MqttPublisher({ url: `mqtt://127.0.0.1:${port}`, gatewayId: 'run', ...broker.internalUser, policyOf: () => resolvePublishPolicy({}, undefined, true, 0), tap: (fn) => bus.tap(fn), log: silentLogger, metrics });
+    await publisher.start(bus.readings$, alarms$);
+    // The publisher's own connection: what it has handed to the kernel.
+    const socket = (publisher as unknown as { client: { stream: { bytesWritten: number; writableLength: number } } }).client.stream;
+    try {
+      const before = socket.bytesWritten;
+      const seen = await new Promise<{ written: number; buffered: number }>((done) => {
+        // Queued before the events, as the loop's next I/O callback or immediate would be: the events
+        // of the ticks below must not wait for it (an uncork by setImmediate ran after it).
+        setImmediate(() => done({ written: socket.bytesWritten - before, buffered: socket.writableLength }));
+        const tick = (i: number) => {
+          if (i > 20) return;
+          alarms$.next({ seq: i, alarmId: `p${i}:HH`, point: `p${i}`, condition: 'HH', severity: 3, state: 'UNACK', active: true, value: i, message: 'm', ts: i });
+          process.nextTick(tick, i + 1);
+        };
+        tick(1);
+      });
+      expect(seen.buffered).toBe(0);
+      // 20 events, each on events and on its retained alarm topic.
+      expect(seen.written).toBeGreaterThan(40 * 20);
+    } finally {
+      await publisher.stop();
+      await broker.stop();
+    }
+  });
 });
