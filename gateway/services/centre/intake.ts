@@ -390,14 +390,14 @@ export class CentreIntake {
     for (const item of e.items) {
       let slot = table.slotOf(item.pointCode);
       if (slot < 0) {
-        if (this.newPoints.full) this.flushFull();
+        if (this.newPoints.full) this.flushSafely();
         slot = table.ensure(item.pointCode, item.unit || undefined);
         this.newPoints.push(table, slot);
       }
       // A value older than the one held (a late message) never replaces it; replays set no live value.
       if (!e.historical) table.setLatest(slot, item.value, item.quality, item.time, item.alarmLevel);
       if (table.keep(slot, item.time, item.alarmLevel, this.historyEvery)) {
-        if (this.hist.full) this.flushFull();
+        if (this.hist.full) this.flushSafely();
         this.hist.add(table, slot, item.time, storedValue(item.value), qualityClass(item.quality));
       }
     }
@@ -442,10 +442,14 @@ export class CentreIntake {
     this.events.next({ kind: 'hidden_danger', enterpriseCode: ent, report, at: now });
   }
 
-  /** A full batch, written in the middle of an envelope: a database failure is counted and logged, the envelope goes on. */
-  private flushFull(): void {
+  /**
+   * flush() for the service's timer and for a full batch in the middle of an envelope: a database
+   * failure (a full disk) is counted and logged and the intake goes on. Thrown from the timer, it ended
+   * the scheduler's action in an uncaught exception.
+   */
+  flushSafely(now?: number): void {
     try {
-      this.flush();
+      this.flush(now);
     } catch (err) {
       this.o.metrics.inc('centre_intake_errors_total');
       this.limited.error('flush', '监测中心写入历史数据失败 [centre flush failed]', { error: (err as Error).message });

@@ -116,6 +116,26 @@ describe('centre intake: bounded batches', () => {
   });
 });
 
+describe('centre intake: a failing write', () => {
+  it('counts and survives a flush the database refuses, and writes the next batch once it can', () => {
+    const { intake, db, metrics } = centre();
+    intake.receive(topic('realtime'), envelope('realtime', [value('CO', 5, 1000)]), 1);
+    db.exec('ALTER TABLE history_chunk RENAME TO history_chunk_away');
+    expect(() => intake.flushSafely(2)).not.toThrow();
+    expect(metrics.counter('centre_intake_errors_total')).toBe(1);
+    // Bigger than a batch: the full batches fail the same way in the middle of the envelope, which is applied all the same.
+    const items = Array.from({ length: FLUSH_BATCH + 1 }, (_, i) => value(`P${i}`, i, 2000));
+    expect(intake.receive(topic('realtime'), envelope('realtime', items), 3)).toBeUndefined();
+    expect(metrics.counter('centre_intake_errors_total')).toBe(2);
+    expect(intake.latest.get(A)?.size).toBe(FLUSH_BATCH + 2);
+    db.exec('ALTER TABLE history_chunk_away RENAME TO history_chunk');
+    intake.flushSafely(4);
+    expect(metrics.counter('centre_intake_errors_total')).toBe(2);
+    // What failed is lost (as a crash would lose it); what came after is written.
+    expect((db.prepare('SELECT count(*) AS n FROM history_chunk').get() as { n: number }).n).toBe(1);
+  });
+});
+
 describe('centre intake: duplicates by the gateways\' watermarks', () => {
   const raw = (s: number, timestamp: number, dataId = randomUUID()) => Buffer.from(JSON.stringify({ dataId, seq: s, type: 'heartbeat', enterpriseCode: A, gatewayCode: 'gw-a', timestamp, historical: false, items: [] }));
 
