@@ -22,6 +22,7 @@ import { UserStore } from '../../gateway/auth/user-store.js';
 import { openDatabase } from '../../gateway/store/database.js';
 import type { CentreService } from '../../gateway/services/centre/service.js';
 import { MosquittoServer } from '../helpers/mosquitto.js';
+import { MemTrace } from './mem-trace.js';
 
 const POINTS = 200;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -53,6 +54,8 @@ function creditCode(i: number): string {
 
 async function run(n: number): Promise<Figures> {
   const dir = mkdtempSync(join(tmpdir(), 'centre-bench-'));
+  // BENCH_MEMTRACE=<file>: memory every 100 ms by phase (mem-trace.ts), to find where the peak RSS is.
+  const trace = new MemTrace(process.env.BENCH_MEMTRACE ?? '', `at${n}`).start();
   const broker = await MosquittoServer.start();
   // The console user the SSE client logs in as (a random password: nothing default).
   const password = randomBytes(18).toString('base64url');
@@ -88,21 +91,21 @@ async function run(n: number): Promise<Figures> {
 
   const burstAt = Math.max(15, Math.floor(SECONDS / 2));
   const fleetFile = fileURLToPath(new URL('./centre-fleet.js', import.meta.url));
-  const child = fork(fleetFile, [broker.url, String(n), String(POINTS), String(SECONDS), String(burstAt)], { stdio: ['pipe', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_STORM=1: every gateway's first snapshot in the same instant (a reconnect storm, centre-fleet.ts).
+  const storm = process.env.BENCH_STORM === '1' ? ['storm'] : [];
+  const child = fork(fleetFile, [broker.url, String(n), String(POINTS), String(SECONDS), String(burstAt), ...storm], { stdio: ['pipe', 'inherit', 'inherit', 'ipc'] });
   child.stdin!.end(codes.join('\n'));
+  trace.enter('connect');
   await new Promise<void>((resolve, reject) => {
     child.once('message', (m: { kind: string }) => (m.kind === 'connected' ? resolve() : reject(new Error(String(m.kind)))));
     child.once('exit', (code) => reject(new Error(`fleet exited ${code}`)));
   });
   console.error(`${n} gateways connected; running ${SECONDS} s`);
-  // Measure after the first snapshots are in (the warm-up is the connect storm, not steady state).
-  await new Promise((r) => setTimeout(r, 5000));
-  const envelopesBefore = gw.metrics.total('centre_envelopes_total');
-  const cpuBefore = process.cpuUsage();
-  const t0 = Date.now();
+  // The fleet's timers start when it says connected: its first snapshot round, then the burst (and its clears 5 s later).
+  trace.enter('first-round');
+  const phases = [setTimeout(() => trace.enter('steady'), 10_000), setTimeout(() => trace.enter('burst'), burstAt * 1000), setTimeout(() => trace.enter('after-burst'), burstAt * 1000 + 7000)];
+  // Memory from the fleet's first snapshot on: the first round (every point new) is the peak's usual place.
   let peakRss = process.memoryUsage().rss;
-  const loop = monitorEventLoopDelay({ resolution: 10 });
-  loop.enable();
   const peak = { heapTotal: 0, heapUsed: 0, external: 0 };
   const sampler = setInterval(() => {
     const m = process.memoryUsage();
@@ -111,10 +114,20 @@ async function run(n: number): Promise<Figures> {
     peak.heapUsed = Math.max(peak.heapUsed, m.heapUsed);
     peak.external = Math.max(peak.external, m.external);
   }, 250);
+  // CPU and rates after the first snapshots are in (the warm-up is the connect storm, not steady state).
+  await new Promise((r) => setTimeout(r, 5000));
+  const envelopesBefore = gw.metrics.total('centre_envelopes_total');
+  const cpuBefore = process.cpuUsage();
+  const t0 = Date.now();
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const done = await new Promise<{ fleet: { sent: Record<string, number>; failed: number; alarms: number } }>((resolve) => child.on('message', (m: { kind: string; fleet?: unknown }) => m.kind === 'done' && resolve(m as never)));
   // Whatever is still in flight at the centre.
   await new Promise((r) => setTimeout(r, 2000));
   const elapsed = Date.now() - t0;
+  phases.forEach(clearTimeout);
+  const tracePeak = trace.stop();
+  if (tracePeak) console.error(JSON.stringify({ memPeak: tracePeak }));
   const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);
   loop.disable();

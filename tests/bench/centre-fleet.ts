@@ -1,11 +1,14 @@
 // The enterprise fleet of bench:centre, in its own process so the centre's CPU figure is its own:
 // N gateways, each its own MQTT client, sending the uplink envelope (realtime snapshots of P points
 // every 10 s, heartbeats every 30 s, phases spread) and, at the burst time, one alarm each.
-// Started by centre-bench.ts with: <brokerUrl> <n> <points> <seconds> <burstAtSeconds> and the codes on stdin.
+// Started by centre-bench.ts with: <brokerUrl> <n> <points> <seconds> <burstAtSeconds> [storm] and the codes on stdin.
+// `storm`: a reconnect storm, as after a county-wide network outage: every gateway sends a snapshot
+// at the same instant as soon as all are connected, then goes on at its own phase.
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 
-const [url, nText, pointsText, secondsText, burstText] = process.argv.slice(2) as [string, string, string, string, string];
+const [url, nText, pointsText, secondsText, burstText, mode] = process.argv.slice(2) as [string, string, string, string, string, string | undefined];
+const STORM = mode === 'storm';
 const N = Number(nText);
 const POINTS = Number(pointsText);
 const SECONDS = Number(secondsText);
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
     send(i, 'realtime', items);
   };
   const timers: NodeJS.Timeout[] = [];
+  if (STORM) for (let i = 0; i < N; i++) snapshot(i);
   for (let i = 0; i < N; i++) {
     const phaseS = Math.floor((i / N) * SNAPSHOT_MS);
     const phaseH = Math.floor((i / N) * HEARTBEAT_MS);

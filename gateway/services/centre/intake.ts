@@ -9,16 +9,25 @@ import { warningFeedbackSchema, type WarningFeedback } from '../../core/platform
 import { envelopeBodyProblem, envelopeSchema, ENVELOPE_TYPES, type Envelope, type EnvelopeItem } from '../../uplink/envelope.js';
 import type { Db } from '../../store/database.js';
 import { HistoryStore } from '../history/history-store.js';
-import { chunkRows, qualityClass, storedValue } from '../history/chunks.js';
+import { qualityClass, storedValue } from '../history/chunks.js';
 import type { EnterpriseRegister } from './register.js';
 import { SummaryBook } from './summary-book.js';
 import { PointTable, type LatestValue, type PointInfo } from './point-table.js';
 import { plainSnapshotEnvelope } from './envelope-check.js';
+import { SampleBatch, SlotBatch } from './sample-batch.js';
 
 export type { LatestValue, PointInfo } from './point-table.js';
 
 /** Envelopes larger than this are refused unread: a hostile client must not make the centre parse megabytes. */
 export const MAX_ENVELOPE_BYTES = 4_000_000;
+
+/**
+ * History samples (and new points) written at most this many at a time: a full batch is written at
+ * once instead of waiting for the second's flush, so the first snapshots of a whole fleet (400,000
+ * new points within seconds at 2,000 gateways, or at once after a county-wide outage) make many
+ * small transactions of bounded work and garbage, not one that grows with the fleet.
+ */
+export const FLUSH_BATCH = 4096;
 
 /** What every envelope has, whatever its type: enough to route, dedup and order it. */
 const envelopeHeaderSchema = z.object({
@@ -126,17 +135,12 @@ export class CentreIntake {
   readonly summaries: SummaryBook;
 
   /**
-   * History samples of the next flush, in columns (point slot, time, stored value, quality class):
-   * no object per sample, so the first snapshots of 400,000 points promote no garbage to the old heap.
+   * History samples of the next flush, in reused columns (point slot, time, stored value, quality
+   * class): no object per sample, nothing allocated as the batch fills (sample-batch.ts).
    */
-  private histTable: PointTable[] = [];
-  private histSlot: number[] = [];
-  private histTs: number[] = [];
-  private histValue: number[] = [];
-  private histQuality: number[] = [];
+  private readonly hist = new SampleBatch(FLUSH_BATCH);
   /** Points first seen in a snapshot, saved with the next flush (table and slot: no row object each). */
-  private newPointTable: PointTable[] = [];
-  private newPointSlot: number[] = [];
+  private readonly newPoints = new SlotBatch(FLUSH_BATCH);
   private pendingEvents: unknown[][] = [];
   private readonly dirtyGateways = new Set<GatewayLive>();
   /** Rows written with the next flush: one transaction (one fsync) per second, not one per point or alarm. */
@@ -386,18 +390,15 @@ export class CentreIntake {
     for (const item of e.items) {
       let slot = table.slotOf(item.pointCode);
       if (slot < 0) {
+        if (this.newPoints.full) this.flushSafely();
         slot = table.ensure(item.pointCode, item.unit || undefined);
-        this.newPointTable.push(table);
-        this.newPointSlot.push(slot);
+        this.newPoints.push(table, slot);
       }
       // A value older than the one held (a late message) never replaces it; replays set no live value.
       if (!e.historical) table.setLatest(slot, item.value, item.quality, item.time, item.alarmLevel);
       if (table.keep(slot, item.time, item.alarmLevel, this.historyEvery)) {
-        this.histTable.push(table);
-        this.histSlot.push(slot);
-        this.histTs.push(item.time);
-        this.histValue.push(storedValue(item.value));
-        this.histQuality.push(qualityClass(item.quality));
+        if (this.hist.full) this.flushSafely();
+        this.hist.add(table, slot, item.time, storedValue(item.value), qualityClass(item.quality));
       }
     }
   }
@@ -442,40 +443,54 @@ export class CentreIntake {
   }
 
   /**
-   * Writes the batched history rows, alarm log rows and gateway watermarks (the service's timer).
+   * flush() for the service's timer and for a full batch in the middle of an envelope: a database
+   * failure (a full disk) is counted and logged and the intake goes on. Thrown from the timer, it ended
+   * the scheduler's action in an uncaught exception.
+   */
+  flushSafely(now?: number): void {
+    try {
+      this.flush(now);
+    } catch (err) {
+      this.o.metrics.inc('centre_intake_errors_total');
+      this.limited.error('flush', '监测中心写入历史数据失败 [centre flush failed]', { error: (err as Error).message });
+    }
+  }
+
+  /**
+   * Writes the batched history rows, alarm log rows and gateway watermarks in one transaction (the
+   * service's timer, and the intake itself when a batch is full). A failed write loses that batch,
+   * not the next: the batches are emptied either way.
    * The time argument is no longer used (it pruned the dataId window); callers still pass it.
    */
   flush(_now?: number): void {
-    const hist = { point: this.histTable.map((t, i) => t.historyPoint(this.histSlot[i]!)), ts: this.histTs, value: this.histValue, quality: this.histQuality };
-    const newPoints = { table: this.newPointTable, slot: this.newPointSlot };
+    const hist = this.hist;
+    const newPoints = this.newPoints;
     const events = this.pendingEvents;
     const gws = [...this.dirtyGateways];
     const points = this.pendingPoints;
     const alarms = [...this.dirtyAlarms];
-    this.histTable = [];
-    this.histSlot = [];
-    this.histTs = [];
-    this.histValue = [];
-    this.histQuality = [];
-    this.newPointTable = [];
-    this.newPointSlot = [];
     this.pendingEvents = [];
     this.pendingPoints = [];
     this.dirtyGateways.clear();
     this.dirtyAlarms.clear();
-    this.o.db.transaction(() => {
-      this.history.write(chunkRows(hist));
-      for (const ev of events) this.stmt.alarmEvent.run(...ev);
-      // Points first seen in a snapshot before base data rows: base data names them, and comes later.
-      for (let i = 0; i < newPoints.table.length; i++) {
-        const t = newPoints.table[i]!;
-        const slot = newPoints.slot[i]!;
-        this.stmt.savePoint.run(t.enterpriseCode, t.codeAt(slot), null, t.unitAt(slot) ?? null);
-      }
-      for (const p of points) this.stmt.savePoint.run(...p);
-      for (const a of alarms) this.stmt.saveAlarm.run({ ...a, active: a.active ? 1 : 0, state: a.state ?? null, message: a.message ?? null });
-      for (const g of gws) this.stmt.saveGateway.run(g.lastSeq, g.lastTimestamp, g.lastSeen ?? null, g.enterpriseCode, g.gatewayCode);
-    })();
+    try {
+      this.o.db.transaction(() => {
+        if (hist.length > 0) this.history.write(hist.rows());
+        for (const ev of events) this.stmt.alarmEvent.run(...ev);
+        // Points first seen in a snapshot before base data rows: base data names them, and comes later.
+        for (let i = 0; i < newPoints.length; i++) {
+          const t = newPoints.tableAt(i);
+          const slot = newPoints.slotAt(i);
+          this.stmt.savePoint.run(t.enterpriseCode, t.codeAt(slot), null, t.unitAt(slot) ?? null);
+        }
+        for (const p of points) this.stmt.savePoint.run(...p);
+        for (const a of alarms) this.stmt.saveAlarm.run({ ...a, active: a.active ? 1 : 0, state: a.state ?? null, message: a.message ?? null });
+        for (const g of gws) this.stmt.saveGateway.run(g.lastSeq, g.lastTimestamp, g.lastSeen ?? null, g.enterpriseCode, g.gatewayCode);
+      })();
+    } finally {
+      hist.clear();
+      newPoints.clear();
+    }
   }
 
   complete(): void {

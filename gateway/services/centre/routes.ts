@@ -8,6 +8,7 @@ import { centreInputSchema, CENTRE_LEVELS, creditCodeSchema, enterpriseInputSche
 import { startOfDayCst } from './figures.js';
 import { gradeChangeSchema } from './register.js';
 import type { CentreService } from './service.js';
+import type { StaleCentre, SummaryCentre } from '../../uplink/summary.js';
 import { WARNING_TRACK_NAMES, type TrackedWarning } from './warnings.js';
 
 const DAY = 86_400_000;
@@ -180,7 +181,21 @@ export function centreRoutes(r: ApiRouter, centre: CentreService, deps: { audit:
       const own = warnings.filter((w) => w.warning.enterpriseCode === s.code);
       return { ...s, alarms: a, warnings: own.length, warningsOpen: own.filter((w) => w.status !== 'answered').length };
     });
-    return { date: day.date, issuer: centre.issuer, figures, rows, warnings };
+    return { date: day.date, issuer: centre.issuer, figures, rows, warnings, centresBelow: centresBelow(day.from, now) };
+  };
+
+  /**
+   * The centres below (a city's counties, a province's cities) in the daily report: each one's latest
+   * summary and the tier totals, as on the 下级中心 page. Summaries are kept as the latest only, not per
+   * day, so a report of an earlier day says it has none (`omitted`) rather than show today's.
+   * Undefined at a centre with no centres below (a county).
+   */
+  const centresBelow = (dayFrom: number, now: number): CentresBelow => {
+    if (centre.register.centres().length === 0) return undefined;
+    if (dayFrom !== startOfDayCst(now)) return { omitted: '下级中心汇总只保留最新一份，往日日报不含下级中心' };
+    const t = centre.tier.figures(now);
+    const total = { enterprises: t.enterprises, obliged: t.obliged, connected: t.connected, online: t.online, connectionRate: t.connectionRate, onlineRate: t.onlineRate, pointOnlineRate: t.pointOnlineRate, alarmsToday: t.alarmsToday, hiddenDangersOpen: t.hiddenDangersOpen, hiddenDangersOverdue: t.hiddenDangersOverdue };
+    return { at: now, total, perCentre: t.perCentre, stale: t.stale };
   };
 
   r.add({ method: 'GET', url: '/centre/report/daily', summary: '日报 (JSON, for the printable page)', tag: 'centre', access: 'centre.read', query: reportQuery }, ({ query }) => dailyReport(query.date));
@@ -198,12 +213,33 @@ export function centreRoutes(r: ApiRouter, centre: CentreService, deps: { audit:
       ...rep.rows.map((r) =>
         csvLine([r.code, r.name, r.town, INDUSTRIES[r.industry as keyof typeof INDUSTRIES] ?? r.industry, r.grade, r.online ? '在线' : '离线', r.lastDataTime === undefined ? '' : cst(r.lastDataTime), r.alarms[4], r.alarms[3], r.alarms[2], r.alarms[1], r.warnings, r.warningsOpen, r.hiddenDangersOpen, r.hiddenDangersOverdue]),
       ),
+      ...centresBelowCsv(rep.centresBelow),
       csvLine([]),
       csvLine(['预警编号', '企业', '类型', '级别', '下发时间', '跟踪状态', '反馈']),
       ...rep.warnings.map((w) => csvLine([w.warning.warningId, centre.register.get(w.warning.enterpriseCode)?.name ?? w.warning.enterpriseCode, WARNING_KIND_NAMES[w.warning.kind], w.warning.level, cst(w.warning.issuedAt), WARNING_TRACK_NAMES[w.track], w.feedback?.content ?? ''])),
     ];
     return reply.type('text/csv; charset=utf-8').header('Content-Disposition', `attachment; filename="centre-daily-${rep.date}.csv"`).send(parts.join(''));
   });
+}
+
+/** The counts of a centre below or of the tier, as the daily report shows them. */
+type BelowCounts = Pick<SummaryCentre, 'enterprises' | 'obliged' | 'connected' | 'online' | 'connectionRate' | 'onlineRate' | 'pointOnlineRate' | 'alarmsToday' | 'hiddenDangersOpen' | 'hiddenDangersOverdue'>;
+type CentresBelow = { omitted: string } | { at: number; total: BelowCounts; perCentre: SummaryCentre[]; stale: { centres: StaleCentre[]; enterprises: number } } | undefined;
+
+/** The daily report's CSV section of the centres below: one row each (latest summary) and the tier totals. */
+function centresBelowCsv(below: CentresBelow): string[] {
+  if (!below) return [];
+  if ('omitted' in below) return [csvLine([]), csvLine(['下级监测中心', below.omitted])];
+  const pct = (x: number | null) => (x === null ? '' : `${(x * 100).toFixed(1)}%`);
+  const counts = (c: BelowCounts) => [c.enterprises, c.obliged, c.connected, c.online, pct(c.connectionRate), pct(c.onlineRate), pct(c.pointOnlineRate), c.alarmsToday[4], c.alarmsToday[3], c.alarmsToday[2], c.alarmsToday[1], c.hiddenDangersOpen, c.hiddenDangersOverdue];
+  return [
+    csvLine([]),
+    csvLine(['下级监测中心', `最新汇总，截至 ${cst(below.at)}`]),
+    csvLine(['统一社会信用代码', '名称', '级别', '行政区划代码', '链路', '汇总时间', '企业数', '应接入', '已接入', '在线', '联网率', '在线率', '测点在线率', '红色报警', '橙色报警', '黄色报警', '蓝色报警', '未整改隐患', '逾期隐患']),
+    ...below.perCentre.map((c) => csvLine([c.code, c.name, CENTRE_LEVELS[c.level], c.regionCode, c.linkOnline ? '在线' : '离线', c.stale ? `超时未报${c.at === null ? '' : `（${cst(c.at)}）`}` : cst(c.at!), ...counts(c)])),
+    csvLine(['合计', '本级直管企业与未超时的下级中心', '', '', '', '', ...counts(below.total)]),
+    ...(below.stale.centres.length > 0 ? [csvLine(['未计入合计（超时未报）', below.stale.centres.map((c) => c.name).join('；'), `企业 ${below.stale.enterprises}`])] : []),
+  ];
 }
 
 function cst(ts: number): string {

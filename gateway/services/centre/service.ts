@@ -141,7 +141,7 @@ export class CentreService implements Service {
     });
     const sch = this.ctx.scheduler;
     this.timers.push(every(sch, 1000, () => this.intake.checkOffline(this.ctx.now())));
-    this.timers.push(every(sch, 1000, () => this.intake.flush(this.ctx.now())));
+    this.timers.push(every(sch, 1000, () => this.intake.flushSafely(this.ctx.now())));
     this.timers.push(every(sch, this.cfg.rules.evaluateEvery, () => this.evaluate()));
     if (this.cfg.summary.enabled && this.ctx.config.uplink !== undefined) {
       this.timers.push(every(sch, this.cfg.summary.period, () => this.sendSummary()));

@@ -217,9 +217,9 @@ export function packSamples(samples: readonly HistorySample[]): ChunkRow[] {
 /** Samples as parallel columns: values as stored (storedValue), qualities as classes (qualityClass). */
 export interface SampleColumns {
   point: readonly string[];
-  ts: readonly number[];
-  value: readonly number[];
-  quality: readonly number[];
+  ts: ArrayLike<number>;
+  value: ArrayLike<number>;
+  quality: ArrayLike<number>;
 }
 
 /** packSamples for a writer that keeps its batch in columns (the centre: no object per sample). */

@@ -4,7 +4,7 @@
 import { api, ApiError, setCsrf, whenLoggedOut, type Me } from '../../console/web/api.js';
 import { trendSvg } from '../../console/web/chart.js';
 import { esc, ROLE_ZH, STATE_ZH, time } from '../../console/web/format.js';
-import { centresSection, subordinatesPage, tierNote, type TierTotals } from './subordinates.js';
+import { centresSection, reportCentresSection, subordinatesPage, tierNote, type ReportCentres, type TierTotals } from './subordinates.js';
 
 interface Status {
   code: string;
@@ -267,12 +267,13 @@ async function warningsPage(): Promise<void> {
 }
 
 async function reportPage(): Promise<void> {
-  const rep = await api<{ date: string; issuer: string; figures: Figures; rows: (Status & { alarms: Record<string, number>; warnings: number; warningsOpen: number })[] }>('GET', '/centre/report/daily');
+  const rep = await api<{ date: string; issuer: string; figures: Figures; rows: (Status & { alarms: Record<string, number>; warnings: number; warningsOpen: number })[]; centresBelow?: ReportCentres }>('GET', '/centre/report/daily');
   main.innerHTML = `<div class="no-print"><a href="/api/v1/centre/report/daily.csv" download>下载 CSV</a> <button id="print">打印</button></div>
     <h2>${esc(rep.issuer)} 安全风险监测日报（${esc(rep.date)}）</h2>
-    ${figuresHtml(rep.figures)}
+    ${rep.centresBelow ? '<h3>本级直管企业</h3>' : ''}${figuresHtml(rep.figures)}
     <table id="report"><tr><th>企业</th><th>乡镇</th><th>等级</th><th>在线</th><th>红</th><th>橙</th><th>黄</th><th>蓝</th><th>当日预警</th><th>未反馈</th><th>未整改隐患</th></tr>
-    ${rep.rows.map((r) => `<tr><td>${esc(r.name)}</td><td>${esc(r.town)}</td><td>${GRADE_ZH[r.grade]}</td><td>${r.online ? '在线' : '离线'}</td><td>${r.alarms[4] ?? 0}</td><td>${r.alarms[3] ?? 0}</td><td>${r.alarms[2] ?? 0}</td><td>${r.alarms[1] ?? 0}</td><td>${r.warnings}</td><td>${r.warningsOpen}</td><td>${r.hiddenDangersOpen}</td></tr>`).join('')}</table>`;
+    ${rep.rows.map((r) => `<tr><td>${esc(r.name)}</td><td>${esc(r.town)}</td><td>${GRADE_ZH[r.grade]}</td><td>${r.online ? '在线' : '离线'}</td><td>${r.alarms[4] ?? 0}</td><td>${r.alarms[3] ?? 0}</td><td>${r.alarms[2] ?? 0}</td><td>${r.alarms[1] ?? 0}</td><td>${r.warnings}</td><td>${r.warningsOpen}</td><td>${r.hiddenDangersOpen}</td></tr>`).join('')}</table>
+    ${reportCentresSection(rep.centresBelow)}`;
   document.querySelector('#print')!.addEventListener('click', () => window.print());
 }
 

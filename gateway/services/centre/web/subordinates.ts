@@ -93,6 +93,17 @@ function staleNote(stale: { centres: StaleCentre[]; enterprises: number } | unde
   return `<p class="stale-note">超时未报、未计入合计的监测中心 ${stale.centres.length} 个（上次上报企业 ${stale.enterprises} 家）：${stale.centres.map((c) => `${esc(c.name)}（${c.lastSummaryAt === null ? '从未上报' : esc(time(c.lastSummaryAt))}）`).join('、')}</p>`;
 }
 
+/** The daily report's centres below (routes.ts centresBelow): latest summaries and the tier totals, or why there are none. */
+export type ReportCentres = { omitted: string } | { at: number; total: TierCounts; perCentre: CentreRow[]; stale: { centres: StaleCentre[]; enterprises: number } } | undefined;
+
+export function reportCentresSection(below: ReportCentres): string {
+  if (!below) return '';
+  if ('omitted' in below) return `<h3>下级监测中心</h3><p>${esc(below.omitted)}</p>`;
+  const t = below.total;
+  const totalRow = `<tr class="total"><td>合计</td><td colspan="4">本级直管企业与未超时的下级中心</td><td>${t.enterprises}</td><td>${pct(t.connectionRate)}（${t.connected}/${t.obliged}）</td><td>${pct(t.onlineRate)}</td><td>${pct(t.pointOnlineRate)}</td>${levels(t.alarmsToday)}<td>${t.hiddenDangersOpen}（逾期 ${t.hiddenDangersOverdue}）</td></tr>`;
+  return `<h3>下级监测中心（最新汇总，截至 ${esc(time(below.at))}）</h3>${centreTable('report-centres', below.perCentre, false, totalRow)}${staleNote(below.stale)}`;
+}
+
 /** The grid page's section of centres below, apart from the enterprises (nothing for a county). */
 export function centresSection(f: TierTotals): string {
   if (f.centres.registered === 0) return '';

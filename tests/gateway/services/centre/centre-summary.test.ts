@@ -215,6 +215,18 @@ describe('centre tiers: enterprise → county → city → province', () => {
     expect(subs.total).toMatchObject({ enterprises: 1, connectionRate: 1 });
     expect(subs.subordinates).toEqual([expect.objectContaining({ code: COUNTY, name: '某县应急管理局监测中心', level: 'county', online: true, stale: false })]);
     expect(subs.subordinates[0]!.latest.summary.perEnterprise[0]).toMatchObject({ code: ENT, grade: 'B' });
+    // The city's daily report (日报) has the county's latest summary and the tier totals; an earlier
+    // day's report says it has none (summaries are kept as the latest only) instead of showing today's.
+    const report = (await (await cityViewer.get('/api/v1/centre/report/daily')).json()) as { rows: unknown[]; centresBelow: { total: object; perCentre: object[]; stale: { centres: unknown[] } } };
+    expect(report.rows).toEqual([]);
+    expect(report.centresBelow.total).toMatchObject({ enterprises: 1, obliged: 1, connected: 1, online: 1, connectionRate: 1 });
+    expect(report.centresBelow.perCentre).toEqual([expect.objectContaining({ code: COUNTY, name: '某县应急管理局监测中心', level: 'county', stale: false, enterprises: 1, connected: 1 })]);
+    expect(report.centresBelow.stale.centres).toEqual([]);
+    const csv = await (await cityViewer.get('/api/v1/centre/report/daily.csv')).text();
+    expect(csv).toMatch(new RegExp(`\\n${COUNTY},某县应急管理局监测中心,县级,\\d{6},在线,[^,]+,1,1,1,1,100\\.0%,100\\.0%,`));
+    expect(csv).toMatch(/\n合计,本级直管企业与未超时的下级中心,,,,,1,1,1,1,100\.0%,/);
+    const earlier = (await (await cityViewer.get('/api/v1/centre/report/daily?date=2020-01-02')).json()) as { centresBelow: { omitted?: string; perCentre?: unknown } };
+    expect(earlier.centresBelow).toEqual({ omitted: expect.stringContaining('往日日报不含下级中心') });
 
     // The city sends that aggregate on: the province counts the enterprise two tiers down.
     const prov = await waitFor(
@@ -258,6 +270,12 @@ describe('centre tiers: enterprise → county → city → province', () => {
       expect(await cityPage.textContent(`#grid-centres tr.centre-row[data-code="${COUNTY}"]`)).toContain('100.0%（1/1）');
       expect(await cityPage.textContent('.tier-note')).toContain('本级直管企业 0 家 + 1 个下级中心最新汇总（共 1 家企业）');
       await cityPage.screenshot({ path: join(artifacts, 'centre-tiers-city.png'), fullPage: true });
+      // Its daily report (日报) lists the county with its latest summary and the tier totals.
+      await cityPage.goto(city.httpAddress! + '/centre/#/report');
+      await cityPage.waitForSelector(`#report-centres tr.centre-row[data-code="${COUNTY}"]`);
+      expect(await cityPage.textContent(`#report-centres tr.centre-row[data-code="${COUNTY}"]`)).toContain('100.0%（1/1）');
+      expect(await cityPage.textContent('#report-centres tr.total')).toContain('本级直管企业与未超时的下级中心');
+      await cityPage.screenshot({ path: join(artifacts, 'centre-tiers-city-report.png'), fullPage: true });
       await cityPage.close();
 
       const page = await login(province.httpAddress!);

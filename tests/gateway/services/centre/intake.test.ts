@@ -7,7 +7,7 @@ import { Metrics } from '../../../../gateway/core/metrics.js';
 import { usccCheckChar } from '../../../../gateway/config/uscc.js';
 import { SSE_BATCH_MS, SseHub } from '../../../../gateway/services/api/sse.js';
 import { migrateCentre } from '../../../../gateway/services/centre/centre-db.js';
-import { CentreIntake } from '../../../../gateway/services/centre/intake.js';
+import { CentreIntake, FLUSH_BATCH } from '../../../../gateway/services/centre/intake.js';
 import { CENTRE_LIVE_KEEP, CentreLiveFeed } from '../../../../gateway/services/centre/live-feed.js';
 import { EnterpriseRegister } from '../../../../gateway/services/centre/register.js';
 import { openDatabase, type Db } from '../../../../gateway/store/database.js';
@@ -89,6 +89,50 @@ describe('centre intake: latest values and history per point', () => {
     intake.flush(t0 + 3 * MIN);
     const kept = intake.history.trend(`${A}.CO`, t0, t0 + 4 * MIN, 1000).map((s) => s.ts - t0);
     expect(kept).toEqual([0, 60_000, 100_000, 130_000]);
+  });
+});
+
+describe('centre intake: bounded batches', () => {
+  it('writes a full batch of history and new points at once, and loses no sample or point of a snapshot larger than a batch', () => {
+    const { intake, db } = centre();
+    const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const n = 2 * FLUSH_BATCH + 500;
+    const items = Array.from({ length: n }, (_, i) => value(`P${i}`, i, 5000));
+    expect(intake.receive(topic('realtime'), envelope('realtime', items), 1)).toBeUndefined();
+    // Two batches were full: written in the middle of the envelope, before the second's flush.
+    expect(count('history_chunk')).toBe(2 * FLUSH_BATCH);
+    expect(count('centre_point')).toBe(2 * FLUSH_BATCH);
+    intake.flush(2);
+    expect(count('history_chunk')).toBe(n);
+    expect(count('centre_point')).toBe(n);
+    expect(intake.latest.get(A)?.size).toBe(n);
+    for (const i of [0, FLUSH_BATCH - 1, FLUSH_BATCH, 2 * FLUSH_BATCH, n - 1]) {
+      expect(intake.history.trend(`${A}.P${i}`, 0, 10_000, 10).map((s) => s.value)).toEqual([i]);
+    }
+    // The next flush writes only what came since.
+    intake.receive(topic('realtime'), envelope('realtime', [value('P0', 1, 70_000)]), 3);
+    intake.flush(4);
+    expect(count('history_chunk')).toBe(n + 1);
+  });
+});
+
+describe('centre intake: a failing write', () => {
+  it('counts and survives a flush the database refuses, and writes the next batch once it can', () => {
+    const { intake, db, metrics } = centre();
+    intake.receive(topic('realtime'), envelope('realtime', [value('CO', 5, 1000)]), 1);
+    db.exec('ALTER TABLE history_chunk RENAME TO history_chunk_away');
+    expect(() => intake.flushSafely(2)).not.toThrow();
+    expect(metrics.counter('centre_intake_errors_total')).toBe(1);
+    // Bigger than a batch: the full batches fail the same way in the middle of the envelope, which is applied all the same.
+    const items = Array.from({ length: FLUSH_BATCH + 1 }, (_, i) => value(`P${i}`, i, 2000));
+    expect(intake.receive(topic('realtime'), envelope('realtime', items), 3)).toBeUndefined();
+    expect(metrics.counter('centre_intake_errors_total')).toBe(2);
+    expect(intake.latest.get(A)?.size).toBe(FLUSH_BATCH + 2);
+    db.exec('ALTER TABLE history_chunk_away RENAME TO history_chunk');
+    intake.flushSafely(4);
+    expect(metrics.counter('centre_intake_errors_total')).toBe(2);
+    // What failed is lost (as a crash would lose it); what came after is written.
+    expect((db.prepare('SELECT count(*) AS n FROM history_chunk').get() as { n: number }).n).toBe(1);
   });
 });
 
