@@ -217,6 +217,9 @@ async function main(): Promise<void> {
     rulesReadingsPerCpuSecFloodNoClients: Math.round(floodAlone.cpu),
     rulesReadingsPerCpuSecWithClients: Math.round(withClients.cpu),
     rulesLossCpuPct: Number((((floodAlone.cpu - withClients.cpu) / floodAlone.cpu) * 100).toFixed(1)),
+    // Each round's pair (its two phases ran back to back): how far the machine moved between rounds.
+    rulesLossPctByRound: noClients.map((a, i) => Number((((a.wall - withClientsRuns[i]!.wall) / a.wall) * 100).toFixed(1))),
+    rulesLossCpuPctByRound: noClients.map((a, i) => Number((((a.cpu - withClientsRuns[i]!.cpu) / a.cpu) * 100).toFixed(1))),
     clientsCpuPctOfOneCore: Number(median(clientsCpu).toFixed(1)),
     pinned,
     loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
