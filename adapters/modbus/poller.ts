@@ -1,4 +1,4 @@
-import type { Adapter, AdapterContext } from '../types.js';
+import type { Adapter, AdapterContext, PointPublisher } from '../types.js';
 import type { QualityCode } from '../../gateway/core/quality.js';
 import type { Reading } from '../../gateway/core/reading.js';
 import type { Logger } from '../../gateway/core/logger.js';
@@ -44,10 +44,8 @@ interface Group {
   timer: NodeJS.Timeout | undefined;
 }
 
-type Publish = (r: Reading) => void;
-
 /** A planned request with what its reads need at hand: the publisher of each point, in block.points order. */
-type PolledBlock = ReadBlock & { publishers?: readonly Publish[]; decoder?: BlockDecoder };
+type PolledBlock = ReadBlock & { publishers?: readonly PointPublisher[]; decoder?: BlockDecoder };
 
 interface UnitHealth {
   ok: boolean | undefined;
@@ -373,7 +371,7 @@ export class ModbusDeviceAdapter implements Adapter {
         const polled = block as PolledBlock;
         const publishers = polled.publishers ?? this.publishersOf(block);
         const decoder = (polled.decoder ??= new BlockDecoder(points, block.start));
-        for (let i = 0; i < points.length; i++) publishers[i]!(decoder.decode(i, data, now));
+        for (let i = 0; i < points.length; i++) publishers[i]!.publish(decoder.decode(i, data, now));
         return { direct: true };
       } catch (err) {
         const e = err instanceof ModbusRequestError ? err : new ModbusRequestError('comm', String(err));
@@ -405,9 +403,9 @@ export class ModbusDeviceAdapter implements Adapter {
   }
 
   /** The block's points' publishers (their bus channels), found at its first read and kept with it. */
-  private publishersOf(block: ReadBlock): readonly Publish[] {
+  private publishersOf(block: ReadBlock): readonly PointPublisher[] {
     const ctx = this.ctx;
-    const publishers = block.points.map((p) => ctx.publisherOf?.(p.id) ?? ((r: Reading) => ctx.publish(r)));
+    const publishers = block.points.map((p) => ctx.publisherOf?.(p.id) ?? { publish: (r: Reading) => ctx.publish(r) });
     (block as PolledBlock).publishers = publishers;
     return publishers;
   }
