@@ -12,8 +12,13 @@ type Handler = Subscriber<Reading>;
  * among 10,000 points).
  */
 export class PointChannel {
-  /** Per-point subscribers (rule inputs); replaced, never mutated, so publish() can iterate it. */
-  handlers: readonly Handler[] = [];
+  private subscribers: readonly Handler[] = [];
+  /**
+   * The only subscriber when there is exactly one (the usual case: one rule subscription per point
+   * carries all its conditions), called without going through the array: a JS array is two objects
+   * (the array and its elements), two more cache lines per reading among 10,000 points.
+   */
+  private one: Handler | undefined = undefined;
   /** The recorder's own per-point slot number (the point registry's), -1 until it sets it. */
   recorded = -1;
 
@@ -23,6 +28,21 @@ export class PointChannel {
     /** 0, 1, 2 … in order of first sight; never reused while the bus lives. */
     readonly index: number,
   ) {}
+
+  /** The single subscriber, or undefined when there are none or several (then: handlers). */
+  get only(): Handler | undefined {
+    return this.one;
+  }
+
+  /** Per-point subscribers (rule inputs); replaced, never mutated, so publish() can iterate it. */
+  get handlers(): readonly Handler[] {
+    return this.subscribers;
+  }
+
+  set handlers(list: readonly Handler[]) {
+    this.subscribers = list;
+    this.one = list.length === 1 ? list[0] : undefined;
+  }
 
   /** Publishes a reading of this point (bus.publishOn(this, reading)). */
   publish(reading: Reading): void {
@@ -77,8 +97,12 @@ export class ReadingBus {
   publishOn(ch: PointChannel, reading: Reading): void {
     this.published++;
     this.recorder?.(reading, ch);
-    const handlers = ch.handlers;
-    if (handlers.length > 0) {
+    const only = ch.only;
+    if (only !== undefined) {
+      this.delivered++;
+      only.next(reading);
+    } else {
+      const handlers = ch.handlers;
       this.delivered += handlers.length;
       for (let i = 0; i < handlers.length; i++) handlers[i]!.next(reading);
     }
