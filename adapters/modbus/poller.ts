@@ -110,6 +110,8 @@ export class BlockDecoder {
   private readonly offset: Int32Array;
   private readonly factor: Float64Array;
   private readonly add: Float64Array;
+  /** The points' ids in one array: a reading needs only the id, not the point's config object. */
+  private readonly ids: readonly string[];
 
   constructor(
     private readonly points: readonly ModbusPoint[],
@@ -120,6 +122,7 @@ export class BlockDecoder {
     this.offset = new Int32Array(n);
     this.factor = new Float64Array(n);
     this.add = new Float64Array(n);
+    this.ids = points.map((p) => p.id);
     points.forEach((p, i) => {
       const scale = p.scale;
       const plain =
@@ -147,7 +150,7 @@ export class BlockDecoder {
       const f = this.factor[i]!;
       const a = this.add[i]!;
       // Unscaled points keep the register's own number (raw * 1 + 0 is the same number).
-      return { point: this.points[i]!.id, value: f === 1 && a === 0 ? w : w * f + a, quality: 'Good', ts: now, receivedAt: now };
+      return { point: this.ids[i]!, value: f === 1 && a === 0 ? w : w * f + a, quality: 'Good', ts: now, receivedAt: now };
     }
     return decodeReading(this.points[i]!, this.start, data, now);
   }
