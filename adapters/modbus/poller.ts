@@ -42,6 +42,8 @@ interface Group {
   running: Promise<void> | undefined;
   nextAt: number;
   timer: NodeJS.Timeout | undefined;
+  /** The group's timer callback, made once (not a closure per poll). */
+  fire: () => void;
 }
 
 /** A planned request with what its reads need at hand: the publisher of each point, in block.points order. */
@@ -209,7 +211,10 @@ export class ModbusDeviceAdapter implements Adapter {
     this.labels = { device: device.id };
     this.log = ctx.log.child(`modbus:${device.id}`);
     this.limited = new RateLimitedLog(this.log);
-    this.groups = planDevice(device).map((g) => ({ ...g, running: undefined, nextAt: 0, timer: undefined }));
+    this.groups = planDevice(device).map((g) => {
+      const group: Group = { ...g, running: undefined, nextAt: 0, timer: undefined, fire: () => this.tick(group) };
+      return group;
+    });
     const rtu = device.type !== 'modbus-tcp';
     this.timing = {
       timeoutMs: device.timeout,
@@ -285,7 +290,7 @@ export class ModbusDeviceAdapter implements Adapter {
 
   private arm(g: Group): void {
     if (this.stopped) return;
-    g.timer = setTimeout(() => this.tick(g), Math.max(0, g.nextAt - Date.now()));
+    g.timer = setTimeout(g.fire, Math.max(0, g.nextAt - Date.now()));
   }
 
   private tick(g: Group): void {
@@ -480,10 +485,16 @@ export class ModbusDeviceAdapter implements Adapter {
   }
 
   private updateCommOk(linkDown: boolean): void {
-    if (linkDown) for (const u of this.units.values()) u.ok = false;
-    const states = [...this.units.values()].map((u) => u.ok).filter((v) => v !== undefined);
-    if (states.length === 0) return;
-    const ok = states.every(Boolean);
+    // Once per poll: a plain loop, not three arrays (spread, map, filter) per poll.
+    let known = false;
+    let ok = true;
+    for (const u of this.units.values()) {
+      if (linkDown) u.ok = false;
+      if (u.ok === undefined) continue;
+      known = true;
+      ok &&= u.ok;
+    }
+    if (!known) return;
     const now = this.ctx.now();
     if (ok === this.commOk && now - this.commOkPublishedAt < DIAGNOSTIC_REFRESH_MS) return;
     if (ok !== this.commOk && this.commOk !== undefined) this.log.warn(ok ? '通讯恢复 communication restored' : '通讯中断 communication lost');
