@@ -5,6 +5,11 @@ import type { Metrics } from '../gateway/core/metrics.js';
 import type { BasePoint } from '../gateway/config/point-schema.js';
 import type { PublishPolicyConfig } from '../gateway/config/publish-schema.js';
 
+/** Publishes the readings of one point (the point's bus channel in the gateway). */
+export interface PointPublisher {
+  publish(reading: Reading): void;
+}
+
 /** What the gateway gives an adapter. Adapters know nothing of rules or sinks. */
 export interface AdapterContext {
   /** Hands a reading to the bus. */
@@ -15,7 +20,7 @@ export interface AdapterContext {
    * spares the bus a lookup of the point id among all points per reading. Readings given to it must
    * be of `pointId`. Absent in contexts without a bus (an adapter alone in a test): use publish().
    */
-  publisherOf?(pointId: string): (reading: Reading) => void;
+  publisherOf?(pointId: string): PointPublisher;
   /**
    * Hands a reading from the past (a device's store-and-forward backlog, with its own timestamp) to
    * the history sinks only: it never drives live state, rules or alarms. Absent where nothing keeps

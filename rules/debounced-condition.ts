@@ -121,17 +121,34 @@ export class ConditionDebouncer<V> implements ReadingMachine {
  * calls it directly, without RxJS wrapping it in a SafeSubscriber (two calls fewer per reading).
  */
 class MachineSubscriber extends Subscriber<Reading> {
+  // The first two machines (a point's limit and its quality diagnostic, the usual set) in fields of
+  // their own, the others in an array: a JS array is two objects, two more cache lines per reading
+  // among 10,000 points.
+  private readonly first: ReadingMachine | undefined;
+  private readonly second: ReadingMachine | undefined;
+  private readonly rest: readonly ReadingMachine[] | undefined;
+
   constructor(
-    private readonly machines: readonly ReadingMachine[],
+    machines: readonly ReadingMachine[],
     private readonly downstream: Subscriber<ConditionUpdate>,
   ) {
     super();
+    this.first = machines[0];
+    this.second = machines[1];
+    this.rest = machines.length > 2 ? machines.slice(2) : undefined;
   }
 
   protected override _next(r: Reading): void {
     const bad = isBad(r.quality);
-    const machines = this.machines;
-    for (let i = 0; i < machines.length; i++) machines[i]!.next(r, bad);
+    const first = this.first;
+    if (first === undefined) return;
+    first.next(r, bad);
+    const second = this.second;
+    if (second === undefined) return;
+    second.next(r, bad);
+    const rest = this.rest;
+    if (rest === undefined) return;
+    for (let i = 0; i < rest.length; i++) rest[i]!.next(r, bad);
   }
 
   protected override _error(err: unknown): void {

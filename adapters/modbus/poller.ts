@@ -1,4 +1,4 @@
-import type { Adapter, AdapterContext } from '../types.js';
+import type { Adapter, AdapterContext, PointPublisher } from '../types.js';
 import type { QualityCode } from '../../gateway/core/quality.js';
 import type { Reading } from '../../gateway/core/reading.js';
 import type { Logger } from '../../gateway/core/logger.js';
@@ -42,12 +42,12 @@ interface Group {
   running: Promise<void> | undefined;
   nextAt: number;
   timer: NodeJS.Timeout | undefined;
+  /** The group's timer callback, made once (not a closure per poll). */
+  fire: () => void;
 }
 
-type Publish = (r: Reading) => void;
-
 /** A planned request with what its reads need at hand: the publisher of each point, in block.points order. */
-type PolledBlock = ReadBlock & { publishers?: readonly Publish[]; decoder?: BlockDecoder };
+type PolledBlock = ReadBlock & { publishers?: readonly PointPublisher[]; decoder?: BlockDecoder };
 
 interface UnitHealth {
   ok: boolean | undefined;
@@ -112,6 +112,8 @@ export class BlockDecoder {
   private readonly offset: Int32Array;
   private readonly factor: Float64Array;
   private readonly add: Float64Array;
+  /** The points' ids in one array: a reading needs only the id, not the point's config object. */
+  private readonly ids: readonly string[];
 
   constructor(
     private readonly points: readonly ModbusPoint[],
@@ -122,6 +124,7 @@ export class BlockDecoder {
     this.offset = new Int32Array(n);
     this.factor = new Float64Array(n);
     this.add = new Float64Array(n);
+    this.ids = points.map((p) => p.id);
     points.forEach((p, i) => {
       const scale = p.scale;
       const plain =
@@ -149,7 +152,7 @@ export class BlockDecoder {
       const f = this.factor[i]!;
       const a = this.add[i]!;
       // Unscaled points keep the register's own number (raw * 1 + 0 is the same number).
-      return { point: this.points[i]!.id, value: f === 1 && a === 0 ? w : w * f + a, quality: 'Good', ts: now, receivedAt: now };
+      return { point: this.ids[i]!, value: f === 1 && a === 0 ? w : w * f + a, quality: 'Good', ts: now, receivedAt: now };
     }
     return decodeReading(this.points[i]!, this.start, data, now);
   }
@@ -208,7 +211,10 @@ export class ModbusDeviceAdapter implements Adapter {
     this.labels = { device: device.id };
     this.log = ctx.log.child(`modbus:${device.id}`);
     this.limited = new RateLimitedLog(this.log);
-    this.groups = planDevice(device).map((g) => ({ ...g, running: undefined, nextAt: 0, timer: undefined }));
+    this.groups = planDevice(device).map((g) => {
+      const group: Group = { ...g, running: undefined, nextAt: 0, timer: undefined, fire: () => this.tick(group) };
+      return group;
+    });
     const rtu = device.type !== 'modbus-tcp';
     this.timing = {
       timeoutMs: device.timeout,
@@ -284,7 +290,7 @@ export class ModbusDeviceAdapter implements Adapter {
 
   private arm(g: Group): void {
     if (this.stopped) return;
-    g.timer = setTimeout(() => this.tick(g), Math.max(0, g.nextAt - Date.now()));
+    g.timer = setTimeout(g.fire, Math.max(0, g.nextAt - Date.now()));
   }
 
   private tick(g: Group): void {
@@ -373,7 +379,7 @@ export class ModbusDeviceAdapter implements Adapter {
         const polled = block as PolledBlock;
         const publishers = polled.publishers ?? this.publishersOf(block);
         const decoder = (polled.decoder ??= new BlockDecoder(points, block.start));
-        for (let i = 0; i < points.length; i++) publishers[i]!(decoder.decode(i, data, now));
+        for (let i = 0; i < points.length; i++) publishers[i]!.publish(decoder.decode(i, data, now));
         return { direct: true };
       } catch (err) {
         const e = err instanceof ModbusRequestError ? err : new ModbusRequestError('comm', String(err));
@@ -405,9 +411,9 @@ export class ModbusDeviceAdapter implements Adapter {
   }
 
   /** The block's points' publishers (their bus channels), found at its first read and kept with it. */
-  private publishersOf(block: ReadBlock): readonly Publish[] {
+  private publishersOf(block: ReadBlock): readonly PointPublisher[] {
     const ctx = this.ctx;
-    const publishers = block.points.map((p) => ctx.publisherOf?.(p.id) ?? ((r: Reading) => ctx.publish(r)));
+    const publishers = block.points.map((p) => ctx.publisherOf?.(p.id) ?? { publish: (r: Reading) => ctx.publish(r) });
     (block as PolledBlock).publishers = publishers;
     return publishers;
   }
@@ -479,10 +485,16 @@ export class ModbusDeviceAdapter implements Adapter {
   }
 
   private updateCommOk(linkDown: boolean): void {
-    if (linkDown) for (const u of this.units.values()) u.ok = false;
-    const states = [...this.units.values()].map((u) => u.ok).filter((v) => v !== undefined);
-    if (states.length === 0) return;
-    const ok = states.every(Boolean);
+    // Once per poll: a plain loop, not three arrays (spread, map, filter) per poll.
+    let known = false;
+    let ok = true;
+    for (const u of this.units.values()) {
+      if (linkDown) u.ok = false;
+      if (u.ok === undefined) continue;
+      known = true;
+      ok &&= u.ok;
+    }
+    if (!known) return;
     const now = this.ctx.now();
     if (ok === this.commOk && now - this.commOkPublishedAt < DIAGNOSTIC_REFRESH_MS) return;
     if (ok !== this.commOk && this.commOk !== undefined) this.log.warn(ok ? '通讯恢复 communication restored' : '通讯中断 communication lost');

@@ -28,7 +28,7 @@ export interface DeviceReportedInfo {
 export class PointRegistry implements ReadonlyMap<string, PointDefinition> {
   private defs = new Map<string, PointDefinition>();
   private readonly reported = new Map<string, DeviceReportedInfo>();
-  private readonly latestValues = new Map<string, PointValue>();
+  private readonly latestValues = new LatestValues();
   private bus: ReadingBus | undefined;
   private definitionsVersion = 0;
 
@@ -96,23 +96,15 @@ export class PointRegistry implements ReadonlyMap<string, PointDefinition> {
   }
 
   record(r: Reading, ch?: PointChannel): void {
-    let slot = ch?.recorded as PointValue | undefined;
-    if (slot === undefined) {
-      slot = this.latestValues.get(r.point);
-      if (slot === undefined) {
-        slot = { value: r.value, quality: r.quality, ts: r.ts, receivedAt: r.receivedAt, reason: r.reason };
-        this.latestValues.set(r.point, slot);
-      }
+    let slot = ch === undefined ? -1 : ch.recorded;
+    if (slot < 0) {
+      slot = this.latestValues.slotOf(r.point);
       if (ch) ch.recorded = slot;
     }
-    slot.value = r.value;
-    slot.quality = r.quality;
-    slot.ts = r.ts;
-    slot.receivedAt = r.receivedAt;
-    slot.reason = r.reason;
+    this.latestValues.set(slot, r);
   }
 
-  /** The latest value of a point, or undefined before its first reading. Do not keep the object. */
+  /** The latest value of a point, or undefined before its first reading (a copy: a snapshot of that moment). */
   latest(id: string): Readonly<PointValue> | undefined {
     return this.latestValues.get(id);
   }
@@ -141,5 +133,76 @@ export class PointRegistry implements ReadonlyMap<string, PointDefinition> {
   }
   [Symbol.iterator](): MapIterator<[string, PointDefinition]> {
     return this.defs.entries();
+  }
+}
+
+/** Kinds of latest value in LatestValues.kind. */
+const NONE = 0;
+const NUMBER = 1;
+const TRUE = 2;
+const FALSE = 3;
+const NULL = 4;
+
+/**
+ * Every point's latest value as struct-of-arrays, by a slot number per point (given at its first
+ * reading, kept on its bus channel): numbers and timestamps in Float64Arrays, so recording a reading
+ * allocates nothing, stores no pointer to a young number into an old object (no write barrier, no
+ * remembered-set entry for the scavenger to visit) and touches neighbouring memory for the points of
+ * one device, where a slot object per point was one more scattered cache line per reading.
+ */
+class LatestValues {
+  private readonly slots = new Map<string, number>();
+  private kind = new Uint8Array(0);
+  private num = new Float64Array(0);
+  private ts = new Float64Array(0);
+  private receivedAt = new Float64Array(0);
+  /** Quality codes (interned string constants) and reasons (mostly undefined), plain arrays. */
+  private readonly quality: QualityCode[] = [];
+  private readonly reason: (string | undefined)[] = [];
+
+  slotOf(point: string): number {
+    let slot = this.slots.get(point);
+    if (slot === undefined) {
+      slot = this.slots.size;
+      this.slots.set(point, slot);
+      if (slot >= this.kind.length) this.grow(Math.max(1024, this.kind.length * 2));
+      this.quality.push('Good');
+      this.reason.push(undefined);
+    }
+    return slot;
+  }
+
+  set(slot: number, r: Reading): void {
+    const v = r.value;
+    if (typeof v === 'number') {
+      this.kind[slot] = NUMBER;
+      this.num[slot] = v;
+    } else this.kind[slot] = v === null ? NULL : v ? TRUE : FALSE;
+    this.quality[slot] = r.quality;
+    this.ts[slot] = r.ts;
+    this.receivedAt[slot] = r.receivedAt;
+    // Written only when it changes: most readings have none, and most points had none before.
+    if (this.reason[slot] !== r.reason) this.reason[slot] = r.reason;
+  }
+
+  get(point: string): PointValue | undefined {
+    const slot = this.slots.get(point);
+    if (slot === undefined) return undefined;
+    const kind = this.kind[slot]!;
+    if (kind === NONE) return undefined;
+    const value: ReadingValue = kind === NUMBER ? this.num[slot]! : kind === NULL ? null : kind === TRUE;
+    return { value, quality: this.quality[slot]!, ts: this.ts[slot]!, receivedAt: this.receivedAt[slot]!, reason: this.reason[slot] };
+  }
+
+  private grow(size: number): void {
+    const grown = <T extends Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.kind = grown(this.kind, (n) => new Uint8Array(n));
+    this.num = grown(this.num, (n) => new Float64Array(n));
+    this.ts = grown(this.ts, (n) => new Float64Array(n));
+    this.receivedAt = grown(this.receivedAt, (n) => new Float64Array(n));
   }
 }

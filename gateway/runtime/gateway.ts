@@ -271,10 +271,7 @@ export class Gateway {
       if (!def) throw new Error(`no adapter for device type ${device.type}`);
       const actx: AdapterContext = {
         publish: (r) => this.bus.publish(r),
-        publisherOf: (id) => {
-          const ch = this.bus.channel(id);
-          return (r) => this.bus.publishOn(ch, r);
-        },
+        publisherOf: (id) => this.bus.channel(id),
         publishHistorical: (r) => this.bus.publishHistorical(r),
         log: log.child(`device:${device.id}`),
         metrics: this.metrics,

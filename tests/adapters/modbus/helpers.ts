@@ -14,10 +14,12 @@ export class RecordingContext implements AdapterContext {
     this.readings.push(r);
   };
   /** As the gateway's: a publisher per point, which must only ever be given readings of that point. */
-  publisherOf = (point: string) => (r: Reading): void => {
-    if (r.point !== point) throw new Error(`reading of ${r.point} handed to the publisher of ${point}`);
-    this.publish(r);
-  };
+  publisherOf = (point: string) => ({
+    publish: (r: Reading): void => {
+      if (r.point !== point) throw new Error(`reading of ${r.point} handed to the publisher of ${point}`);
+      this.publish(r);
+    },
+  });
 
   latest(point: string): Reading | undefined {
     for (let i = this.readings.length - 1; i >= 0; i--) if (this.readings[i]!.point === point) return this.readings[i];

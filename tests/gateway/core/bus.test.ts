@@ -30,4 +30,23 @@ describe('ReadingBus.publishOn (a point\'s channel kept by the adapter)', () => 
     expect(bus.published).toBe(3);
     expect(bus.delivered).toBe(3);
   });
+
+  it('delivers to one, several and again one subscriber of a point as they come and go, and to none after they leave', () => {
+    const bus = new ReadingBus();
+    const ch = bus.channel('p');
+    const got = { x: [] as number[], y: [] as number[], z: [] as number[] };
+    const x = bus.point$('p').subscribe((r) => got.x.push(r.value as number));
+    ch.publish(reading('p', 1));
+    const y = bus.point$('p').subscribe((r) => got.y.push(r.value as number));
+    const z = bus.point$('p').subscribe((r) => got.z.push(r.value as number));
+    ch.publish(reading('p', 2));
+    x.unsubscribe();
+    y.unsubscribe();
+    ch.publish(reading('p', 3));
+    z.unsubscribe();
+    ch.publish(reading('p', 4));
+    expect(got).toEqual({ x: [1, 2], y: [2], z: [2, 3] });
+    expect(bus.delivered).toBe(5);
+    expect(bus.published).toBe(4);
+  });
 });
