@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -153,6 +154,19 @@ describe('docker-compose.yml (static checks only: no Docker engine on this machi
     for (const c of copies) expect(existsSync(join(context, c)), `Dockerfile COPY ${c}`).toBe(true);
     const ignore = readFileSync(join(context, '.dockerignore'), 'utf8').split('\n');
     expect(ignore).toEqual(expect.arrayContaining(['node_modules', '.data', 'dist']));
+  });
+
+  it('the image preloads jemalloc (Dockerfile ENV LD_PRELOAD), and that preload really loads into node on Debian', () => {
+    const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const preload = /^ENV .*\bLD_PRELOAD=(\S+)/m.exec(runtimeStage)?.[1];
+    expect(preload).toBe('libjemalloc.so.2');
+    expect(runtimeStage).toMatch(/apt-get install -y --no-install-recommends libjemalloc2/);
+    // The same soname, resolved by the loader as in the image (Debian's libjemalloc2, installed by .ci/run).
+    const probe = "process.stdout.write(String(require('node:fs').readFileSync('/proc/self/maps', 'utf8').includes('libjemalloc')))";
+    const r = spawnSync(process.execPath, ['-e', probe], { env: { ...process.env, LD_PRELOAD: preload }, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('true');
   });
 
   it('static: the gateway command is a CLI command and its --config file, mounted read-only, validates', () => {

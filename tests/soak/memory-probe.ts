@@ -39,15 +39,25 @@ function residentByKind(): { brk: number; anon: number; file: number } | undefin
   return out;
 }
 
+/** The malloc in use: jemalloc when preloaded (as the Docker image runs the gateway), else the system's. */
+function allocator(): 'jemalloc' | 'system' {
+  try {
+    return readFileSync('/proc/self/maps', 'utf8').includes('libjemalloc') ? 'jemalloc' : 'system';
+  } catch {
+    return 'system';
+  }
+}
+
 const file = process.env.SOAK_MEMORY_FILE;
 const every = Number(process.env.SOAK_SAMPLE_MS ?? 5000);
 if (file) {
+  const malloc = allocator();
   const sample = () => {
     const m = process.memoryUsage();
     // Physical pages per V8 space: when RSS grows while heapUsed does not, this says which space holds them.
     const spaces: Record<string, number> = {};
     for (const s of getHeapSpaceStatistics()) spaces[s.space_name] = s.physical_space_size;
-    appendFileSync(file, JSON.stringify({ t: Date.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, spaces, resident: residentByKind(), fds: openFds() }) + '\n');
+    appendFileSync(file, JSON.stringify({ t: Date.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, spaces, resident: residentByKind(), allocator: malloc, fds: openFds() }) + '\n');
   };
   sample();
   setInterval(sample, every).unref();

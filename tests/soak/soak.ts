@@ -37,12 +37,15 @@ const compiled = import.meta.url.endsWith('.js');
 const here = (rel: string) => fileURLToPath(new URL(`${rel}.${compiled ? 'js' : 'ts'}`, import.meta.url));
 const tsx = compiled ? [] : ['--import', 'tsx'];
 
-const { values } = parseArgs({ options: { warmup: { type: 'string' }, 'memory-out': { type: 'string' }, minutes: { type: 'string', default: '10' }, speed: { type: 'string', default: '10' }, sample: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { allocator: { type: 'string', default: 'jemalloc' }, warmup: { type: 'string' }, 'memory-out': { type: 'string' }, minutes: { type: 'string', default: '10' }, speed: { type: 'string', default: '10' }, sample: { type: 'string', default: '5' } } });
 const minutes = Number(values.minutes);
 const sampleSeconds = Number(values.sample);
 if (!(minutes > 0) || !(sampleSeconds > 0)) throw new Error('--minutes and --sample must be positive numbers');
 const warmupMinutes = values.warmup === undefined ? Math.min(10, minutes * 0.3) : Number(values.warmup);
 if (!(warmupMinutes >= 0 && warmupMinutes < minutes)) throw new Error('--warmup must be at least 0 and less than --minutes');
+if (values.allocator !== 'jemalloc' && values.allocator !== 'system') throw new Error('--allocator must be jemalloc or system');
+/** As the Docker image sets it (Dockerfile ENV LD_PRELOAD). */
+const JEMALLOC = 'libjemalloc.so.2';
 const nodeFlags = (process.env.SOAK_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
 /** Least-squares slope of y over t, in units of y per hour. */
@@ -79,6 +82,7 @@ interface MemorySample {
   fds: number;
   spaces: Record<string, number>;
   resident?: { brk: number; anon: number; file: number };
+  allocator: 'jemalloc' | 'system';
 }
 
 /** The demo config's gateway id. */
@@ -96,7 +100,7 @@ async function main(): Promise<void> {
   const child = spawn(
     process.execPath,
     [...nodeFlags, ...tsx, '--import', here('./memory-probe'), here('../../gateway/cli/main'), 'demo', '--speed', values.speed, '--mqtt-port', String(mqttPort), '--opcua-port', String(opcua), '--sim-port', '0', '--http-port', String(httpPort), '--data-dir', dataDir],
-    { env: { ...process.env, SOAK_MEMORY_FILE: memFile, SOAK_SAMPLE_MS: String(sampleSeconds * 1000) }, stdio: ['ignore', 'ignore', 'pipe'] },
+    { env: { ...process.env, ...(values.allocator === 'jemalloc' ? { LD_PRELOAD: JEMALLOC } : {}), SOAK_MEMORY_FILE: memFile, SOAK_SAMPLE_MS: String(sampleSeconds * 1000) }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderrTail = '';
   child.stderr.on('data', (d: Buffer) => (stderrTail = (stderrTail + d.toString()).slice(-4000)));
@@ -108,7 +112,12 @@ async function main(): Promise<void> {
     if (Date.now() > upBy || child.exitCode !== null) throw new Error(`the demo did not start:\n${stderrTail}`);
     await new Promise((r) => setTimeout(r, 500));
   }
-  log(`demo up (MQTT ${mqttPort}, speed ${values.speed}); running ${minutes} min`);
+  const firstSample = JSON.parse(readFileSync(memFile, 'utf8').split('\n')[0]!) as MemorySample;
+  if (firstSample.allocator !== values.allocator) {
+    child.kill('SIGTERM');
+    throw new Error(`the gateway runs with the ${firstSample.allocator} allocator, not ${values.allocator} (jemalloc: install Debian's libjemalloc2)`);
+  }
+  log(`demo up (MQTT ${mqttPort}, speed ${values.speed}, ${values.allocator} malloc); running ${minutes} min`);
 
   let mqttMessages = 0;
   /** Alarm events by seq as received on MQTT; a seq seen twice with different content is a duplicate. */
@@ -197,6 +206,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       minutes,
       speed: Number(values.speed),
+      allocator: values.allocator,
       warmupMinutes: round(warmupMs / 60_000),
       samples: steady.length,
       rssStartMB: round(mb(steady[0]?.rss ?? Number.NaN)),
