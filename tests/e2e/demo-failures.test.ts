@@ -62,8 +62,12 @@ describe('demo: a failed start-up ends the process, one SIGTERM always ends it',
     const demo = startCli(['demo', '--mqtt-port', String(await freePort()), '--opcua-port', String(await freePortRange(3)), '--sim-port', '0', '--http-port', String(await freePort()), '--data-dir', join(dir, 'b')]);
     try {
       await waitFor(() => demo.output().includes('演示装置: Modbus TCP'), 90_000, `the simulators up\n${demo.output()}`);
+      // Which signal ended it, if one did: an exit code of null means the process died of a signal.
+      let endedBy: NodeJS.Signals | null = null;
+      demo.child.once('exit', (_code, signal) => (endedBy = signal));
       demo.child.kill('SIGTERM');
-      expect(await exitWithin(demo.exited, 40_000)).toBe(0);
+      const code = await exitWithin(demo.exited, 40_000);
+      expect(code, `ended by signal ${String(endedBy)}; output:\n${demo.output().slice(-3000)}`).toBe(0);
     } finally {
       demo.child.kill('SIGKILL');
     }
