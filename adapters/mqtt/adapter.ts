@@ -11,6 +11,7 @@ import { SparkplugSession } from './sparkplug-session.js';
 import type { Reject } from './values.js';
 import type { Reading } from '../../gateway/core/reading.js';
 import type { Series } from '../../gateway/core/metrics.js';
+import { coalesceReads, sendMqttWithoutDelay } from '../../gateway/core/mqtt-socket.js';
 
 /**
  * MQTT ingest: subscribes to the device's topics on the gateway's broker or an external one, turns
@@ -80,6 +81,8 @@ export class MqttIngestAdapter implements Adapter {
       ...(d.certFile ? { cert: readFileSync(d.certFile) } : {}),
       ...(d.keyFile ? { key: readFileSync(d.keyFile) } : {}),
     });
+    sendMqttWithoutDelay(this.client);
+    coalesceReads(this.client, d.readCoalesceMs);
     this.client.on('connect', (ack) => {
       this.ctx.log.info(`connected to ${url}${ack.sessionPresent ? ' (session resumed)' : ''}`);
       // A resumed persistent session already holds the subscriptions.

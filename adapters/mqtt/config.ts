@@ -86,6 +86,11 @@ export const mqttDeviceSchema = z
     subscriptions: z.array(subscriptionSchema).default([]),
     /** Device timestamps further than this from the gateway clock are replaced by the receive time (and counted). */
     maxClockSkew: durationSchema.default(300_000),
+    /**
+     * Read coalescing (ms): while messages arrive faster than this, the connection is read at most
+     * once per window (gateway/core/mqtt-socket.ts). 0 reads every segment as it comes.
+     */
+    readCoalesceMs: z.number().min(0).max(20).default(1),
     /** Messages larger than this are rejected unread. */
     maxMessageBytes: z.number().int().min(64).default(256 * 1024),
     /** Default expected period of the points: silent for longer, a point goes stale and comm_ok false. */

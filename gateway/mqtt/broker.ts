@@ -338,6 +338,8 @@ export class EmbeddedBroker {
       });
     }
     const handle = (sock: Socket) => {
+      // MQTT packets are small and each matters on its own: no Nagle delay (gateway/core/mqtt-socket.ts).
+      sock.setNoDelay(true);
       this.sockets.add(sock);
       sock.on('close', () => this.sockets.delete(sock));
       this.boundQueue(sock);

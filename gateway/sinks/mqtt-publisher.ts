@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.js';
 import { RateLimitedLog } from '../core/rate-limited-log.js';
 import type { Metrics, Series } from '../core/metrics.js';
 import { topics } from '../mqtt/topics.js';
+import { sendMqttWithoutDelay } from '../core/mqtt-socket.js';
 import type { PublishPolicy } from './mqtt-publish-policy.js';
 import type { PointChannel, ReadingHook } from '../core/bus.js';
 
@@ -106,6 +107,7 @@ export class MqttPublisher {
       will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
     });
     this.client = client;
+    sendMqttWithoutDelay(client);
     // mqtt.js retries every second while the broker is down: one line per backoff step, with a count.
     const errors = new RateLimitedLog(this.o.log);
     client.on('connect', () => {

@@ -8,6 +8,7 @@ import type { Subscription } from 'rxjs';
 import { every } from '../../core/timers.js';
 import type { PlatformWarning } from '../../core/platform-warning.js';
 import { untrusted } from '../../core/untrusted-text.js';
+import { sendMqttWithoutDelay } from '../../core/mqtt-socket.js';
 import { RateLimitedLog } from '../../core/rate-limited-log.js';
 import type { CentreSummary } from '../../uplink/summary.js';
 import { openDatabase, type Db } from '../../store/database.js';
@@ -117,6 +118,7 @@ export class CentreService implements Service {
       connectTimeout: 10_000,
     });
     this.client = client;
+    sendMqttWithoutDelay(client);
     client.on('connect', () => {
       this.connected = true;
       this.ctx.log.info('centre subscribed to enterprise uplinks', { url: b.url, topic });

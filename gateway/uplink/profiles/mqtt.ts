@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { z } from 'zod';
 import { durationSchema } from '../../core/duration.js';
+import { sendMqttWithoutDelay } from '../../core/mqtt-socket.js';
 import type { EnvelopeHeader, OutgoingMessage } from '../envelope.js';
 import { UplinkSendError, type ProfileContext, type UplinkProfile, type UplinkTransport, type WarningReceiver } from './profile.js';
 
@@ -192,6 +193,7 @@ class MqttTransport implements UplinkTransport {
       ...(this.cfg.servername ? { servername: this.cfg.servername } : {}),
       ...this.tls,
     });
+    sendMqttWithoutDelay(client);
     this.connecting = new Promise<MqttClient>((resolve, reject) => {
       let settled = false;
       const timer = setTimeout(() => fail(new Error(`connect timeout after ${this.cfg.connectTimeout} ms`), 'timeout'), this.cfg.connectTimeout + 500);
