@@ -6,6 +6,7 @@ import type { MqttDevice, MqttPoint, MqttSubscription } from './config.js';
 import { compileTemplate, NO_SEGMENTS, type CompiledTemplate } from './topic-template.js';
 import { describe, jsonPointer, pointValue, sourceTime, type Reject } from './values.js';
 import { isSimpleReading, type SimpleReading } from './simple-check.js';
+import { readSimpleFast } from './simple-fast.js';
 
 export interface Decoded {
   readings: Reading[];
@@ -184,7 +185,8 @@ export class MessageDecoder {
   }
 
   private simple(payload: Buffer, receivedAt: number, out: Decoded): void {
-    const doc = parseJson(payload, out);
+    // The form as nearly every sensor writes it, read from the bytes (simple-fast.ts); else JSON.parse.
+    const doc = readSimpleFast(payload) ?? parseJson(payload, out);
     if (doc === NOT_JSON) return;
     // One reading, the common case: a check proven to accept exactly what simpleReadingSchema accepts
     // (simple-check.ts) instead of two zod walks. Anything it refuses gets zod's verdict below.
