@@ -57,28 +57,20 @@ export function watchConfig(file: string, apply: (config: GatewayConfig) => { ok
 /** Longest a clean shutdown may take after SIGINT/SIGTERM before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 20_000;
 
+/** SIGINT/SIGTERM caught from the moment this is made: `signalled` resolves with the first. */
+export interface StopSignals {
+  signalled: Promise<NodeJS.Signals>;
+  release(): void;
+}
+
 /**
- * Runs a gateway until SIGINT or SIGTERM, then shuts down in order (adapters, offline status,
- * broker) and resolves with exit code 0. `afterStop` lets the demo stop its simulators afterwards.
+ * Catches SIGINT and SIGTERM. Made before anything announces that the process is up (the demo prints
+ * its simulators before the gateway starts): a signal sent on that announcement must find a handler,
+ * or it kills the process mid-start. One handler for the whole run: Ctrl-C under `npm start` arrives
+ * twice at once (from the terminal and forwarded by npm), and a gap between two handlers would let
+ * the second kill the process. A second signal a second or more later means "now".
  */
-export async function runUntilSignal(
-  config: GatewayConfig,
-  opts: {
-    mqttPort?: number | undefined;
-    httpPort?: number | undefined;
-    dataDir?: string | undefined;
-    /** Watched for hot reload. */
-    configFile?: string | undefined;
-    /** Applies the command line's overrides to a reloaded config too. */
-    prepare?: (config: GatewayConfig) => void;
-    afterStop?: () => Promise<void>;
-  },
-): Promise<number> {
-  const log = consoleLogger(config.gateway.logLevel);
-  // One handler for the whole run, installed before the gateway starts (a Ctrl-C during start-up
-  // stops it once started). Ctrl-C under `npm start` arrives twice at once (from the terminal and
-  // forwarded by npm); a gap between two handlers would let the second kill the process. A second
-  // signal a second or more later means "now".
+export function catchStopSignals(log: Logger): StopSignals {
   let stoppingSince: number | undefined;
   let onSignal: (sig: NodeJS.Signals) => void = () => undefined;
   const signalled = new Promise<NodeJS.Signals>((resolve) => {
@@ -94,6 +86,38 @@ export async function runUntilSignal(
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  return {
+    signalled,
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/**
+ * Runs a gateway until SIGINT or SIGTERM, then shuts down in order (adapters, offline status,
+ * broker) and resolves with exit code 0. `afterStop` lets the demo stop its simulators afterwards.
+ * A signal caught before the gateway started (`signals`, or during its start) stops it once started.
+ */
+export async function runUntilSignal(
+  config: GatewayConfig,
+  opts: {
+    mqttPort?: number | undefined;
+    httpPort?: number | undefined;
+    dataDir?: string | undefined;
+    /** Watched for hot reload. */
+    configFile?: string | undefined;
+    /** Applies the command line's overrides to a reloaded config too. */
+    prepare?: (config: GatewayConfig) => void;
+    afterStop?: () => Promise<void>;
+    /** Caught earlier by the caller; released when the run ends. */
+    signals?: StopSignals;
+  },
+): Promise<number> {
+  const log = consoleLogger(config.gateway.logLevel);
+  const signals = opts.signals ?? catchStopSignals(log);
+  const signalled = signals.signalled;
   let gateway: Gateway | undefined;
   let watchdog: NodeJS.Timeout | undefined;
   try {
@@ -137,7 +161,6 @@ export async function runUntilSignal(
     // Whatever happened, the demo's simulators stop, and signals no longer go to a finished run.
     await opts.afterStop?.().catch((err: unknown) => log.error(`stopping failed: ${err instanceof Error ? err.message : String(err)}`));
     clearTimeout(watchdog);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.release();
   }
 }

@@ -72,4 +72,20 @@ describe('demo: a failed start-up ends the process, one SIGTERM always ends it',
       demo.child.kill('SIGKILL');
     }
   }, 150_000);
+
+  it('ends cleanly on one SIGTERM sent on its very first line, before the simulators are up', async () => {
+    // A supervisor that stops the demo as soon as it shows signs of life: the signal must find a
+    // handler (a race once made it die of the signal, exit code null, with its simulators mid-start).
+    const demo = startCli(['demo', '--mqtt-port', String(await freePort()), '--opcua-port', String(await freePortRange(3)), '--sim-port', '0', '--http-port', String(await freePort()), '--data-dir', join(dir, 'c')]);
+    try {
+      await waitFor(() => demo.output().length > 0, 90_000, 'the first line');
+      let endedBy: NodeJS.Signals | null = null;
+      demo.child.once('exit', (_code, signal) => (endedBy = signal));
+      demo.child.kill('SIGTERM');
+      const code = await exitWithin(demo.exited, 60_000);
+      expect(code, `ended by signal ${String(endedBy)}; output:\n${demo.output().slice(-3000)}`).toBe(0);
+    } finally {
+      demo.child.kill('SIGKILL');
+    }
+  }, 150_000);
 });
