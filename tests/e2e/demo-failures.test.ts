@@ -58,27 +58,12 @@ describe('demo: a failed start-up ends the process, one SIGTERM always ends it',
     }
   }, 120_000);
 
-  it('ends on one SIGTERM sent while the gateway is starting', async () => {
-    const demo = startCli(['demo', '--mqtt-port', String(await freePort()), '--opcua-port', String(await freePortRange(3)), '--sim-port', '0', '--http-port', String(await freePort()), '--data-dir', join(dir, 'b')]);
+  /** Starts the demo, sends one SIGTERM once `ready` holds for its output, and expects a clean exit 0. */
+  async function endsOnOneSigterm(dataDir: string, ready: (output: string) => boolean, what: string): Promise<void> {
+    const demo = startCli(['demo', '--mqtt-port', String(await freePort()), '--opcua-port', String(await freePortRange(3)), '--sim-port', '0', '--http-port', String(await freePort()), '--data-dir', join(dir, dataDir)]);
     try {
-      await waitFor(() => demo.output().includes('演示装置: Modbus TCP'), 90_000, `the simulators up\n${demo.output()}`);
+      await waitFor(() => ready(demo.output()), 90_000, `${what}\n${demo.output()}`);
       // Which signal ended it, if one did: an exit code of null means the process died of a signal.
-      let endedBy: NodeJS.Signals | null = null;
-      demo.child.once('exit', (_code, signal) => (endedBy = signal));
-      demo.child.kill('SIGTERM');
-      const code = await exitWithin(demo.exited, 40_000);
-      expect(code, `ended by signal ${String(endedBy)}; output:\n${demo.output().slice(-3000)}`).toBe(0);
-    } finally {
-      demo.child.kill('SIGKILL');
-    }
-  }, 150_000);
-
-  it('ends cleanly on one SIGTERM sent on its very first line, before the simulators are up', async () => {
-    // A supervisor that stops the demo as soon as it shows signs of life: the signal must find a
-    // handler (a race once made it die of the signal, exit code null, with its simulators mid-start).
-    const demo = startCli(['demo', '--mqtt-port', String(await freePort()), '--opcua-port', String(await freePortRange(3)), '--sim-port', '0', '--http-port', String(await freePort()), '--data-dir', join(dir, 'c')]);
-    try {
-      await waitFor(() => demo.output().length > 0, 90_000, 'the first line');
       let endedBy: NodeJS.Signals | null = null;
       demo.child.once('exit', (_code, signal) => (endedBy = signal));
       demo.child.kill('SIGTERM');
@@ -87,5 +72,15 @@ describe('demo: a failed start-up ends the process, one SIGTERM always ends it',
     } finally {
       demo.child.kill('SIGKILL');
     }
+  }
+
+  it('ends on one SIGTERM sent while the gateway is starting', async () => {
+    await endsOnOneSigterm('b', (out) => out.includes('演示装置: Modbus TCP'), 'the simulators up');
+  }, 150_000);
+
+  it('ends cleanly on one SIGTERM sent on its very first line, before the simulators are up', async () => {
+    // A supervisor that stops the demo as soon as it shows signs of life: the signal must find a
+    // handler (a race once made it die of the signal, exit code null, with its simulators mid-start).
+    await endsOnOneSigterm('c', (out) => out.length > 0, 'the first line');
   }, 150_000);
 });
