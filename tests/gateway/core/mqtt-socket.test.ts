@@ -2,7 +2,9 @@ import { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import { coalesceReads, sendMqttWithoutDelay } from '../../../gateway/core/mqtt-socket.js';
+import { readFileSync } from 'node:fs';
 import { MosquittoServer } from '../../helpers/mosquitto.js';
+import { TestPki } from '../../helpers/tls-certs.js';
 import { waitFor } from '../../helpers/ports.js';
 import { startEmbedded } from '../mqtt/broker-harness.js';
 
@@ -89,6 +91,33 @@ describe('coalesced reads (ingest under a flood)', () => {
     expect(seen.slice(from).filter((n) => n >= 100_000)).toEqual(Array.from({ length: 10_000 }, (_, i) => 100_000 + i));
     expect(errors).toEqual([]);
     expect(readStops).toHaveBeenCalled();
+  });
+
+  it('holds and resumes reads over TLS too, losing nothing', async () => {
+    const pki = TestPki.create();
+    const tls = await MosquittoServer.start({ tls: { cafile: pki.ca.cert, certfile: pki.server.cert, keyfile: pki.server.key } });
+    try {
+      const opts = { ca: readFileSync(pki.ca.cert), reconnectPeriod: 0 };
+      const connected = (c: MqttClient) => new Promise<MqttClient>((resolve, reject) => (c.once('connect', () => resolve(c)), c.once('error', reject)));
+      const subClient = mqtt.connect(tls.url, opts);
+      clients.push(subClient);
+      coalesceReads(subClient, 5);
+      const sub = await connected(subClient);
+      const readStops = vi.spyOn((sub.stream as unknown as { _handle: { readStop: () => number } })._handle, 'readStop');
+      const seen: number[] = [];
+      sub.on('message', (_t, p) => seen.push(Number(p.toString())));
+      await sub.subscribeAsync('flood/tls', { qos: 0 });
+      const pub = await connected(mqtt.connect(tls.url, opts));
+      clients.push(pub);
+      await flood(pub, 'flood/tls', 0, 10_000);
+      await waitFor(() => seen.length === 10_000, 20_000, 'the flood over TLS');
+      expect(seen).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
+      expect(readStops).toHaveBeenCalled();
+    } finally {
+      for (const c of clients.splice(0)) await c.endAsync(true);
+      await tls.stop();
+      pki.dispose();
+    }
   });
 
   it('leaves the socket alone with a window of 0', async () => {
