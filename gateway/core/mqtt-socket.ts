@@ -3,10 +3,11 @@ import type { MqttClient } from 'mqtt';
 
 /**
  * Nagle's algorithm holds a small write until the previous one is acknowledged, and Linux delays
- * that acknowledgement up to 40 ms: an alarm event written behind another small packet waited that
- * long (bench:ingest p99 ~45 ms). MQTT packets are small and each one matters on its own, so every
- * MQTT socket of the gateway sends at once (EMQX does the same by default; mosquitto has
- * `set_tcp_nodelay true`). mqtt.js makes a new socket on each reconnect, hence on every 'connect'.
+ * that acknowledgement up to 40 ms: a message written behind another small packet waits that long
+ * (bench:ingest's p99 of ~45 ms was readings held so in the broker). MQTT packets are small and each
+ * one matters on its own, so every MQTT socket of the gateway sends at once (EMQX does the same by
+ * default; mosquitto has `set_tcp_nodelay true`). mqtt.js makes a new socket on each reconnect,
+ * hence on every 'connect'.
  */
 export function sendMqttWithoutDelay(client: MqttClient): void {
   client.on('connect', () => noDelay(client.stream as unknown));
