@@ -14,7 +14,7 @@ export function sendMqttWithoutDelay(client: MqttClient): void {
 }
 
 /** TCP and TLS sockets; a WebSocket stream has no such knob and is left alone. */
-export function noDelay(stream: unknown): void {
+function noDelay(stream: unknown): void {
   const s = stream as Partial<Pick<Socket, 'setNoDelay'>> | undefined;
   if (typeof s?.setNoDelay === 'function') s.setNoDelay(true);
 }

@@ -11,14 +11,23 @@ import { resolvePublishPolicy } from '../../../gateway/sinks/mqtt-publish-policy
 import { MqttPublisher } from '../../../gateway/sinks/mqtt-publisher.js';
 import { waitFor } from '../../helpers/ports.js';
 
+/**
+ * An embedded broker and a publisher connected to it through a TCP client (as to an external broker,
+ * not the in-process shortcut), taking readings through the bus's tap as the gateway's service does.
+ */
+async function publisherOnBroker(gatewayId: string) {
+  const metrics = new Metrics();
+  const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, gatewayId, allowAnonymous: true, log: silentLogger, metrics });
+  const port = await broker.start();
+  const bus = new ReadingBus();
+  const alarms$ = new Subject<AlarmEvent>();
+  const publisher = new MqttPublisher({ url: `mqtt://127.0.0.1:${port}`, gatewayId, ...broker.internalUser, policyOf: () => resolvePublishPolicy({}, undefined, true, 0), tap: (fn) => bus.tap(fn), log: silentLogger, metrics });
+  return { metrics, broker, port, bus, alarms$, publisher };
+}
+
 describe('writes batched per event-loop turn', () => {
   it('alarm events and readings (from the bus tap) raised in many ticks of one turn all arrive, each topic in order', async () => {
-    const metrics = new Metrics();
-    const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, gatewayId: 'turn', allowAnonymous: true, log: silentLogger, metrics });
-    const port = await broker.start();
-    // Readings through the bus's tap, as the gateway's publisher service takes them.
-    const bus = new ReadingBus();
-    const alarms$ = new Subject<AlarmEvent>();
+    const { metrics, broker, port, bus, alarms$, publisher } = await publisherOnBroker('turn');
     const sub = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`);
     const seqs: number[] = [];
     const values: unknown[] = [];
@@ -27,8 +36,6 @@ describe('writes batched per event-loop turn', () => {
       else if (topic === 'gw/turn/readings/p') values.push((JSON.parse(payload.toString()) as Reading).value);
     });
     await sub.subscribeAsync(['gw/turn/events', 'gw/turn/readings/#'], { qos: 1 });
-    // Through a TCP client (as to an external broker), not the in-process shortcut.
-    const publisher = new MqttPublisher({ url: `mqtt://127.0.0.1:${port}`, gatewayId: 'turn', ...broker.internalUser, policyOf: () => resolvePublishPolicy({}, undefined, true, 0), tap: (fn) => bus.tap(fn), log: silentLogger, metrics });
     await publisher.start(bus.readings$, alarms$);
     try {
       // Like mqtt.js delivering one received message per tick: 200 ticks in one turn.
@@ -53,12 +60,7 @@ describe('writes batched per event-loop turn', () => {
   });
 
   it('what a run of ticks publishes is written when the run ends, before the I/O and immediates queued behind it', async () => {
-    const metrics = new Metrics();
-    const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, gatewayId: 'run', allowAnonymous: true, log: silentLogger, metrics });
-    const port = await broker.start();
-    const bus = new ReadingBus();
-    const alarms$ = new Subject<AlarmEvent>();
-    const publisher = new MqttPublisher({ url: `mqtt://127.0.0.1:${port}`, gatewayId: 'run', ...broker.internalUser, policyOf: () => resolvePublishPolicy({}, undefined, true, 0), tap: (fn) => bus.tap(fn), log: silentLogger, metrics });
+    const { broker, bus, alarms$, publisher } = await publisherOnBroker('run');
     await publisher.start(bus.readings$, alarms$);
     // The publisher's own connection: what it has handed to the kernel.
     const socket = (publisher as unknown as { client: { stream: { bytesWritten: number; writableLength: number } } }).client.stream;
