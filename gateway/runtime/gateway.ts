@@ -112,7 +112,6 @@ export class Gateway {
       flood: { threshold: cfg.alarms.floodThreshold, windowMs: cfg.alarms.floodWindow, firstOutQuietMs: cfg.alarms.firstOutQuiet },
     });
     this.store?.reportRestore();
-    this.store?.reportRestore();
     this.runner = new RuleRunner(this.alarms, o.log.child('rules'));
     this.runner.apply(ruleSet);
   }

@@ -1,4 +1,3 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { alarmEventSchema, type AlarmEvent } from '../../gateway/core/alarm-even
 import { freePort, waitFor } from '../helpers/ports.js';
 import { startCli, type CliProcess } from '../helpers/cli.js';
 import { writeDemoModbusConfig } from '../helpers/demo-modbus-config.js';
+import { Tmpfs } from '../helpers/tmpfs.js';
 
 /**
  * The demo's data directory on a 3 MB tmpfs (the tests run as root), filled with dd while the
@@ -17,21 +17,19 @@ import { writeDemoModbusConfig } from '../helpers/demo-modbus-config.js';
  */
 describe('a gateway whose disk fills up', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gw-e2e-diskfull-'));
-  const mount = join(dir, 'mnt');
+  const disk = new Tmpfs('3m', 'gw-e2e-diskfull-mnt-');
   let cli: CliProcess | undefined;
   let client: mqtt.MqttClient | undefined;
-  execFileSync('mkdir', ['-p', mount]);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mount]);
 
   afterAll(() => {
     client?.end(true);
     if (cli && cli.child.exitCode === null) cli.child.kill('SIGKILL');
-    execFileSync('umount', ['-l', mount]);
+    disk.unmount();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('keeps annunciating, raises gateway:STORAGE_FAILING "disk full at <dir>", and journals the held events in order after', async () => {
-    const dataDir = join(mount, 'data');
+    const dataDir = join(disk.path, 'data');
     const mqttPort = await freePort();
     cli = startCli(['demo', '--config', writeDemoModbusConfig(dir), '--mqtt-port', String(mqttPort), '--sim-port', '0', '--http-port', String(await freePort()), '--speed', '20', '--data-dir', dataDir]);
     await waitFor(() => cli!.output().includes('gateway demo-gw started'), 90_000, `the demo to start\n${cli.output()}`);
@@ -40,7 +38,7 @@ describe('a gateway whose disk fills up', () => {
     client.on('message', (_t, payload) => events.push(alarmEventSchema.parse(JSON.parse(payload.toString()))));
     await client.subscribeAsync('gw/demo-gw/events', { qos: 1 });
 
-    spawnSync('dd', ['if=/dev/zero', `of=${join(mount, 'fill')}`, 'bs=4k'], { stdio: 'ignore' });
+    disk.fill();
     const failing = await waitFor(() => events.find((e) => e.alarmId === 'gateway:STORAGE_FAILING' && e.active), 90_000, `the storage alarm\n${cli.output()}`);
     expect(failing.severity).toBe(4);
     expect(failing.message).toContain(`disk full at ${dataDir}`);
@@ -50,7 +48,7 @@ describe('a gateway whose disk fills up', () => {
     const later = await waitFor(() => events.find((e) => e.seq > after && e.alarmId !== 'gateway:STORAGE_FAILING'), 60_000, `an alarm after the disk filled\n${cli.output()}`);
     expect(cli.output()).toContain(`报警 #${later.seq} `);
 
-    rmSync(join(mount, 'fill'));
+    disk.free();
     const cleared = await waitFor(() => events.find((e) => e.alarmId === 'gateway:STORAGE_FAILING' && !e.active), 30_000, `the storage alarm to clear\n${cli.output()}`);
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);

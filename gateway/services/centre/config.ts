@@ -67,5 +67,14 @@ export const centreSectionSchema = z.strictObject({
     .default({ enabled: true, period: 60_000, staleAfter: 300_000 }),
   /** How long a gateway's earlier queue (before a seq reset) still catches resends by its watermark (intake.ts). */
   dedupFor: durationSchema.default(86_400_000),
+  /**
+   * While centre.db's disk refuses writes (full, I/O error), history samples held in memory, and
+   * written in order once it takes them again; past this the oldest are dropped, counted. About 30
+   * bytes each: the default, some 30 MB, is 100 minutes of 10,000 points at the default one sample
+   * a minute, 2.5 minutes of 2,000 gateways of 200 points.
+   */
+  holdSamples: z.number().int().min(4096).max(50_000_000).default(1_048_576),
+  /** The same for alarm log rows (centre_alarm_event). */
+  holdAlarmEvents: z.number().int().min(1000).max(10_000_000).default(200_000),
 });
 export type CentreSection = z.infer<typeof centreSectionSchema>;

@@ -145,7 +145,7 @@ export class CentreFigures {
 
   county(now: number, top = 10): CountyFigures {
     // The alarm log is written in batches: what arrived up to now counts.
-    this.intake.flush(now);
+    this.intake.flush();
     const statuses = this.statuses(now);
     const obliged = statuses.filter((s) => s.obliged);
     const connected = obliged.filter((s) => s.connected);
@@ -192,7 +192,7 @@ export class CentreFigures {
 
   /** Alarm activations in [from, to) per enterprise and level (the daily report). */
   alarmsByEnterprise(from: number, to: number): Map<string, Record<1 | 2 | 3 | 4, number>> {
-    this.intake.flush(to);
+    this.intake.flush();
     const out = new Map<string, Record<1 | 2 | 3 | 4, number>>();
     for (const r of this.stmt.perEnterprise.all(from, to) as { code: string; level: number; n: number }[]) {
       if (r.level < 1 || r.level > 4) continue;
@@ -205,7 +205,7 @@ export class CentreFigures {
 
   /** An enterprise's alarm log (live and replayed), newest first. */
   alarmLog(code: string, since: number, now: number, limit = 500) {
-    this.intake.flush(now);
+    this.intake.flush();
     return (this.stmt.byEnterprise.all(code, since, limit) as { alarm_key: string; point_code: string; alarm_type: string; level: number; active: number; state: string | null; message: string | null; ts: number; historical: number }[]).map((r) => ({
       alarmKey: r.alarm_key,
       pointCode: r.point_code,

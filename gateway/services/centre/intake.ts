@@ -14,20 +14,15 @@ import type { EnterpriseRegister } from './register.js';
 import { SummaryBook } from './summary-book.js';
 import { PointTable, type LatestValue, type PointInfo } from './point-table.js';
 import { plainSnapshotEnvelope } from './envelope-check.js';
-import { SampleBatch, SlotBatch } from './sample-batch.js';
+import { IntakeWrites, type HeldWrites, type StorageListener } from './intake-writes.js';
 
 export type { LatestValue, PointInfo } from './point-table.js';
 
 /** Envelopes larger than this are refused unread: a hostile client must not make the centre parse megabytes. */
 export const MAX_ENVELOPE_BYTES = 4_000_000;
 
-/**
- * History samples (and new points) written at most this many at a time: a full batch is written at
- * once instead of waiting for the second's flush, so the first snapshots of a whole fleet (400,000
- * new points within seconds at 2,000 gateways, or at once after a county-wide outage) make many
- * small transactions of bounded work and garbage, not one that grows with the fleet.
- */
-export const FLUSH_BATCH = 4096;
+export { FLUSH_BATCH } from './intake-writes.js';
+export type { HeldWrites } from './intake-writes.js';
 
 /** What every envelope has, whatever its type: enough to route, dedup and order it. */
 const envelopeHeaderSchema = z.object({
@@ -102,6 +97,12 @@ export interface IntakeOptions {
   dedupFor: number;
   /** At most one history row per point this often (a change of alarm level is always kept). */
   historyEvery?: number;
+  /** The service's clock (the retry of a disk that refused writes); Date.now by default. */
+  now?: () => number;
+  /** History samples and alarm log rows held in memory at most while the disk refuses writes (intake-writes.ts). */
+  hold: { samples: number; alarmEvents: number };
+  /** The disk started refusing writes, or takes them again. */
+  onStorage?: StorageListener;
 }
 
 const ACKED_STATES = new Set(['ACKED', 'LATCHED_ACKED', 'NORMAL', 'RTN_UNACK']);
@@ -134,18 +135,8 @@ export class CentreIntake {
   /** The latest summary of each centre of the tier below (they are this centre's "enterprises"). */
   readonly summaries: SummaryBook;
 
-  /**
-   * History samples of the next flush, in reused columns (point slot, time, stored value, quality
-   * class): no object per sample, nothing allocated as the batch fills (sample-batch.ts).
-   */
-  private readonly hist = new SampleBatch(FLUSH_BATCH);
-  /** Points first seen in a snapshot, saved with the next flush (table and slot: no row object each). */
-  private readonly newPoints = new SlotBatch(FLUSH_BATCH);
-  private pendingEvents: unknown[][] = [];
-  private readonly dirtyGateways = new Set<GatewayLive>();
-  /** Rows written with the next flush: one transaction (one fsync) per second, not one per point or alarm. */
-  private pendingPoints: [string, string, string | null, string | null][] = [];
-  private readonly dirtyAlarms = new Set<EnterpriseAlarm>();
+  /** Rows on their way to centre.db: one transaction a second, held in memory while the disk refuses. */
+  private readonly writes: IntakeWrites;
   private readonly stmt;
   private readonly historyEvery: number;
 
@@ -155,27 +146,22 @@ export class CentreIntake {
     this.history = new HistoryStore(o.db);
     this.summaries = new SummaryBook(o.db);
     this.historyEvery = o.historyEvery ?? 60_000;
+    this.writes = new IntakeWrites({
+      db: o.db,
+      history: this.history,
+      metrics: o.metrics,
+      log: this.limited,
+      now: o.now ?? Date.now,
+      holdSamples: o.hold.samples,
+      holdAlarmEvents: o.hold.alarmEvents,
+      ...(o.onStorage ? { onStorage: o.onStorage } : {}),
+    });
     const db = o.db;
     this.stmt = {
       gateways: db.prepare('SELECT enterprise_code, code, last_seq, last_timestamp, last_seen FROM centre_gateway'),
-      saveGateway: db.prepare('UPDATE centre_gateway SET last_seq = ?, last_timestamp = ?, last_seen = ? WHERE enterprise_code = ? AND code = ?'),
       points: db.prepare('SELECT enterprise_code, point_code, name, unit FROM centre_point'),
-      savePoint: db.prepare('INSERT INTO centre_point (enterprise_code, point_code, name, unit) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET name = excluded.name, unit = excluded.unit'),
       alarms: db.prepare('SELECT * FROM centre_alarm'),
-      saveAlarm: db.prepare(
-        `INSERT INTO centre_alarm (enterprise_code, alarm_key, gateway_code, point_code, alarm_type, level, active, state, message, started_at, updated_at)
-         VALUES (@enterpriseCode, @alarmKey, @gatewayCode, @pointCode, @alarmType, @level, @active, @state, @message, @startedAt, @updatedAt)
-         ON CONFLICT DO UPDATE SET level = excluded.level, active = excluded.active, state = excluded.state, message = excluded.message, updated_at = excluded.updated_at`,
-      ),
-      alarmEvent: db.prepare(
-        'INSERT INTO centre_alarm_event (enterprise_code, gateway_code, alarm_key, point_code, alarm_type, level, active, state, message, ts, historical) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
       dangers: db.prepare('SELECT enterprise_code, report FROM centre_hidden_danger'),
-      saveDanger: db.prepare(
-        `INSERT INTO centre_hidden_danger (enterprise_code, danger_id, revision, state, level, deadline, report) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET revision = excluded.revision, state = excluded.state, level = excluded.level, deadline = excluded.deadline, report = excluded.report
-         WHERE excluded.revision > centre_hidden_danger.revision`,
-      ),
     };
     this.load();
   }
@@ -298,7 +284,7 @@ export class CentreIntake {
     }
     if (h.historical) this.o.metrics.inc('centre_replayed_total');
     body();
-    this.dirtyGateways.add(gw);
+    this.writes.gateway(gw);
     return undefined;
   }
 
@@ -369,7 +355,7 @@ export class CentreIntake {
         const table = this.tableOf(e.enterpriseCode);
         for (const t of e.baseData?.targets ?? []) {
           table.setInfo(t.code, t.name, t.unit);
-          this.pendingPoints.push([e.enterpriseCode, t.code, t.name, t.unit]);
+          this.writes.namedPoint(e.enterpriseCode, t.code, t.name, t.unit);
         }
         return;
       }
@@ -390,15 +376,13 @@ export class CentreIntake {
     for (const item of e.items) {
       let slot = table.slotOf(item.pointCode);
       if (slot < 0) {
-        if (this.newPoints.full) this.flushSafely();
         slot = table.ensure(item.pointCode, item.unit || undefined);
-        this.newPoints.push(table, slot);
+        this.writes.newPoint(table, slot);
       }
       // A value older than the one held (a late message) never replaces it; replays set no live value.
       if (!e.historical) table.setLatest(slot, item.value, item.quality, item.time, item.alarmLevel);
       if (table.keep(slot, item.time, item.alarmLevel, this.historyEvery)) {
-        if (this.hist.full) this.flushSafely();
-        this.hist.add(table, slot, item.time, storedValue(item.value), qualityClass(item.quality));
+        this.writes.sample(table, slot, item.time, storedValue(item.value), qualityClass(item.quality));
       }
     }
   }
@@ -407,7 +391,7 @@ export class CentreIntake {
     if (item.alarmType === undefined || item.alarmActive === undefined) return;
     const alarmKey = item.alarmKey ?? `${e.gatewayCode}:${item.pointCode}:${item.alarmType}`;
     const level = item.alarmActive ? item.alarmLevel : 0;
-    this.pendingEvents.push([e.enterpriseCode, e.gatewayCode, alarmKey, item.pointCode, item.alarmType, level, item.alarmActive ? 1 : 0, item.alarmState ?? null, item.alarmMessage ?? null, item.time, e.historical ? 1 : 0]);
+    this.writes.alarmEvent([e.enterpriseCode, e.gatewayCode, alarmKey, item.pointCode, item.alarmType, level, item.alarmActive ? 1 : 0, item.alarmState ?? null, item.alarmMessage ?? null, item.time, e.historical ? 1 : 0]);
     const map = this.alarmsOf(e.enterpriseCode);
     const prev = map.get(alarmKey);
     // The occurrence keeps its latest state by time: a late or replayed event never rolls it back.
@@ -427,9 +411,8 @@ export class CentreIntake {
       startedAt: item.alarmStart ?? prev?.startedAt ?? item.time,
       updatedAt: item.time,
     };
-    if (prev) this.dirtyAlarms.delete(prev);
     map.set(alarmKey, alarm);
-    this.dirtyAlarms.add(alarm);
+    this.writes.alarm(alarm, prev);
     if (!e.historical) this.events.next({ kind: 'alarm', alarm, activation, receivedAt: now, sentAt: e.timestamp });
   }
 
@@ -438,59 +421,32 @@ export class CentreIntake {
     const prev = map.get(report.dangerId);
     if (prev && prev.revision >= report.revision) return;
     map.set(report.dangerId, report);
-    this.stmt.saveDanger.run(ent, report.dangerId, report.revision, report.state, report.dangerLevel, report.dangerManageDeadline ?? null, JSON.stringify(report));
+    this.writes.danger({ enterpriseCode: ent, dangerId: report.dangerId, revision: report.revision, state: report.state, level: report.dangerLevel, deadline: report.dangerManageDeadline ?? null, report: JSON.stringify(report) });
     this.events.next({ kind: 'hidden_danger', enterpriseCode: ent, report, at: now });
   }
 
   /**
-   * flush() for the service's timer and for a full batch in the middle of an envelope: a database
-   * failure (a full disk) is counted and logged and the intake goes on. Thrown from the timer, it ended
-   * the scheduler's action in an uncaught exception.
+   * Writes what the intake gathered (the service's timer each second; before a query of centre.db).
+   * A disk that refuses the write keeps it held in memory (intake-writes.ts), tried again at its
+   * retry time or, with `retryNow` (at shutdown), at once; only a failure that is not the disk's throws.
    */
-  flushSafely(now?: number): void {
-    try {
-      this.flush(now);
-    } catch (err) {
-      this.o.metrics.inc('centre_intake_errors_total');
-      this.limited.error('flush', '监测中心写入历史数据失败 [centre flush failed]', { error: (err as Error).message });
-    }
+  flush(retryNow = false): void {
+    this.writes.flush(retryNow);
   }
 
-  /**
-   * Writes the batched history rows, alarm log rows and gateway watermarks in one transaction (the
-   * service's timer, and the intake itself when a batch is full). A failed write loses that batch,
-   * not the next: the batches are emptied either way.
-   * The time argument is no longer used (it pruned the dataId window); callers still pass it.
-   */
-  flush(_now?: number): void {
-    const hist = this.hist;
-    const newPoints = this.newPoints;
-    const events = this.pendingEvents;
-    const gws = [...this.dirtyGateways];
-    const points = this.pendingPoints;
-    const alarms = [...this.dirtyAlarms];
-    this.pendingEvents = [];
-    this.pendingPoints = [];
-    this.dirtyGateways.clear();
-    this.dirtyAlarms.clear();
-    try {
-      this.o.db.transaction(() => {
-        if (hist.length > 0) this.history.write(hist.rows());
-        for (const ev of events) this.stmt.alarmEvent.run(...ev);
-        // Points first seen in a snapshot before base data rows: base data names them, and comes later.
-        for (let i = 0; i < newPoints.length; i++) {
-          const t = newPoints.tableAt(i);
-          const slot = newPoints.slotAt(i);
-          this.stmt.savePoint.run(t.enterpriseCode, t.codeAt(slot), null, t.unitAt(slot) ?? null);
-        }
-        for (const p of points) this.stmt.savePoint.run(...p);
-        for (const a of alarms) this.stmt.saveAlarm.run({ ...a, active: a.active ? 1 : 0, state: a.state ?? null, message: a.message ?? null });
-        for (const g of gws) this.stmt.saveGateway.run(g.lastSeq, g.lastTimestamp, g.lastSeen ?? null, g.enterpriseCode, g.gatewayCode);
-      })();
-    } finally {
-      hist.clear();
-      newPoints.clear();
-    }
+  /** flush() for timers: nothing escapes, a failure is counted and logged. */
+  flushSafely(): void {
+    this.writes.flushSafely();
+  }
+
+  /** True while the disk refuses centre.db's writes. */
+  get storageFailing(): boolean {
+    return this.writes.storageFailing;
+  }
+
+  /** What is held in memory because the disk refuses it. */
+  get held(): HeldWrites {
+    return this.writes.held;
   }
 
   complete(): void {

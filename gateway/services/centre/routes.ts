@@ -106,7 +106,7 @@ export function centreRoutes(r: ApiRouter, centre: CentreService, deps: { audit:
   r.add({ method: 'GET', url: '/centre/enterprises/:code/trend', summary: '企业测点趋势 (point = platform point code)', tag: 'centre', access: 'centre.read', params: codeParams, query: trendQuery }, ({ params, query }) => {
     const now = deps.now();
     enterpriseOf(params.code);
-    centre.intake.flush(now);
+    centre.intake.flush();
     const to = query.to ?? now;
     const from = query.from ?? to - DAY;
     if (from >= to) throw new ApiError(400, 'from must be before to', 'query.from');

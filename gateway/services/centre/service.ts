@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { CONSOLE_HEADERS } from '../console/service.js';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
+import type { AlarmDefinition, ConditionUpdate } from '../../core/condition.js';
 import { every } from '../../core/timers.js';
 import type { PlatformWarning } from '../../core/platform-warning.js';
 import { untrusted } from '../../core/untrusted-text.js';
@@ -21,6 +22,8 @@ import { evaluateCentreRules } from './centre-rules.js';
 import type { CentreSection } from './config.js';
 import { CentreFigures } from './figures.js';
 import { CentreIntake } from './intake.js';
+import { CentreStorageAlarm } from './storage-alarm.js';
+import { FeedbackRecorder } from './feedback-recorder.js';
 import { CentreLiveFeed } from './live-feed.js';
 import { SseHub } from '../api/sse.js';
 import type { SseMessage } from '../api/sse.js';
@@ -59,6 +62,8 @@ export class CentreService implements Service {
   private publishing = false;
   private readonly limited: RateLimitedLog;
   private readonly checkpointer: Checkpointer;
+  private readonly storage: CentreStorageAlarm;
+  private readonly feedback: FeedbackRecorder;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -72,8 +77,20 @@ export class CentreService implements Service {
     this.checkpointer = new Checkpointer(file, 1000, (m) => ctx.log.warn(`centre.db WAL checkpoint: ${m}`));
     migrateCentre(this.db);
     this.register = new EnterpriseRegister(this.db);
-    this.intake = new CentreIntake({ db: this.db, register: this.register, logger: ctx.log, metrics: ctx.metrics, offlineAfter: cfg.offlineAfter, dedupFor: cfg.dedupFor });
+    this.storage = new CentreStorageAlarm({ dataDir: ctx.dataDir, log: ctx.log, metrics: ctx.metrics, now: () => ctx.now() });
+    this.intake = new CentreIntake({
+      db: this.db,
+      register: this.register,
+      logger: ctx.log,
+      metrics: ctx.metrics,
+      offlineAfter: cfg.offlineAfter,
+      dedupFor: cfg.dedupFor,
+      now: () => ctx.now(),
+      hold: { samples: cfg.holdSamples, alarmEvents: cfg.holdAlarmEvents },
+      onStorage: this.storage.listener,
+    });
     this.warnings = new WarningBook(this.db);
+    this.feedback = new FeedbackRecorder({ warnings: this.warnings, log: ctx.log, metrics: ctx.metrics });
     this.figures = new CentreFigures(this.db, this.register, this.intake, cfg);
     this.tier = new TierView({ register: this.register, intake: this.intake, figures: this.figures, warnings: this.warnings, staleAfter: cfg.summary.staleAfter });
     this.live = new CentreLiveFeed(this.intake, this.register, ctx.now());
@@ -93,13 +110,7 @@ export class CentreService implements Service {
         if (e.kind === 'alarm' && e.activation) this.noteActivation(e.alarm.enterpriseCode, e.alarm.pointCode, e.alarm.startedAt);
         // A warning held back because its enterprise had no known gateway goes down once one speaks.
         if (e.kind === 'online' && e.online) this.kickPublish();
-        if (e.kind === 'feedback') {
-          const refused = this.warnings.recordFeedback(e.enterpriseCode, e.feedback, e.at);
-          if (refused) {
-            this.ctx.metrics.inc('centre_rejected_total', { reason: refused });
-            this.ctx.log.warn('拒收预警反馈 [warning feedback refused]', { reason: refused, enterpriseCode: e.enterpriseCode, warningId: untrusted(e.feedback.warningId) });
-          } else this.ctx.metrics.inc('centre_feedback_total', { state: e.feedback.state });
-        }
+        if (e.kind === 'feedback') this.feedback.record(e);
       }),
     );
     const client = mqtt.connect(b.url, {
@@ -143,8 +154,13 @@ export class CentreService implements Service {
     });
     const sch = this.ctx.scheduler;
     this.timers.push(every(sch, 1000, () => this.intake.checkOffline(this.ctx.now())));
-    this.timers.push(every(sch, 1000, () => this.intake.flushSafely(this.ctx.now())));
-    this.timers.push(every(sch, this.cfg.rules.evaluateEvery, () => this.evaluate()));
+    this.timers.push(
+      every(sch, 1000, () => {
+        this.intake.flushSafely();
+        this.feedback.retry();
+      }),
+    );
+    this.timers.push(every(sch, this.cfg.rules.evaluateEvery, () => this.evaluateSafely()));
     if (this.cfg.summary.enabled && this.ctx.config.uplink !== undefined) {
       this.timers.push(every(sch, this.cfg.summary.period, () => this.sendSummary()));
     }
@@ -179,6 +195,16 @@ export class CentreService implements Service {
     const horizon = this.ctx.now() - this.cfg.rules.repeatedWindow;
     while (times.length > 0 && times[0]! < horizon) times.shift();
     points.set(pointCode, times);
+  }
+
+  /** evaluate() for the timer: a warning the disk refuses to open is opened at the next evaluation. */
+  private evaluateSafely(): void {
+    try {
+      this.evaluate();
+    } catch (err) {
+      this.ctx.metrics.inc('centre_evaluate_errors_total');
+      this.limited.error('evaluate', '监测中心规则评估失败，下次评估重试 [centre rules evaluation failed]', { error: (err as Error).message });
+    }
   }
 
   /** Runs the centre rules and opens (and publishes) a warning for each new situation. */
@@ -263,6 +289,14 @@ export class CentreService implements Service {
     }
   }
 
+  alarmDefinitions(): AlarmDefinition[] {
+    return this.storage.definitions();
+  }
+
+  get diagnostics$(): Observable<ConditionUpdate> {
+    return this.storage.diagnostics$;
+  }
+
   health(): ServiceHealth {
     return this.connected ? { ok: true } : { ok: false, detail: '监测中心未连接企业上报 broker (centre broker not connected)' };
   }
@@ -278,7 +312,10 @@ export class CentreService implements Service {
     await this.client?.endAsync();
     this.client = undefined;
     this.connected = false;
-    this.intake.flush(this.ctx.now());
+    // A last try even while the disk refuses (its retry time not yet come).
+    this.intake.flush(true);
+    const held = this.intake.held;
+    if (this.intake.storageFailing) this.ctx.log.error('监测中心数据库仍无法写入，暂存数据随进程丢失 [centre.db still refuses writes: held rows lost at shutdown]', { ...held, feedback: this.feedback.heldCount });
     this.intake.complete();
     await this.checkpointer.stop();
     this.db.close();

@@ -1,6 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,30 +12,27 @@ import { InfluxQueue } from '../../../gateway/sinks/influx/queue.js';
 import { UplinkQueue } from '../../../gateway/uplink/queue.js';
 import type { AlarmDefinition } from '../../../rules/condition.js';
 import { waitFor } from '../../helpers/ports.js';
+import { Tmpfs } from '../../helpers/tmpfs.js';
 
 // A real full disk: a 2 MB tmpfs (the tests run as root, as CI does), filled with dd.
-let mount: string;
+let disk: Tmpfs;
 let n = 0;
 const stores: GatewayStore[] = [];
 const dbs: Db[] = [];
 
 beforeAll(() => {
-  mount = mkdtempSync(join(tmpdir(), 'gw-diskfull-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mount]);
+  disk = new Tmpfs('2m', 'gw-diskfull-');
 });
-afterAll(() => {
-  execFileSync('umount', [mount]);
-  rmSync(mount, { recursive: true, force: true });
-});
+afterAll(() => disk.unmount());
 afterEach(async () => {
   for (const s of stores.splice(0)) await s.stop().catch(() => undefined);
   for (const db of dbs.splice(0)) if (db.open) db.close();
-  execFileSync('sh', ['-c', `rm -rf ${mount}/*`]);
+  disk.empty();
 });
 
-const fill = () => spawnSync('dd', ['if=/dev/zero', `of=${join(mount, 'fill')}`, 'bs=4k'], { stdio: 'ignore' });
-const free = () => rmSync(join(mount, 'fill'), { force: true });
-const dataDir = () => join(mount, `data${++n}`);
+const fill = () => disk.fill();
+const free = () => disk.free();
+const dataDir = () => join(disk.path, `data${++n}`);
 
 const DEFS: AlarmDefinition[] = ['a', 'b'].map((p) => ({ alarmId: `${p}:H`, point: p, condition: 'H', severity: 2, label: '高报', limit: 10, ruleId: p }));
 
@@ -115,8 +110,8 @@ describe('disk full', () => {
   });
 
   it('the uplink queue keeps messages in memory, then refuses new ones, counted, and never throws', async () => {
-    mkdirSync(join(mount, 'uplink'));
-    const db = openDatabase(join(mount, 'uplink', 'gateway.db'));
+    mkdirSync(join(disk.path, 'uplink'));
+    const db = openDatabase(join(disk.path, 'uplink', 'gateway.db'));
     dbs.push(db);
     const q = new UplinkQueue(db, { commitWindowMs: 1, maxHeld: 50 });
     const heard: unknown[] = [];
@@ -136,8 +131,8 @@ describe('disk full', () => {
   }, 30_000);
 
   it('the InfluxDB disk queue refuses a batch on a full disk instead of throwing', () => {
-    mkdirSync(join(mount, 'influx'));
-    const db = openDatabase(join(mount, 'influx', 'gateway.db'));
+    mkdirSync(join(disk.path, 'influx'));
+    const db = openDatabase(join(disk.path, 'influx', 'gateway.db'));
     dbs.push(db);
     const q = new InfluxQueue(db);
     fill();

@@ -13,6 +13,10 @@ import { listBackups } from '../../../gateway/store/backups.js';
 import { STORAGE_ALARM_IDS } from '../../../gateway/store/storage-health.js';
 import type { AlarmDefinition } from '../../../rules/condition.js';
 import { REPO_ROOT, startCli } from '../../helpers/cli.js';
+import { freePort, waitFor } from '../../helpers/ports.js';
+import { validateConfig } from '../../../gateway/config/load.js';
+import { Gateway } from '../../../gateway/runtime/gateway.js';
+import { usccCheckChar } from '../../../gateway/config/uscc.js';
 
 const dirs: string[] = [];
 const stores: GatewayStore[] = [];
@@ -156,6 +160,26 @@ describe('a corrupt journal', () => {
       expect(events).toEqual([4]);
     });
   }
+
+  it('a gateway started on it names the quarantined row once and raises gateway:JOURNAL_CORRUPT', async () => {
+    const dataDir = await journalWithThreeAlarms();
+    tamper(dataDir, "UPDATE alarm_state SET status = '{' WHERE alarm_id = 'b:H'");
+    const parsed = validateConfig({
+      gateway: { id: 'gw-restore', enterprise: { name: '甲钢铁有限公司', creditCode: '91350100M000100Y4' + usccCheckChar('91350100M000100Y4')! }, summaryInterval: 0 }, mqtt: { port: await freePort() }, storage: { dataDir },
+      // A PLC nobody answers for: the test is about the journal.
+      devices: [{ id: 'plc', type: 'modbus-tcp', host: '127.0.0.1', port: await freePort(), pollInterval: '1s', points: [{ id: 'a', name: '一氧化碳', unit: 'ppm', table: 'holding', address: 0 }] }],
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const lines: string[] = [];
+    const gw = new Gateway({ config: parsed.config, log: consoleLogger('info', 'gateway', (l) => lines.push(l)), write: () => undefined });
+    await gw.start();
+    try {
+      await waitFor(() => gw.alarms.get(STORAGE_ALARM_IDS.journalCorrupt).facts.active, 5000, 'JOURNAL_CORRUPT');
+      expect(lines.filter((l) => l.includes('journal row quarantined') && l.includes('(alarm b:H)'))).toHaveLength(1);
+    } finally {
+      await gw.stop();
+    }
+  });
 
   it('a state row whose status is broken falls back to the alarm\'s latest readable event', async () => {
     const dataDir = await journalWithThreeAlarms();
