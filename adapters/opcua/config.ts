@@ -93,6 +93,9 @@ const authSchema = z.discriminatedUnion('type', [
 ]);
 export type OpcuaAuth = z.infer<typeof authSchema>;
 
+/** Receive/send buffer offered to OPC UA servers: the usual 64 KB (see `bufferSize`). */
+export const DEFAULT_BUFFER_SIZE = 65_536;
+
 export const opcuaDeviceSchema = z
   .strictObject({
     id: z.string().min(1),
@@ -131,6 +134,13 @@ export const opcuaDeviceSchema = z
     /** Timeout of one service request (read, browse, create monitored items). */
     requestTimeout: durationSchema.default(10_000),
     sessionTimeout: durationSchema.default(60_000),
+    /**
+     * Receive and send buffer sizes the gateway offers in its Hello (bytes); the chunk size is the
+     * smaller of its and the server's. node-opcua would offer 640 KB and allocates a whole chunk for
+     * every request, however small; 64 KB is what most stacks use, and longer messages still go
+     * through in several chunks. OPC UA's minimum is 8192.
+     */
+    bufferSize: z.number().int().min(8192).max(16 * 1024 * 1024).default(DEFAULT_BUFFER_SIZE),
     /** Reconnect backoff: first delay, doubled after each failure up to the maximum, with jitter. */
     reconnectMin: durationSchema.default(1000),
     reconnectMax: durationSchema.default(30_000),

@@ -21,6 +21,8 @@ export interface ConnectionSettings {
   connectTimeout: number;
   requestTimeout: number;
   sessionTimeout: number;
+  /** Receive and send buffer size offered in the Hello (bytes). */
+  bufferSize: number;
   /**
    * Socket inactivity limit of the transport. Kept above the adapter's watchdog so that the watchdog,
    * which knows the subscription's keep-alive period, is what detects a silent server.
@@ -199,6 +201,7 @@ export async function openSession(s: ConnectionSettings, log?: Logger): Promise<
     transportTimeout: s.transportTimeout ?? Math.max(60_000, s.connectTimeout),
     // The adapter's watchdog decides when a session is dead; node-opcua's reads stay out of it.
     keepSessionAlive: false,
+    transportSettings: { receiveBufferSize: s.bufferSize, sendBufferSize: s.bufferSize },
   });
   // The certificate manager watches its folders: it must be disposed with the client.
   const release = async () => {

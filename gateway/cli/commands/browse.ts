@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Command } from '../command.js';
 import { parseOptions } from '../options.js';
-import { SECURITY_MODES, SECURITY_POLICIES, type OpcuaAuth } from '../../../adapters/opcua/config.js';
+import { DEFAULT_BUFFER_SIZE, SECURITY_MODES, SECURITY_POLICIES, type OpcuaAuth } from '../../../adapters/opcua/config.js';
 import { discoverEndpoints, openSession } from '../../../adapters/opcua/connection.js';
 import { browseAddressSpace, formatPointsYaml, formatTree } from '../../../adapters/opcua/browse.js';
 
@@ -81,6 +81,7 @@ const command: Command = {
       connectTimeout: 10_000,
       requestTimeout: 30_000,
       sessionTimeout: 60_000,
+      bufferSize: DEFAULT_BUFFER_SIZE,
     });
     try {
       const nodes = await browseAddressSpace(conn.session, { ...(o.root ? { root: o.root } : {}), maxDepth: o.depth, maxNodes: o['max-nodes'] });

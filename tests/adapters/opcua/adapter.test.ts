@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { openSession } from '../../../adapters/opcua/connection.js';
 import { browseAddressSpace, formatPointsYaml, formatTree } from '../../../adapters/opcua/browse.js';
-import { opcuaPointSchema } from '../../../adapters/opcua/config.js';
+import { DEFAULT_BUFFER_SIZE, opcuaPointSchema } from '../../../adapters/opcua/config.js';
 import { startPlcSimulators, type PlcHandle, type PlcSimulators } from '../../../simulators/opcua/index.js';
 import { startAdapter, tempDir, type Harness } from './harness.js';
 import { SilentableProxy } from './tcp-proxy.js';
@@ -181,6 +181,57 @@ describe('OPC UA adapter against the blast-furnace PLC simulator (security None)
     }
   }, 40_000);
 
+  it('offers 64 KB buffers in its Hello, so no chunk from the server is longer, and reads as before', async () => {
+    const proxy = new SilentableProxy(bf.port);
+    await proxy.start();
+    const h = await startAdapter({
+      id: 'bf1-buffers',
+      type: 'opcua',
+      endpoint: proxy.url,
+      pkiDir: join(dir, 'gw'),
+      ...fast,
+      points: [{ id: 'b.top_pressure', name: '炉顶压力', unit: 'kPa', nodeId: bf.nodeId('top_pressure') }],
+    });
+    try {
+      expect((await h.next((r) => r.point === 'b.top_pressure' && r.quality === 'Good')).value).toEqual(expect.any(Number));
+      const hello = proxy.frames.fromClient.find((f) => f.type === 'HELF');
+      const ack = proxy.frames.fromServer.find((f) => f.type === 'ACKF');
+      // Body: protocol version, receive buffer, send buffer, max message size, max chunk count.
+      expect([hello?.body.readUInt32LE(4), hello?.body.readUInt32LE(8)]).toEqual([65_536, 65_536]);
+      expect(ack?.body.readUInt32LE(8)).toBeLessThanOrEqual(65_536);
+      expect(Math.max(...proxy.frames.fromServer.map((f) => f.length))).toBeLessThanOrEqual(65_536);
+    } finally {
+      await h.stop();
+      await proxy.stop();
+    }
+  });
+
+  it('with bufferSize 8192 a browse answer longer than one chunk arrives in several and is read whole', async () => {
+    const proxy = new SilentableProxy(bf.port);
+    await proxy.start();
+    const conn = await openSession({
+      endpoint: proxy.url,
+      security: { mode: 'None', policy: 'None' },
+      auth: { type: 'anonymous' },
+      pkiDir: join(dir, 'gw'),
+      trustAllServers: false,
+      connectTimeout: 5000,
+      requestTimeout: 5000,
+      sessionTimeout: 30_000,
+      bufferSize: 8192,
+    });
+    try {
+      const nodes = await browseAddressSpace(conn.session);
+      expect(nodes.filter((n) => n.browsePath.startsWith('/1:BF1/')).map((n) => n.browseName)).toContain('TopPressure');
+      expect(proxy.frames.fromClient.find((f) => f.type === 'HELF')?.body.readUInt32LE(4)).toBe(8192);
+      expect(proxy.frames.fromServer.filter((f) => f.type === 'MSGC').length).toBeGreaterThan(0);
+      expect(Math.max(...proxy.frames.fromServer.map((f) => f.length))).toBeLessThanOrEqual(8192);
+    } finally {
+      await conn.close();
+      await proxy.stop();
+    }
+  });
+
   it('a tag missing from the PLC program is retried on its own and read once it appears', async () => {
     bf.removeTag('cooling_water_flow');
     const h = await startAdapter({
@@ -221,6 +272,7 @@ describe('OPC UA adapter against the blast-furnace PLC simulator (security None)
       connectTimeout: 5000,
       requestTimeout: 5000,
       sessionTimeout: 30_000,
+      bufferSize: DEFAULT_BUFFER_SIZE,
     });
     try {
       const nodes = await browseAddressSpace(conn.session);

@@ -1,5 +1,26 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
+/** One OPC UA TCP frame (OPC 10000-6 §7.1.2): message type + chunk type, its length, its body. */
+export interface Frame {
+  type: string;
+  length: number;
+  body: Buffer;
+}
+
+/** Cuts a byte stream into frames (8-byte header: 4 ASCII type bytes, little-endian UInt32 length). */
+function frameReader(out: Frame[]): (data: Buffer) => void {
+  let pending = Buffer.alloc(0);
+  return (data) => {
+    pending = Buffer.concat([pending, data]);
+    while (pending.length >= 8) {
+      const length = pending.readUInt32LE(4);
+      if (pending.length < length) return;
+      out.push({ type: pending.toString('latin1', 0, 4), length, body: pending.subarray(8, length) });
+      pending = pending.subarray(length);
+    }
+  };
+}
+
 /**
  * A loopback TCP proxy that can go silent: while `blackhole` is on, bytes in both directions are
  * dropped but no socket is closed — what a failed switch port or a hung PLC communication card
@@ -7,6 +28,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
  */
 export class SilentableProxy {
   blackhole = false;
+  /** Every OPC UA TCP frame that passed, by direction: its 4-byte type (HELF, ACKF, MSGC, MSGF …) and length. */
+  readonly frames = { fromClient: [] as Frame[], fromServer: [] as Frame[] };
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   port = 0;
@@ -17,11 +40,17 @@ export class SilentableProxy {
     this.server = createServer((client) => {
       const upstream = connect(this.targetPort, '127.0.0.1');
       this.sockets.add(client).add(upstream);
-      client.on('data', (d) => {
-        if (!this.blackhole) upstream.write(d);
+      const fromClient = frameReader(this.frames.fromClient);
+      const fromServer = frameReader(this.frames.fromServer);
+      client.on('data', (d: Buffer) => {
+        if (this.blackhole) return;
+        fromClient(d);
+        upstream.write(d);
       });
-      upstream.on('data', (d) => {
-        if (!this.blackhole) client.write(d);
+      upstream.on('data', (d: Buffer) => {
+        if (this.blackhole) return;
+        fromServer(d);
+        client.write(d);
       });
       const close = () => {
         client.destroy();
