@@ -38,6 +38,12 @@ describe('opcua device config', () => {
     expect(d.points[0]).toMatchObject({ arrayIndex: 3, samplingInterval: 2000, deadband: { type: 'absolute', value: 0.5 } });
   });
 
+  it('buffer size: 64 KB unless set, never below the 8192 bytes OPC UA requires', () => {
+    expect(opcuaDeviceSchema.parse(base).bufferSize).toBe(65_536);
+    expect(opcuaDeviceSchema.parse({ ...base, bufferSize: 8192 }).bufferSize).toBe(8192);
+    expect(issues({ ...base, bufferSize: 4096 })).toEqual([expect.stringMatching(/^bufferSize: .*8192/)]);
+  });
+
   it('a point needs exactly one of nodeId and browsePath', () => {
     expect(issues({ ...base, points: [{ id: 'p', name: '点' }] })).toContain('points.0.nodeId: give exactly one of nodeId or browsePath');
     expect(issues({ ...base, points: [{ id: 'p', name: '点', nodeId: 'ns=2;i=5', browsePath: '/2:A' }] })).toContain('points.0.nodeId: give exactly one of nodeId or browsePath');
