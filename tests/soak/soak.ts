@@ -64,6 +64,12 @@ function slopePerHour(points: { t: number; y: number }[]): number {
   return den === 0 ? 0 : (num / den) * 3_600_000;
 }
 
+/** The two halves of a series of samples, split at the middle of its time span. */
+function halves<T extends { t: number }>(samples: T[]): [T[], T[]] {
+  const mid = ((samples[0]?.t ?? 0) + (samples.at(-1)?.t ?? 0)) / 2;
+  return [samples.filter((s) => s.t < mid), samples.filter((s) => s.t >= mid)];
+}
+
 /** Total size of the regular files under dir (recursively). */
 function dirBytes(dir: string): number {
   let sum = 0;
@@ -213,11 +219,17 @@ async function main(): Promise<void> {
       rssStartMB: round(mb(steady[0]?.rss ?? Number.NaN)),
       rssEndMB: round(mb(steady.at(-1)?.rss ?? Number.NaN)),
       rssSlopeMBPerHour: round(slopePerHour(steady.map((s) => ({ t: s.t, y: mb(s.rss) })))),
+      // A cache that is still filling slows down from one half to the next; a leak keeps its pace.
+      rssSlopeMBPerHourByHalf: halves(steady).map((h) => round(slopePerHour(h.map((s) => ({ t: s.t, y: mb(s.rss) }))))),
       heapSlopeMBPerHour: round(slopePerHour(steady.map((s) => ({ t: s.t, y: mb(s.heapUsed) })))),
       // Where RSS growth lives: V8's spaces (physical pages) and the process's mappings by kind.
       slopeMBPerHourBySpace: Object.fromEntries(
         Object.keys(steady[0]?.spaces ?? {}).map((k) => [k, round(slopePerHour(steady.map((s) => ({ t: s.t, y: mb(s.spaces[k] ?? 0) }))))]),
       ),
+      // Anonymous memory outside V8's heap: malloc (jemalloc), thread stacks, worker isolates.
+      nativeSlopeMBPerHour: steady[0]?.resident
+        ? round(slopePerHour(steady.map((s) => ({ t: s.t, y: mb((s.resident?.anon ?? 0) - Object.values(s.spaces).reduce((a, b) => a + b, 0)) }))))
+        : undefined,
       slopeMBPerHourByMapping: steady[0]?.resident
         ? Object.fromEntries((['brk', 'anon', 'file'] as const).map((k) => [k, round(slopePerHour(steady.map((s) => ({ t: s.t, y: mb(s.resident?.[k] ?? 0) }))))]))
         : undefined,
