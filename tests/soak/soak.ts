@@ -8,12 +8,17 @@
  * each received event must be in the journal and identical (else lostEvents / duplicateEvents), and
  * no journaled event between the first and last received may be missing from MQTT (missedOnMqtt).
  *
- *   npm run soak -- --minutes 10 [--speed 10] [--sample 5] [--warmup <minutes>] [--memory-out <file.jsonl>]
+ *   npm run soak -- --minutes 10 [--speed 10] [--sample 5] [--warmup <minutes>] [--memory-out <file.jsonl>] [--data-from <gateway.db>] [--save-db <file>]
  *
  * The warm-up (default: 30 % of the run, at most 10 minutes) is left out of the slope; `--warmup`
  * sets it, so a bounded cache that fills slowly can be told from a leak by a longer run. Node flags for
  * the gateway process as a deployment would set them (Dockerfile CMD, systemd ExecStart) go in
  * SOAK_NODE_FLAGS. `--memory-out` keeps the raw samples (one JSON line each).
+ *
+ * `--data-from` starts on a copy of an existing gateway.db (one an earlier soak kept with
+ * `--save-db`, or a backup from a gateway's data/backups/), so SQLite's page caches are full from the
+ * start, as in a gateway that has run for a while; on an empty journal they fill during the first hour
+ * or two.
  *
  * `npm run soak` builds and runs the compiled gateway (dist/), as deployed; run from source
  * (`npx tsx tests/soak/soak.ts`) it measures tsx too, whose source maps grow the heap as modules
@@ -22,7 +27,7 @@
  * Progress goes to stderr; the last line on stdout is one JSON object with the figures.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +42,7 @@ const compiled = import.meta.url.endsWith('.js');
 const here = (rel: string) => fileURLToPath(new URL(`${rel}.${compiled ? 'js' : 'ts'}`, import.meta.url));
 const tsx = compiled ? [] : ['--import', 'tsx'];
 
-const { values } = parseArgs({ options: { allocator: { type: 'string', default: 'jemalloc' }, warmup: { type: 'string' }, 'memory-out': { type: 'string' }, minutes: { type: 'string', default: '10' }, speed: { type: 'string', default: '10' }, sample: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { allocator: { type: 'string', default: 'jemalloc' }, warmup: { type: 'string' }, 'memory-out': { type: 'string' }, 'data-from': { type: 'string' }, 'save-db': { type: 'string' }, minutes: { type: 'string', default: '10' }, speed: { type: 'string', default: '10' }, sample: { type: 'string', default: '5' } } });
 const minutes = Number(values.minutes);
 const sampleSeconds = Number(values.sample);
 if (!(minutes > 0) || !(sampleSeconds > 0)) throw new Error('--minutes and --sample must be positive numbers');
@@ -68,6 +73,26 @@ function slopePerHour(points: { t: number; y: number }[]): number {
 function halves<T extends { t: number }>(samples: T[]): [T[], T[]] {
   const mid = ((samples[0]?.t ?? 0) + (samples.at(-1)?.t ?? 0)) / 2;
   return [samples.filter((s) => s.t < mid), samples.filter((s) => s.t >= mid)];
+}
+
+/**
+ * Starts the data directory from a copy of an existing database (a backup from an earlier run): a
+ * gateway that has been running for a while, whose SQLite page caches (2 MB per connection) are full
+ * from the start instead of filling during the first hours as an empty journal grows. Returns the
+ * journal's last seq.
+ */
+function seedDataDir(source: string, dataDir: string): number {
+  if (!existsSync(source)) throw new Error(`--data-from ${source}: no such file`);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const target = join(dataDir, 'gateway.db');
+  copyFileSync(source, target);
+  chmodSync(target, 0o600);
+  const db = new Database(target, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT MAX(seq) AS seq FROM alarm_events').get() as { seq: number | null }).seq ?? 0;
+  } finally {
+    db.close();
+  }
 }
 
 /** Total size of the regular files under dir (recursively). */
@@ -101,6 +126,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'gw-soak-'));
   const memFile = join(dir, 'memory.jsonl');
   const dataDir = join(dir, 'data');
+  const startSeq = values['data-from'] === undefined ? 0 : seedDataDir(values['data-from'], dataDir);
   const mqttPort = await freePort();
   const httpPort = await freePort();
   const opcua = await freePortRange(3);
@@ -182,6 +208,7 @@ async function main(): Promise<void> {
   const journal = new Database(join(dataDir, 'gateway.db'), { readonly: true, fileMustExist: true });
   const rows = journal.prepare('SELECT seq, event FROM alarm_events ORDER BY seq').all() as { seq: number; event: string }[];
   journal.close();
+  if (values['save-db']) copyFileSync(join(dataDir, 'gateway.db'), values['save-db']);
   const bySeq = new Map(rows.map((r) => [r.seq, r.event]));
   let seqGaps = 0;
   for (let i = 1; i < rows.length; i++) if (rows[i]!.seq !== rows[i - 1]!.seq + 1) seqGaps += rows[i]!.seq - rows[i - 1]!.seq - 1;
@@ -191,7 +218,8 @@ async function main(): Promise<void> {
     if (row === undefined) lostEvents++;
     else if (!isDeepStrictEqual(JSON.parse(row), e)) duplicateEvents++;
   }
-  const received = [...events.keys()];
+  // Retained states from the seeded journal arrive too; MQTT completeness counts from this run's events.
+  const received = [...events.keys()].filter((seq) => seq > startSeq);
   const firstSeq = Math.min(...received);
   const lastSeq = Math.max(...received);
   const missedOnMqtt = rows.filter((r) => r.seq >= firstSeq && r.seq <= lastSeq && !events.has(r.seq)).length;
@@ -215,6 +243,8 @@ async function main(): Promise<void> {
       speed: Number(values.speed),
       allocator: values.allocator,
       warmupMinutes: round(warmupMs / 60_000),
+      dataFrom: values['data-from'],
+      journalSeqAtStart: startSeq,
       samples: steady.length,
       rssStartMB: round(mb(steady[0]?.rss ?? Number.NaN)),
       rssEndMB: round(mb(steady.at(-1)?.rss ?? Number.NaN)),
