@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
+import { PAGE_CACHE_KIB } from './database.js';
 
 const require = createRequire(import.meta.url);
 
@@ -9,6 +10,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 2000');
+db.pragma('cache_size = -' + workerData.cacheKiB);
 const run = (mode) => {
   try { db.pragma('wal_checkpoint(' + mode + ')'); } catch (e) { parentPort.postMessage({ error: String(e && e.message || e) }); }
 };
@@ -39,7 +41,7 @@ export class Checkpointer {
   ) {}
 
   start(): void {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: this.file, intervalMs: this.intervalMs, driver: require.resolve('better-sqlite3') } });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: this.file, intervalMs: this.intervalMs, cacheKiB: PAGE_CACHE_KIB, driver: require.resolve('better-sqlite3') } });
     this.worker.on('message', (m: { error?: string }) => m.error && this.onError(m.error));
     this.worker.on('error', (e) => this.onError(e.message));
     this.worker.unref();

@@ -56,6 +56,16 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+describe('memory', () => {
+  it('its connections cache 2 MB of pages each (SQLite default), not the 16 MB better-sqlite3 builds in', () => {
+    const store = new GatewayStore({ dataDir: tempDir(), log: silentLogger, holdEvents: 1000, backup: { intervalMs: 0, keep: 2 }, queues: true });
+    stores.push(store);
+    // A negative cache_size is KiB; with 16 MB a connection's cache grew with the database for hours.
+    expect(store.db.pragma('cache_size', { simple: true })).toBe(-2000);
+    expect(store.queueDb?.pragma('cache_size', { simple: true })).toBe(-2000);
+  });
+});
+
 describe('data directory lock', () => {
   it('refuses a second gateway on the same data directory, naming the running process', async () => {
     const dataDir = tempDir();
