@@ -20,6 +20,21 @@ const dir = tempDir('opcua-adapter-test-');
 
 const fast = { publishingInterval: '100ms', samplingInterval: '50ms', reconnectMin: '200ms', reconnectMax: '1s' } as const;
 
+/** A session as `browse` opens one: security None, anonymous. */
+function anonymousSession(endpoint: string, bufferSize = DEFAULT_BUFFER_SIZE) {
+  return openSession({
+    endpoint,
+    security: { mode: 'None', policy: 'None' },
+    auth: { type: 'anonymous' },
+    pkiDir: join(dir, 'gw'),
+    trustAllServers: false,
+    connectTimeout: 5000,
+    requestTimeout: 5000,
+    sessionTimeout: 30_000,
+    bufferSize,
+  });
+}
+
 beforeAll(async () => {
   sims = await startPlcSimulators({ plcs: ['bf1'], pkiDir: join(dir, 'sim'), tickMs: 100 });
   bf = sims.get('bf1');
@@ -209,17 +224,7 @@ describe('OPC UA adapter against the blast-furnace PLC simulator (security None)
   it('with bufferSize 8192 a browse answer longer than one chunk arrives in several and is read whole', async () => {
     const proxy = new SilentableProxy(bf.port);
     await proxy.start();
-    const conn = await openSession({
-      endpoint: proxy.url,
-      security: { mode: 'None', policy: 'None' },
-      auth: { type: 'anonymous' },
-      pkiDir: join(dir, 'gw'),
-      trustAllServers: false,
-      connectTimeout: 5000,
-      requestTimeout: 5000,
-      sessionTimeout: 30_000,
-      bufferSize: 8192,
-    });
+    const conn = await anonymousSession(proxy.url, 8192);
     try {
       const nodes = await browseAddressSpace(conn.session);
       expect(nodes.filter((n) => n.browsePath.startsWith('/1:BF1/')).map((n) => n.browseName)).toContain('TopPressure');
@@ -263,17 +268,7 @@ describe('OPC UA adapter against the blast-furnace PLC simulator (security None)
   });
 
   it('browse lists the address space with NodeIds, browse paths, units and ranges, and writes valid point config', async () => {
-    const conn = await openSession({
-      endpoint: bf.endpointUrl,
-      security: { mode: 'None', policy: 'None' },
-      auth: { type: 'anonymous' },
-      pkiDir: join(dir, 'gw'),
-      trustAllServers: false,
-      connectTimeout: 5000,
-      requestTimeout: 5000,
-      sessionTimeout: 30_000,
-      bufferSize: DEFAULT_BUFFER_SIZE,
-    });
+    const conn = await anonymousSession(bf.endpointUrl);
     try {
       const nodes = await browseAddressSpace(conn.session);
       const tp = nodes.find((n) => n.nodeId === 'ns=1;s=BF1.TopPressure');
