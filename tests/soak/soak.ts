@@ -16,9 +16,9 @@
  * SOAK_NODE_FLAGS. `--memory-out` keeps the raw samples (one JSON line each).
  *
  * `--data-from` starts on a copy of an existing gateway.db (one an earlier soak kept with
- * `--save-db`, or a backup from a gateway's data/backups/), so SQLite's page caches are full from the
- * start, as in a gateway that has run for a while; on an empty journal they fill during the first hour
- * or two.
+ * `--save-db`, or a backup from a gateway's data/backups/): a gateway that has run for a while, with a
+ * longer journal to restore, back up and page through. (It does not fill SQLite's page caches: they
+ * hold the pages a connection has touched, which on either start are mostly the new ones.)
  *
  * `npm run soak` builds and runs the compiled gateway (dist/), as deployed; run from source
  * (`npx tsx tests/soak/soak.ts`) it measures tsx too, whose source maps grow the heap as modules
@@ -75,12 +75,7 @@ function halves<T extends { t: number }>(samples: T[]): [T[], T[]] {
   return [samples.filter((s) => s.t < mid), samples.filter((s) => s.t >= mid)];
 }
 
-/**
- * Starts the data directory from a copy of an existing database (a backup from an earlier run): a
- * gateway that has been running for a while, whose SQLite page caches (2 MB per connection) are full
- * from the start instead of filling during the first hours as an empty journal grows. Returns the
- * journal's last seq.
- */
+/** Starts the data directory from a copy of an existing database; returns the journal's last seq. */
 function seedDataDir(source: string, dataDir: string): number {
   if (!existsSync(source)) throw new Error(`--data-from ${source}: no such file`);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
