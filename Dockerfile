@@ -25,13 +25,12 @@ FROM node:20-bookworm-slim
 # soak of the demo) with its heap flat: memory freed by Node and SQLite stays with the process in
 # fragmented arenas (malloc_trim(0) gave 13 MB back at once); jemalloc returns freed pages to the
 # system by itself. A bare soname: the loader finds it on every architecture. README "Memory".
-# background_thread: freed pages are returned on a timer by one jemalloc thread. Without it jemalloc
-# purges only when an arena is busy: in a clean soak its resident bytes grew with unpurged dirty
-# pages while its allocated bytes stayed flat. (It narrows that gap; README "Memory" has the figures.)
+# No background_thread (MALLOC_CONF): with it, a soak gateway deadlocked inside fork() (jemalloc's
+# prefork handler, its purging thread and a worker's malloc each waiting on a lock). README "Memory".
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libjemalloc2 \
  && rm -rf /var/lib/apt/lists/*
-ENV NPM_CONFIG_UPDATE_NOTIFIER=false NODE_ENV=production LD_PRELOAD=libjemalloc.so.2 MALLOC_CONF=background_thread:true,max_background_threads:1
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false NODE_ENV=production LD_PRELOAD=libjemalloc.so.2
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules

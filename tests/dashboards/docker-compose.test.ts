@@ -156,27 +156,27 @@ describe('docker-compose.yml (static checks only: no Docker engine on this machi
     expect(ignore).toEqual(expect.arrayContaining(['node_modules', '.data', 'dist']));
   });
 
-  it('the image preloads jemalloc with a background purging thread (Dockerfile ENV LD_PRELOAD, MALLOC_CONF), and both really take effect in node on Debian', () => {
+  it('the image preloads jemalloc (Dockerfile ENV LD_PRELOAD), without a background thread, and it really takes effect in node on Debian', () => {
     const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
     const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
     const preload = /^ENV .*\bLD_PRELOAD=(\S+)/m.exec(runtimeStage)?.[1];
-    const conf = /^ENV .*\bMALLOC_CONF=(\S+)/m.exec(runtimeStage)?.[1];
     expect(preload).toBe('libjemalloc.so.2');
-    expect(conf).toContain('background_thread:true');
+    // background_thread deadlocked a soak gateway in fork() (README "Memory"): not set.
+    expect(runtimeStage).not.toMatch(/^ENV .*MALLOC_CONF/m);
     expect(runtimeStage).toMatch(/apt-get install -y --no-install-recommends libjemalloc2/);
     // The same soname, resolved by the loader as in the image (Debian's libjemalloc2, installed by .ci/run);
-    // jemalloc names its purging thread jemalloc_bg_thd, and complains on stderr of a setting it does not know.
+    // jemalloc would name a purging thread jemalloc_bg_thd.
     const probe = `const fs = require('node:fs');
       const a = []; for (let i = 0; i < 20000; i++) a.push(Buffer.alloc(1000)); a.length = 0;
       setTimeout(() => process.stdout.write(JSON.stringify({
         jemalloc: fs.readFileSync('/proc/self/maps', 'utf8').includes('libjemalloc'),
         threads: fs.readdirSync('/proc/self/task').map((t) => fs.readFileSync('/proc/self/task/' + t + '/comm', 'utf8').trim()),
       })), 500);`;
-    const r = spawnSync(process.execPath, ['-e', probe], { env: { ...process.env, LD_PRELOAD: preload, MALLOC_CONF: conf }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['-e', probe], { env: { ...process.env, LD_PRELOAD: preload }, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     const seen = JSON.parse(r.stdout) as { jemalloc: boolean; threads: string[] };
     expect(seen.jemalloc).toBe(true);
-    expect(seen.threads.filter((t) => t === 'jemalloc_bg_thd')).toHaveLength(1);
+    expect(seen.threads).not.toContain('jemalloc_bg_thd');
   });
 
   it('static: the gateway command is a CLI command and its --config file, mounted read-only, validates', () => {

@@ -49,9 +49,8 @@ if (!(minutes > 0) || !(sampleSeconds > 0)) throw new Error('--minutes and --sam
 const warmupMinutes = values.warmup === undefined ? Math.min(10, minutes * 0.3) : Number(values.warmup);
 if (!(warmupMinutes >= 0 && warmupMinutes < minutes)) throw new Error('--warmup must be at least 0 and less than --minutes');
 if (values.allocator !== 'jemalloc' && values.allocator !== 'system') throw new Error('--allocator must be jemalloc or system');
-/** As the Docker image sets them (Dockerfile ENV LD_PRELOAD, MALLOC_CONF; the README's "Memory" says why). */
+/** As the Docker image sets it (Dockerfile ENV LD_PRELOAD; the README's "Memory" says why). */
 const JEMALLOC = 'libjemalloc.so.2';
-const JEMALLOC_CONF = 'background_thread:true,max_background_threads:1';
 const nodeFlags = (process.env.SOAK_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
 /** Least-squares slope of y over t, in units of y per hour. */
@@ -128,7 +127,7 @@ async function main(): Promise<void> {
   const child = spawn(
     process.execPath,
     [...nodeFlags, ...tsx, '--import', here('./memory-probe'), here('../../gateway/cli/main'), 'demo', '--speed', values.speed, '--mqtt-port', String(mqttPort), '--opcua-port', String(opcua), '--sim-port', '0', '--http-port', String(httpPort), '--data-dir', dataDir],
-    { env: { ...process.env, ...(values.allocator === 'jemalloc' ? { LD_PRELOAD: JEMALLOC, MALLOC_CONF: JEMALLOC_CONF } : {}), SOAK_MEMORY_FILE: memFile, SOAK_SAMPLE_MS: String(sampleSeconds * 1000) }, stdio: ['ignore', 'ignore', 'pipe'] },
+    { env: { ...process.env, ...(values.allocator === 'jemalloc' ? { LD_PRELOAD: JEMALLOC } : {}), SOAK_MEMORY_FILE: memFile, SOAK_SAMPLE_MS: String(sampleSeconds * 1000) }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderrTail = '';
   child.stderr.on('data', (d: Buffer) => (stderrTail = (stderrTail + d.toString()).slice(-4000)));
