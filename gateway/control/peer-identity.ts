@@ -35,6 +35,7 @@ export class ProofDir {
   constructor(
     readonly path: string,
     private readonly gid?: number,
+    private readonly names: OsUserNames = new OsUserNames(),
   ) {}
 
   /** Creates the directory: 1733 (anyone may create, nobody lists), or 1730 for one group. */
@@ -80,7 +81,33 @@ export class ProofDir {
         // The client may remove it first; nothing to clean then.
       }
     }
-    return { uid, osUser: await osUserName(uid) };
+    return { uid, osUser: await this.names.of(uid) };
+  }
+}
+
+/** How long a looked-up login name is reused: a renamed account shows its new name within this. */
+const NAME_TTL_MS = 60_000;
+
+/**
+ * Login names by uid, looked up once a minute at most. Each lookup forks getent from the gateway
+ * process (hundreds of MB mapped); a CLI that runs every few seconds should not fork each time.
+ */
+export class OsUserNames {
+  private readonly cache = new Map<number, { name: Promise<string>; at: number }>();
+
+  constructor(
+    private readonly lookup: (uid: number) => Promise<string> = osUserName,
+    private readonly ttlMs = NAME_TTL_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  of(uid: number): Promise<string> {
+    const hit = this.cache.get(uid);
+    if (hit && this.now() - hit.at < this.ttlMs) return hit.name;
+    // The promise is cached so connections arriving together share one lookup.
+    const name = this.lookup(uid);
+    this.cache.set(uid, { name, at: this.now() });
+    return name;
   }
 }
 

@@ -9,7 +9,7 @@ import { OsUserLinks } from '../../../gateway/auth/os-user-links.js';
 import { SecurityAudit } from '../../../gateway/auth/security-audit.js';
 import { UserStore } from '../../../gateway/auth/user-store.js';
 import { controlSession, sendControl } from '../../../gateway/control/client.js';
-import { ProofDir, ProofRefused } from '../../../gateway/control/peer-identity.js';
+import { OsUserNames, ProofDir, ProofRefused } from '../../../gateway/control/peer-identity.js';
 import { ControlServer } from '../../../gateway/control/server.js';
 import { consoleLogger } from '../../../gateway/core/logger.js';
 import { Metrics } from '../../../gateway/core/metrics.js';
@@ -196,5 +196,26 @@ describe.runIf(isRoot)('the proof file: only a fresh file of the claimed owner h
     const c = fresh();
     writeFileSync(join(proof.path, c.challenge), c.challenge, { mode: 0o600 });
     await expect(proof.verify(c.challenge, c.issuedAt - 60_000)).rejects.toBeInstanceOf(ProofRefused);
+  });
+});
+
+describe('login names by uid: looked up once a minute, not once per CLI command', () => {
+  it('reuses a name for a minute, shares one lookup between connections arriving together, then looks again', async () => {
+    let clock = 0;
+    const lookups: number[] = [];
+    const accounts = new Map([[1000, 'zhangsan']]);
+    const names = new OsUserNames(
+      async (uid) => (lookups.push(uid), accounts.get(uid) ?? `uid:${uid}`),
+      60_000,
+      () => clock,
+    );
+    await expect(Promise.all([names.of(1000), names.of(1000), names.of(1001)])).resolves.toEqual(['zhangsan', 'zhangsan', 'uid:1001']);
+    expect(lookups).toEqual([1000, 1001]);
+    accounts.set(1000, 'zhangsan2'); // usermod -l
+    clock = 59_999;
+    await expect(names.of(1000)).resolves.toBe('zhangsan');
+    clock = 60_000;
+    await expect(names.of(1000)).resolves.toBe('zhangsan2');
+    expect(lookups).toEqual([1000, 1001, 1000]);
   });
 });
