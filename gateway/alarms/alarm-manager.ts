@@ -161,6 +161,13 @@ export class AlarmManager {
   private readonly scheduler: SchedulerLike;
   private readonly flood: FloodTracker;
   readonly events$: Observable<AlarmEvent> = this.subject.asObservable();
+  private readonly restoredSubject = new Subject<AlarmEvent>();
+  /**
+   * The latest event of an alarm defined after start-up with its state restored from the journal (a
+   * service's own alarms join once the services run): no new event and no journal write, but a sink
+   * that keeps retained states (MQTT) took its snapshot before and must publish this one too.
+   */
+  readonly restored$: Observable<AlarmEvent> = this.restoredSubject.asObservable();
 
   constructor(private readonly options: AlarmManagerOptions) {
     this.journal = options.journal ?? new MemoryJournal();
@@ -193,6 +200,7 @@ export class AlarmManager {
     if (!saved) return;
     Object.assign(e, { facts: { ...saved.facts }, value: saved.value, ts: saved.ts, activeSince: saved.activeSince, shelvedUntil: saved.shelvedUntil, ackedAt: saved.ackedAt, shelvedBy: saved.shelvedBy, assignedTo: saved.assignedTo, lastEvent: saved.lastEvent });
     if (saved.limit !== undefined) e.limit = saved.limit;
+    if (saved.lastEvent) this.restoredSubject.next(saved.lastEvent);
     // Timers resume with the time they had left; one that ran out while the gateway was down fires now.
     if (e.facts.shelved && e.shelvedUntil !== undefined) this.armShelveTimer(e, Math.max(0, e.shelvedUntil - this.scheduler.now()));
     this.armReAlarm(e);
@@ -424,6 +432,7 @@ export class AlarmManager {
     for (const e of this.entries.values()) this.disarm(e);
     this.journal.close?.();
     this.subject.complete();
+    this.restoredSubject.complete();
   }
 
   private disarm(e: Entry): void {

@@ -72,7 +72,7 @@ class MqttPublisherService implements Service {
         ? { publish: (topic, payload, qos, retain) => embedded.publishLocal(topic, payload, qos, retain), hasSubscriberUnder: (prefix) => embedded.hasSubscriberUnder(prefix) }
         : undefined,
     });
-    await this.publisher.start(ctx.readings$, ctx.alarmEvents$, ctx.alarms.latestEvents());
+    await this.publisher.start(ctx.readings$, ctx.alarmEvents$, ctx.alarms.latestEvents(), ctx.alarms.restored$);
     this.health$.start(() => this.checkLink());
   }
 

@@ -1,5 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Observable, Subscription } from 'rxjs';
+import { EMPTY, type Observable, type Subscription } from 'rxjs';
 import type { Reading } from '../core/reading.js';
 import type { AlarmEvent } from '../core/alarm-event.js';
 import type { Logger } from '../core/logger.js';
@@ -85,14 +85,16 @@ export class MqttPublisher {
   /**
    * `retained` are the alarms' latest events from before this start: the embedded broker keeps no
    * retained messages across a restart, so they are published again for late-joining HMIs.
+   * `restored$` brings those of alarms defined later (the services' own), as they are restored.
    */
-  async start(readings$: Observable<Reading>, alarms$: Observable<AlarmEvent>, retained: readonly AlarmEvent[] = []): Promise<void> {
+  async start(readings$: Observable<Reading>, alarms$: Observable<AlarmEvent>, retained: readonly AlarmEvent[] = [], restored$: Observable<AlarmEvent> = EMPTY): Promise<void> {
     const statusTopic = topics.status(this.o.gatewayId);
     const local = this.o.local;
     if (local) {
       // In-process: the broker lives and dies with the gateway, so a last will adds nothing.
       local.publish(statusTopic, 'online', 1, true);
       for (const e of retained) local.publish(topics.alarm(this.o.gatewayId, e.alarmId), JSON.stringify(e), 1, true);
+      this.subs.push(restored$.subscribe((e) => local.publish(topics.alarm(this.o.gatewayId, e.alarmId), JSON.stringify(e), 1, true)));
       this.takeReadings(readings$);
       this.subs.push(alarms$.subscribe((e) => this.publishAlarm(e)));
       return;
@@ -122,6 +124,7 @@ export class MqttPublisher {
     // Publish and subscribe before the first await: mqtt.js queues while connecting, so no alarm event
     // between this call and the connection is lost, and none can slip in before the retained snapshot.
     for (const e of retained) client.publish(topics.alarm(this.o.gatewayId, e.alarmId), JSON.stringify(e), { qos: 1, retain: true });
+    this.subs.push(restored$.subscribe((e) => client.publish(topics.alarm(this.o.gatewayId, e.alarmId), JSON.stringify(e), { qos: 1, retain: true })));
     this.takeReadings(readings$);
     this.subs.push(alarms$.subscribe((e) => this.publishAlarm(e)));
     if (client.connected) return;
