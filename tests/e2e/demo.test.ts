@@ -83,7 +83,8 @@ describe('demo plant end to end', () => {
     const cleared = await waitFor(() => events().find(hh(false)), 30_000, `CO HH cleared\n${cli.output()}`);
     expect(cleared.state).toBe('RTN_UNACK');
     expect(cleared.seq).toBeGreaterThan(raised.seq);
-    expect(cleared.value as number).toBeLessThan(155);
+    // Clears below the limit less the deadband (160 − 2); where on the fall a poll lands depends on timing.
+    expect(cleared.value as number).toBeLessThan(158);
 
     // Dust collector alarms too, and readings on their topics, valid against the Reading schema.
     expect(events().some((e) => e.alarmId === 'dc1.hopper_temp:H' && e.active)).toBe(true);
